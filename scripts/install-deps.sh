@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the manager, its tests and its test guest need.
+# Idempotent: packages already present are skipped by apt-get.
+set -euo pipefail
+packages=(
+  qemu-system-x86      # QEMU itself (qemu-system-x86_64)
+  qemu-utils
+  ovmf                 # /usr/share/OVMF/OVMF_CODE.fd, OVMF_VARS.fd
+  linux-image-amd64    # the test guest's kernel and its virtio/9p modules
+  busybox-static       # the test guest's user space
+  cpio                 # packs the test guest's initramfs
+  kmod                 # modinfo, to order the guest's modules
+  openssl              # tests check generated keys with it
+  procps               # ps/pgrep in the integration tests
+  maven openjdk-17-jdk-headless
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
