@@ -1,0 +1,30 @@
+package io.cocos.manager.core.config;
+
+/**
+ * A configuration value that cannot be used. The message is one line meant for the operator:
+ * it names the variable, the value and what was expected.
+ */
+public final class ConfigException extends RuntimeException {
+  private final String variable;
+
+  public ConfigException(String variable, String value, String expected) {
+    super(variable + "=\"" + printable(value) + "\": expected " + expected);
+    this.variable = variable;
+  }
+
+  public String variable() {
+    return variable;
+  }
+
+  private static String printable(String value) {
+    StringBuilder out = new StringBuilder(value.length());
+    value.codePoints().forEach(c -> {
+      if (Character.isISOControl(c)) {
+        out.append(String.format("\\x%02x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
+  }
+}

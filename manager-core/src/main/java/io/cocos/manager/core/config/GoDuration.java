@@ -1,0 +1,97 @@
+package io.cocos.manager.core.config;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Durations written the way Go's time.ParseDuration reads them ("300ms", "1.5h", "1h30m"), since
+ * operators and upstream clients (cocos-cli sends its --ttl this way) already use that form.
+ */
+public final class GoDuration {
+  private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
+  private static final Map<String, Long> NANOS_PER_UNIT = Map.of(
+      "ns", 1L, "us", 1_000L, "µs", 1_000L, "μs", 1_000L, "ms", 1_000_000L,
+      "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
+
+  private GoDuration() {}
+
+  /** Parses a non-negative Go duration; throws IllegalArgumentException with the reason. */
+  public static Duration parse(String text) {
+    if (text == null || text.isEmpty()) {
+      throw new IllegalArgumentException("empty duration");
+    }
+    String rest = text;
+    if (rest.startsWith("+")) {
+      rest = rest.substring(1);
+    } else if (rest.startsWith("-")) {
+      throw new IllegalArgumentException("negative duration " + text);
+    }
+    if (rest.equals("0")) {
+      return Duration.ZERO;
+    }
+    Matcher m = PART.matcher(rest);
+    BigDecimal nanos = BigDecimal.ZERO;
+    int at = 0;
+    while (at < rest.length()) {
+      if (!m.find(at) || m.start() != at) {
+        throw new IllegalArgumentException("invalid duration " + text);
+      }
+      nanos = nanos.add(new BigDecimal(normalise(m.group(1))).multiply(BigDecimal.valueOf(NANOS_PER_UNIT.get(m.group(2)))));
+      at = m.end();
+    }
+    if (at == 0) {
+      throw new IllegalArgumentException("invalid duration " + text);
+    }
+    if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException("duration out of range " + text);
+    }
+    return Duration.ofNanos(nanos.longValue());
+  }
+
+  /** Formats like Go's Duration.String(): "1h30m0s", "1.5s", "250ms", "0s". */
+  public static String format(Duration d) {
+    long nanos = d.toNanos();
+    if (nanos == 0) {
+      return "0s";
+    }
+    StringBuilder out = new StringBuilder();
+    if (nanos < 0) {
+      out.append('-');
+      nanos = -nanos;
+    }
+    if (nanos < 1_000_000_000L) {
+      if (nanos < 1_000L) {
+        return out.append(nanos).append("ns").toString();
+      }
+      if (nanos < 1_000_000L) {
+        return out.append(fraction(nanos, 1_000L)).append("µs").toString();
+      }
+      return out.append(fraction(nanos, 1_000_000L)).append("ms").toString();
+    }
+    long hours = nanos / 3_600_000_000_000L;
+    long minutes = nanos / 60_000_000_000L % 60;
+    long secNanos = nanos % 60_000_000_000L;
+    if (hours > 0) {
+      out.append(hours).append('h');
+    }
+    if (hours > 0 || minutes > 0) {
+      out.append(minutes).append('m');
+    }
+    return out.append(fraction(secNanos, 1_000_000_000L)).append('s').toString();
+  }
+
+  private static String fraction(long value, long unit) {
+    BigDecimal v = BigDecimal.valueOf(value).divide(BigDecimal.valueOf(unit)).stripTrailingZeros();
+    return v.scale() <= 0 ? v.toBigInteger().toString() : v.toPlainString();
+  }
+
+  private static String normalise(String number) {
+    if (number.startsWith(".")) {
+      return "0" + number;
+    }
+    return number.endsWith(".") ? number + "0" : number;
+  }
+}

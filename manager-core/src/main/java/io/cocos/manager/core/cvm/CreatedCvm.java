@@ -1,0 +1,4 @@
+package io.cocos.manager.core.cvm;
+
+/** The answer to a successful CreateVm. */
+public record CreatedCvm(String id, int forwardedPort) {}

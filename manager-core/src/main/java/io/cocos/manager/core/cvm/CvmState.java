@@ -1,0 +1,54 @@
+package io.cocos.manager.core.cvm;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The lifecycle of a CVM.
+ *
+ * <pre>
+ * PROVISIONING ─▶ RUNNING ─▶ STOPPING ─▶ REMOVED
+ *      │             │           ▲
+ *      ▼             ▼           │
+ *    FAILED        EXITED ───────┘  (RemoveVm or TTL of an exited CVM)
+ * </pre>
+ *
+ * A CVM in FAILED never becomes visible to clients: CreateVm rolls it back and reports the error.
+ */
+public enum CvmState {
+  PROVISIONING,
+  RUNNING,
+  STOPPING,
+  REMOVED,
+  EXITED,
+  FAILED;
+
+  private Set<CvmState> successors() {
+    return switch (this) {
+      case PROVISIONING -> EnumSet.of(RUNNING, FAILED, STOPPING);
+      case RUNNING -> EnumSet.of(STOPPING, EXITED, FAILED); // FAILED: launched but not recorded
+      case EXITED -> EnumSet.of(STOPPING);
+      case STOPPING -> EnumSet.of(REMOVED);
+      case FAILED -> EnumSet.of(REMOVED);
+      case REMOVED -> EnumSet.noneOf(CvmState.class);
+    };
+  }
+
+  public boolean canBecome(CvmState next) {
+    return successors().contains(next);
+  }
+
+  /** Whether a CVM in this state holds a host port, a CID and a slot under MANAGER_MAX_VMS. */
+  public boolean holdsResources() {
+    return this == PROVISIONING || this == RUNNING || this == STOPPING;
+  }
+
+  /** Lower-case name used on the wire, in logs and in persisted state. */
+  public String wireName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  public static CvmState fromWireName(String name) {
+    return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+  }
+}

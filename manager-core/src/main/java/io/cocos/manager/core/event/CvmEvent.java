@@ -1,0 +1,12 @@
+package io.cocos.manager.core.event;
+
+import io.cocos.manager.core.cvm.CvmState;
+import java.time.Instant;
+
+/**
+ * Something that happened to a CVM.
+ *
+ * @param state  the CVM's state after the event
+ * @param detail free text: the exit code, the failure, who asked
+ */
+public record CvmEvent(Instant time, String cvmId, CvmEventType type, CvmState state, String detail) {}

@@ -1,0 +1,287 @@
+package io.cocos.manager.core.cvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.cocos.manager.core.alloc.PortAllocator;
+import io.cocos.manager.core.config.LifecycleConfig;
+import io.cocos.manager.core.config.PortRange;
+import io.cocos.manager.core.event.CvmEvent;
+import io.cocos.manager.core.event.CvmEventType;
+import io.cocos.manager.core.store.StateStore;
+import io.cocos.manager.core.testing.FakeHypervisor;
+import io.cocos.manager.core.vm.TeeKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LifecycleManagerTest {
+  @TempDir Path stateDir;
+  final FakeHypervisor hypervisor = new FakeHypervisor();
+  final List<CvmEvent> events = new CopyOnWriteArrayList<>();
+  final List<LifecycleManager> managers = new ArrayList<>();
+
+  static final AttestationPolicies NO_POLICIES = new AttestationPolicies() {
+    @Override
+    public Optional<String> launchTcb(TeeKind tee) {
+      return Optional.empty();
+    }
+
+    @Override
+    public byte[] policy(CvmRecord cvm) throws ManagerException {
+      throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, "plain CVM");
+    }
+  };
+
+  LifecycleManager manager(int maxVms, PortRange range) throws Exception {
+    LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1");
+    LifecycleManager m = new LifecycleManager(config, hypervisor, NO_POLICIES, new StateStore(stateDir),
+        new PortAllocator(range, p -> true), Clock.systemUTC());
+    m.addEventListener(events::add);
+    managers.add(m);
+    return m;
+  }
+
+  LifecycleManager manager() throws Exception {
+    return manager(10, new PortRange(6100, 6199));
+  }
+
+  @AfterEach
+  void closeManagers() {
+    managers.forEach(LifecycleManager::close);
+  }
+
+  static CreateRequest request(String ttl) {
+    return new CreateRequest("info", null, null, null, "cvms:7001", "", ttl);
+  }
+
+  List<Path> cvmDirs() throws Exception {
+    try (Stream<Path> s = Files.list(stateDir.resolve("cvms"))) {
+      return s.toList();
+    }
+  }
+
+  @Test
+  void createsARunningCvmWithItsFilesAndRemovesEveryTraceOfIt() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm created = m.createVm(request(""));
+    Path dir = stateDir.resolve("cvms").resolve(created.id());
+
+    assertThat(created.forwardedPort()).isEqualTo(6100);
+    assertThat(dir.resolve("env/environment")).content().contains("AGENT_CVM_ID=" + created.id());
+    assertThat(dir.resolve("state.json")).content().contains("\"state\":\"running\"");
+    assertThat(m.listVms()).singleElement().satisfies(r -> {
+      assertThat(r.state()).isEqualTo(CvmState.RUNNING);
+      assertThat(r.guestCid()).isEqualTo(3);
+      assertThat(r.pid()).isPositive();
+    });
+    assertThat(m.cvmInfo(created.id())).isEqualTo(
+        new CvmInfo(created.id(), "edk2-test", 4, "EPYC", "console=ttyS0", "eos-1"));
+
+    m.removeVm(created.id());
+
+    assertThat(dir).doesNotExist();
+    assertThat(m.listVms()).isEmpty();
+    assertThat(hypervisor.running).isEmpty();
+    assertThat(m.ports().unheld()).isEqualTo(100);
+    assertThat(m.slots().taken()).isZero();
+    assertThat(events).extracting(CvmEvent::type).containsExactly(CvmEventType.CREATED, CvmEventType.RUNNING,
+        CvmEventType.STOPPING, CvmEventType.REMOVED);
+    assertThatThrownBy(() -> m.removeVm(created.id())).isInstanceOf(ManagerException.class)
+        .hasMessage("no CVM with id " + created.id());
+  }
+
+  @Test
+  void aVmThatFailsToStartLeavesNothingBehind() throws Exception {
+    LifecycleManager m = manager();
+    hypervisor.failures.add("qemu-system-x86_64: -kernel img/bzImage: No such file or directory");
+
+    assertThatThrownBy(() -> m.createVm(request("")))
+        .isInstanceOf(ManagerException.class)
+        .hasMessageContaining("QEMU failed to start: qemu-system-x86_64: -kernel img/bzImage")
+        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+    assertThat(cvmDirs()).isEmpty();
+    assertThat(m.listVms()).isEmpty();
+    assertThat(m.ports().unheld()).isEqualTo(100);
+    assertThat(m.slots().taken()).isZero();
+    assertThat(events).extracting(CvmEvent::type).containsExactly(CvmEventType.CREATED, CvmEventType.FAILED);
+    // the CID came back too: the next CVM gets the first one
+    m.createVm(request(""));
+    assertThat(m.listVms()).singleElement().extracting(CvmRecord::guestCid).isEqualTo(3);
+  }
+
+  @Test
+  void aPortLostToAnotherProcessIsRetriedWithTheNextOne() throws Exception {
+    LifecycleManager m = manager();
+    hypervisor.failures.add("qemu-system-x86_64: -netdev user,id=vmnic: Could not set up host forwarding rule 'tcp::6100-:7002'");
+    CreatedCvm created = m.createVm(request(""));
+    assertThat(created.forwardedPort()).isEqualTo(6101);
+    assertThat(m.ports().unheld()).isEqualTo(99);
+  }
+
+  @Test
+  void invalidRequestsAreRefusedBeforeAnythingIsAllocated() throws Exception {
+    LifecycleManager m = manager();
+    assertThatThrownBy(() -> m.createVm(new CreateRequest("info\nEVIL=1", null, null, null, "h:1", "", "")))
+        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.INVALID_ARGUMENT);
+    assertThat(cvmDirs()).isEmpty();
+    assertThat(events).isEmpty();
+    assertThat(m.slots().taken()).isZero();
+  }
+
+  @Test
+  void maxVmsAndThePortRangeAreEnforced() throws Exception {
+    LifecycleManager m = manager(2, new PortRange(6100, 6109));
+    CreatedCvm first = m.createVm(request(""));
+    m.createVm(request(""));
+    assertThatThrownBy(() -> m.createVm(request(""))).hasMessageContaining("MANAGER_MAX_VMS")
+        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
+    m.removeVm(first.id());
+    m.createVm(request(""));
+
+    LifecycleManager narrow = manager(10, new PortRange(7100, 7100));
+    Files.createDirectories(stateDir); // same store is fine: ids differ
+    narrow.createVm(request(""));
+    assertThatThrownBy(() -> narrow.createVm(request(""))).hasMessageContaining("no free host port")
+        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
+    assertThat(narrow.slots().taken()).isEqualTo(1);
+  }
+
+  @Test
+  void aVmThatExitsOnItsOwnReleasesItsResourcesButStaysVisibleUntilRemoved() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm created = m.createVm(request(""));
+    Path dir = stateDir.resolve("cvms").resolve(created.id());
+
+    hypervisor.vmOf(created.id()).crash(3);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> m.listVms().get(0).state() == CvmState.EXITED);
+    CvmRecord exited = m.listVms().get(0);
+    assertThat(exited.exitCode()).isEqualTo(3);
+    assertThat(m.ports().unheld()).isEqualTo(100);
+    assertThat(m.slots().taken()).isZero();
+    assertThat(dir.resolve("certs")).doesNotExist();
+    assertThat(dir.resolve("env")).doesNotExist();
+    assertThat(dir.resolve("console.log")).exists();
+    assertThat(dir.resolve("state.json")).content().contains("\"exit_code\":3");
+
+    m.removeVm(created.id());
+    assertThat(dir).doesNotExist();
+    assertThat(events).extracting(CvmEvent::type).containsSubsequence(CvmEventType.EXITED, CvmEventType.REMOVED);
+  }
+
+  @Test
+  void theTtlRemovesTheCvmAsRemoveVmDoes() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm created = m.createVm(request("300ms"));
+    assertThat(m.listVms().get(0).ttlDeadline()).isNotNull();
+    await().atMost(Duration.ofSeconds(5)).until(() -> m.listVms().isEmpty());
+    assertThat(stateDir.resolve("cvms").resolve(created.id())).doesNotExist();
+    assertThat(hypervisor.running).isEmpty();
+    assertThat(events).extracting(CvmEvent::type).containsSubsequence(CvmEventType.TTL_EXPIRED,
+        CvmEventType.STOPPING, CvmEventType.REMOVED);
+  }
+
+  @Test
+  void aRestartAdoptsLiveVmsReArmsTheirTtlAndCleansUpTheDeadOnes() throws Exception {
+    LifecycleManager first = manager();
+    CreatedCvm survivor = first.createVm(request("2s"));
+    CreatedCvm victim = first.createVm(request(""));
+    CreatedCvm exited = first.createVm(request(""));
+    hypervisor.vmOf(exited.id()).crash(7);
+    await().until(() -> first.listVms().stream().anyMatch(r -> r.state() == CvmState.EXITED));
+    first.close();
+    hypervisor.vmOf(victim.id()).crash(9); // dies while no manager runs
+
+    LifecycleManager second = manager();
+    second.restore();
+
+    assertThat(second.listVms()).extracting(CvmRecord::id).containsExactlyInAnyOrder(survivor.id(), exited.id());
+    assertThat(stateDir.resolve("cvms").resolve(victim.id())).doesNotExist();
+    assertThat(second.ports().unheld()).isEqualTo(99);
+    assertThat(second.slots().taken()).isEqualTo(1);
+    assertThat(events).filteredOn(e -> e.type() == CvmEventType.RESTORED).hasSize(2);
+    // the next CVM does not get the survivor's port or CID
+    CreatedCvm next = second.createVm(request(""));
+    assertThat(next.forwardedPort()).isNotEqualTo(survivor.forwardedPort());
+    assertThat(second.listVms()).extracting(CvmRecord::guestCid).doesNotHaveDuplicates();
+    // the adopted VM's TTL still fires
+    await().atMost(Duration.ofSeconds(6)).until(() -> second.listVms().stream().noneMatch(r -> r.id().equals(survivor.id())));
+    // and an adopted VM that dies is noticed
+    hypervisor.vmOf(next.id()).crash(1);
+    await().until(() -> second.listVms().stream().anyMatch(r -> r.id().equals(next.id()) && r.state() == CvmState.EXITED));
+  }
+
+  @Test
+  void aSlowRemovalBlocksNoOtherCvm() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm slow = m.createVm(request(""));
+    CountDownLatch gate = new CountDownLatch(1);
+    hypervisor.stopGate = gate;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    Future<?> removal = pool.submit(() -> {
+      m.removeVm(slow.id());
+      return null;
+    });
+    await().until(() -> m.listVms().get(0).state() == CvmState.STOPPING);
+
+    hypervisor.stopGate = null;
+    CreatedCvm other = m.createVm(request(""));
+    assertThat(m.cvmInfo(other.id()).id()).isEqualTo(other.id());
+    m.removeVm(other.id());
+    assertThat(removal).isNotDone();
+
+    gate.countDown();
+    removal.get(5, TimeUnit.SECONDS);
+    pool.shutdown();
+    assertThat(m.listVms()).isEmpty();
+  }
+
+  @Test
+  void concurrentCreatesGetDistinctPortsAndCids() throws Exception {
+    LifecycleManager m = manager(40, new PortRange(6100, 6199));
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<CreatedCvm>> results = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      results.add(pool.submit(() -> m.createVm(request(""))));
+    }
+    HashSet<Integer> ports = new HashSet<>();
+    for (Future<CreatedCvm> f : results) {
+      ports.add(f.get(10, TimeUnit.SECONDS).forwardedPort());
+    }
+    assertThatThrownBy(() -> m.createVm(request(""))).hasMessageContaining("MANAGER_MAX_VMS");
+    pool.shutdown();
+    assertThat(ports).hasSize(40);
+    assertThat(m.listVms()).extracting(CvmRecord::guestCid).doesNotHaveDuplicates().hasSize(40);
+  }
+
+  @Test
+  void unknownIdsAreNotFound() throws Exception {
+    LifecycleManager m = manager();
+    for (ThrowingCall call : List.<ThrowingCall>of(() -> m.removeVm("nope"), () -> m.cvmInfo("nope"),
+        () -> m.attestationPolicy("nope"))) {
+      assertThatThrownBy(call::run).isInstanceOf(ManagerException.class).hasMessage("no CVM with id nope")
+          .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.NOT_FOUND);
+    }
+  }
+
+  interface ThrowingCall {
+    void run() throws Exception;
+  }
+}

@@ -1,0 +1,126 @@
+package io.cocos.manager.core.testing;
+
+import io.cocos.manager.core.vm.GuestDescription;
+import io.cocos.manager.core.vm.Hypervisor;
+import io.cocos.manager.core.vm.TeeKind;
+import io.cocos.manager.core.vm.VmLaunchSpec;
+import io.cocos.manager.core.vm.VmProcess;
+import io.cocos.manager.core.vm.VmStartException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An in-memory hypervisor for the domain's unit tests: VMs are futures, not processes. (The QEMU
+ * implementation is tested with real processes in manager-qemu.)
+ */
+public final class FakeHypervisor implements Hypervisor {
+  private final AtomicLong pids = new AtomicLong(1000);
+  public final Map<Long, FakeVm> running = new ConcurrentHashMap<>();
+  public final List<VmLaunchSpec> started = java.util.Collections.synchronizedList(new ArrayList<>());
+  public final List<VmLaunchSpec> released = java.util.Collections.synchronizedList(new ArrayList<>());
+  /** Failures handed out by the next start() calls, in order. */
+  public final java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** When set, stop() blocks until it counts down (to prove other CVMs are not blocked). */
+  public volatile CountDownLatch stopGate;
+
+  public final class FakeVm implements VmProcess {
+    final long pid = pids.incrementAndGet();
+    final Instant start = Instant.now();
+    final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    public final VmLaunchSpec spec;
+
+    FakeVm(VmLaunchSpec spec) {
+      this.spec = spec;
+    }
+
+    @Override
+    public long pid() {
+      return pid;
+    }
+
+    @Override
+    public Instant startedAt() {
+      return start;
+    }
+
+    @Override
+    public CompletableFuture<Integer> exit() {
+      return exit;
+    }
+
+    @Override
+    public boolean isAlive() {
+      return !exit.isDone();
+    }
+
+    /** The VM dies on its own. */
+    public void crash(int code) {
+      running.remove(pid);
+      exit.complete(code);
+    }
+
+    @Override
+    public int stop(Duration grace) throws InterruptedException {
+      CountDownLatch gate = stopGate;
+      if (gate != null && !gate.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("stop gate never opened");
+      }
+      running.remove(pid);
+      exit.complete(143);
+      return exit.join();
+    }
+  }
+
+  @Override
+  public TeeKind tee() {
+    return TeeKind.NONE;
+  }
+
+  @Override
+  public GuestDescription guest() {
+    return new GuestDescription("edk2-test", 4, "EPYC", "console=ttyS0");
+  }
+
+  @Override
+  public VmProcess start(VmLaunchSpec spec) throws VmStartException {
+    String failure = failures.poll();
+    if (failure != null) {
+      throw new VmStartException(failure);
+    }
+    if (!Files.isDirectory(spec.certsDir()) || !Files.isDirectory(spec.envDir())) {
+      throw new VmStartException("shares missing");
+    }
+    started.add(spec);
+    FakeVm vm = new FakeVm(spec);
+    running.put(vm.pid, vm);
+    return vm;
+  }
+
+  @Override
+  public Optional<VmProcess> adopt(VmLaunchSpec spec, long pid, Instant processStart) {
+    FakeVm vm = running.get(pid);
+    if (vm == null || !vm.start.equals(processStart) || !vm.spec.cvmId().equals(spec.cvmId())) {
+      return Optional.empty();
+    }
+    return Optional.of(vm);
+  }
+
+  @Override
+  public void release(VmLaunchSpec spec) {
+    released.add(spec);
+  }
+
+  public FakeVm vmOf(String cvmId) {
+    return running.values().stream().filter(v -> v.spec.cvmId().equals(cvmId)).findFirst().orElseThrow();
+  }
+}
