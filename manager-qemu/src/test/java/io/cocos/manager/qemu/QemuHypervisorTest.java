@@ -1,0 +1,445 @@
+package io.cocos.manager.qemu;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.cocos.manager.core.vm.GuestDescription;
+import io.cocos.manager.core.vm.TeeKind;
+import io.cocos.manager.core.vm.VmLaunchSpec;
+import io.cocos.manager.core.vm.VmProcess;
+import io.cocos.manager.core.vm.VmStartException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * QemuHypervisor with real processes: src/test/resources/fake-qemu.sh stands in for QEMU, its
+ * behaviour chosen through words in the kernel command line (see the script).
+ */
+class QemuHypervisorTest {
+  private static final byte[] VARS_TEMPLATE = "OVMF vars template".getBytes();
+
+  @TempDir
+  static Path installed;
+  static Path fakeQemu;
+  static Path varsTemplate;
+
+  @TempDir
+  Path dir;
+  private final List<VmProcess> started = new ArrayList<>();
+  private final List<Process> launchers = new ArrayList<>();
+  private final List<Long> startedElsewhere = new ArrayList<>();
+
+  @BeforeAll
+  static void installFakeQemu() throws IOException {
+    fakeQemu = installed.resolve("fake-qemu.sh");
+    try (InputStream in = QemuHypervisorTest.class.getResourceAsStream("/fake-qemu.sh")) {
+      Files.copy(in, fakeQemu);
+    }
+    assertThat(fakeQemu.toFile().setExecutable(true)).isTrue();
+    varsTemplate = Files.write(installed.resolve("OVMF_VARS.fd"), VARS_TEMPLATE);
+  }
+
+  @AfterEach
+  void stopEverything() throws InterruptedException {
+    for (VmProcess p : started) {
+      p.stop(Duration.ZERO);
+    }
+    // Kill what was started elsewhere while its parent still lives to reap it: an orphan would be
+    // left to init, and some containers' init never reaps.
+    for (long pid : startedElsewhere) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    for (Process p : launchers) {
+      if (!p.waitFor(10, SECONDS)) {
+        p.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  private static QemuConfig config(String kernelCommandLine, String... more) {
+    List<String> env = new ArrayList<>(List.of("BIN_PATH", fakeQemu.toString(), "ENABLE_SEV_SNP", "false",
+        "ENABLE_TDX", "false", "OVMF_VARS_FILE", varsTemplate.toString(), "STARTUP_GRACE", "300ms",
+        "KERNEL_CMDLINE", kernelCommandLine));
+    env.addAll(List.of(more));
+    return TestEnv.config(env.toArray(String[]::new));
+  }
+
+  private VmLaunchSpec spec() {
+    return spec(UUID.randomUUID().toString());
+  }
+
+  private VmLaunchSpec spec(String cvmId) {
+    return new VmLaunchSpec(cvmId, 6100, 3, dir.resolve("vm"), dir.resolve("certs"), dir.resolve("env"),
+        dir.resolve("console.log"));
+  }
+
+  private VmProcess start(QemuHypervisor hypervisor, VmLaunchSpec spec) throws Exception {
+    VmProcess process = hypervisor.start(spec);
+    started.add(process);
+    return process;
+  }
+
+  private static String console(VmLaunchSpec spec) throws IOException {
+    return Files.readString(spec.consoleLog());
+  }
+
+  private static Path proc(long pid) {
+    return Path.of("/proc", Long.toString(pid));
+  }
+
+  // ------------------------------------------------------------------ start
+
+  @Test
+  void startRunsTheCommandLineWithStdoutAndStderrAppendedToTheConsole() throws Exception {
+    QemuConfig config = config("quiet console=null");
+    VmLaunchSpec spec = spec();
+    Files.writeString(spec.consoleLog(), "an earlier boot\n");
+
+    VmProcess vm = start(new QemuHypervisor(config), spec);
+
+    await().atMost(5, SECONDS).until(() -> console(spec).contains("fake-qemu: stderr is captured too"));
+    String console = console(spec);
+    List<String> argsSeen = console.lines()
+        .filter(l -> l.startsWith("fake-qemu arg: "))
+        .map(l -> l.substring("fake-qemu arg: ".length()))
+        .toList();
+    assertThat(console).startsWith("an earlier boot\nfake-qemu pid=" + vm.pid() + "\n");
+    assertThat(argsSeen).isEqualTo(QemuCommandLine.of(config, spec).arguments());
+    assertThat(vm.isAlive()).isTrue();
+    assertThat(vm.startedAt()).isBetween(Instant.now().minusSeconds(10), Instant.now());
+    assertThat(QemuCommandLine.ovmfVarsCopy(spec)).hasBinaryContent(VARS_TEMPLATE);
+  }
+
+  @Test
+  void qemuRunsInASessionOfItsOwnAsTheDirectChildWithNoPipes() throws Exception {
+    VmLaunchSpec spec = spec();
+    VmProcess vm = start(new QemuHypervisor(config("quiet")), spec);
+    long jvm = ProcessHandle.current().pid();
+
+    ProcFs.Stat stat = ProcFs.stat(vm.pid()).orElseThrow();
+
+    assertThat(stat.session()).isEqualTo(vm.pid()).isNotEqualTo(ProcFs.stat(jvm).orElseThrow().session());
+    assertThat(stat.processGroup()).isEqualTo(vm.pid());
+    // setsid exec'd in place: the pid we hold runs the QEMU binary and is our own child.
+    assertThat(stat.parentPid()).isEqualTo(jvm);
+    assertThat(ProcFs.cmdline(vm.pid())).contains(fakeQemu.toString()).doesNotContain("setsid");
+    assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/0"))).isEqualTo(Path.of("/dev/null"));
+    assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/1"))).isEqualTo(spec.consoleLog());
+    assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/2"))).isEqualTo(spec.consoleLog());
+  }
+
+  @Test
+  void aQemuThatDiesAtOnceFailsTheStartWithItsOwnOutputAndLeavesNothing() throws Exception {
+    VmLaunchSpec spec = spec();
+    Files.writeString(spec.consoleLog(), "output of an earlier start\n");
+
+    assertThatThrownBy(() -> start(new QemuHypervisor(config("fake.fail=3")), spec))
+        .isInstanceOf(VmStartException.class)
+        .hasMessageContaining("exited with status 3 within 300ms")
+        .hasMessageContaining("fake-qemu: -device bogus: fatal test error")
+        .hasMessageNotContaining("earlier start");
+    assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
+    assertThat(console(spec)).contains("fatal test error");
+  }
+
+  @Test
+  void onlyTheTailOfALongOutputIsQuoted() throws Exception {
+    VmLaunchSpec spec = spec();
+    String manyArgs = "x".repeat(200) + " ";
+
+    assertThatThrownBy(() -> start(new QemuHypervisor(config(manyArgs.repeat(40) + "fake.fail=1")), spec))
+        .isInstanceOf(VmStartException.class)
+        .hasMessageContaining("fatal test error")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(QemuHypervisor.START_ERROR_OUTPUT_BYTES + 200));
+  }
+
+  @Test
+  void startIsInterruptibleAndLeavesNothingRunning() throws Exception {
+    VmLaunchSpec spec = spec();
+    QemuHypervisor hypervisor = new QemuHypervisor(config("quiet", "STARTUP_GRACE", "1m"));
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      Future<VmProcess> starting = thread.submit(() -> hypervisor.start(spec));
+      await().atMost(5, SECONDS).until(() -> Files.exists(spec.consoleLog()) && console(spec).contains("pid="));
+      long pid = fakePid(spec);
+
+      thread.shutdownNow();
+
+      assertThatThrownBy(starting::get).isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(InterruptedException.class);
+      assertThat(proc(pid)).doesNotExist();
+      assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
+    } finally {
+      thread.shutdownNow();
+    }
+  }
+
+  private static long fakePid(VmLaunchSpec spec) throws IOException {
+    Matcher m = Pattern.compile("fake-qemu pid=(\\d+)").matcher(console(spec));
+    assertThat(m.find()).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void modesWithoutPflashMakeNoVarsCopy() throws Exception {
+    VmLaunchSpec spec = spec();
+
+    start(new QemuHypervisor(config("quiet", "ENABLE_SEV_SNP", "true")), spec);
+
+    assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
+  }
+
+  @Test
+  void aMissingVarsTemplateOrAnUnsafePathFailsBeforeAnythingStarts() {
+    QemuHypervisor noTemplate = new QemuHypervisor(config("quiet", "OVMF_VARS_FILE", dir + "/missing.fd"));
+    VmLaunchSpec newlineInPath = new VmLaunchSpec(UUID.randomUUID().toString(), 6100, 3, dir.resolve("vm"),
+        dir.resolve("certs\nx"), dir.resolve("env"), dir.resolve("console.log"));
+
+    assertThatThrownBy(() -> start(noTemplate, spec()))
+        .isInstanceOf(VmStartException.class)
+        .hasMessageContaining("cannot copy the OVMF vars file " + dir + "/missing.fd");
+    assertThatThrownBy(() -> start(new QemuHypervisor(config("quiet")), newlineInPath))
+        .isInstanceOf(VmStartException.class)
+        .hasMessageContaining("9P share directory")
+        .hasMessageContaining("control character");
+    assertThat(dir.resolve("console.log")).doesNotExist();
+  }
+
+  @Test
+  void releaseRemovesTheVarsCopy() throws Exception {
+    VmLaunchSpec spec = spec();
+    QemuHypervisor hypervisor = new QemuHypervisor(config("quiet"));
+    start(hypervisor, spec).stop(Duration.ofSeconds(5));
+
+    hypervisor.release(spec);
+    hypervisor.release(spec);
+
+    assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
+  }
+
+  @Test
+  void guestAndTeeComeFromTheConfiguration() {
+    QemuHypervisor hypervisor = new QemuHypervisor(config("console=ttyS0", "OVMF_VERSION", "edk2-stable202408",
+        "SMP_COUNT", "2", "ENABLE_SEV_SNP", "true"));
+
+    assertThat(hypervisor.guest()).isEqualTo(new GuestDescription("edk2-stable202408", 2, "EPYC", "console=ttyS0"));
+    assertThat(hypervisor.tee()).isEqualTo(TeeKind.SEV_SNP);
+  }
+
+  // ------------------------------------------------------------------ exit and stop
+
+  @Test
+  void exitCompletesWithTheRealCodeWhenQemuEndsByItself() throws Exception {
+    VmProcess vm = start(new QemuHypervisor(config("fake.exit-after=0.6:7")), spec());
+
+    assertThat(vm.exit().get(5, SECONDS)).isEqualTo(7);
+    assertThat(vm.isAlive()).isFalse();
+    assertThat(proc(vm.pid())).doesNotExist();
+    assertThat(vm.stop(Duration.ofSeconds(5))).isEqualTo(7);
+  }
+
+  @Test
+  void stopSendsSigtermAndQemuExitsOnIt() throws Exception {
+    VmLaunchSpec spec = spec();
+    VmProcess vm = start(new QemuHypervisor(config("quiet")), spec);
+    long before = System.nanoTime();
+
+    int code = vm.stop(Duration.ofSeconds(10));
+
+    assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(3));
+    assertThat(code).isZero();
+    assertThat(vm.exit()).isCompletedWithValue(0);
+    assertThat(console(spec)).contains("fake-qemu: terminating on signal 15");
+    assertThat(proc(vm.pid())).doesNotExist();
+  }
+
+  @Test
+  void stopEscalatesToSigkillAfterTheGraceAndReapsTheProcess() throws Exception {
+    VmProcess vm = start(new QemuHypervisor(config("fake.ignore-term")), spec());
+    long before = System.nanoTime();
+
+    int code = vm.stop(Duration.ofMillis(500));
+
+    assertThat(Duration.ofNanos(System.nanoTime() - before)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+    assertThat(code).isEqualTo(128 + 9);
+    assertThat(vm.isAlive()).isFalse();
+    assertThat(proc(vm.pid())).as("no <defunct> left").doesNotExist();
+  }
+
+  @Test
+  void stopIsIdempotentAndSafeFromSeveralThreads() throws Exception {
+    VmProcess vm = start(new QemuHypervisor(config("fake.ignore-term")), spec());
+    ExecutorService threads = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<Integer>> stops = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        stops.add(threads.submit(() -> vm.stop(Duration.ofMillis(300))));
+      }
+      for (Future<Integer> stop : stops) {
+        assertThat(stop.get(10, SECONDS)).isEqualTo(137);
+      }
+      assertThat(vm.stop(Duration.ofSeconds(5))).isEqualTo(137);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCallerCannotCompleteTheExitForOthers() throws Exception {
+    VmProcess vm = start(new QemuHypervisor(config("quiet")), spec());
+
+    vm.exit().complete(42);
+
+    assertThat(vm.exit()).isNotDone();
+    assertThat(vm.isAlive()).isTrue();
+  }
+
+  // ------------------------------------------------------------------ adopt
+
+  /**
+   * Starts the fake the way an earlier manager would have left it: not a child of this JVM, in a
+   * session of its own. Its parent is a shell that runs {@code afterwards} and so decides when the
+   * fake is reaped.
+   */
+  private long launchElsewhere(QemuConfig config, VmLaunchSpec spec, String afterwards) throws Exception {
+    List<String> command = new ArrayList<>(List.of("setsid", "/bin/sh", "-c", "\"$@\" & " + afterwards, "sh"));
+    command.addAll(QemuCommandLine.of(config, spec).command());
+    Files.createDirectories(spec.workDir());
+    Files.write(QemuCommandLine.ovmfVarsCopy(spec), VARS_TEMPLATE);
+    launchers.add(new ProcessBuilder(command)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectErrorStream(true)
+        .start());
+    Path pidFile = dir.resolve("qemu.pid");
+    await().atMost(5, SECONDS).until(() -> Files.exists(pidFile));
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    startedElsewhere.add(pid);
+    return pid;
+  }
+
+  private QemuConfig configWithPidFile(String more) {
+    return config("quiet fake.pidfile=" + dir.resolve("qemu.pid") + " " + more);
+  }
+
+  private static Instant startOf(long pid) {
+    return ProcessHandle.of(pid).orElseThrow().info().startInstant().orElseThrow();
+  }
+
+  @Test
+  void adoptsQemuStartedElsewhereAndNoticesItsEndPromptlyEvenAsAZombie() throws Exception {
+    QemuConfig config = configWithPidFile("");
+    VmLaunchSpec spec = spec();
+    // The parent sleeps before it reaps, so the ended fake stays a zombie for a while. Not a shell:
+    // dash and bash reap any child whenever they wait for one or get SIGCHLD.
+    long pid = launchElsewhere(config, spec, "exec perl -e 'sleep 2; wait'");
+    assertThat(ProcFs.stat(pid).orElseThrow().parentPid()).isNotEqualTo(ProcessHandle.current().pid());
+
+    Optional<VmProcess> adopted = new QemuHypervisor(config).adopt(spec, pid, startOf(pid));
+
+    assertThat(adopted).isPresent();
+    VmProcess vm = adopted.get();
+    assertThat(vm.pid()).isEqualTo(pid);
+    assertThat(vm.startedAt()).isEqualTo(startOf(pid));
+    assertThat(vm.isAlive()).isTrue();
+    assertThat(vm.exit()).isNotDone();
+
+    ProcessHandle.of(pid).orElseThrow().destroy();
+
+    assertThat(vm.exit().get(1500, MILLISECONDS)).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+    assertThat(ProcFs.stat(pid)).as("still a zombie: the JDK would call it alive")
+        .hasValueSatisfying(s -> assertThat(s.isZombie()).isTrue());
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+    assertThat(vm.isAlive()).isFalse();
+  }
+
+  @Test
+  void stopOnAnAdoptedQemuEscalatesToSigkill() throws Exception {
+    QemuConfig config = configWithPidFile("fake.ignore-term");
+    VmLaunchSpec spec = spec();
+    long pid = launchElsewhere(config, spec, "wait");
+    VmProcess vm = new QemuHypervisor(config).adopt(spec, pid, startOf(pid)).orElseThrow();
+    long before = System.nanoTime();
+
+    int code = vm.stop(Duration.ofMillis(400));
+
+    assertThat(code).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+    assertThat(Duration.ofNanos(System.nanoTime() - before)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+    assertThat(launchers.get(0).waitFor(5, SECONDS)).as("its parent reaped it and exited").isTrue();
+    assertThat(proc(pid)).doesNotExist();
+  }
+
+  @Test
+  void adoptAllowsSubSecondStartTimeDifferencesButRefusesOthers() throws Exception {
+    QemuConfig config = configWithPidFile("");
+    VmLaunchSpec spec = spec();
+    long pid = launchElsewhere(config, spec, "wait");
+    QemuHypervisor hypervisor = new QemuHypervisor(config);
+    Instant start = startOf(pid);
+
+    assertThat(hypervisor.adopt(spec, pid, start.plusMillis(600))).isPresent();
+    assertThat(hypervisor.adopt(spec, pid, start.minusMillis(600))).isPresent();
+    assertThat(hypervisor.adopt(spec, pid, start.plusSeconds(5))).isEmpty();
+    assertThat(hypervisor.adopt(spec, pid, start.minusSeconds(2))).isEmpty();
+  }
+
+  @Test
+  void adoptRefusesAProcessThatIsNotThisCvmsQemu() throws Exception {
+    QemuConfig config = configWithPidFile("");
+    VmLaunchSpec spec = spec();
+    long pid = launchElsewhere(config, spec, "wait");
+    QemuHypervisor hypervisor = new QemuHypervisor(config);
+    Process other = new ProcessBuilder("perl", "-e", "sleep 10", spec.cvmId()).start();
+    startedElsewhere.add(other.pid());
+    launchers.add(other);
+
+    assertThat(hypervisor.adopt(spec(), pid, startOf(pid))).as("another CVM's id").isEmpty();
+    assertThat(hypervisor.adopt(spec, other.pid(), startOf(other.pid()))).as("not the QEMU binary").isEmpty();
+    assertThat(new QemuHypervisor(config("quiet", "BIN_PATH", "/usr/bin/qemu-system-x86_64"))
+        .adopt(spec, pid, startOf(pid))).as("another QEMU binary").isEmpty();
+    assertThat(hypervisor.adopt(spec, pid, startOf(pid))).isPresent();
+  }
+
+  @Test
+  void adoptRefusesAPidThatIsGone() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+
+    assertThat(new QemuHypervisor(config("quiet")).adopt(spec(), gone.pid(), Instant.now())).isEmpty();
+  }
+
+  @Test
+  void exitFuturesOfAdoptedProcessesAreIndependentCopies() throws Exception {
+    QemuConfig config = configWithPidFile("");
+    VmLaunchSpec spec = spec();
+    long pid = launchElsewhere(config, spec, "wait");
+    VmProcess vm = new QemuHypervisor(config).adopt(spec, pid, startOf(pid)).orElseThrow();
+    CompletableFuture<Integer> mine = vm.exit();
+
+    mine.complete(0);
+
+    assertThat(vm.exit()).isNotDone();
+    assertThat(vm.stop(Duration.ofSeconds(5))).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+  }
+}

@@ -1,0 +1,42 @@
+package io.cocos.manager.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.cocos.manager.core.vm.VmLaunchSpec;
+import io.cocos.manager.core.vm.VmStartException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real qemu-system-x86_64, where installed: its own error must reach the caller of start(). */
+class RealQemuTest {
+  private static final Path OVMF_CODE = Path.of("/usr/share/OVMF/OVMF_CODE.fd");
+  private static final Path OVMF_VARS = Path.of("/usr/share/OVMF/OVMF_VARS.fd");
+
+  @Test
+  void qemusOwnErrorReachesTheCaller(@TempDir Path dir) {
+    assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed");
+    assumeTrue(Files.isReadable(OVMF_CODE) && Files.isReadable(OVMF_VARS), "OVMF is not installed");
+    QemuConfig config = TestEnv.config("ENABLE_SEV_SNP", "false", "ENABLE_TDX", "false", "ENABLE_KVM", "false",
+        "ENABLE_VSOCK", "false", "OVMF_CODE_FILE", OVMF_CODE.toString(), "OVMF_VARS_FILE", OVMF_VARS.toString(),
+        "DISK_IMG_KERNEL_FILE", dir + "/missing-bzImage", "STARTUP_GRACE", "20s");
+    VmLaunchSpec spec = new VmLaunchSpec(UUID.randomUUID().toString(), 6100, 3, dir.resolve("vm"),
+        dir.resolve("certs"), dir.resolve("env"), dir.resolve("console.log"));
+
+    assertThatThrownBy(() -> new QemuHypervisor(config).start(spec))
+        .isInstanceOf(VmStartException.class)
+        .hasMessageContaining("exited with status 1")
+        .hasMessageContaining("could not open kernel file '" + dir + "/missing-bzImage'");
+    assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
+  }
+
+  private static boolean onPath(String program) {
+    return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+        .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, program)));
+  }
+}
