@@ -38,7 +38,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The CVM lifecycle: create, watch, expire, remove and restore.
@@ -63,6 +62,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
   /** QEMU's words when another process took the forwarded port between our probe and its bind. */
   private static final String PORT_RACE = "host forwarding rule";
   private static final int START_ATTEMPTS = 3;
+  private static final int MAX_MESSAGE = 2000;
 
   private final LifecycleConfig config;
   private final Hypervisor hypervisor;
@@ -150,7 +150,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
           null, null, launchTcb.orElse(null));
       cvm = new Cvm(id, paths, record);
       cvm.lock.lock();
-      try {
+      try (var context = CvmLogContext.of(id)) {
         cvms.put(id, cvm);
         prepareFiles(cvm, request);
         launch(cvm);
@@ -201,7 +201,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
           continue;
         }
         throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
-            "QEMU failed to start: " + e.getMessage(), e);
+            "QEMU failed to start: " + oneLine(e.getMessage()), e);
       }
       cvm.process = process;
       cvm.record = moved(cvm.record.withProcess(process.pid(), process.startedAt()), CvmState.RUNNING);
@@ -225,7 +225,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
   private void rollBack(Cvm cvm, int cid, Exception cause) {
     if (cvm != null) {
       cvm.lock.lock();
-      try {
+      try (var context = CvmLogContext.of(cvm.id)) {
         if (cvm.process != null) {
           stopUninterruptibly(cvm.process, Duration.ZERO);
         }
@@ -257,7 +257,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
 
   private void onProcessExit(Cvm cvm, VmProcess process, int exitCode) {
     cvm.lock.lock();
-    try {
+    try (var context = CvmLogContext.of(cvm.id)) {
       if (cvm.process != process || cvm.record.state() != CvmState.RUNNING) {
         return; // being stopped on purpose: the remover cleans up
       }
@@ -306,7 +306,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
 
   private void remove(Cvm cvm) throws ManagerException, InterruptedException {
     cvm.lock.lockInterruptibly();
-    try {
+    try (var context = CvmLogContext.of(cvm.id)) {
       if (cvms.get(cvm.id) != cvm) {
         throw ManagerException.notFound(cvm.id);
       }
@@ -429,7 +429,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
         SecureFiles.deleteTree(loaded.dir());
         continue;
       }
-      try (var ignored = MDC.putCloseable("cvm", r.id())) {
+      try (var ignored = CvmLogContext.of(r.id())) {
         restoreOne(r, adopted);
       }
     }
@@ -493,6 +493,15 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
 
   // ---------------------------------------------------------------- plumbing
 
+  /**
+   * Output of a failed start as one line for the caller. The end is kept when it is long: QEMU
+   * prints its error last.
+   */
+  static String oneLine(String text) {
+    String joined = String.join(" | ", text.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+    return joined.length() <= MAX_MESSAGE ? joined : "…" + joined.substring(joined.length() - MAX_MESSAGE);
+  }
+
   private static CvmRecord moved(CvmRecord record, CvmState next) {
     if (!record.state().canBecome(next)) {
       throw new IllegalStateException("CVM " + record.id() + " cannot go from " + record.state().wireName() + " to "
@@ -519,7 +528,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
 
   private void publish(Cvm cvm, CvmEventType type, String detail) {
     CvmEvent event = new CvmEvent(clock.instant(), cvm.id, type, cvm.record.state(), detail);
-    try (var c = MDC.putCloseable("cvm", cvm.id); var s = MDC.putCloseable("state", cvm.record.state().wireName())) {
+    try (var context = CvmLogContext.of(cvm.id, cvm.record.state())) {
       if (type == CvmEventType.FAILED || type == CvmEventType.EXITED) {
         log.warn("CVM {}{}", type.wireName(), detail.isEmpty() ? "" : ": " + detail);
       } else {
@@ -537,8 +546,8 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
 
   private void onConsoleLine(String cvmId, String line) {
     Cvm cvm = cvms.get(cvmId);
-    String state = cvm == null ? CvmState.REMOVED.wireName() : cvm.record.state().wireName();
-    try (var c = MDC.putCloseable("cvm", cvmId); var s = MDC.putCloseable("state", state)) {
+    CvmState state = cvm == null ? CvmState.REMOVED : cvm.record.state();
+    try (var context = CvmLogContext.of(cvmId, state)) {
       consoleLog.info(line);
     }
     for (ConsoleWatcher.LineListener l : consoleListeners) {

@@ -1,0 +1,138 @@
+package io.cocos.manager.grpc.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import com.google.protobuf.Timestamp;
+import io.cocos.manager.api.AttestationPolicyReq;
+import io.cocos.manager.api.AttestationPolicyRes;
+import io.cocos.manager.api.CVMInfoReq;
+import io.cocos.manager.api.CVMInfoRes;
+import io.cocos.manager.api.CreateReq;
+import io.cocos.manager.api.CreateRes;
+import io.cocos.manager.api.CvmSummary;
+import io.cocos.manager.api.ListVmsReq;
+import io.cocos.manager.api.ListVmsRes;
+import io.cocos.manager.api.ManagerServiceGrpc;
+import io.cocos.manager.api.RemoveReq;
+import io.cocos.manager.core.cvm.CreateRequest;
+import io.cocos.manager.core.cvm.CreatedCvm;
+import io.cocos.manager.core.cvm.CvmInfo;
+import io.cocos.manager.core.cvm.CvmRecord;
+import io.cocos.manager.core.cvm.ManagerException;
+import io.cocos.manager.core.cvm.ManagerService;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The gRPC transport: translates messages to domain calls and domain failures to status codes. */
+public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(ManagerGrpcService.class);
+  private final ManagerService service;
+
+  public ManagerGrpcService(ManagerService service) {
+    this.service = service;
+  }
+
+  /** A call into the domain; its failures become statuses in {@link #answer}. */
+  @FunctionalInterface
+  private interface Call<T> {
+    T run() throws ManagerException, InterruptedException;
+  }
+
+  @Override
+  public void createVm(CreateReq req, StreamObserver<CreateRes> out) {
+    answer(out, () -> {
+      CreatedCvm created = service.createVm(new CreateRequest(req.getAgentLogLevel(),
+          req.getAgentCvmServerCaCert().toByteArray(), req.getAgentCvmClientKey().toByteArray(),
+          req.getAgentCvmClientCert().toByteArray(), req.getAgentCvmServerUrl(), req.getAgentCvmCaUrl(),
+          req.getTtl()));
+      if (Context.current().isCancelled()) {
+        // Nobody will learn this CVM's id (the caller gave up or the deadline passed): undo it.
+        log.warn("CreateVm for {} finished after its caller stopped waiting; removing it", created.id());
+        service.removeVm(created.id());
+        throw new ManagerException(ManagerException.Reason.INTERNAL, "cancelled");
+      }
+      return CreateRes.newBuilder().setCvmId(created.id())
+          .setForwardedPort(Integer.toString(created.forwardedPort())).build();
+    });
+  }
+
+  @Override
+  public void removeVm(RemoveReq req, StreamObserver<Empty> out) {
+    answer(out, () -> {
+      service.removeVm(req.getCvmId());
+      return Empty.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void cVMInfo(CVMInfoReq req, StreamObserver<CVMInfoRes> out) {
+    answer(out, () -> {
+      CvmInfo info = service.cvmInfo(req.getId());
+      return CVMInfoRes.newBuilder().setId(info.id()).setOvmfVersion(info.ovmfVersion())
+          .setCpuNum(info.cpuCount()).setCpuType(info.cpuType()).setKernelCmd(info.kernelCommandLine())
+          .setEosVersion(info.eosVersion()).build();
+    });
+  }
+
+  @Override
+  public void attestationPolicy(AttestationPolicyReq req, StreamObserver<AttestationPolicyRes> out) {
+    answer(out, () -> AttestationPolicyRes.newBuilder().setId(req.getId())
+        .setInfo(ByteString.copyFrom(service.attestationPolicy(req.getId()))).build());
+  }
+
+  @Override
+  public void listVms(ListVmsReq req, StreamObserver<ListVmsRes> out) {
+    answer(out, () -> {
+      ListVmsRes.Builder res = ListVmsRes.newBuilder();
+      for (CvmRecord r : service.listVms()) {
+        res.addCvms(summary(r));
+      }
+      return res.build();
+    });
+  }
+
+  static CvmSummary summary(CvmRecord r) {
+    CvmSummary.Builder b = CvmSummary.newBuilder().setId(r.id()).setState(r.state().wireName())
+        .setForwardedPort(r.hostPort() == 0 ? "" : Integer.toString(r.hostPort()))
+        .setGuestCid(r.guestCid()).setPid(r.pid()).setTee(r.tee().wireName())
+        .setCreatedAt(timestamp(r.createdAt()));
+    if (r.ttlDeadline() != null) {
+      b.setTtlDeadline(timestamp(r.ttlDeadline()));
+    }
+    if (r.exitCode() != null) {
+      b.setExitCode(r.exitCode());
+    }
+    if (r.failure() != null) {
+      b.setFailure(r.failure());
+    }
+    return b.build();
+  }
+
+  private static Timestamp timestamp(Instant i) {
+    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+  }
+
+  private static <T> void answer(StreamObserver<T> out, Call<T> call) {
+    T result;
+    try {
+      result = call.run();
+    } catch (ManagerException e) {
+      out.onError(StatusMapping.toStatus(e));
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      out.onError(Status.CANCELLED.withDescription("the manager is shutting down").asRuntimeException());
+      return;
+    } catch (RuntimeException e) {
+      log.error("unexpected failure", e);
+      out.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+      return;
+    }
+    out.onNext(result);
+    out.onCompleted();
+  }
+}

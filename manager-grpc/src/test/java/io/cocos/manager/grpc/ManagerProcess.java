@@ -1,0 +1,149 @@
+package io.cocos.manager.grpc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cocos.manager.api.ManagerServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** The real manager (the shaded jar) as a separate process, with its stdout collected. */
+final class ManagerProcess implements AutoCloseable {
+  static final Path JAR = Path.of("target/cocos-manager.jar");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final Process process;
+  final List<String> stdout = new CopyOnWriteArrayList<>();
+  final List<String> stderr = new CopyOnWriteArrayList<>();
+  private final Map<String, String> env;
+  private ManagedChannel channel;
+
+  private ManagerProcess(Process process, Map<String, String> env) {
+    this.process = process;
+    this.env = env;
+    collect(process.getInputStream(), stdout);
+    collect(process.getErrorStream(), stderr);
+  }
+
+  static ManagerProcess start(Map<String, String> env) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString());
+    pb.environment().clear();
+    pb.environment().put("PATH", System.getenv("PATH"));
+    pb.environment().putAll(env);
+    return new ManagerProcess(pb.start(), env);
+  }
+
+  /** Starts a manager and waits until it serves. */
+  static ManagerProcess startServing(Map<String, String> env) throws Exception {
+    ManagerProcess m = start(env);
+    m.awaitLog(j -> j.path("msg").asText().startsWith("manager service gRPC server listening"), Duration.ofSeconds(30));
+    return m;
+  }
+
+  ManagerServiceGrpc.ManagerServiceBlockingStub client() {
+    if (channel == null) {
+      channel = NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(env.get("MANAGER_GRPC_PORT")))
+          .usePlaintext().build();
+    }
+    return ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  /** Every stdout line parsed as JSON; fails if one is not. */
+  List<JsonNode> jsonLines() {
+    return stdout.stream().map(line -> {
+      try {
+        return JSON.readTree(line);
+      } catch (IOException e) {
+        throw new AssertionError("not a JSON log line: " + line, e);
+      }
+    }).toList();
+  }
+
+  JsonNode awaitLog(Predicate<JsonNode> wanted, Duration timeout) throws Exception {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < end) {
+      for (JsonNode line : jsonLines()) {
+        if (wanted.test(line)) {
+          return line;
+        }
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError("manager exited with " + process.exitValue() + "; stderr: " + stderr
+            + "; stdout: " + stdout);
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no such log line within " + timeout + "; stdout: " + stdout);
+  }
+
+  /** A line a process that has exited printed: its output may still be in flight to the reader. */
+  void awaitLogOfEndedProcess(Predicate<JsonNode> wanted) throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (System.nanoTime() < end) {
+      if (jsonLines().stream().anyMatch(wanted)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no such log line; stderr: " + stderr + "; stdout: " + stdout);
+  }
+
+  /** kill -9: the manager gets no chance to clean up. */
+  void kill() throws InterruptedException {
+    closeChannel();
+    process.toHandle().destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, as systemd stops it; returns the exit code. */
+  int terminate() throws InterruptedException {
+    closeChannel();
+    // Through the handle: Process.destroy() would also close our end of its stdout, losing what
+    // the manager prints while it shuts down.
+    process.toHandle().destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      throw new AssertionError("manager did not stop on SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  private void closeChannel() {
+    if (channel != null) {
+      channel.shutdownNow();
+      channel = null;
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  private static void collect(java.io.InputStream in, List<String> into) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          into.add(line);
+        }
+      } catch (IOException e) {
+        // the process ended
+      }
+    }, "manager-output");
+    t.setDaemon(true);
+    t.start();
+  }
+}

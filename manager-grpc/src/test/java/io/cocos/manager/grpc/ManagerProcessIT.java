@@ -1,0 +1,182 @@
+package io.cocos.manager.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cocos.manager.api.CreateReq;
+import io.cocos.manager.api.CreateRes;
+import io.cocos.manager.api.CvmSummary;
+import io.cocos.manager.api.ListVmsReq;
+import io.cocos.manager.api.RemoveReq;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The manager as a real process (fake QEMU): restarts, kill -9, signals, start-up failures. */
+class ManagerProcessIT {
+  @TempDir Path tmp;
+  final List<ManagerProcess> managers = new ArrayList<>();
+  final List<Long> qemuPids = new ArrayList<>();
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (ManagerProcess m : managers) {
+      m.close();
+    }
+    for (long pid : qemuPids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  ManagerProcess manager(Map<String, String> env) throws Exception {
+    ManagerProcess m = ManagerProcess.startServing(env);
+    managers.add(m);
+    return m;
+  }
+
+  static List<CvmSummary> list(ManagerProcess m) {
+    return m.client().listVms(ListVmsReq.getDefaultInstance()).getCvmsList();
+  }
+
+  /**
+   * The process has ended. An adopted QEMU is not the manager's child: once it ends, init reaps
+   * it; this sandbox's PID 1 never reaps, so here it may linger as a zombie of PID 1.
+   */
+  static boolean gone(long pid) {
+    return ProcessHandle.of(pid).isEmpty() || isZombie(pid);
+  }
+
+  @Test
+  void killMinus9LosesNothingAndAPidThatDiedMeanwhileIsCleanedUp() throws Exception {
+    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    ManagerProcess first = manager(env);
+    CreateRes survivor = first.client().createVm(CreateReq.newBuilder().setTtl("8s").build());
+    CreateRes victim = first.client().createVm(CreateReq.getDefaultInstance());
+    Map<String, Long> pids = list(first).stream().collect(Collectors.toMap(CvmSummary::getId, CvmSummary::getPid));
+    qemuPids.addAll(pids.values());
+
+    first.kill();
+    assertThat(ProcessHandle.of(pids.get(survivor.getCvmId()))).isPresent();
+    ProcessHandle.of(pids.get(victim.getCvmId())).orElseThrow().destroyForcibly();
+    await().until(() -> gone(pids.get(victim.getCvmId())) || isZombie(pids.get(victim.getCvmId())));
+
+    ManagerProcess second = manager(env);
+    List<CvmSummary> restored = list(second);
+    assertThat(restored).singleElement().satisfies(c -> {
+      assertThat(c.getId()).isEqualTo(survivor.getCvmId());
+      assertThat(c.getState()).isEqualTo("running");
+      assertThat(c.getPid()).isEqualTo(pids.get(survivor.getCvmId()));
+      assertThat(c.getForwardedPort()).isEqualTo(survivor.getForwardedPort());
+    });
+    assertThat(tmp.resolve("state/cvms").resolve(victim.getCvmId())).doesNotExist();
+    // the adopted CVM's console is followed again, with its id and state on each line
+    second.awaitLog(j -> j.path("logger").asText().endsWith("console") && j.path("cvm").asText()
+        .equals(survivor.getCvmId()) && j.path("state").asText().equals("running"), Duration.ofSeconds(10));
+    // and its TTL, persisted, still ends it
+    await().atMost(Duration.ofSeconds(20)).until(() -> list(second).isEmpty());
+    await().until(() -> gone(pids.get(survivor.getCvmId())));
+    assertThat(tmp.resolve("state/cvms")).isEmptyDirectory();
+  }
+
+  @Test
+  void sigtermStopsServingButLeavesCvmsForTheNextManager() throws Exception {
+    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    ManagerProcess first = manager(env);
+    CreateRes created = first.client().createVm(CreateReq.getDefaultInstance());
+    long pid = list(first).get(0).getPid();
+    qemuPids.add(pid);
+
+    assertThat(first.terminate()).isEqualTo(143);
+    first.awaitLogOfEndedProcess(j -> j.path("msg").asText().contains("CVM(s) left for the next manager"));
+    Thread.sleep(500);
+    assertThat(ProcessHandle.of(pid)).isPresent();
+
+    ManagerProcess second = manager(env);
+    assertThat(list(second)).extracting(CvmSummary::getId).containsExactly(created.getCvmId());
+    second.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+    await().until(() -> gone(pid));
+    // an adopted QEMU is init's child, not the manager's: a zombie left here is init's to reap
+    assertThat(parentOf(pid)).isNotEqualTo(second.process.pid());
+  }
+
+  @Test
+  void logsAreJsonLinesWithTheCvmOnEveryLineAboutACvm() throws Exception {
+    ManagerProcess m = manager(TestManagers.fakeQemuEnv(tmp));
+    CreateRes created = m.client().createVm(CreateReq.newBuilder()
+        .setAgentCvmClientKey(com.google.protobuf.ByteString.copyFromUtf8(
+            new io.cocos.manager.core.testing.TestPki("ca").issue("agent").keyPem()))
+        .setAgentCvmClientCert(com.google.protobuf.ByteString.copyFromUtf8(
+            new io.cocos.manager.core.testing.TestPki("ca").issue("agent").certPem()))
+        .build());
+    m.awaitLog(j -> j.path("msg").asText().equals("fake-qemu: console line 1"), Duration.ofSeconds(10));
+    m.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+    m.awaitLog(j -> j.path("msg").asText().startsWith("Method RemoveVM"), Duration.ofSeconds(10));
+
+    List<JsonNode> lines = m.jsonLines();
+    assertThat(lines).allSatisfy(j -> assertThat(j.fieldNames()).toIterable().contains("time", "level", "msg"));
+    assertThat(lines).filteredOn(j -> j.path("msg").asText().contains(created.getCvmId()))
+        .isNotEmpty().allSatisfy(j -> assertThat(j.path("cvm").asText()).isEqualTo(created.getCvmId()));
+    assertThat(lines).filteredOn(j -> j.path("msg").asText().startsWith("fake-qemu: console line"))
+        .allSatisfy(j -> assertThat(j.path("cvm").asText()).isEqualTo(created.getCvmId()));
+    assertThat(String.join("\n", m.stdout)).doesNotContain("PRIVATE KEY");
+  }
+
+  @Test
+  void aBadConfigurationStopsStartUpWithOneLineNamingTheVariable() throws Exception {
+    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    env.put("MANAGER_QEMU_MEMORY_SIZE", "2GB!");
+    ManagerProcess bad = ManagerProcess.start(env);
+    managers.add(bad);
+    assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.process.exitValue()).isEqualTo(2);
+    await().until(() -> !bad.stderr.isEmpty());
+    assertThat(bad.stderr).containsExactly(
+        "cocos-manager: configuration error: MANAGER_QEMU_MEMORY_SIZE=\"2GB!\": expected a size such as 2048M or 4G");
+    assertThat(tmp.resolve("state")).doesNotExist();
+  }
+
+  @Test
+  void aPortInUseStopsStartUpNamingTheSetting() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+      env.put("MANAGER_GRPC_PORT", Integer.toString(taken.getLocalPort()));
+      ManagerProcess bad = ManagerProcess.start(env);
+      managers.add(bad);
+      assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(bad.process.exitValue()).isEqualTo(1);
+      await().until(() -> !bad.stderr.isEmpty());
+      assertThat(bad.stderr.get(0)).startsWith("cocos-manager: cannot serve on 127.0.0.1:" + taken.getLocalPort()
+          + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT)");
+      assertThat(bad.stderr).hasSize(1);
+    }
+  }
+
+  static long parentOf(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+  }
+
+  static boolean isZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+}
