@@ -1,0 +1,72 @@
+# Upstream's targets (manager, cli, install, run, stop, test), for the Java manager.
+BUILD_DIR ?= build
+MVN ?= mvn -B
+INSTALL_DIR ?= /usr/local/bin
+CONFIG_DIR ?= /etc/cocos
+SERVICE_NAME ?= cocos-manager
+SERVICE_DIR ?= /etc/systemd/system
+SERVICE_FILE = systemd/$(SERVICE_NAME).service
+GUEST_DIR ?= $(BUILD_DIR)/guest
+MANAGER_JAR = manager-grpc/target/cocos-manager.jar
+CLI_JAR = cli/target/cocos-cli.jar
+SOURCES = $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all manager cli deps guest test install install_service run stop demo demo-stop dev clean
+
+all: manager cli
+
+# One Maven build makes both jars; make rebuilds only when a source changed.
+$(MANAGER_JAR) $(CLI_JAR) &: $(SOURCES)
+	$(MVN) -q -DskipTests install
+
+manager: $(MANAGER_JAR)
+	scripts/make-launcher.sh $(MANAGER_JAR) $(BUILD_DIR)/cocos-manager "-XX:+UseSerialGC"
+
+cli: $(CLI_JAR)
+	scripts/make-launcher.sh $(CLI_JAR) $(BUILD_DIR)/cocos-cli "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+
+# Debian packages: QEMU, OVMF, the test guest's kernel and busybox, the JDK and Maven.
+deps:
+	scripts/install-deps.sh
+
+# The test guest: a Debian kernel and a busybox initramfs standing in for the agent.
+guest:
+	guest/build-test-guest.sh $(GUEST_DIR)
+
+# Unit, integration and end-to-end tests (the end-to-end ones boot the test guest under QEMU).
+test: guest
+	$(MVN) verify
+
+install: manager cli
+	install -d $(INSTALL_DIR)
+	install -m 755 $(BUILD_DIR)/cocos-cli $(INSTALL_DIR)/cocos-cli
+	install -m 755 $(BUILD_DIR)/cocos-manager $(INSTALL_DIR)/cocos-manager
+	install -d -m 755 $(CONFIG_DIR)
+	@# An operator's configuration is never overwritten.
+	[ -e $(CONFIG_DIR)/cocos-manager.env ] || install -m 600 cocos-manager.env $(CONFIG_DIR)/cocos-manager.env
+
+install_service:
+	$(SUDO) install -m 644 $(SERVICE_FILE) $(SERVICE_DIR)/$(SERVICE_NAME).service
+	$(SUDO) systemctl daemon-reload
+
+run: install_service
+	$(SUDO) systemctl start $(SERVICE_NAME).service
+
+stop:
+	$(SUDO) systemctl stop $(SERVICE_NAME).service
+
+# The manager in the foreground on the development defaults: plain QEMU, the test guest.
+dev: manager guest
+	scripts/dev.sh
+
+# Manager in the background, one CVM booted from the test guest, its port printed.
+demo: deps manager cli guest
+	scripts/demo.sh
+
+demo-stop:
+	scripts/demo.sh stop
+
+clean:
+	rm -rf $(BUILD_DIR)
+	$(MVN) -q clean
