@@ -1,0 +1,159 @@
+package io.cocos.manager.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.cocos.manager.api.CreateReq;
+import io.cocos.manager.api.CreateRes;
+import io.cocos.manager.api.CvmSummary;
+import io.cocos.manager.api.ListVmsReq;
+import io.cocos.manager.api.RemoveReq;
+import io.cocos.manager.core.testing.TestPki;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end: the manager process boots the test guest (a real kernel and a busybox stand-in
+ * for the agent, built by `make guest`) under real QEMU with TCG, through the gRPC API.
+ */
+class GuestBootIT {
+  static final Path GUEST = Path.of(System.getProperty("test.guest.dir", "../build/guest"));
+  static final Duration BOOT = Duration.ofSeconds(150);
+
+  @TempDir Path tmp;
+  ManagerProcess manager;
+  Map<String, String> env;
+
+  @BeforeEach
+  void startManager() throws Exception {
+    assertThat(GUEST.resolve("bzImage")).as("the test guest (run `make guest`)").exists();
+    env = TestManagers.fakeQemuEnv(tmp);
+    env.put("MANAGER_QEMU_BIN_PATH", "qemu-system-x86_64");
+    env.put("MANAGER_QEMU_OVMF_CODE_FILE", "/usr/share/OVMF/OVMF_CODE.fd");
+    env.put("MANAGER_QEMU_OVMF_VARS_FILE", "/usr/share/OVMF/OVMF_VARS.fd");
+    env.put("MANAGER_QEMU_DISK_IMG_KERNEL_FILE", GUEST.resolve("bzImage").toAbsolutePath().toString());
+    env.put("MANAGER_QEMU_DISK_IMG_ROOTFS_FILE", GUEST.resolve("rootfs.cpio.gz").toAbsolutePath().toString());
+    env.put("MANAGER_QEMU_MEMORY_SIZE", "512M");
+    env.put("MANAGER_QEMU_SMP_COUNT", "2");
+    env.put("MANAGER_QEMU_STARTUP_GRACE", "1s");
+    env.put("MANAGER_QEMU_STOP_TIMEOUT", "10s");
+    manager = ManagerProcess.startServing(env);
+  }
+
+  @AfterEach
+  void stopManager() throws Exception {
+    if (manager != null) {
+      for (CvmSummary c : manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvmsList()) {
+        manager.client().removeVm(RemoveReq.newBuilder().setCvmId(c.getId()).build());
+      }
+      manager.close();
+    }
+  }
+
+  @Test
+  void aCvmBootsGetsItsConfigurationAnswersAndLeavesNothingWhenRemovedOrExpired() throws Exception {
+    TestPki pki = new TestPki("cvms-ca");
+    TestPki.Identity agent = pki.issue("agent");
+    long start = System.nanoTime();
+    CreateRes created = manager.client().createVm(CreateReq.newBuilder().setAgentLogLevel("debug")
+        .setAgentCvmServerUrl("10.0.2.2:7001").setAgentCvmCaUrl("https://ca.example:9010")
+        .setAgentCvmServerCaCert(ByteString.copyFrom(pki.caBytes()))
+        .setAgentCvmClientCert(ByteString.copyFrom(agent.certBytes()))
+        .setAgentCvmClientKey(ByteString.copyFrom(agent.keyBytes())).build());
+    long createdNanos = System.nanoTime() - start;
+    // a second CVM with a TTL boots alongside and must vanish on its own
+    CreateRes expiring = manager.client().createVm(CreateReq.newBuilder().setTtl("40s").build());
+    int port = Integer.parseInt(created.getForwardedPort());
+    List<CvmSummary> cvms = manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvmsList();
+    long pid = cvms.stream().filter(c -> c.getId().equals(created.getCvmId())).findFirst().orElseThrow().getPid();
+    long expiringPid = cvms.stream().filter(c -> c.getId().equals(expiring.getCvmId())).findFirst().orElseThrow()
+        .getPid();
+
+    String report = awaitReport(port);
+    System.out.printf("guest answered %.1f s after CreateVm (CreateVm took %d ms)%n",
+        (System.nanoTime() - start) / 1e9, createdNanos / 1_000_000);
+
+    assertThat(report.lines()).contains(
+        "env AGENT_LOG_LEVEL=debug",
+        "env AGENT_CVM_GRPC_URL=10.0.2.2:7001",
+        "env AGENT_CVM_ID=" + created.getCvmId(),
+        "env AGENT_CVM_CA_URL=https://ca.example:9010",
+        "env AGENT_CVM_GRPC_CLIENT_CERT=/etc/certs/cert.pem",
+        "env AGENT_CVM_GRPC_CLIENT_KEY=/etc/certs/key.pem",
+        "env AGENT_CVM_GRPC_SERVER_CA_CERTS=/etc/certs/ca.pem",
+        "file ca.pem sha256=" + sha256(pki.caBytes()),
+        "file cert.pem sha256=" + sha256(agent.certBytes()),
+        "file key.pem sha256=" + sha256(agent.keyBytes()));
+    // the console reaches the manager's log, with the CVM's id
+    manager.awaitLog(j -> j.path("logger").asText().endsWith("console")
+        && j.path("cvm").asText().equals(created.getCvmId())
+        && j.path("msg").asText().contains("cocos-test-agent: listening on 7002"), Duration.ofSeconds(10));
+
+    manager.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+    assertNothingLeft(created.getCvmId(), pid, port);
+
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvmsCount() == 0);
+    assertNothingLeft(expiring.getCvmId(), expiringPid, Integer.parseInt(expiring.getForwardedPort()));
+    assertThat(tmp.resolve("state/cvms")).isEmptyDirectory();
+    manager.awaitLog(j -> j.path("msg").asText().startsWith("CVM ttl-expired")
+        && j.path("cvm").asText().equals(expiring.getCvmId()), Duration.ofSeconds(1));
+  }
+
+  private void assertNothingLeft(String cvmId, long pid, int port) {
+    // QEMU was the manager's child: gone and reaped, no zombie
+    assertThat(ProcessHandle.of(pid)).isEmpty();
+    assertThat(Path.of("/proc/" + pid)).doesNotExist();
+    assertThat(bindable(port)).as("port %d free again", port).isTrue();
+    assertThat(tmp.resolve("state/cvms").resolve(cvmId)).doesNotExist();
+  }
+
+  /** Polls the forwarded port until the guest's stand-in agent answers with its full report. */
+  static String awaitReport(int port) throws InterruptedException {
+    long end = System.nanoTime() + BOOT.toNanos();
+    while (System.nanoTime() < end) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+        s.setSoTimeout(5000);
+        try (InputStream in = s.getInputStream()) {
+          String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          if (text.startsWith("cocos-test-agent report") && text.strip().endsWith("end")) {
+            return text;
+          }
+        }
+      } catch (IOException e) {
+        // QEMU accepts before the guest listens; try again
+      }
+      Thread.sleep(1000);
+    }
+    throw new AssertionError("the guest did not answer on port " + port + " within " + BOOT);
+  }
+
+  static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress("0.0.0.0", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static String sha256(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+}
