@@ -3,7 +3,6 @@ package io.cocos.manager.qemu;
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.config.MemorySize;
-import io.cocos.manager.core.config.PortRange;
 import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.qemu.args.PflashDrive;
 import io.cocos.manager.qemu.args.QemuValues;
@@ -18,7 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * The MANAGER_QEMU_* configuration: every variable of upstream's manager with upstream's default,
- * plus KERNEL_CMDLINE, ENABLE_VSOCK, STOP_TIMEOUT and STARTUP_GRACE. Values that do not parse stop
+ * plus KERNEL_CMDLINE, ENABLE_VSOCK and STARTUP_GRACE (HOST_FWD_RANGE, VSOCK_GUEST_CID and
+ * STOP_TIMEOUT are the lifecycle's: see LifecycleConfig). Values that do not parse stop
  * start-up with a {@link ConfigException} naming the variable; values that parse but look wrong for
  * this host (a TEE it lacks, a missing /dev/kvm) become {@link #warnings()} for the caller to log.
  *
@@ -54,7 +54,6 @@ public record QemuConfig(
     String ovmfVersion,
     String netdevId,
     int guestFwdAgent,
-    PortRange hostFwdRange,
     String virtioNetDisableLegacy,
     boolean virtioNetIommuPlatform,
     String virtioNetAddr,
@@ -77,7 +76,6 @@ public record QemuConfig(
     String tdxOvmfFile,
     boolean noGraphic,
     String monitor,
-    Duration stopTimeout,
     Duration startupGrace,
     List<String> warnings) {
 
@@ -172,7 +170,6 @@ public record QemuConfig(
         env.string(var("OVMF_VERSION"), ""),
         id(env, "NETDEV_ID", "vmnic"),
         env.port(var("GUEST_FWD_AGENT"), 7002),
-        env.portRange(var("HOST_FWD_RANGE"), new PortRange(6100, 6200)),
         env.oneOf(var("VIRTIO_NET_PCI_DISABLE_LEGACY"), "on", "on", "off", "auto"),
         env.bool(var("VIRTIO_NET_PCI_IOMMU_PLATFORM"), true),
         Env.parse(var("VIRTIO_NET_PCI_ADDR"), env.string(var("VIRTIO_NET_PCI_ADDR"), "0x2"),
@@ -203,7 +200,6 @@ public record QemuConfig(
         text(env, "OVMF_FILE", "/usr/share/ovmf/OVMF.fd"),
         env.bool(var("NO_GRAPHIC"), true),
         text(env, "MONITOR", "pty"),
-        env.duration(var("STOP_TIMEOUT"), Duration.ofSeconds(30)),
         env.duration(var("STARTUP_GRACE"), Duration.ofSeconds(1)),
         warnings);
   }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
-import io.cocos.manager.core.config.PortRange;
 import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.qemu.args.PflashDrive;
 import java.nio.file.Files;
@@ -43,7 +42,6 @@ class QemuConfigTest {
     assertThat(c.ovmfVersion()).isEmpty();
     assertThat(c.netdevId()).isEqualTo("vmnic");
     assertThat(c.guestFwdAgent()).isEqualTo(7002);
-    assertThat(c.hostFwdRange()).isEqualTo(new PortRange(6100, 6200));
     assertThat(c.virtioNetDisableLegacy()).isEqualTo("on");
     assertThat(c.virtioNetIommuPlatform()).isTrue();
     assertThat(c.virtioNetAddr()).isEqualTo("0x2");
@@ -66,7 +64,6 @@ class QemuConfigTest {
     assertThat(c.tdxOvmfFile()).isEqualTo("/usr/share/ovmf/OVMF.fd");
     assertThat(c.noGraphic()).isTrue();
     assertThat(c.monitor()).isEqualTo("pty");
-    assertThat(c.stopTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.startupGrace()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.warnings()).isEmpty();
   }
@@ -76,8 +73,8 @@ class QemuConfigTest {
     QemuConfig c = TestEnv.config("BIN_PATH", "/opt/qemu/bin/qemu-system-x86_64", "USE_SUDO", "true",
         "ENABLE_KVM", "0", "MACHINE", "q35,smm=on", "CPU", "EPYC-v4", "SMP_COUNT", "2", "SMP_MAXCPUS", "16",
         "MEMORY_SIZE", "25G", "MAX_MEMORY", "30G", "OVMF_CODE_READONLY", "off", "OVMF_VERSION", "edk2-stable202408",
-        "HOST_FWD_RANGE", "7000-7010", "VIRTIO_NET_PCI_IOMMU_PLATFORM", "false", "KERNEL_CMDLINE", "console=ttyS0",
-        "ENABLE_VSOCK", "false", "STOP_TIMEOUT", "1m30s", "STARTUP_GRACE", "250ms", "MONITOR", "none");
+        "VIRTIO_NET_PCI_IOMMU_PLATFORM", "false", "KERNEL_CMDLINE", "console=ttyS0",
+        "ENABLE_VSOCK", "false", "STARTUP_GRACE", "250ms", "MONITOR", "none");
 
     assertThat(c.binPath()).isEqualTo("/opt/qemu/bin/qemu-system-x86_64");
     assertThat(c.useSudo()).isTrue();
@@ -89,11 +86,9 @@ class QemuConfigTest {
     assertThat(c.memorySize().text()).isEqualTo("25G");
     assertThat(c.ovmfCode().readOnly()).contains("off");
     assertThat(c.ovmfVersion()).isEqualTo("edk2-stable202408");
-    assertThat(c.hostFwdRange()).isEqualTo(new PortRange(7000, 7010));
     assertThat(c.virtioNetIommuPlatform()).isFalse();
     assertThat(c.kernelCommandLine()).isEqualTo("console=ttyS0");
     assertThat(c.enableVsock()).isFalse();
-    assertThat(c.stopTimeout()).isEqualTo(Duration.ofSeconds(90));
     assertThat(c.startupGrace()).isEqualTo(Duration.ofMillis(250));
     assertThat(c.monitor()).isEqualTo("none");
   }
@@ -127,7 +122,6 @@ class QemuConfigTest {
       "NETDEV_ID|vm,nic",
       "HOST_FWD_AGENT|70x1",
       "GUEST_FWD_AGENT|70000",
-      "HOST_FWD_RANGE|6200-6100",
       "VIRTIO_NET_PCI_DISABLE_LEGACY|maybe",
       "VIRTIO_NET_PCI_IOMMU_PLATFORM|on",
       "VIRTIO_NET_PCI_ADDR|0x2,multifunction=on",
@@ -153,7 +147,6 @@ class QemuConfigTest {
       "IGVM_FILE|/i\u0000x",
       "NO_GRAPHIC|nah",
       "MONITOR|pty\u0000x",
-      "STOP_TIMEOUT|30",
       "STARTUP_GRACE|-1s",
   })
   void aBadValueNamesItsVariable(String suffix, String value) {
