@@ -8,23 +8,11 @@ public final class ConfigException extends RuntimeException {
   private final String variable;
 
   public ConfigException(String variable, String value, String expected) {
-    super(variable + "=\"" + printable(value) + "\": expected " + expected);
+    super(variable + "=\"" + ControlCharacters.escape(value) + "\": expected " + expected);
     this.variable = variable;
   }
 
   public String variable() {
     return variable;
-  }
-
-  private static String printable(String value) {
-    StringBuilder out = new StringBuilder(value.length());
-    value.codePoints().forEach(c -> {
-      if (Character.isISOControl(c)) {
-        out.append(String.format("\\x%02x", c));
-      } else {
-        out.appendCodePoint(c);
-      }
-    });
-    return out.toString();
   }
 }

@@ -1,5 +1,6 @@
 package io.cocos.manager.qemu.args;
 
+import io.cocos.manager.core.config.ControlCharacters;
 import java.util.regex.Pattern;
 
 /**
@@ -29,7 +30,7 @@ public final class QemuValues {
       throw new IllegalArgumentException(what + " is missing");
     }
     if (value.codePoints().anyMatch(Character::isISOControl)) {
-      throw new IllegalArgumentException(what + " \"" + visible(value)
+      throw new IllegalArgumentException(what + " \"" + ControlCharacters.escape(value)
           + "\" contains a control character; QEMU arguments must be printable");
     }
     return value;
@@ -53,17 +54,5 @@ public final class QemuValues {
           + "\" cannot be part of a QEMU id: only letters, digits, '-', '.' and '_'");
     }
     return suffix;
-  }
-
-  private static String visible(String value) {
-    StringBuilder out = new StringBuilder(value.length());
-    value.codePoints().forEach(c -> {
-      if (Character.isISOControl(c)) {
-        out.append(String.format("\\x%02x", c));
-      } else {
-        out.appendCodePoint(c);
-      }
-    });
-    return out.toString();
   }
 }
