@@ -12,12 +12,24 @@ import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.grpc.server.GrpcServer;
 import io.cocos.manager.grpc.server.ManagerGrpcService;
 import io.cocos.manager.grpc.server.ServerConfig;
+import io.cocos.manager.core.cvm.ManagerService;
+import io.cocos.manager.grpc.observability.HttpEndpoint;
+import io.cocos.manager.grpc.observability.LifecycleMetrics;
+import io.cocos.manager.grpc.observability.RpcMetricsInterceptor;
+import io.cocos.manager.grpc.observability.Telemetry;
 import io.cocos.manager.grpc.service.LoggingManagerService;
+import io.cocos.manager.grpc.service.MetricsManagerService;
 import io.cocos.manager.qemu.HostTees;
 import io.cocos.manager.qemu.QemuConfig;
 import io.cocos.manager.qemu.QemuHypervisor;
 import java.io.IOException;
+import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +51,23 @@ public final class ManagerDaemon implements AutoCloseable {
   private final ServerConfig serverConfig;
   private final LifecycleManager lifecycle;
   private final GrpcServer grpc;
+  private final Observability observability;
 
-  private ManagerDaemon(ServerConfig serverConfig, LifecycleManager lifecycle, GrpcServer grpc) {
+  /** What serves metrics, health and traces, and the threads of the streaming calls: closed last. */
+  private record Observability(Telemetry telemetry, HttpEndpoint http, ScheduledExecutorService streams) {
+    void close() {
+      streams.shutdownNow();
+      http.close();
+      telemetry.close();
+    }
+  }
+
+  private ManagerDaemon(ServerConfig serverConfig, LifecycleManager lifecycle, GrpcServer grpc,
+      Observability observability) {
     this.serverConfig = serverConfig;
     this.lifecycle = lifecycle;
     this.grpc = grpc;
+    this.observability = observability;
   }
 
   /** Reads the whole configuration; throws ConfigException naming the first bad variable. */
@@ -62,25 +86,47 @@ public final class ManagerDaemon implements AutoCloseable {
       throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
           "a directory the manager can create and write (" + e.getMessage() + ")");
     }
-    LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, new QemuHypervisor(qemuConfig),
+    Telemetry telemetry = Telemetry.create(serverConfig.instanceId(), serverConfig.jaegerUrl(), serverConfig.traceRatio());
+    AtomicBoolean ready = new AtomicBoolean();
+    HttpEndpoint http;
+    try {
+      // Up before restore, so liveness answers while a long restore runs.
+      http = HttpEndpoint.start(serverConfig.httpHost(), serverConfig.httpPort(), telemetry,
+          () -> new HttpEndpoint.Health(ready.get(), Map.of("grpc", ready.get() ? "serving" : "starting")));
+    } catch (IOException e) {
+      telemetry.close();
+      throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
+          + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): " + rootMessage(e), e);
+    }
+    Observability observability = new Observability(telemetry, http,
+        Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams")));
+    QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
+    LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
         new ToolAttestationPolicies(attestationConfig), store, new PortAllocator(lifecycleConfig.hostPorts()),
-        Clock.systemUTC());
+        Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
+    LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.binPath());
+    ManagerService service = new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter());
     GrpcServer grpc = null;
     try {
       lifecycle.restore();
-      grpc = new GrpcServer(serverConfig, new ManagerGrpcService(new LoggingManagerService(lifecycle)));
+      grpc = new GrpcServer(serverConfig, new ManagerGrpcService(service, lifecycle, observability.streams()),
+          List.of(new RpcMetricsInterceptor(telemetry.meter()),
+              GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
       grpc.start();
     } catch (IOException e) {
       lifecycle.close();
+      observability.close();
       throw new StartupException("cannot serve on " + serverConfig.grpcHost() + ":" + serverConfig.grpcPort()
           + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT): " + rootMessage(e), e);
     }
     grpc.markServing();
+    ready.set(true);
     log.info("manager service gRPC server listening at {}:{} {}", serverConfig.grpcHost(), grpc.port(),
         serverConfig.securityDescription());
     log.info("manager instance {} manages {} with a TEE of kind {}", serverConfig.instanceId(),
         lifecycleConfig.stateDir(), qemuConfig.tee().wireName());
-    return new ManagerDaemon(serverConfig, lifecycle, grpc);
+    log.info("metrics and health at http://{}:{}/metrics and /health", serverConfig.httpHost(), http.port());
+    return new ManagerDaemon(serverConfig, lifecycle, grpc, observability);
   }
 
   public int grpcPort() {
@@ -95,6 +141,10 @@ public final class ManagerDaemon implements AutoCloseable {
     return serverConfig;
   }
 
+  public int httpPort() {
+    return observability.http().port();
+  }
+
   /** Stops serving; CVMs keep running for the next manager to adopt (their state is on disk). */
   @Override
   public void close() {
@@ -104,12 +154,21 @@ public final class ManagerDaemon implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     lifecycle.close();
+    observability.close();
     log.info("manager stopped; {} CVM(s) left for the next manager to adopt", lifecycle.listVms().size());
   }
 
   private static void setLogLevel(String level) {
     var root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(level, Level.INFO));
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static String rootMessage(Throwable e) {

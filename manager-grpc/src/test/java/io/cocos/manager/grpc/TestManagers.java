@@ -45,6 +45,10 @@ public final class TestManagers {
     Map<String, String> env = new HashMap<>();
     env.put("MANAGER_GRPC_HOST", "127.0.0.1");
     env.put("MANAGER_GRPC_PORT", Integer.toString(freePort()));
+    env.put("MANAGER_HTTP_HOST", "127.0.0.1");
+    env.put("MANAGER_HTTP_PORT", Integer.toString(freePort()));
+    // no collector listens here: traces are dropped after one warning
+    env.put("COCOS_JAEGER_URL", "http://127.0.0.1:" + freePort());
     env.put("MANAGER_STATE_DIR", dir.resolve("state").toString());
     env.put("MANAGER_QEMU_BIN_PATH", fakeQemu(dir).toString());
     env.put("MANAGER_QEMU_ENABLE_KVM", "false");

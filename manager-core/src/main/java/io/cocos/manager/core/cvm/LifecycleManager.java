@@ -8,6 +8,8 @@ import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.console.ConsoleWatcher;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventListener;
+import io.cocos.manager.core.event.CvmEvents;
+import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.store.CvmPaths;
 import io.cocos.manager.core.store.SecureFiles;
@@ -17,6 +19,7 @@ import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
+import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -56,7 +59,7 @@ import org.slf4j.LoggerFactory;
  *       process's exit future: the remover waits on that future while holding the CVM lock.</li>
  * </ul>
  */
-public final class LifecycleManager implements ManagerService, AutoCloseable {
+public final class LifecycleManager implements ManagerService, CvmEvents, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LifecycleManager.class);
   private static final Logger consoleLog = LoggerFactory.getLogger("io.cocos.manager.console");
   /** QEMU's words when another process took the forwarded port between our probe and its bind. */
@@ -78,6 +81,9 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
   private final ScheduledExecutorService timers;
   private final ExecutorService workers;
   private final ConsoleWatcher console;
+  private final Tracer tracer;
+  /** Console lines logged per CVM and second; only the console-watcher thread touches it. */
+  private final Map<String, ConsoleLogBudget> consoleBudgets = new ConcurrentHashMap<>();
 
   /** One CVM. The fields without volatile are guarded by {@link #lock}. */
   private static final class Cvm {
@@ -97,7 +103,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
   }
 
   public LifecycleManager(LifecycleConfig config, Hypervisor hypervisor, AttestationPolicies attestation,
-      StateStore store, PortAllocator ports, Clock clock) {
+      StateStore store, PortAllocator ports, Clock clock, Tracer tracer) {
     this.config = config;
     this.hypervisor = hypervisor;
     this.attestation = attestation;
@@ -106,6 +112,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
     this.cids = new CidAllocator(config.firstGuestCid(), 1 << 20);
     this.slots = new Slots(config.maxVms());
     this.clock = clock;
+    this.tracer = tracer;
     this.timers = Executors.newSingleThreadScheduledExecutor(daemon("cvm-ttl"));
     this.workers = Executors.newCachedThreadPool(daemon("cvm-lifecycle"));
     this.console = new ConsoleWatcher(this::onConsoleLine, Duration.ofMillis(200));
@@ -113,6 +120,12 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
 
   public void addEventListener(CvmEventListener listener) {
     eventListeners.add(listener);
+  }
+
+  @Override
+  public AutoCloseable subscribe(CvmEventListener listener) {
+    eventListeners.add(listener);
+    return () -> eventListeners.remove(listener);
   }
 
   public void addConsoleListener(ConsoleWatcher.LineListener listener) {
@@ -142,7 +155,11 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
       cid = cids.allocate().orElseThrow(() -> new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
           "no free guest CID"));
       String id = UUID.randomUUID().toString();
-      Optional<String> launchTcb = attestation.launchTcb(hypervisor.tee());
+      Optional<String> launchTcb;
+      try (TracedStep step = TracedStep.start(tracer, "attestation launch tcb", id)) {
+        launchTcb = attestation.launchTcb(hypervisor.tee());
+        step.ok();
+      }
       Instant now = clock.instant();
       Instant deadline = valid.ttl().map(now::plus).orElse(null);
       CvmPaths paths = store.paths(id);
@@ -166,7 +183,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
   }
 
   private void prepareFiles(Cvm cvm, CreateRequest request) throws ManagerException {
-    try {
+    try (TracedStep step = TracedStep.start(tracer, "prepare files", cvm.id)) {
       SecureFiles.createPrivateDirectory(cvm.paths.dir());
       AgentProvisioning.write(cvm.paths, cvm.id, request);
       SecureFiles.createPrivateDirectory(cvm.paths.vmDir());
@@ -174,6 +191,7 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
           java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
               java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
       store.save(cvm.record);
+      step.ok();
     } catch (IOException e) {
       throw new ManagerException(ManagerException.Reason.INTERNAL, "cannot prepare the CVM's files: " + e.getMessage(), e);
     }
@@ -183,8 +201,12 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
   /** Takes a port and starts the VM, trying another port if QEMU lost a race for this one. */
   private void launch(Cvm cvm) throws ManagerException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
-      int port = ports.allocate().orElseThrow(() -> new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
-          "no free host port in MANAGER_QEMU_HOST_FWD_RANGE " + ports.range()));
+      int port;
+      try (TracedStep step = TracedStep.start(tracer, "allocate port", cvm.id)) {
+        port = ports.allocate().orElseThrow(() -> new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
+            "no free host port in MANAGER_QEMU_HOST_FWD_RANGE " + ports.range()));
+        step.ok();
+      }
       CvmRecord r = cvm.record;
       cvm.record = new CvmRecord(r.id(), r.state(), r.tee(), port, r.guestCid(), 0, null, r.createdAt(),
           r.ttlDeadline(), null, null, r.launchTcb());
@@ -192,8 +214,9 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
           cvm.paths.envDir(), cvm.paths.consoleLog());
       long consoleStart = sizeOf(cvm);
       VmProcess process;
-      try {
+      try (TracedStep step = TracedStep.start(tracer, "qemu start", cvm.id)) {
         process = hypervisor.start(cvm.spec);
+        step.ok();
       } catch (VmStartException e) {
         ports.release(port);
         if (e.getMessage() != null && e.getMessage().contains(PORT_RACE) && attempt < START_ATTEMPTS) {
@@ -318,10 +341,14 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
         cvm.ttlTimer.cancel(false);
       }
       if (cvm.process != null) {
-        int code = stopUninterruptibly(cvm.process, config.stopTimeout());
-        log.debug("QEMU of CVM {} stopped with exit code {}", cvm.id, code);
+        try (TracedStep step = TracedStep.start(tracer, "qemu stop", cvm.id)) {
+          int code = stopUninterruptibly(cvm.process, config.stopTimeout());
+          log.debug("QEMU of CVM {} stopped with exit code {}", cvm.id, code);
+          step.ok();
+        }
       }
       console.stop(cvm.id);
+      consoleBudgets.remove(cvm.id);
       if (before.holdsResources()) {
         releaseResources(cvm);
       }
@@ -404,7 +431,23 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
     if (cvm == null) {
       throw ManagerException.notFound(cvmId);
     }
-    return attestation.policy(cvm.record);
+    try (TracedStep step = TracedStep.start(tracer, "attestation policy", cvmId)) {
+      byte[] policy = attestation.policy(cvm.record);
+      step.ok();
+      return policy;
+    }
+  }
+
+  @Override
+  public ConsoleSource console(String cvmId) throws ManagerException {
+    Cvm cvm = cvms.get(cvmId);
+    if (cvm == null) {
+      throw ManagerException.notFound(cvmId);
+    }
+    return new ConsoleSource(cvmId, cvm.paths.consoleLog(), () -> {
+      CvmState state = cvm.record.state();
+      return cvms.get(cvmId) != cvm || !(state == CvmState.PROVISIONING || state == CvmState.RUNNING);
+    });
   }
 
   @Override
@@ -527,7 +570,8 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
   }
 
   private void publish(Cvm cvm, CvmEventType type, String detail) {
-    CvmEvent event = new CvmEvent(clock.instant(), cvm.id, type, cvm.record.state(), detail);
+    CvmEvent event = new CvmEvent(clock.instant(), cvm.id, type, cvm.record.state(), detail,
+        type == CvmEventType.EXITED ? cvm.record.exitCode() : null);
     try (var context = CvmLogContext.of(cvm.id, cvm.record.state())) {
       if (type == CvmEventType.FAILED || type == CvmEventType.EXITED) {
         log.warn("CVM {}{}", type.wireName(), detail.isEmpty() ? "" : ": " + detail);
@@ -547,8 +591,16 @@ public final class LifecycleManager implements ManagerService, AutoCloseable {
   private void onConsoleLine(String cvmId, String line) {
     Cvm cvm = cvms.get(cvmId);
     CvmState state = cvm == null ? CvmState.REMOVED : cvm.record.state();
+    ConsoleLogBudget budget = consoleBudgets.computeIfAbsent(cvmId, id -> new ConsoleLogBudget());
     try (var context = CvmLogContext.of(cvmId, state)) {
-      consoleLog.info(line);
+      long suppressed = budget.suppressedBefore(clock.millis());
+      if (suppressed > 0) {
+        consoleLog.warn("{} console lines were not logged (more than {} a second); StreamLogs and {} have them all",
+            suppressed, ConsoleLogBudget.LINES_PER_SECOND, cvm == null ? "console.log" : cvm.paths.consoleLog());
+      }
+      if (budget.take()) {
+        consoleLog.info(line);
+      }
     }
     for (ConsoleWatcher.LineListener l : consoleListeners) {
       l.onLine(cvmId, line);

@@ -1,5 +1,6 @@
 package io.cocos.manager.core.cvm;
 
+import io.cocos.manager.core.console.ConsoleSource;
 import java.util.List;
 
 /**
@@ -18,4 +19,7 @@ public interface ManagerService {
 
   /** Every CVM the manager knows, exited ones included, oldest first. */
   List<CvmRecord> listVms();
+
+  /** Where a CVM's console can be read and followed. */
+  ConsoleSource console(String cvmId) throws ManagerException;
 }

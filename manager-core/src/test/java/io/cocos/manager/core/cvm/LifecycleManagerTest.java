@@ -12,6 +12,7 @@ import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.testing.FakeHypervisor;
 import io.cocos.manager.core.vm.TeeKind;
+import io.opentelemetry.api.OpenTelemetry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -52,7 +53,7 @@ class LifecycleManagerTest {
   LifecycleManager manager(int maxVms, PortRange range) throws Exception {
     LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1");
     LifecycleManager m = new LifecycleManager(config, hypervisor, NO_POLICIES, new StateStore(stateDir),
-        new PortAllocator(range, p -> true), Clock.systemUTC());
+        new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"));
     m.addEventListener(events::add);
     managers.add(m);
     return m;

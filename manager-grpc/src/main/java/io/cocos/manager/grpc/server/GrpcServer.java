@@ -2,6 +2,7 @@ package io.cocos.manager.grpc.server;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.GrpcSslContexts;
@@ -15,6 +16,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +35,17 @@ public final class GrpcServer implements AutoCloseable {
     return t;
   });
 
-  public GrpcServer(ServerConfig config, BindableService managerService) throws IOException {
+  /**
+   * @param observers interceptors that watch every call of the manager's service (metrics,
+   *                  tracing); the last one listed sees the call first
+   */
+  public GrpcServer(ServerConfig config, BindableService managerService, List<ServerInterceptor> observers)
+      throws IOException {
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    interceptors.add(new UnaryDeadlineInterceptor(config.grpcTimeout(), deadlines));
+    interceptors.addAll(observers);
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
-        .addService(ServerInterceptors.intercept(managerService, new UnaryDeadlineInterceptor(config.grpcTimeout(), deadlines)))
+        .addService(ServerInterceptors.intercept(managerService, interceptors))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(legacyReflection());

@@ -10,10 +10,16 @@ import io.cocos.manager.api.CVMInfoRes;
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.CreateRes;
 import io.cocos.manager.api.CvmSummary;
+import io.cocos.manager.api.LifecycleEvent;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.ListVmsRes;
 import io.cocos.manager.api.ManagerServiceGrpc;
+import io.cocos.manager.api.LogLine;
 import io.cocos.manager.api.RemoveReq;
+import io.cocos.manager.api.StreamLogsReq;
+import io.cocos.manager.api.WatchEventsReq;
+import io.cocos.manager.core.console.ConsoleSource;
+import io.cocos.manager.core.event.CvmEvents;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.CvmInfo;
@@ -22,7 +28,9 @@ import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.ScheduledExecutorService;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +39,17 @@ import org.slf4j.LoggerFactory;
 public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(ManagerGrpcService.class);
   private final ManagerService service;
+  private final CvmEvents events;
+  private final ScheduledExecutorService streams;
 
-  public ManagerGrpcService(ManagerService service) {
+  /**
+   * @param streams runs the streaming calls' reads and sends; they never block, so a couple of
+   *                threads serve any number of followers
+   */
+  public ManagerGrpcService(ManagerService service, CvmEvents events, ScheduledExecutorService streams) {
     this.service = service;
+    this.events = events;
+    this.streams = streams;
   }
 
   /** A call into the domain; its failures become statuses in {@link #answer}. */
@@ -93,6 +109,31 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       }
       return res.build();
     });
+  }
+
+  @Override
+  public void streamLogs(StreamLogsReq req, StreamObserver<LogLine> out) {
+    ConsoleSource source;
+    try {
+      source = service.console(req.getCvmId());
+    } catch (ManagerException e) {
+      out.onError(StatusMapping.toStatus(e));
+      return;
+    }
+    LogStream.start(source, req.getTail(), req.getFollow(), (ServerCallStreamObserver<LogLine>) out, streams);
+  }
+
+  @Override
+  public void watchEvents(WatchEventsReq req, StreamObserver<LifecycleEvent> out) {
+    if (!req.getCvmId().isEmpty()) {
+      try {
+        service.cvmInfo(req.getCvmId());
+      } catch (ManagerException e) {
+        out.onError(StatusMapping.toStatus(e));
+        return;
+      }
+    }
+    EventStream.start(events, req.getCvmId(), (ServerCallStreamObserver<LifecycleEvent>) out, streams);
   }
 
   static CvmSummary summary(CvmRecord r) {

@@ -54,7 +54,7 @@ public record ServerConfig(
         clientCa,
         env.string("MANAGER_HTTP_HOST", "localhost"),
         env.port("MANAGER_HTTP_PORT", 7003),
-        env.string("COCOS_JAEGER_URL", "http://localhost:4318"),
+        httpUrl(env, "COCOS_JAEGER_URL", "http://localhost:4318"),
         env.ratio("COCOS_JAEGER_TRACE_RATIO", 1.0));
   }
 
@@ -64,6 +64,16 @@ public record ServerConfig(
       return "without TLS";
     }
     return clientCaCerts.isPresent() ? "with mTLS" : "with TLS";
+  }
+
+  private static String httpUrl(Env env, String name, String defaultValue) {
+    return Env.parse(name, env.string(name, defaultValue), "an http(s) URL such as http://localhost:4318", text -> {
+      java.net.URI uri = java.net.URI.create(text);
+      if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+        throw new IllegalArgumentException("not http");
+      }
+      return text;
+    });
   }
 
   static Optional<Path> readableFile(Env env, String name) {

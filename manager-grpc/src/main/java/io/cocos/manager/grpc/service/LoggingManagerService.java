@@ -1,6 +1,7 @@
 package io.cocos.manager.grpc.service;
 
 import io.cocos.manager.core.config.GoDuration;
+import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.CvmLogContext;
@@ -85,6 +86,15 @@ public final class LoggingManagerService implements ManagerService {
     List<CvmRecord> all = next.listVms();
     log.debug("Method ListVms returned {} CVM(s) and took {} to complete", all.size(), since(start));
     return all;
+  }
+
+  @Override
+  public ConsoleSource console(String cvmId) throws ManagerException {
+    ConsoleSource source = next.console(cvmId);
+    try (var c = CvmLogContext.of(cvmId)) {
+      log.debug("Method StreamLogs for id {} started", cvmId);
+    }
+    return source;
   }
 
   private static void done(String method, String cvmId, long start) {

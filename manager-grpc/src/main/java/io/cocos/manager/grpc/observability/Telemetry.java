@@ -1,0 +1,88 @@
+package io.cocos.manager.grpc.observability;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+
+/**
+ * The manager's OpenTelemetry: traces to COCOS_JAEGER_URL over OTLP/HTTP, sampled at
+ * COCOS_JAEGER_TRACE_RATIO (parent-based, so a caller's sampling decision is kept); metrics read
+ * by Prometheus scrapes. Not registered globally: everything that needs it is handed it.
+ */
+public final class Telemetry implements AutoCloseable {
+  static final String SERVICE_NAME = "manager";
+  /** OpenTelemetry logs every failed export through java.util.logging; {@link OutageLoggingSpanExporter} says it once instead. */
+  private static final java.util.logging.Logger OTEL_LOGS = java.util.logging.Logger.getLogger("io.opentelemetry");
+
+  private final OpenTelemetrySdk sdk;
+  private final PrometheusMetricReader metrics;
+
+  private Telemetry(OpenTelemetrySdk sdk, PrometheusMetricReader metrics) {
+    this.sdk = sdk;
+    this.metrics = metrics;
+  }
+
+  public static Telemetry create(String instanceId, String collectorUrl, double traceRatio) {
+    OTEL_LOGS.setLevel(Level.OFF);
+    Resource resource = Resource.getDefault().merge(Resource.create(Attributes.of(
+        AttributeKey.stringKey("service.name"), SERVICE_NAME,
+        AttributeKey.stringKey("manager.instance_id"), instanceId)));
+    var exporter = new OutageLoggingSpanExporter(OtlpHttpSpanExporter.builder()
+        .setEndpoint(tracesEndpoint(collectorUrl)).setTimeout(Duration.ofSeconds(5))
+        // Traces are best effort: a batch the collector refuses is dropped, not retried for minutes.
+        .setRetryPolicy(null).build(), collectorUrl);
+    SdkTracerProvider tracing = SdkTracerProvider.builder().setResource(resource)
+        .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(traceRatio)))
+        .addSpanProcessor(BatchSpanProcessor.builder(exporter).setScheduleDelay(Duration.ofMillis(500)).build())
+        .build();
+    PrometheusMetricReader metrics = PrometheusMetricReader.create();
+    SdkMeterProvider meters = SdkMeterProvider.builder().setResource(resource).registerMetricReader(metrics).build();
+    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(tracing).setMeterProvider(meters)
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
+    return new Telemetry(sdk, metrics);
+  }
+
+  /** OTLP/HTTP collectors take traces at /v1/traces; the variable names the collector, as upstream's does. */
+  static String tracesEndpoint(String collectorUrl) {
+    String base = collectorUrl.endsWith("/") ? collectorUrl.substring(0, collectorUrl.length() - 1) : collectorUrl;
+    return base.endsWith("/v1/traces") ? base : base + "/v1/traces";
+  }
+
+  public OpenTelemetry openTelemetry() {
+    return sdk;
+  }
+
+  public Tracer tracer(String scope) {
+    return sdk.getTracer(scope);
+  }
+
+  public Meter meter() {
+    return sdk.getMeter("io.cocos.manager");
+  }
+
+  MetricSnapshots scrape() {
+    return metrics.collect();
+  }
+
+  /** Sends what is still queued, waiting a few seconds at most, then stops. */
+  @Override
+  public void close() {
+    sdk.shutdown().join(3, TimeUnit.SECONDS);
+  }
+}
