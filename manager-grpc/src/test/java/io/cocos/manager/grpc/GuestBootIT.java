@@ -9,6 +9,7 @@ import io.cocos.manager.api.CreateRes;
 import io.cocos.manager.api.CvmSummary;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.RemoveReq;
+import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.core.testing.TestPki;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,6 +85,19 @@ class GuestBootIT {
     long expiringPid = cvms.stream().filter(c -> c.getId().equals(expiring.getCvmId())).findFirst().orElseThrow()
         .getPid();
 
+    // a client follows the console while the guest boots
+    List<String> followed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var console = manager.client().withDeadlineAfter(BOOT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+        .streamLogs(StreamLogsReq.newBuilder().setCvmId(created.getCvmId()).setTail(1000).setFollow(true).build());
+    Thread follower = new Thread(() -> {
+      try {
+        console.forEachRemaining(l -> followed.add(l.getLine()));
+      } catch (io.grpc.StatusRuntimeException e) {
+        followed.add("stream ended: " + e.getStatus());
+      }
+    });
+    follower.start();
+
     String report = awaitReport(port);
     System.out.printf("guest answered %.1f s after CreateVm (CreateVm took %d ms)%n",
         (System.nanoTime() - start) / 1e9, createdNanos / 1_000_000);
@@ -104,7 +118,13 @@ class GuestBootIT {
         && j.path("cvm").asText().equals(created.getCvmId())
         && j.path("msg").asText().contains("cocos-test-agent: listening on 7002"), Duration.ofSeconds(10));
 
+    await().atMost(Duration.ofSeconds(10)).until(() -> followed.stream()
+        .anyMatch(l -> l.contains("cocos-test-agent: listening on 7002")));
+    assertThat(followed).anyMatch(l -> l.contains("cocos-test-agent: env AGENT_CVM_ID=" + created.getCvmId()));
+
     manager.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+    follower.join(10_000);
+    assertThat(follower.isAlive()).as("the follow stream ends with the CVM").isFalse();
     assertNothingLeft(created.getCvmId(), pid, port);
 
     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
