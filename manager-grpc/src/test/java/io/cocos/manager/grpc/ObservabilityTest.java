@@ -175,6 +175,29 @@ class ObservabilityTest {
   }
 
   @Test
+  void everyMetricTheAlertsAndTheDashboardUseIsExported() throws Exception {
+    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=exit-later");
+    start(env);
+    CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
+    await().atMost(Duration.ofSeconds(10)).until(() -> scrape().contains("manager_qemu_exits_total{"));
+    org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> stub.attestationPolicy(
+        io.cocos.manager.api.AttestationPolicyReq.newBuilder().setId(created.getCvmId()).build()));
+    stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+    String exposition = scrape();
+
+    java.util.Set<String> used = new java.util.TreeSet<>();
+    for (String file : List.of("alert_rules.yml", "grafana-dashboard.json")) {
+      Matcher m = Pattern.compile("manager_[a-z_]+").matcher(java.nio.file.Files.readString(Path.of("../monitoring", file)));
+      while (m.find()) {
+        used.add(m.group());
+      }
+    }
+    assertThat(used).isNotEmpty().allSatisfy(name ->
+        assertThat(exposition).as("exported metric " + name).containsPattern("(?m)^" + name + "[{ ]"));
+  }
+
+  @Test
   void eachRpcIsASpanWithChildStepsUnderTheCallersTrace() throws Exception {
     List<byte[]> exports = new CopyOnWriteArrayList<>();
     HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
