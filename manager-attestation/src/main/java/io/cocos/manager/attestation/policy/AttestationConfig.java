@@ -3,36 +3,87 @@ package io.cocos.manager.attestation.policy;
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Where the policy comes from: the upstream external tools, the IGVM image the CVMs launch with,
  * and the SNP host data they are given.
+ *
+ * @param policyBinary MANAGER_ATTESTATION_POLICY_BINARY, prints the host's base policy
+ * @param igvmMeasureBinary MANAGER_IGVMMEASURE_BINARY; when it is not an executable file the
+ *     measurement is computed natively
+ * @param pcrValues MANAGER_PCR_VALUES, passed to the policy tool as {@code --pcr FILE}
+ * @param igvmFile MANAGER_QEMU_IGVM_FILE, the image every SEV-SNP CVM launches with
+ * @param hostData the canonical base64 of the 32 bytes of MANAGER_QEMU_HOST_DATA, present when
+ *     MANAGER_QEMU_ENABLE_HOST_DATA is true
+ * @param toolTimeout MANAGER_ATTESTATION_TOOL_TIMEOUT, the time limit of each tool run
+ * @param privilegePrefix what the SEV-SNP policy tool's command starts with: {@code sudo -n} unless
+ *     the manager runs as root (upstream always uses sudo; -n makes a missing sudo rule fail at once
+ *     instead of waiting for a password nobody will type)
  */
 public record AttestationConfig(
-    Path policyBinary, Path igvmMeasureBinary, Optional<Path> pcrValues, Path igvmFile, Optional<byte[]> hostData) {
+    Path policyBinary,
+    Path igvmMeasureBinary,
+    Optional<Path> pcrValues,
+    Path igvmFile,
+    Optional<String> hostData,
+    Duration toolTimeout,
+    List<String> privilegePrefix) {
+
+  static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofSeconds(60);
+  private static final int HOST_DATA_BYTES = 32;
+
+  public AttestationConfig {
+    Objects.requireNonNull(policyBinary, "policyBinary");
+    Objects.requireNonNull(igvmMeasureBinary, "igvmMeasureBinary");
+    Objects.requireNonNull(pcrValues, "pcrValues");
+    Objects.requireNonNull(igvmFile, "igvmFile");
+    Objects.requireNonNull(hostData, "hostData");
+    Objects.requireNonNull(toolTimeout, "toolTimeout");
+    if (toolTimeout.isNegative() || toolTimeout.isZero()) {
+      throw new IllegalArgumentException("the tool timeout must be positive: " + toolTimeout);
+    }
+    privilegePrefix = List.copyOf(privilegePrefix);
+  }
 
   public static AttestationConfig fromEnv(Env env) {
-    Optional<byte[]> hostData = Optional.empty();
+    return fromEnv(env, EffectiveUser.isRoot());
+  }
+
+  static AttestationConfig fromEnv(Env env, boolean runsAsRoot) {
+    Optional<String> hostData = Optional.empty();
     if (env.bool("MANAGER_QEMU_ENABLE_HOST_DATA", false)) {
       String text = env.string("MANAGER_QEMU_HOST_DATA", "");
-      hostData = Optional.of(Env.parse("MANAGER_QEMU_HOST_DATA", text, "base64 of exactly 32 bytes", t -> {
-        byte[] b = Base64.getDecoder().decode(t);
-        if (b.length != 32) {
-          throw new IllegalArgumentException("length");
-        }
-        return b;
-      }));
+      hostData = Optional.of(Env.parse("MANAGER_QEMU_HOST_DATA", text,
+          "base64 of exactly " + HOST_DATA_BYTES + " bytes (MANAGER_QEMU_ENABLE_HOST_DATA=true)", t -> {
+            byte[] b = Base64.getDecoder().decode(t);
+            if (b.length != HOST_DATA_BYTES) {
+              throw new IllegalArgumentException("length " + b.length);
+            }
+            return Base64.getEncoder().encodeToString(b);
+          }));
     }
-    Path igvm = Path.of(env.string("MANAGER_QEMU_IGVM_FILE", "/root/coconut-qemu.igvm"));
-    Optional<Path> pcr = env.path("MANAGER_PCR_VALUES");
-    if (pcr.isPresent() && pcr.get().toString().contains("\0")) {
-      throw new ConfigException("MANAGER_PCR_VALUES", pcr.get().toString(), "a file path");
+    Duration timeout = env.duration("MANAGER_ATTESTATION_TOOL_TIMEOUT", DEFAULT_TOOL_TIMEOUT);
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new ConfigException("MANAGER_ATTESTATION_TOOL_TIMEOUT", env.raw("MANAGER_ATTESTATION_TOOL_TIMEOUT").orElse(""),
+          "a positive duration such as 60s or 500ms");
     }
     return new AttestationConfig(
-        Path.of(env.string("MANAGER_ATTESTATION_POLICY_BINARY", "../../build/attestation_policy")),
-        Path.of(env.string("MANAGER_IGVMMEASURE_BINARY", "../../build/igvmmeasure")),
-        pcr, igvm, hostData);
+        path(env, "MANAGER_ATTESTATION_POLICY_BINARY", "../../build/attestation_policy"),
+        path(env, "MANAGER_IGVMMEASURE_BINARY", "../../build/igvmmeasure"),
+        env.raw("MANAGER_PCR_VALUES").map(v -> Env.parse("MANAGER_PCR_VALUES", v, "a file path", Path::of)),
+        path(env, "MANAGER_QEMU_IGVM_FILE", "/root/coconut-qemu.igvm"),
+        hostData,
+        timeout,
+        runsAsRoot ? List.of() : List.of("sudo", "-n"));
+  }
+
+  /** A path variable; a value the platform cannot use as a path (a NUL byte) names the variable. */
+  private static Path path(Env env, String name, String defaultValue) {
+    return Env.parse(name, env.string(name, defaultValue), "a file path", Path::of);
   }
 }

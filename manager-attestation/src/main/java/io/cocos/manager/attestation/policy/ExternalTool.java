@@ -1,91 +1,179 @@
 package io.cocos.manager.attestation.policy;
 
+import io.cocos.manager.core.config.ControlCharacters;
 import io.cocos.manager.core.cvm.ManagerException;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs a helper program to completion with a time limit, collecting its output. Every failure
- * names the tool, its exit code and what it wrote to stderr.
+ * Runs a helper program to completion within a time limit and collects its output. Every failure
+ * is a FAILED_PRECONDITION whose message names the tool, its exit code and what it wrote to stderr.
+ *
+ * <p>Output goes to private temporary files rather than pipes: a pipe stays open while any child
+ * the tool left behind holds it, and a thread blocked reading it cannot be released (the JDK's
+ * own process reaper then blocks on it too). A file is simply read once the tool has exited.
+ *
+ * <p>A tool that overstays the limit gets SIGTERM, then SIGKILL after a grace period, and so do the
+ * processes it started. SIGTERM comes first because a tool run through sudo is a root process the
+ * manager may not signal: only sudo itself can be signalled, and sudo relays SIGTERM but cannot
+ * relay SIGKILL.
  */
 final class ExternalTool {
-  /** Output beyond this is read and dropped, so a runaway tool cannot exhaust the heap. */
-  private static final int MAX_OUTPUT = 4 << 20;
+  /** Output allowed per stream; a tool printing more is stopped. */
+  static final int MAX_OUTPUT_BYTES = 4 << 20;
+  /** How much of stderr a message quotes. */
+  private static final int MAX_QUOTED_CHARS = 2000;
+  /** How much of stderr is read: enough for the quote, however many bytes its characters take. */
+  private static final int STDERR_READ_BYTES = 4 * MAX_QUOTED_CHARS;
+  /** How often a running tool's output size is checked. */
+  private static final Duration POLL = Duration.ofMillis(50);
+  private static final Logger log = LoggerFactory.getLogger(ExternalTool.class);
 
-  record Result(byte[] stdout, String stderr) {
+  /** What a tool printed, when it exited with code 0 (of stderr, the start, for messages). */
+  record Output(byte[] stdout, String stderr) {
     String stdoutText() {
       return new String(stdout, StandardCharsets.UTF_8);
     }
   }
 
-  private ExternalTool() {}
+  private final Duration timeout;
+  private final Duration killGrace;
 
-  /** Prefixes sudo when the manager is not root, since the tools need /dev/sev (upstream always does). */
-  static List<String> privileged(List<String> command) {
-    if ("root".equals(System.getProperty("user.name"))) {
-      return command;
-    }
-    List<String> withSudo = new ArrayList<>(command.size() + 2);
-    withSudo.add("sudo");
-    withSudo.add("-n");
-    withSudo.addAll(command);
-    return withSudo;
+  /**
+   * @param timeout how long a run may take
+   * @param killGrace how long a tool has to exit after SIGTERM before it gets SIGKILL
+   */
+  ExternalTool(Duration timeout, Duration killGrace) {
+    this.timeout = timeout;
+    this.killGrace = killGrace;
   }
 
-  static Result run(String toolName, List<String> command, Duration timeout)
-      throws ManagerException, InterruptedException {
+  /**
+   * Runs {@code command} with stdin from /dev/null.
+   *
+   * @param tool the tool as messages name it, e.g. "attestation policy tool /usr/bin/x (VARIABLE)"
+   */
+  Output run(String tool, List<String> command) throws ManagerException, InterruptedException {
+    log.debug("running {}: {}", tool, command);
+    Path stdout = null;
+    Path stderr = null;
+    try {
+      stdout = Files.createTempFile("cocos-manager-tool-", ".stdout"); // mode 0600
+      stderr = Files.createTempFile("cocos-manager-tool-", ".stderr");
+      return run(tool, command, stdout, stderr);
+    } catch (IOException e) {
+      throw failure(tool + ": its output cannot be collected: " + e.getMessage());
+    } finally {
+      deleteQuietly(stdout);
+      deleteQuietly(stderr);
+    }
+  }
+
+  private Output run(String tool, List<String> command, Path stdout, Path stderr)
+      throws ManagerException, InterruptedException, IOException {
     Process process;
     try {
-      process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+      process = new ProcessBuilder(command)
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectOutput(stdout.toFile())
+          .redirectError(stderr.toFile())
           .start();
     } catch (IOException e) {
-      throw failed(toolName + " (" + command.get(0) + ") cannot be run: " + e.getMessage());
+      throw failure(tool + " cannot be run: " + e.getMessage());
     }
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
     try {
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly().waitFor();
-        throw failed(toolName + " did not finish within " + timeout.toSeconds() + "s and was killed");
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!process.waitFor(Math.min(POLL.toNanos(), deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        if (printedTooMuch(stdout, stderr)) {
+          stop(process);
+          throw tooMuchOutput(tool, stderr);
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          stop(process);
+          throw failure(tool + " did not finish within " + describe(timeout) + " and was killed"
+              + stderrSuffix(stderrStart(stderr)));
+        }
       }
-      String stderr = new String(err.get(), StandardCharsets.UTF_8).strip();
+      String errText = stderrStart(stderr);
       if (process.exitValue() != 0) {
-        throw failed(toolName + " exited with code " + process.exitValue()
-            + (stderr.isEmpty() ? "" : ": " + oneLine(stderr)));
+        throw failure(tool + " exited with code " + process.exitValue() + stderrSuffix(errText));
       }
-      return new Result(out.get(), stderr);
-    } catch (ExecutionException e) {
-      throw failed(toolName + " output could not be read: " + e.getCause());
+      if (Files.size(stdout) > MAX_OUTPUT_BYTES) {
+        throw tooMuchOutput(tool, stderr);
+      }
+      return new Output(Files.readAllBytes(stdout), errText);
     } finally {
       if (process.isAlive()) {
-        process.destroyForcibly();
+        // Interrupted while waiting: the tool must not outlive the run.
+        stop(process);
       }
     }
   }
 
-  private static byte[] drain(InputStream in) {
-    try (in) {
-      byte[] kept = in.readNBytes(MAX_OUTPUT);
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return kept;
-    } catch (IOException e) {
-      return new byte[0];
+  /** SIGTERM to the process and its descendants; SIGKILL to whatever is left after the grace. */
+  private void stop(Process process) throws InterruptedException {
+    // Descendants are listed first: once the tool dies, its children are no longer descendants.
+    List<ProcessHandle> descendants = process.descendants().toList();
+    descendants.forEach(ProcessHandle::destroy);
+    process.destroy();
+    if (!process.waitFor(killGrace.toNanos(), TimeUnit.NANOSECONDS)) {
+      process.destroyForcibly();
+    }
+    descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    process.waitFor(killGrace.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private static boolean printedTooMuch(Path stdout, Path stderr) throws IOException {
+    return Files.size(stdout) > MAX_OUTPUT_BYTES || Files.size(stderr) > MAX_OUTPUT_BYTES;
+  }
+
+  private static ManagerException tooMuchOutput(String tool, Path stderr) throws IOException {
+    return failure(tool + " printed more than " + (MAX_OUTPUT_BYTES >> 20) + " MiB" + stderrSuffix(stderrStart(stderr)));
+  }
+
+  /** The start of what the tool wrote to stderr. */
+  private static String stderrStart(Path stderr) throws IOException {
+    try (InputStream in = Files.newInputStream(stderr)) {
+      return new String(in.readNBytes(STDERR_READ_BYTES), StandardCharsets.UTF_8);
     }
   }
 
-  private static String oneLine(String text) {
-    String flat = text.replaceAll("\\s*\\R\\s*", " | ");
-    return flat.length() > 2000 ? flat.substring(0, 2000) + "…" : flat;
+  private static void deleteQuietly(Path file) {
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        log.warn("cannot delete the temporary file {}: {}", file, e.getMessage());
+      }
+    }
   }
 
-  static ManagerException failed(String message) {
+  static ManagerException failure(String message) {
     return new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, message);
+  }
+
+  /** "500ms" or "60s", as the timeout variable is written. */
+  static String describe(Duration d) {
+    return d.toMillis() % 1000 != 0 ? d.toMillis() + "ms" : d.toSeconds() + "s";
+  }
+
+  /** {@code "; stderr: <text on one line>"}, or {@code "; stderr empty"}. */
+  static String stderrSuffix(String stderr) {
+    return stderr.isBlank() ? "; stderr empty" : "; stderr: " + oneLine(stderr);
+  }
+
+  /** A tool's text on one line, control characters escaped, cut at {@link #MAX_QUOTED_CHARS}. */
+  static String oneLine(String text) {
+    String flat = ControlCharacters.escape(text.strip().replaceAll("\\s*\\R\\s*", " | "));
+    return flat.length() > MAX_QUOTED_CHARS ? flat.substring(0, MAX_QUOTED_CHARS) + "…" : flat;
   }
 }
