@@ -1,0 +1,84 @@
+package io.cocos.cli.commands;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import io.cocos.cli.CliContext;
+import io.cocos.cli.CliException;
+import io.cocos.cli.ExitCode;
+import io.cocos.cli.Files2;
+import io.cocos.cli.Json;
+import io.cocos.cli.manager.ManagerConnection;
+import io.cocos.manager.api.AttestationPolicyReq;
+import io.cocos.manager.api.AttestationPolicyRes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "attestation-policy",
+    description = {"Print the attestation policy of a CVM.", "",
+        "The policy (JSON, pretty-printed) that a verifier should hold the CVM's attestation report "
+            + "against; SEV-SNP and TDX CVMs only.", ""},
+    footerHeading = "%nExamples:%n",
+    footer = {"  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
+        "  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 \\",
+        "      -o policy.json",
+        "  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 --json \\",
+        "      | jq -r .policy.policy.measurement"})
+public final class AttestationPolicyCommand extends ManagerCommand {
+  @Parameters(paramLabel = "<cvm_id>", description = "Id of the CVM.")
+  String cvmId;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "<file>", description = "Write the policy to this file instead of stdout.")
+  String output;
+
+  @Option(names = "--json", description = "Print {\"id\": <cvm_id>, \"policy\": <policy>} (with -o: {\"id\", \"file\"}).")
+  boolean json;
+
+  public AttestationPolicyCommand(CliContext ctx) {
+    super(ctx);
+  }
+
+  @Override
+  protected int run(ManagerConnection manager) {
+    AttestationPolicyRes res = manager.stub().attestationPolicy(AttestationPolicyReq.newBuilder().setId(cvmId).build());
+    JsonElement policy;
+    try {
+      policy = Json.parse(res.getInfo().toString(StandardCharsets.UTF_8));
+    } catch (JsonParseException e) {
+      throw new CliException(ExitCode.FAILURE, "the manager's attestation policy for " + cvmId + " is not JSON: "
+          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+    }
+    String id = res.getId().isEmpty() ? cvmId : res.getId();
+    if (output != null) {
+      Path file = ctx.resolve(output);
+      try {
+        Files.writeString(file, Json.pretty(policy) + "\n");
+      } catch (IOException e) {
+        throw new CliException(ExitCode.LOCAL, "cannot write " + output + ": " + Files2.reason(e));
+      }
+      if (json) {
+        JsonObject o = new JsonObject();
+        o.addProperty("id", id);
+        o.addProperty("file", file.toString());
+        out().println(Json.pretty(o));
+      } else {
+        out().println(ctx.outStyle().green("✅ Attestation policy of CVM " + id + " written to " + output));
+      }
+      return ExitCode.OK;
+    }
+    if (json) {
+      JsonObject o = new JsonObject();
+      o.addProperty("id", id);
+      o.add("policy", policy);
+      out().println(Json.pretty(o));
+    } else {
+      out().println(Json.pretty(policy));
+    }
+    return ExitCode.OK;
+  }
+}

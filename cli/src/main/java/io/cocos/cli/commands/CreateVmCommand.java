@@ -1,0 +1,133 @@
+package io.cocos.cli.commands;
+
+import io.cocos.cli.CliContext;
+import io.cocos.cli.ExitCode;
+import io.cocos.cli.Files2;
+import io.cocos.cli.GoDuration;
+import io.cocos.cli.Json;
+import io.cocos.cli.Spinner;
+import io.cocos.cli.manager.ManagerConnection;
+import io.cocos.manager.api.CreateReq;
+import io.cocos.manager.api.CreateRes;
+import com.google.protobuf.ByteString;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+@Command(name = "create-vm",
+    description = {"Create a new virtual machine (CVM) and start its agent.",
+        "",
+        "The PEM files are read here and sent to the manager, which hands them to the agent in the CVM. "
+            + "Prints the new CVM's id and the host port forwarded to its agent.",
+        ""},
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  cocos-cli create-vm --server-url 192.168.1.100:7001",
+        "  cocos-cli create-vm --log-level debug --server-url cvms:7001 --ttl 1h30m",
+        "  cocos-cli create-vm --server-url cvms:7001 --server-ca ca.pem \\",
+        "      --client-crt agent.crt --client-key agent.key \\",
+        "      --ca-url https://ca.example.com",
+        "  id=$(cocos-cli create-vm --server-url cvms:7001 --json | jq -r .cvmId)"})
+public final class CreateVmCommand extends ManagerCommand {
+  @Option(names = "--server-url", required = true, paramLabel = "<host:port>",
+      description = "CVMS server the agent dials (AGENT_CVM_GRPC_URL). Required.")
+  String serverUrl;
+
+  @Option(names = "--server-ca", paramLabel = "<pem-file>", description = "CA certificate(s) of the CVMS server, for the agent.")
+  String serverCa;
+
+  @Option(names = "--client-key", paramLabel = "<pem-file>", description = "Private key of the agent's client identity towards the CVMS.")
+  String clientKey;
+
+  @Option(names = "--client-crt", paramLabel = "<pem-file>", description = "Certificate of the agent's client identity towards the CVMS.")
+  String clientCrt;
+
+  @Option(names = "--ca-url", paramLabel = "<url>", description = "CA service the agent gets its certificate from.")
+  String caUrl = "";
+
+  @Option(names = "--log-level", paramLabel = "<level>", description = "Agent log level (debug, info, warn, error).")
+  String logLevel = "";
+
+  @Option(names = "--ttl", paramLabel = "<duration>", converter = TtlConverter.class,
+      description = "Remove the CVM after this long: a Go duration such as 90s, 45m, 1h30m. Default: no TTL.")
+  Duration ttl;
+
+  @Option(names = "--json", description = "Print the manager's answer as JSON ({\"forwardedPort\", \"cvmId\"}) and nothing else.")
+  boolean json;
+
+  private CreateReq request;
+
+  public CreateVmCommand(CliContext ctx) {
+    super(ctx);
+  }
+
+  @Override
+  protected boolean announceOnStdout() {
+    return !json;
+  }
+
+  @Override
+  protected void prepare() {
+    CreateReq.Builder req = CreateReq.newBuilder()
+        .setAgentCvmServerUrl(serverUrl)
+        .setAgentLogLevel(logLevel)
+        .setAgentCvmCaUrl(caUrl);
+    byte[] ca = Files2.readPem(ctx, "--server-ca", serverCa);
+    byte[] key = Files2.readPem(ctx, "--client-key", clientKey);
+    byte[] crt = Files2.readPem(ctx, "--client-crt", clientCrt);
+    if (ca != null) {
+      req.setAgentCvmServerCaCert(ByteString.copyFrom(ca));
+    }
+    if (key != null) {
+      req.setAgentCvmClientKey(ByteString.copyFrom(key));
+    }
+    if (crt != null) {
+      req.setAgentCvmClientCert(ByteString.copyFrom(crt));
+    }
+    // As upstream: only a positive TTL is sent, in Go's own form (1h30m0s).
+    if (ttl != null && !ttl.isZero()) {
+      req.setTtl(GoDuration.format(ttl));
+    }
+    request = req.build();
+  }
+
+  @Override
+  protected int run(ManagerConnection manager) {
+    if (!json) {
+      out().println("🔗 Creating a new virtual machine");
+    }
+    CreateRes res;
+    Spinner spinner = Spinner.start(ctx, "waiting for the manager to start the CVM", !json);
+    try {
+      res = manager.stub().createVm(request);
+    } finally {
+      spinner.close();
+    }
+    if (json) {
+      out().println(Json.print(res));
+    } else {
+      out().println(ctx.outStyle().green("✅ Virtual machine created successfully with id " + res.getCvmId()
+          + " and port " + res.getForwardedPort()));
+    }
+    return ExitCode.OK;
+  }
+
+  /** --ttl: a non-negative Go duration; 0 means no TTL, as upstream. */
+  static final class TtlConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration d;
+      try {
+        d = GoDuration.parse(value.strip());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("'" + value + "' is not a duration such as 90s, 45m or 1h30m");
+      }
+      if (d.isNegative()) {
+        throw new TypeConversionException("'" + value + "' is negative");
+      }
+      return d;
+    }
+  }
+}
