@@ -9,22 +9,28 @@ SERVICE_FILE = systemd/$(SERVICE_NAME).service
 GUEST_DIR ?= $(BUILD_DIR)/guest
 MANAGER_JAR = manager-grpc/target/cocos-manager.jar
 CLI_JAR = cli/target/cocos-cli.jar
+TEST_CMS_JAR = test-cms/target/cocos-test-cms.jar
 SOURCES = $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all manager cli deps guest test install install_service run stop demo demo-stop dev clean
+.PHONY: all manager cli test-cms deps guest test install install_service run stop demo demo-stop dev clean
 
 all: manager cli
 
-# One Maven build makes both jars; make rebuilds only when a source changed.
-$(MANAGER_JAR) $(CLI_JAR) &: $(SOURCES)
+# One Maven build makes every jar; make rebuilds only when a source changed.
+$(MANAGER_JAR) $(CLI_JAR) $(TEST_CMS_JAR) &: $(SOURCES)
 	$(MVN) -q -DskipTests install
 
 manager: $(MANAGER_JAR)
 	scripts/make-launcher.sh $(MANAGER_JAR) $(BUILD_DIR)/cocos-manager "-XX:+UseSerialGC"
 
 cli: $(CLI_JAR)
-	scripts/make-launcher.sh $(CLI_JAR) $(BUILD_DIR)/cocos-cli "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+	scripts/make-launcher.sh $(CLI_JAR) $(BUILD_DIR)/cocos-cli "-XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
+	  "create-vm remove-vm list-vms cvm-info attestation-policy"
+
+# A stand-in Computation Management service to try the manager's link (MANAGER_CMS_URL) with.
+test-cms: $(TEST_CMS_JAR)
+	scripts/make-launcher.sh $(TEST_CMS_JAR) $(BUILD_DIR)/cocos-test-cms "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 
 # Debian packages: QEMU, OVMF, the test guest's kernel and busybox, the JDK and Maven.
 deps:
