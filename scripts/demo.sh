@@ -3,6 +3,8 @@
 # test guest with cocos-cli, and waits until the guest answers on its forwarded port.
 # `scripts/demo.sh stop` removes the CVM and stops the manager.
 set -euo pipefail
+# Stopping needs no KVM probe.
+[ "${1:-}" = stop ] && export MANAGER_QEMU_ENABLE_KVM=${MANAGER_QEMU_ENABLE_KVM:-false}
 . "$(dirname "$0")/dev-env.sh"
 demo=$repo/build/demo
 cli=$repo/build/cocos-cli

@@ -17,14 +17,24 @@ import com.google.protobuf.util.JsonFormat;
  */
 public final class Json {
   private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+  private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().create();
 
   private Json() {}
 
   public static String print(MessageOrBuilder message) {
+    return PRETTY.toJson(tree(message));
+  }
+
+  /** One message on one line, for streams (JSON Lines). */
+  public static String printCompact(MessageOrBuilder message) {
+    return COMPACT.toJson(tree(message));
+  }
+
+  private static JsonElement tree(MessageOrBuilder message) {
     try {
       // JsonFormat escapes '=', '<', '>', '&' and '\'' for HTML (\u003d); a terminal or jq wants them
       // plain, so the text is re-printed, which also gives every command the same layout.
-      return pretty(parse(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(message)));
+      return parse(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(message));
     } catch (InvalidProtocolBufferException e) {
       throw new CliException(ExitCode.FAILURE, "cannot print the answer as JSON: " + e.getMessage());
     }

@@ -110,6 +110,40 @@ class PlaintextManagerIT {
   }
 
   @Test
+  void logsShowTheConsoleAndEventsFollowACvmUntilItIsRemoved() throws Exception {
+    String id = create()[0];
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> cli().run("logs", id, "--tail", "10").outLines().size() >= 4);
+    CliRun.Result logs = cli().run("logs", id, "--tail", "2");
+    assertThat(logs.code()).as(logs.toString()).isZero();
+    assertThat(logs.outLines()).hasSize(2).allMatch(l -> l.startsWith("fake-qemu: console line "));
+    CliRun.Result json = cli().run("logs", id, "--tail", "1", "--json");
+    assertThat(JsonParser.parseString(json.outLines().get(0)).getAsJsonObject().get("cvmId").getAsString())
+        .isEqualTo(id);
+
+    java.util.concurrent.CompletableFuture<CliRun.Result> watching =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> cli().run("events", id));
+    java.util.concurrent.CompletableFuture<CliRun.Result> following =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> cli().run("logs", "-f", "--tail", "0", id));
+    Thread.sleep(1500);
+    assertThat(cli().run("remove-vm", id).code()).isZero();
+    created.remove(id);
+
+    CliRun.Result events = watching.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(events.code()).as(events.toString()).isZero();
+    assertThat(events.outLines()).extracting(l -> l.split(" {2,}")[2])
+        .containsExactly("stopping", "removed");
+    assertThat(events.outLines()).allMatch(l -> l.contains(id));
+    CliRun.Result followed = following.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(followed.code()).as(followed.toString()).isZero();
+    assertThat(followed.outLines()).last().isEqualTo("fake-qemu: SIGTERM, exiting");
+
+    CliRun.Result unknown = cli().run("logs", "no-such-cvm");
+    assertThat(unknown.code()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(unknown.err()).contains("❌");
+  }
+
+  @Test
   void createListInfoRemove() {
     String[] vm = create("--log-level", "debug", "--ttl", "1h30m");
     String id = vm[0];
