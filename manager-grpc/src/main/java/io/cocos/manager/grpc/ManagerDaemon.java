@@ -12,6 +12,10 @@ import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.grpc.server.GrpcServer;
 import io.cocos.manager.grpc.server.ManagerGrpcService;
 import io.cocos.manager.grpc.server.ServerConfig;
+import io.cocos.manager.grpc.cms.CmsLink;
+import io.cocos.manager.grpc.cms.CmsLinkConfig;
+import io.cocos.manager.grpc.cms.LinkState;
+import io.cocos.manager.grpc.cms.ManagerDescription;
 import io.cocos.manager.core.cvm.ManagerService;
 import io.cocos.manager.grpc.observability.HttpEndpoint;
 import io.cocos.manager.grpc.observability.LifecycleMetrics;
@@ -52,6 +56,8 @@ public final class ManagerDaemon implements AutoCloseable {
   private final LifecycleManager lifecycle;
   private final GrpcServer grpc;
   private final Observability observability;
+  /** The link to the Computation Management service; set once start() has the API serving. */
+  private CmsLink cmsLink;
 
   /** What serves metrics, health and traces, and the threads of the streaming calls: closed last. */
   private record Observability(Telemetry telemetry, HttpEndpoint http, ScheduledExecutorService streams) {
@@ -76,6 +82,7 @@ public final class ManagerDaemon implements AutoCloseable {
     LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
     QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect());
     AttestationConfig attestationConfig = AttestationConfig.fromEnv(env);
+    CmsLinkConfig cmsLinkConfig = CmsLinkConfig.fromEnv(env);
     setLogLevel(serverConfig.logLevel());
     qemuConfig.warnings().forEach(w -> log.warn("{}", w));
 
@@ -126,7 +133,12 @@ public final class ManagerDaemon implements AutoCloseable {
     log.info("manager instance {} manages {} with a TEE of kind {}", serverConfig.instanceId(),
         lifecycleConfig.stateDir(), qemuConfig.tee().wireName());
     log.info("metrics and health at http://{}:{}/metrics and /health", serverConfig.httpHost(), http.port());
-    return new ManagerDaemon(serverConfig, lifecycle, grpc, observability);
+    ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, observability);
+    // Last, once the API serves: the link runs the CMS's requests through the same service.
+    daemon.cmsLink = CmsLink.start(cmsLinkConfig, ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
+        hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle,
+        new ManagerGrpcService(service, lifecycle, observability.streams()));
+    return daemon;
   }
 
   public int grpcPort() {
@@ -145,9 +157,15 @@ public final class ManagerDaemon implements AutoCloseable {
     return observability.http().port();
   }
 
+  /** Where the link to the Computation Management service stands (STANDALONE without MANAGER_CMS_URL). */
+  public LinkState cmsLinkState() {
+    return cmsLink.linkState();
+  }
+
   /** Stops serving; CVMs keep running for the next manager to adopt (their state is on disk). */
   @Override
   public void close() {
+    cmsLink.close();
     try {
       grpc.close();
     } catch (InterruptedException e) {

@@ -18,11 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** The real manager (the shaded jar) as a separate process, with its stdout collected. */
-final class ManagerProcess implements AutoCloseable {
+public final class ManagerProcess implements AutoCloseable {
   static final Path JAR = Path.of("target/cocos-manager.jar");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final Process process;
+  public final Process process;
   final List<String> stdout = new CopyOnWriteArrayList<>();
   final List<String> stderr = new CopyOnWriteArrayList<>();
   private final Map<String, String> env;
@@ -45,13 +45,13 @@ final class ManagerProcess implements AutoCloseable {
   }
 
   /** Starts a manager and waits until it serves. */
-  static ManagerProcess startServing(Map<String, String> env) throws Exception {
+  public static ManagerProcess startServing(Map<String, String> env) throws Exception {
     ManagerProcess m = start(env);
     m.awaitLog(j -> j.path("msg").asText().startsWith("manager service gRPC server listening"), Duration.ofSeconds(30));
     return m;
   }
 
-  ManagerServiceGrpc.ManagerServiceBlockingStub client() {
+  public ManagerServiceGrpc.ManagerServiceBlockingStub client() {
     if (channel == null) {
       channel = NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(env.get("MANAGER_GRPC_PORT")))
           .usePlaintext().build();
@@ -60,7 +60,7 @@ final class ManagerProcess implements AutoCloseable {
   }
 
   /** Every stdout line parsed as JSON; fails if one is not. */
-  List<JsonNode> jsonLines() {
+  public List<JsonNode> jsonLines() {
     return stdout.stream().map(line -> {
       try {
         return JSON.readTree(line);
@@ -70,7 +70,7 @@ final class ManagerProcess implements AutoCloseable {
     }).toList();
   }
 
-  JsonNode awaitLog(Predicate<JsonNode> wanted, Duration timeout) throws Exception {
+  public JsonNode awaitLog(Predicate<JsonNode> wanted, Duration timeout) throws Exception {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
       for (JsonNode line : jsonLines()) {

@@ -1,0 +1,120 @@
+package io.cocos.manager.grpc.cms;
+
+import io.cocos.manager.core.config.ConfigException;
+import io.cocos.manager.core.config.Env;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
+
+/**
+ * How the manager reaches the Computation Management service.
+ *
+ * <ul>
+ *   <li>MANAGER_CMS_URL: host:port to dial; empty means standalone (no link), and then the other
+ *       variables are not read (the CLI uses the client certificate names for its own identity).
+ *   <li>MANAGER_GRPC_CLIENT_CERT / MANAGER_GRPC_CLIENT_KEY: the manager's identity, for a CMS that
+ *       requires client certificates.
+ *   <li>MANAGER_GRPC_SERVER_CA_CERTS: the CAs the CMS's certificate must chain to (without it, the
+ *       JDK's default trust store).
+ * </ul>
+ * Any of the three set means TLS; none means plaintext. Every file is read and parsed here, at
+ * start-up, so a wrong path or a broken PEM stops the manager with the variable's name instead of
+ * surfacing as a failed handshake hours later.
+ *
+ * @param cmsUrl   host:port; empty when standalone
+ * @param tls      the client TLS context; empty for plaintext
+ * @param security "with mTLS", "with TLS" or "without TLS", for the logs
+ */
+public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, String security) {
+  static final String CMS_URL = "MANAGER_CMS_URL";
+  static final String CLIENT_CERT = "MANAGER_GRPC_CLIENT_CERT";
+  static final String CLIENT_KEY = "MANAGER_GRPC_CLIENT_KEY";
+  static final String SERVER_CA_CERTS = "MANAGER_GRPC_SERVER_CA_CERTS";
+
+  public static CmsLinkConfig fromEnv(Env env) {
+    Optional<String> url = env.raw(CMS_URL);
+    if (url.isEmpty()) {
+      return new CmsLinkConfig(Optional.empty(), Optional.empty(), "");
+    }
+    checkHostPort(url.get());
+    Optional<Path> cert = readableFile(env, CLIENT_CERT);
+    Optional<Path> key = readableFile(env, CLIENT_KEY);
+    Optional<Path> serverCa = readableFile(env, SERVER_CA_CERTS);
+    if (cert.isPresent() != key.isPresent()) {
+      String missing = cert.isPresent() ? CLIENT_KEY : CLIENT_CERT;
+      throw new ConfigException(missing, "", "a PEM file: " + CLIENT_CERT + " and " + CLIENT_KEY + " go together");
+    }
+    if (cert.isEmpty() && serverCa.isEmpty()) {
+      return new CmsLinkConfig(url, Optional.empty(), "without TLS");
+    }
+    SslContextBuilder tls = GrpcSslContexts.forClient();
+    if (serverCa.isPresent()) {
+      requireCertificates(SERVER_CA_CERTS, serverCa.get());
+      tls.trustManager(serverCa.get().toFile());
+    }
+    if (cert.isPresent()) {
+      requireCertificates(CLIENT_CERT, cert.get());
+      try {
+        tls.keyManager(cert.get().toFile(), key.get().toFile());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(CLIENT_KEY, key.get().toString(), "a PEM private key (PKCS#8 or PKCS#1)");
+      }
+    }
+    try {
+      return new CmsLinkConfig(url, Optional.of(tls.build()), cert.isPresent() ? "with mTLS" : "with TLS");
+    } catch (SSLException | IllegalArgumentException e) {
+      // the certificates parsed above, so what is left to refuse is the key
+      throw new ConfigException(CLIENT_KEY, key.map(Path::toString).orElse(""),
+          "a PEM private key matching " + CLIENT_CERT + " (" + e.getMessage() + ")");
+    }
+  }
+
+  public boolean standalone() {
+    return cmsUrl.isEmpty();
+  }
+
+  /** host:port, with a port in 1-65535 and a host without blanks or slashes ([v6 address] allowed). */
+  private static void checkHostPort(String url) {
+    int colon = url.lastIndexOf(':');
+    String host = colon > 0 ? url.substring(0, colon) : "";
+    boolean validHost = !host.isEmpty() && host.chars().noneMatch(c -> Character.isWhitespace(c) || c == '/')
+        && (host.startsWith("[") ? host.endsWith("]") : !host.contains(":"));
+    boolean validPort;
+    try {
+      int port = Integer.parseInt(url.substring(colon + 1));
+      validPort = port >= 1 && port <= 65535;
+    } catch (NumberFormatException e) {
+      validPort = false;
+    }
+    if (!validHost || !validPort) {
+      throw new ConfigException(CMS_URL, url,
+          "host:port of the Computation Management service, such as cms.example.com:7001");
+    }
+  }
+
+  private static Optional<Path> readableFile(Env env, String name) {
+    Optional<Path> p = env.path(name);
+    if (p.isPresent() && !(Files.isRegularFile(p.get()) && Files.isReadable(p.get()))) {
+      throw new ConfigException(name, p.get().toString(), "a readable PEM file");
+    }
+    return p;
+  }
+
+  private static void requireCertificates(String name, Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+        throw new CertificateException("no certificate");
+      }
+    } catch (IOException | CertificateException e) {
+      throw new ConfigException(name, file.toString(), "a file of PEM certificates");
+    }
+  }
+}

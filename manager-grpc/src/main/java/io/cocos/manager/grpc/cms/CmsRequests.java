@@ -1,0 +1,153 @@
+package io.cocos.manager.grpc.cms;
+
+import io.cocos.manager.api.ManagerServiceGrpc;
+import io.cocos.manager.cms.api.ErrorStatus;
+import io.cocos.manager.cms.api.Request;
+import io.cocos.manager.cms.api.Response;
+import io.cocos.manager.cms.api.StatusCode;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the CMS's requests. They are the gRPC API's calls carried over another stream, so they are
+ * handed to the very service implementation the gRPC server uses: the answers, the error codes
+ * and messages, and the logging of each call are the API's by construction.
+ *
+ * <p>Each request runs on a pool of its own threads (up to {@link #THREADS} at once, the rest
+ * queued), so a slow CreateVm holds up neither a RemoveVm nor the link's stream. A request id seen
+ * recently is answered from the {@link RequestLedger} and not run again.
+ */
+final class CmsRequests implements AutoCloseable {
+  static final int THREADS = 32;
+  static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  private static final Logger log = LoggerFactory.getLogger(CmsRequests.class);
+
+  private final ManagerServiceGrpc.AsyncService service;
+  private final RequestLedger ledger;
+  private final ExecutorService workers;
+
+  CmsRequests(ManagerServiceGrpc.AsyncService service, RequestLedger ledger) {
+    this.service = service;
+    this.ledger = ledger;
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "cms-request-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    this.workers = pool;
+  }
+
+  /** Answers a request through {@code reply}, from any thread, once its result is known. */
+  void handle(Request request, Consumer<Response> reply) {
+    String id = request.getRequestId();
+    if (id.isEmpty()) {
+      reply.accept(failure(request, StatusCode.INVALID_ARGUMENT, "request_id is required"));
+      return;
+    }
+    RequestLedger.Claim claim = ledger.claim(id);
+    if (claim.first()) {
+      log.debug("CMS request {}: {}", id, request.getOperationCase());
+      try {
+        workers.execute(() -> run(request).thenAccept(claim.result()::complete));
+      } catch (RejectedExecutionException e) {
+        claim.result().complete(failure(request, StatusCode.UNAVAILABLE, "the manager is shutting down"));
+      }
+    } else {
+      log.info("CMS request {} ({}) was sent again; answering with its first result", id, request.getOperationCase());
+    }
+    claim.result().thenAccept(reply);
+  }
+
+  private CompletableFuture<Response> run(Request request) {
+    Response.Builder answer = Response.newBuilder().setRequestId(request.getRequestId());
+    CompletableFuture<Response> result;
+    try {
+      result = dispatch(request, answer);
+    } catch (RuntimeException e) {
+      log.error("CMS request {} failed unexpectedly", request.getRequestId(), e);
+      result = CompletableFuture.failedFuture(e);
+    }
+    return result.exceptionally(e -> {
+      Status status = Status.fromThrowable(e);
+      String message = status.getDescription() != null ? status.getDescription() : status.getCode().toString();
+      return failure(request, StatusCode.forNumber(status.getCode().value()), message);
+    });
+  }
+
+  private CompletableFuture<Response> dispatch(Request request, Response.Builder answer) {
+    return switch (request.getOperationCase()) {
+      case CREATE -> call(service::createVm, request.getCreate()).thenApply(r -> answer.setCreate(r).build());
+      case REMOVE -> call(service::removeVm, request.getRemove()).thenApply(r -> answer.setRemove(r).build());
+      case ATTESTATION_POLICY -> call(service::attestationPolicy, request.getAttestationPolicy())
+          .thenApply(r -> answer.setAttestationPolicy(r).build());
+      case CVM_INFO -> call(service::cVMInfo, request.getCvmInfo()).thenApply(r -> answer.setCvmInfo(r).build());
+      case LIST -> call(service::listVms, request.getList()).thenApply(r -> answer.setList(r).build());
+      case OPERATION_NOT_SET -> CompletableFuture.completedFuture(failure(request, StatusCode.UNIMPLEMENTED,
+          "unknown operation: the request sets none this manager knows"));
+    };
+  }
+
+  /**
+   * Calls one unary method of the service in-process. The future completes when the method
+   * answers; with the manager's service that is before this returns, on the calling thread.
+   */
+  static <Q, R> CompletableFuture<R> call(BiConsumer<Q, StreamObserver<R>> method, Q request) {
+    CompletableFuture<R> result = new CompletableFuture<>();
+    method.accept(request, new StreamObserver<>() {
+      private R value;
+
+      @Override
+      public void onNext(R v) {
+        value = v;
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        result.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        result.complete(value);
+      }
+    });
+    return result;
+  }
+
+  private static Response failure(Request request, StatusCode code, String message) {
+    return Response.newBuilder().setRequestId(request.getRequestId())
+        .setError(ErrorStatus.newBuilder().setCode(code).setMessage(message)).build();
+  }
+
+  /**
+   * The manager is stopping: requests already running get up to {@link #CLOSE_GRACE} to finish
+   * (as the gRPC server gives its calls), so a CreateVm is not cut short and rolled back.
+   */
+  @Override
+  public void close() {
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        workers.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      workers.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.cocos.manager.grpc.cms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.cocos.manager.api.CvmSummary;
+import io.cocos.manager.cms.api.ConsoleLine;
+import io.cocos.manager.cms.api.Hello;
+import io.cocos.manager.cms.api.LifecycleEvent;
+import io.cocos.manager.core.config.Env;
+import io.cocos.manager.core.cvm.CreateRequest;
+import io.cocos.manager.core.cvm.CreatedCvm;
+import io.cocos.manager.core.cvm.LifecycleManager;
+import io.cocos.manager.core.vm.GuestDescription;
+import io.cocos.manager.core.vm.TeeKind;
+import io.cocos.manager.grpc.ManagerDaemon;
+import io.cocos.manager.grpc.TestManagers;
+import io.cocos.manager.grpc.server.ManagerGrpcService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What happens while the CMS is away, with buffers small enough to overflow: CVM operations go on
+ * unhindered, and after the reconnect the hello counts what was dropped and the rest arrives in
+ * order. In-process (the link's bounds are a constructor parameter, not configuration).
+ */
+class CmsLinkOutageBufferTest {
+  static final int EVENT_BOUND = 5;
+  static final int CONSOLE_BOUND = 3;
+
+  @TempDir Path tmp;
+  ManagerDaemon daemon;
+  CmsLink link;
+  RecordingCms cms;
+  final ScheduledExecutorService streams = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stop() throws Exception {
+    if (link != null) {
+      link.close();
+    }
+    if (cms != null) {
+      cms.close();
+    }
+    if (daemon != null) {
+      for (var r : daemon.lifecycle().listVms()) {
+        daemon.lifecycle().removeVm(r.id());
+      }
+      daemon.close();
+    }
+    streams.shutdownNow();
+  }
+
+  @Test
+  void whatHappensWhileTheCmsIsAwayIsBufferedUpToTheBoundAndTheRestIsCounted() throws Exception {
+    daemon = ManagerDaemon.start(new Env(TestManagers.fakeQemuEnv(tmp)));
+    assertThat(daemon.cmsLinkState()).isEqualTo(LinkState.STANDALONE);
+    LifecycleManager lifecycle = daemon.lifecycle();
+    int cmsPort = TestManagers.freePort();
+    link = new CmsLink(CmsLinkConfig.fromEnv(new Env(Map.of("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort))),
+        new ManagerDescription("buffer-test", "test", Instant.now(), TeeKind.NONE,
+            new GuestDescription("edk2", 2, "EPYC", "console=ttyS0"), "eos"),
+        new ManagerGrpcService(lifecycle, lifecycle, streams), EVENT_BOUND, CONSOLE_BOUND);
+    link.start(lifecycle);
+    await().atMost(Duration.ofSeconds(5)).until(() -> link.linkState() == LinkState.DISCONNECTED);
+
+    // 6 events (created, running, created, running, stopping, removed) for a bound of 5
+    long start = System.nanoTime();
+    CreatedCvm kept = lifecycle.createVm(new CreateRequest("", null, null, null, "", "", ""));
+    CreatedCvm removed = lifecycle.createVm(new CreateRequest("", null, null, null, "", "", ""));
+    lifecycle.removeVm(removed.id());
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("CVM operations do not wait for the CMS")
+        .isLessThan(Duration.ofSeconds(10));
+    // each fake QEMU prints two lines at once and one a second: more than the console bound
+    Thread.sleep(1500);
+
+    cms = RecordingCms.start(cmsPort);
+    Hello hello = cms.awaitHello(1, Duration.ofSeconds(15));
+    assertThat(link.linkState()).isEqualTo(LinkState.CONNECTED);
+    assertThat(hello.getInstanceId()).isEqualTo("buffer-test");
+    assertThat(hello.getCvmsList()).extracting(CvmSummary::getId).containsExactly(kept.id());
+    assertThat(hello.getEventsDropped()).isEqualTo(1);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> cms.events().size() == EVENT_BOUND);
+    List<LifecycleEvent> events = cms.events();
+    assertThat(events).extracting(LifecycleEvent::getSequence).containsExactly(2L, 3L, 4L, 5L, 6L);
+    assertThat(events).extracting(LifecycleEvent::getType)
+        .containsExactly("running", "created", "running", "stopping", "removed");
+    assertThat(events).extracting(LifecycleEvent::getCvmId)
+        .containsExactly(kept.id(), removed.id(), removed.id(), removed.id(), removed.id());
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> cms.consoleLines().size() >= CONSOLE_BOUND);
+    List<ConsoleLine> lines = cms.consoleLines();
+    // the kept CVM goes on printing: a line or two may still be dropped between the hello and the
+    // moment its queue is drained (they show in the gap, and in the next hello's total)
+    assertThat(hello.getConsoleLinesDropped()).as("console lines dropped").isPositive();
+    assertThat(lines.get(0).getSequence() - 1).isBetween(hello.getConsoleLinesDropped(),
+        hello.getConsoleLinesDropped() + 2);
+    for (int i = 1; i < lines.size(); i++) {
+      assertThat(lines.get(i).getSequence()).isEqualTo(lines.get(i - 1).getSequence() + 1);
+    }
+
+    link.close();
+    assertThat(link.linkState()).isEqualTo(LinkState.CLOSED);
+    await().atMost(Duration.ofSeconds(5)).until(() -> cms.disconnects.contains("the manager closed the stream"));
+  }
+}

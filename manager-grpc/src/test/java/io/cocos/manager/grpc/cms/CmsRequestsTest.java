@@ -1,0 +1,105 @@
+package io.cocos.manager.grpc.cms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Empty;
+import io.cocos.manager.api.CreateReq;
+import io.cocos.manager.api.CreateRes;
+import io.cocos.manager.api.ManagerServiceGrpc;
+import io.cocos.manager.api.RemoveReq;
+import io.cocos.manager.cms.api.Request;
+import io.cocos.manager.cms.api.Response;
+import io.cocos.manager.cms.api.StatusCode;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Requests against a stand-in service: concurrency, repeats, and the errors the link adds itself. */
+class CmsRequestsTest {
+  final CountDownLatch createMayFinish = new CountDownLatch(1);
+  final AtomicInteger creates = new AtomicInteger();
+  final List<Response> answers = new CopyOnWriteArrayList<>();
+
+  final ManagerServiceGrpc.AsyncService service = new ManagerServiceGrpc.AsyncService() {
+    @Override
+    public void createVm(CreateReq req, StreamObserver<CreateRes> out) {
+      creates.incrementAndGet();
+      try {
+        createMayFinish.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      out.onNext(CreateRes.newBuilder().setCvmId("cvm-" + creates.get()).setForwardedPort("6100").build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void removeVm(RemoveReq req, StreamObserver<Empty> out) {
+      out.onError(Status.NOT_FOUND.withDescription("no CVM with id " + req.getCvmId()).asRuntimeException());
+    }
+  };
+
+  final CmsRequests requests = new CmsRequests(service, new RequestLedger(100, RequestLedger.RETENTION,
+      Clock.systemUTC()));
+
+  @AfterEach
+  void close() {
+    createMayFinish.countDown();
+    requests.close();
+  }
+
+  static Request create(String id) {
+    return Request.newBuilder().setRequestId(id).setCreate(CreateReq.getDefaultInstance()).build();
+  }
+
+  @Test
+  void aSlowCreateDoesNotHoldUpARemoveAndErrorsCarryTheApisCode() throws Exception {
+    requests.handle(create("c1"), answers::add);
+    requests.handle(Request.newBuilder().setRequestId("r1").setRemove(RemoveReq.newBuilder().setCvmId("x")).build(),
+        answers::add);
+    awaitAnswers(1);
+    assertThat(answers.get(0).getRequestId()).isEqualTo("r1");
+    assertThat(answers.get(0).getError().getCode()).isEqualTo(StatusCode.NOT_FOUND);
+    assertThat(answers.get(0).getError().getMessage()).isEqualTo("no CVM with id x");
+    createMayFinish.countDown();
+    awaitAnswers(2);
+    assertThat(answers.get(1).getCreate().getCvmId()).isEqualTo("cvm-1");
+  }
+
+  @Test
+  void aRepeatedIdRunsOnceAndIsAnsweredTwiceWithTheFirstResult() throws Exception {
+    requests.handle(create("same"), answers::add);
+    requests.handle(create("same"), answers::add); // while the first still runs
+    createMayFinish.countDown();
+    awaitAnswers(2);
+    requests.handle(create("same"), answers::add); // after it finished
+    awaitAnswers(3);
+    assertThat(creates).hasValue(1);
+    assertThat(answers).allSatisfy(a -> assertThat(a).isEqualTo(answers.get(0)));
+  }
+
+  @Test
+  void aRequestWithoutIdOrOperationIsRefused() throws Exception {
+    requests.handle(Request.newBuilder().setCreate(CreateReq.getDefaultInstance()).build(), answers::add);
+    requests.handle(Request.newBuilder().setRequestId("empty").build(), answers::add);
+    awaitAnswers(2);
+    assertThat(answers).extracting(a -> a.getError().getCode())
+        .containsExactlyInAnyOrder(StatusCode.INVALID_ARGUMENT, StatusCode.UNIMPLEMENTED);
+    assertThat(creates).hasValue(0);
+  }
+
+  private void awaitAnswers(int count) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (answers.size() < count && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+    assertThat(answers).hasSize(count);
+  }
+}
