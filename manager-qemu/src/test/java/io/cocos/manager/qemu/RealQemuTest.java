@@ -2,7 +2,6 @@ package io.cocos.manager.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmStartException;
@@ -13,15 +12,16 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real qemu-system-x86_64, where installed: its own error must reach the caller of start(). */
+/** The real qemu-system-x86_64 (scripts/install-deps.sh installs it): its own error must reach the caller of start(). */
 class RealQemuTest {
   private static final Path OVMF_CODE = Path.of("/usr/share/OVMF/OVMF_CODE.fd");
   private static final Path OVMF_VARS = Path.of("/usr/share/OVMF/OVMF_VARS.fd");
 
   @Test
   void qemusOwnErrorReachesTheCaller(@TempDir Path dir) {
-    assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed");
-    assumeTrue(Files.isReadable(OVMF_CODE) && Files.isReadable(OVMF_VARS), "OVMF is not installed");
+    assertThat(onPath("qemu-system-x86_64")).as("qemu-system-x86_64 installed (scripts/install-deps.sh)").isTrue();
+    assertThat(Files.isReadable(OVMF_CODE) && Files.isReadable(OVMF_VARS)).as("OVMF installed (scripts/install-deps.sh)")
+        .isTrue();
     QemuConfig config = TestEnv.config("ENABLE_SEV_SNP", "false", "ENABLE_TDX", "false", "ENABLE_KVM", "false",
         "ENABLE_VSOCK", "false", "OVMF_CODE_FILE", OVMF_CODE.toString(), "OVMF_VARS_FILE", OVMF_VARS.toString(),
         "DISK_IMG_KERNEL_FILE", dir + "/missing-bzImage", "STARTUP_GRACE", "20s");
