@@ -1,24 +1,18 @@
 package io.cocos.cli;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,38 +39,7 @@ public final class ManagerProcess implements AutoCloseable {
 
   /** The environment of a manager with a fake QEMU, state under dir, TEEs off, on a free port. */
   public static Map<String, String> fakeQemuEnv(Path dir) throws IOException {
-    Path firmware = Files.createDirectories(dir.resolve("firmware"));
-    for (String f : List.of("OVMF_CODE.fd", "OVMF_VARS.fd", "bzImage", "rootfs.cpio.gz")) {
-      Files.write(firmware.resolve(f), new byte[4096]);
-    }
-    Path qemu = dir.resolve("fake-qemu");
-    try (InputStream in = ManagerProcess.class.getResourceAsStream("/fake-qemu")) {
-      Files.copy(in, qemu, StandardCopyOption.REPLACE_EXISTING);
-    }
-    Files.setPosixFilePermissions(qemu, PosixFilePermissions.fromString("rwxr-xr-x"));
-    int firstPort = 30000 + ThreadLocalRandom.current().nextInt(3000) * 10;
-    Map<String, String> env = new HashMap<>();
-    env.put("MANAGER_GRPC_HOST", "127.0.0.1");
-    env.put("MANAGER_GRPC_PORT", Integer.toString(freePort()));
-    env.put("MANAGER_STATE_DIR", dir.resolve("state").toString());
-    env.put("MANAGER_QEMU_BIN_PATH", qemu.toString());
-    env.put("MANAGER_QEMU_ENABLE_KVM", "false");
-    env.put("MANAGER_QEMU_ENABLE_VSOCK", "false");
-    env.put("MANAGER_QEMU_ENABLE_SEV_SNP", "false");
-    env.put("MANAGER_QEMU_ENABLE_TDX", "false");
-    env.put("MANAGER_QEMU_OVMF_CODE_FILE", firmware.resolve("OVMF_CODE.fd").toString());
-    env.put("MANAGER_QEMU_OVMF_VARS_FILE", firmware.resolve("OVMF_VARS.fd").toString());
-    env.put("MANAGER_QEMU_DISK_IMG_KERNEL_FILE", firmware.resolve("bzImage").toString());
-    env.put("MANAGER_QEMU_DISK_IMG_ROOTFS_FILE", firmware.resolve("rootfs.cpio.gz").toString());
-    env.put("MANAGER_QEMU_HOST_FWD_RANGE", firstPort + "-" + (firstPort + 19));
-    env.put("MANAGER_QEMU_STARTUP_GRACE", "300ms");
-    env.put("MANAGER_QEMU_STOP_TIMEOUT", "2s");
-    env.put("MANAGER_QEMU_KERNEL_CMDLINE", "console=ttyS0");
-    env.put("MANAGER_HTTP_HOST", "127.0.0.1");
-    env.put("MANAGER_HTTP_PORT", Integer.toString(freePort()));
-    // No tracing exporter dialling out during tests.
-    env.put("COCOS_JAEGER_TRACE_RATIO", "0");
-    return env;
+    return ManagerEnvironments.fakeQemuEnv(dir);
   }
 
   /** Starts the manager and waits for "gRPC server listening". */
@@ -144,12 +107,6 @@ public final class ManagerProcess implements AutoCloseable {
       if (c.isAlive()) {
         c.destroyForcibly();
       }
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

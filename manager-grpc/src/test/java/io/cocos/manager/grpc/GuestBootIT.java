@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * for the agent, built by `make guest`) under real QEMU with TCG, through the gRPC API.
  */
 class GuestBootIT {
-  static final Path GUEST = Path.of(System.getProperty("test.guest.dir", "../build/guest"));
   static final Duration BOOT = Duration.ofSeconds(150);
 
   @TempDir Path tmp;
@@ -42,17 +42,7 @@ class GuestBootIT {
 
   @BeforeEach
   void startManager() throws Exception {
-    assertThat(GUEST.resolve("bzImage")).as("the test guest (run `make guest`)").exists();
-    env = TestManagers.fakeQemuEnv(tmp);
-    env.put("MANAGER_QEMU_BIN_PATH", "qemu-system-x86_64");
-    env.put("MANAGER_QEMU_OVMF_CODE_FILE", "/usr/share/OVMF/OVMF_CODE.fd");
-    env.put("MANAGER_QEMU_OVMF_VARS_FILE", "/usr/share/OVMF/OVMF_VARS.fd");
-    env.put("MANAGER_QEMU_DISK_IMG_KERNEL_FILE", GUEST.resolve("bzImage").toAbsolutePath().toString());
-    env.put("MANAGER_QEMU_DISK_IMG_ROOTFS_FILE", GUEST.resolve("rootfs.cpio.gz").toAbsolutePath().toString());
-    env.put("MANAGER_QEMU_MEMORY_SIZE", "512M");
-    env.put("MANAGER_QEMU_SMP_COUNT", "2");
-    env.put("MANAGER_QEMU_STARTUP_GRACE", "1s");
-    env.put("MANAGER_QEMU_STOP_TIMEOUT", "10s");
+    env = ManagerEnvironments.realQemuEnv(tmp);
     manager = ManagerProcess.startServing(env);
   }
 

@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cocos.manager.api.CreateReq;
@@ -33,7 +34,7 @@ class LogFloodIT {
 
   @Test
   void aSlowReaderOfAFloodingConsoleCostsTheManagerNoMemory() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=flood");
     env.put("JAVA_TOOL_OPTIONS", "-Xmx64m -XX:+UseSerialGC");
     try (ManagerProcess manager = ManagerProcess.startServing(env)) {

@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -73,7 +74,7 @@ class ManagerApiTest {
 
   @Test
   void createInfoListAndRemoveACvm() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_OVMF_VERSION", "edk2-stable202408");
     env.put("MANAGER_EOS_VERSION", "0.7.0");
     env.put("MANAGER_QEMU_SMP_COUNT", "2");
@@ -121,7 +122,7 @@ class ManagerApiTest {
 
   @Test
   void failuresReachTheClientAsStatusCodesWithOneReadableLine() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_MAX_VMS", "1");
     ManagerDaemon daemon = start(env);
     var stub = client(daemon);
@@ -151,7 +152,7 @@ class ManagerApiTest {
 
   @Test
   void aQemuThatDiesAtOnceFailsCreateVmWithItsOwnErrorAndLeavesNothing() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "console=ttyS0 fake.mode=die");
     ManagerDaemon daemon = start(env);
     var stub = client(daemon);
@@ -166,7 +167,7 @@ class ManagerApiTest {
 
   @Test
   void aQemuThatExitsOnItsOwnIsSeenAsExitedWithItsCode() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=exit-later");
     ManagerDaemon daemon = start(env);
     var stub = client(daemon);
@@ -181,7 +182,7 @@ class ManagerApiTest {
 
   @Test
   void aCallLongerThanTheTimeoutIsCutOffWhileOtherCallsGoOn() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_GRPC_TIMEOUT", "1s");
     env.put("MANAGER_QEMU_STOP_TIMEOUT", "4s");
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=ignore-term");
@@ -210,7 +211,7 @@ class ManagerApiTest {
 
   @Test
   void healthAndReflectionAreServed() throws Exception {
-    ManagerDaemon daemon = start(TestManagers.fakeQemuEnv(tmp));
+    ManagerDaemon daemon = start(ManagerEnvironments.fakeQemuEnv(tmp));
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build();
     toClose.add(() -> channel.shutdownNow());
     assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
@@ -242,7 +243,7 @@ class ManagerApiTest {
 
   @Test
   void aBadConfigurationStopsStartUpNamingTheVariable() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_HOST_FWD_RANGE", "6200-6100");
     assertThatThrownBy(() -> ManagerDaemon.start(new Env(env))).isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("MANAGER_QEMU_HOST_FWD_RANGE=\"6200-6100\": expected");

@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -58,7 +59,7 @@ class ManagerProcessIT {
 
   @Test
   void killMinus9LosesNothingAndAPidThatDiedMeanwhileIsCleanedUp() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     ManagerProcess first = manager(env);
     CreateRes survivor = first.client().createVm(CreateReq.newBuilder().setTtl("8s").build());
     CreateRes victim = first.client().createVm(CreateReq.getDefaultInstance());
@@ -90,7 +91,7 @@ class ManagerProcessIT {
 
   @Test
   void sigtermStopsServingButLeavesCvmsForTheNextManager() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     ManagerProcess first = manager(env);
     CreateRes created = first.client().createVm(CreateReq.getDefaultInstance());
     long pid = list(first).get(0).getPid();
@@ -111,7 +112,7 @@ class ManagerProcessIT {
 
   @Test
   void logsAreJsonLinesWithTheCvmOnEveryLineAboutACvm() throws Exception {
-    ManagerProcess m = manager(TestManagers.fakeQemuEnv(tmp));
+    ManagerProcess m = manager(ManagerEnvironments.fakeQemuEnv(tmp));
     CreateRes created = m.client().createVm(CreateReq.newBuilder()
         .setAgentCvmClientKey(com.google.protobuf.ByteString.copyFromUtf8(
             new io.cocos.manager.core.testing.TestPki("ca").issue("agent").keyPem()))
@@ -133,7 +134,7 @@ class ManagerProcessIT {
 
   @Test
   void aBadConfigurationStopsStartUpWithOneLineNamingTheVariable() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_MEMORY_SIZE", "2GB!");
     ManagerProcess bad = ManagerProcess.start(env);
     managers.add(bad);
@@ -148,7 +149,7 @@ class ManagerProcessIT {
   @Test
   void aPortInUseStopsStartUpNamingTheSetting() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-      Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+      Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
       env.put("MANAGER_GRPC_PORT", Integer.toString(taken.getLocalPort()));
       ManagerProcess bad = ManagerProcess.start(env);
       managers.add(bad);

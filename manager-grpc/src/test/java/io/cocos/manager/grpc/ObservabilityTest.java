@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -73,7 +74,7 @@ class ObservabilityTest {
 
   @Test
   void logsAreTailedAndFollowedUntilTheCvmEnds() throws Exception {
-    start(TestManagers.fakeQemuEnv(tmp));
+    start(ManagerEnvironments.fakeQemuEnv(tmp));
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
     await().atMost(Duration.ofSeconds(10)).until(() -> lines(created.getCvmId(), 100, false).size() >= 4);
 
@@ -98,7 +99,7 @@ class ObservabilityTest {
 
   @Test
   void eventsArriveInOrderForOneCvmOrAll() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=exit-later");
     start(env);
     List<LifecycleEvent> all = new CopyOnWriteArrayList<>();
@@ -139,7 +140,7 @@ class ObservabilityTest {
 
   @Test
   void metricsMoveAsCvmsComeAndGoAndHealthSaysReady() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     start(env);
     String before = scrape();
     assertThat(value(before, "manager_cvms", "state=\"running\"")).isZero();
@@ -176,7 +177,7 @@ class ObservabilityTest {
 
   @Test
   void everyMetricTheAlertsAndTheDashboardUseIsExported() throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=exit-later");
     start(env);
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
@@ -208,7 +209,7 @@ class ObservabilityTest {
     });
     collector.start();
     toClose.add(() -> collector.stop(0));
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("COCOS_JAEGER_URL", "http://127.0.0.1:" + collector.getAddress().getPort());
     env.put("MANAGER_INSTANCE_ID", "manager-under-test");
     start(env);

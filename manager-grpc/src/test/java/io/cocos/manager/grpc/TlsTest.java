@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,7 +35,7 @@ class TlsTest {
 
   @BeforeEach
   void environment() throws Exception {
-    env = TestManagers.fakeQemuEnv(tmp);
+    env = ManagerEnvironments.fakeQemuEnv(tmp);
     serverPki.issue("manager").writeTo(tmp.resolve("pki"), "server");
     env.put("MANAGER_GRPC_SERVER_CERT", tmp.resolve("pki/server.crt").toString());
     env.put("MANAGER_GRPC_SERVER_KEY", tmp.resolve("pki/server.key").toString());

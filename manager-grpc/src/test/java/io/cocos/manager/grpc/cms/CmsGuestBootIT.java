@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc.cms;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,7 +9,6 @@ import io.cocos.manager.api.CvmSummary;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.grpc.ManagerProcess;
-import io.cocos.manager.grpc.TestManagers;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  * real QEMU with TCG. The one real boot of the link's tests.
  */
 class CmsGuestBootIT {
-  static final Path GUEST = Path.of(System.getProperty("test.guest.dir", "../build/guest"));
   static final Path TEST_CMS_JAR = Path.of("../test-cms/target/cocos-test-cms.jar");
   static final Duration BOOT = Duration.ofSeconds(150);
   static final Duration WAIT = Duration.ofSeconds(20);
@@ -65,23 +64,13 @@ class CmsGuestBootIT {
 
   @Test
   void theTestCmsAsksForACvmTheGuestBootsAndItsEventsAndConsoleReachTheCms() throws Exception {
-    assertThat(GUEST.resolve("bzImage")).as("the test guest (run `make guest`)").exists();
     assertThat(TEST_CMS_JAR).as("the test CMS's jar (build the test-cms module)").exists();
-    int cmsPort = TestManagers.freePort();
+    int cmsPort = ManagerEnvironments.freePort();
     startTestCms(cmsPort);
     awaitPrinted(j -> j.path("event").asText().equals("listening"), WAIT);
 
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.realQemuEnv(tmp);
     env.put("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort);
-    env.put("MANAGER_QEMU_BIN_PATH", "qemu-system-x86_64");
-    env.put("MANAGER_QEMU_OVMF_CODE_FILE", "/usr/share/OVMF/OVMF_CODE.fd");
-    env.put("MANAGER_QEMU_OVMF_VARS_FILE", "/usr/share/OVMF/OVMF_VARS.fd");
-    env.put("MANAGER_QEMU_DISK_IMG_KERNEL_FILE", GUEST.resolve("bzImage").toAbsolutePath().toString());
-    env.put("MANAGER_QEMU_DISK_IMG_ROOTFS_FILE", GUEST.resolve("rootfs.cpio.gz").toAbsolutePath().toString());
-    env.put("MANAGER_QEMU_MEMORY_SIZE", "512M");
-    env.put("MANAGER_QEMU_SMP_COUNT", "2");
-    env.put("MANAGER_QEMU_STARTUP_GRACE", "1s");
-    env.put("MANAGER_QEMU_STOP_TIMEOUT", "10s");
     manager = ManagerProcess.startServing(env);
     JsonNode hello = awaitPrinted(j -> j.at("/message/hello").isObject(), WAIT).at("/message/hello");
     assertThat(hello.path("guest").path("cpu_num").asInt()).isEqualTo(2);

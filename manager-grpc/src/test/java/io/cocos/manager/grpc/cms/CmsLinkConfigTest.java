@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc.cms;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,7 +8,6 @@ import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.testing.TestPki;
 import io.cocos.manager.grpc.ManagerDaemon;
-import io.cocos.manager.grpc.TestManagers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -110,7 +110,7 @@ class CmsLinkConfigTest {
 
   @Test
   void theDaemonRefusesABadLinkConfigurationBeforeStartingAnything() throws Exception {
-    Map<String, String> manager = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> manager = ManagerEnvironments.fakeQemuEnv(tmp);
     manager.put("MANAGER_CMS_URL", "127.0.0.1:7010");
     manager.put("MANAGER_GRPC_CLIENT_CERT", tmp.resolve("missing.crt").toString());
     manager.put("MANAGER_GRPC_CLIENT_KEY", key.toString());

@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc.cms;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,7 +18,6 @@ import io.cocos.manager.cms.api.Request;
 import io.cocos.manager.cms.api.Response;
 import io.cocos.manager.cms.api.StatusCode;
 import io.cocos.manager.grpc.ManagerProcess;
-import io.cocos.manager.grpc.TestManagers;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +70,7 @@ class CmsLinkIT {
   }
 
   Map<String, String> managerEnv(int cmsPort) throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort);
     return env;
   }

@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc.cms;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,7 +15,6 @@ import io.cocos.manager.core.cvm.LifecycleManager;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.grpc.ManagerDaemon;
-import io.cocos.manager.grpc.TestManagers;
 import io.cocos.manager.grpc.server.ManagerGrpcService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,10 +61,10 @@ class CmsLinkOutageBufferTest {
 
   @Test
   void whatHappensWhileTheCmsIsAwayIsBufferedUpToTheBoundAndTheRestIsCounted() throws Exception {
-    daemon = ManagerDaemon.start(new Env(TestManagers.fakeQemuEnv(tmp)));
+    daemon = ManagerDaemon.start(new Env(ManagerEnvironments.fakeQemuEnv(tmp)));
     assertThat(daemon.cmsLinkState()).isEqualTo(LinkState.STANDALONE);
     LifecycleManager lifecycle = daemon.lifecycle();
-    int cmsPort = TestManagers.freePort();
+    int cmsPort = ManagerEnvironments.freePort();
     link = new CmsLink(CmsLinkConfig.fromEnv(new Env(Map.of("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort))),
         new ManagerDescription("buffer-test", "test", Instant.now(), TeeKind.NONE,
             new GuestDescription("edk2", 2, "EPYC", "console=ttyS0"), "eos"),

@@ -1,11 +1,11 @@
 package io.cocos.manager.grpc.cms;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cocos.manager.core.testing.TestPki;
 import io.cocos.manager.grpc.ManagerProcess;
-import io.cocos.manager.grpc.TestManagers;
 import io.cocos.testcms.CmsServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +54,7 @@ class CmsLinkTlsIT {
   }
 
   ManagerProcess manager(int cmsPort, boolean withIdentity) throws Exception {
-    Map<String, String> env = TestManagers.fakeQemuEnv(tmp);
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort);
     env.put("MANAGER_GRPC_SERVER_CA_CERTS", pki.resolve("cms-ca.pem").toString());
     if (withIdentity) {

@@ -1,4 +1,4 @@
-package io.cocos.manager.grpc;
+package io.cocos.manager.core.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,17 +8,25 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Environments for managers under test: a fake QEMU, temporary state, free ports. */
-public final class TestManagers {
-  private TestManagers() {}
+/**
+ * Environments for managers under test (in-process or as a process): with the fake QEMU script
+ * (test resource /fake-qemu, see its header for its modes) or with the real QEMU booting the test
+ * guest. Every manager gets its own state directory, free ports and port range.
+ */
+public final class ManagerEnvironments {
+  /** The test guest, built by `make guest`. */
+  public static final Path GUEST = Path.of(System.getProperty("test.guest.dir", "../build/guest"));
+
+  private ManagerEnvironments() {}
 
   /** Copies the fake QEMU script out of the test resources as an executable file. */
   public static Path fakeQemu(Path dir) throws IOException {
     Path target = dir.resolve("fake-qemu");
-    try (InputStream in = TestManagers.class.getResourceAsStream("/fake-qemu")) {
+    try (InputStream in = ManagerEnvironments.class.getResourceAsStream("/fake-qemu")) {
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
     }
     Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -32,22 +40,21 @@ public final class TestManagers {
   }
 
   /**
-   * A complete environment for a manager with a fake QEMU, state under {@code dir}, a random
-   * port range of 20 ports, and TEEs off. Callers add or override variables.
+   * A complete environment for a manager with a fake QEMU, state under {@code dir}, a random range
+   * of 20 host ports, TEEs off, and a trace collector address nobody listens on (traces are then
+   * dropped after one warning). Callers add or override variables.
    */
   public static Map<String, String> fakeQemuEnv(Path dir) throws IOException {
     Path firmware = Files.createDirectories(dir.resolve("firmware"));
-    Files.write(firmware.resolve("OVMF_CODE.fd"), new byte[4096]);
-    Files.write(firmware.resolve("OVMF_VARS.fd"), new byte[4096]);
-    Files.write(firmware.resolve("bzImage"), new byte[16]);
-    Files.write(firmware.resolve("rootfs.cpio.gz"), new byte[16]);
+    for (String f : List.of("OVMF_CODE.fd", "OVMF_VARS.fd", "bzImage", "rootfs.cpio.gz")) {
+      Files.write(firmware.resolve(f), new byte[4096]);
+    }
     int firstPort = 30000 + ThreadLocalRandom.current().nextInt(2000) * 10;
     Map<String, String> env = new HashMap<>();
     env.put("MANAGER_GRPC_HOST", "127.0.0.1");
     env.put("MANAGER_GRPC_PORT", Integer.toString(freePort()));
     env.put("MANAGER_HTTP_HOST", "127.0.0.1");
     env.put("MANAGER_HTTP_PORT", Integer.toString(freePort()));
-    // no collector listens here: traces are dropped after one warning
     env.put("COCOS_JAEGER_URL", "http://127.0.0.1:" + freePort());
     env.put("MANAGER_STATE_DIR", dir.resolve("state").toString());
     env.put("MANAGER_QEMU_BIN_PATH", fakeQemu(dir).toString());
@@ -63,6 +70,27 @@ public final class TestManagers {
     env.put("MANAGER_QEMU_STARTUP_GRACE", "300ms");
     env.put("MANAGER_QEMU_STOP_TIMEOUT", "2s");
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "console=ttyS0");
+    return env;
+  }
+
+  /**
+   * As {@link #fakeQemuEnv} but with the real qemu-system-x86_64 (TCG: KVM does not work for these
+   * guests here) booting the test guest with Debian's OVMF.
+   */
+  public static Map<String, String> realQemuEnv(Path dir) throws IOException {
+    if (!Files.exists(GUEST.resolve("bzImage"))) {
+      throw new IllegalStateException("the test guest is missing at " + GUEST.toAbsolutePath() + ": run `make guest`");
+    }
+    Map<String, String> env = fakeQemuEnv(dir);
+    env.put("MANAGER_QEMU_BIN_PATH", "qemu-system-x86_64");
+    env.put("MANAGER_QEMU_OVMF_CODE_FILE", "/usr/share/OVMF/OVMF_CODE.fd");
+    env.put("MANAGER_QEMU_OVMF_VARS_FILE", "/usr/share/OVMF/OVMF_VARS.fd");
+    env.put("MANAGER_QEMU_DISK_IMG_KERNEL_FILE", GUEST.resolve("bzImage").toAbsolutePath().toString());
+    env.put("MANAGER_QEMU_DISK_IMG_ROOTFS_FILE", GUEST.resolve("rootfs.cpio.gz").toAbsolutePath().toString());
+    env.put("MANAGER_QEMU_MEMORY_SIZE", "512M");
+    env.put("MANAGER_QEMU_SMP_COUNT", "2");
+    env.put("MANAGER_QEMU_STARTUP_GRACE", "1s");
+    env.put("MANAGER_QEMU_STOP_TIMEOUT", "10s");
     return env;
   }
 }
