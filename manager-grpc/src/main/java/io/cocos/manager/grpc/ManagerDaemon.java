@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,11 +96,14 @@ public final class ManagerDaemon implements AutoCloseable {
     }
     Telemetry telemetry = Telemetry.create(serverConfig.instanceId(), serverConfig.jaegerUrl(), serverConfig.traceRatio());
     AtomicBoolean ready = new AtomicBoolean();
+    // The CMS link starts last; until then /health shows it as starting.
+    AtomicReference<CmsLink> link = new AtomicReference<>();
     HttpEndpoint http;
     try {
       // Up before restore, so liveness answers while a long restore runs.
       http = HttpEndpoint.start(serverConfig.httpHost(), serverConfig.httpPort(), telemetry,
-          () -> new HttpEndpoint.Health(ready.get(), Map.of("grpc", ready.get() ? "serving" : "starting")));
+          () -> new HttpEndpoint.Health(ready.get(), Map.of("grpc", ready.get() ? "serving" : "starting",
+              "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName())));
     } catch (IOException e) {
       telemetry.close();
       throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
@@ -138,6 +142,7 @@ public final class ManagerDaemon implements AutoCloseable {
     daemon.cmsLink = CmsLink.start(cmsLinkConfig, ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
         hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle,
         new ManagerGrpcService(service, lifecycle, observability.streams()));
+    link.set(daemon.cmsLink);
     return daemon;
   }
 

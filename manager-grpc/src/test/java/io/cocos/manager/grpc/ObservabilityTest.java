@@ -170,7 +170,7 @@ class ObservabilityTest {
 
     HttpResponse<String> health = http("/health");
     assertThat(health.statusCode()).isEqualTo(200);
-    assertThat(health.body()).contains("\"status\":\"ready\"");
+    assertThat(health.body()).contains("\"status\":\"ready\"").contains("\"cms_link\":\"standalone\"");
     assertThat(http("/health/live").statusCode()).isEqualTo(200);
     assertThat(http("/health/ready").statusCode()).isEqualTo(200);
   }

@@ -107,6 +107,11 @@ class CmsLinkIT {
     assertThat(hello.getEventsDropped()).isZero();
     manager.awaitLog(j -> j.path("msg").asText().startsWith("CMS link up: connected to 127.0.0.1:" + cms.port()
         + " without TLS"), WAIT);
+    // the link's state shows in /health
+    String health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + env.get("MANAGER_HTTP_PORT") + "/health")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(health).contains("\"cms_link\":\"connected\"");
     assertThat(linkLog(manager)).anySatisfy(j -> assertThat(j.path("level").asText()).isEqualTo("WARN"))
         .anySatisfy(j -> assertThat(j.path("msg").asText()).startsWith("CMS link to 127.0.0.1:" + cms.port()
             + " without TLS: set MANAGER_GRPC_SERVER_CA_CERTS"));
