@@ -3,7 +3,7 @@ package io.cocos.cli.commands;
 import io.cocos.cli.CliContext;
 import io.cocos.cli.ExitCode;
 import io.cocos.cli.Files2;
-import io.cocos.cli.GoDuration;
+import io.cocos.manager.core.config.GoDuration;
 import io.cocos.cli.Json;
 import io.cocos.cli.Spinner;
 import io.cocos.cli.manager.ManagerConnection;

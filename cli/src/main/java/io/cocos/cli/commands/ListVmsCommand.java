@@ -3,7 +3,7 @@ package io.cocos.cli.commands;
 import com.google.protobuf.Timestamp;
 import io.cocos.cli.CliContext;
 import io.cocos.cli.ExitCode;
-import io.cocos.cli.GoDuration;
+import io.cocos.cli.TableDuration;
 import io.cocos.cli.Json;
 import io.cocos.cli.Style;
 import io.cocos.cli.manager.ManagerConnection;
@@ -68,14 +68,14 @@ public final class ListVmsCommand extends ManagerCommand {
     String ttl = "-";
     if (c.hasTtlDeadline()) {
       Duration left = Duration.between(now, instant(c.getTtlDeadline()));
-      ttl = left.isNegative() || left.isZero() ? "expired" : GoDuration.human(left);
+      ttl = left.isNegative() || left.isZero() ? "expired" : TableDuration.of(left);
     }
     return List.of(c.getId(), state,
         dash(c.getForwardedPort()),
         c.getGuestCid() == 0 ? "-" : Integer.toUnsignedString(c.getGuestCid()),
         c.getPid() == 0 ? "-" : Long.toString(c.getPid()),
         dash(c.getTee()),
-        c.hasCreatedAt() ? GoDuration.human(Duration.between(instant(c.getCreatedAt()), now)) : "-",
+        c.hasCreatedAt() ? TableDuration.of(Duration.between(instant(c.getCreatedAt()), now)) : "-",
         ttl);
   }
 

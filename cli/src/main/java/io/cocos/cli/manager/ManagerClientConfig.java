@@ -3,7 +3,7 @@ package io.cocos.cli.manager;
 import io.cocos.cli.CliContext;
 import io.cocos.cli.CliException;
 import io.cocos.cli.ExitCode;
-import io.cocos.cli.GoDuration;
+import io.cocos.manager.core.config.GoDuration;
 import java.time.Duration;
 
 /**

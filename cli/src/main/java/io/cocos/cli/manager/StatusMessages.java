@@ -2,7 +2,7 @@ package io.cocos.cli.manager;
 
 import io.cocos.cli.CliException;
 import io.cocos.cli.ExitCode;
-import io.cocos.cli.GoDuration;
+import io.cocos.manager.core.config.GoDuration;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.ConnectException;

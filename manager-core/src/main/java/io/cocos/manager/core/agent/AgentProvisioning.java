@@ -104,7 +104,7 @@ public final class AgentProvisioning {
     } catch (IllegalArgumentException e) {
       throw ManagerException.invalid("ttl \"" + ttl + "\" is not a duration such as 90s or 1h30m");
     }
-    if (d.isZero()) {
+    if (d.isZero() || d.isNegative()) {
       throw ManagerException.invalid("ttl must be longer than zero (leave it empty for no TTL)");
     }
     return Optional.of(d);

@@ -70,8 +70,13 @@ public final class Env {
   }
 
   public Duration duration(String name, Duration defaultValue) {
-    return raw(name).map(v -> parse(name, v, "a duration such as 500ms, 60s or 1h30m", GoDuration::parse))
-        .orElse(defaultValue);
+    return raw(name).map(v -> parse(name, v, "a duration such as 500ms, 60s or 1h30m", s -> {
+      Duration d = GoDuration.parse(s);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("negative");
+      }
+      return d;
+    })).orElse(defaultValue);
   }
 
   public PortRange portRange(String name, PortRange defaultValue) {

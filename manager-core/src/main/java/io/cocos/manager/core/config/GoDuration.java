@@ -18,17 +18,16 @@ public final class GoDuration {
 
   private GoDuration() {}
 
-  /** Parses a non-negative Go duration; throws IllegalArgumentException with the reason. */
+  /**
+   * Parses a Go duration, sign included, as Go does; callers that need a non-negative one check
+   * that themselves (so they can say so). Throws IllegalArgumentException with the reason.
+   */
   public static Duration parse(String text) {
     if (text == null || text.isEmpty()) {
       throw new IllegalArgumentException("empty duration");
     }
-    String rest = text;
-    if (rest.startsWith("+")) {
-      rest = rest.substring(1);
-    } else if (rest.startsWith("-")) {
-      throw new IllegalArgumentException("negative duration " + text);
-    }
+    boolean negative = text.startsWith("-");
+    String rest = text.startsWith("+") || negative ? text.substring(1) : text;
     if (rest.equals("0")) {
       return Duration.ZERO;
     }
@@ -48,7 +47,7 @@ public final class GoDuration {
     if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
       throw new IllegalArgumentException("duration out of range " + text);
     }
-    return Duration.ofNanos(nanos.longValue());
+    return Duration.ofNanos(negative ? -nanos.longValue() : nanos.longValue());
   }
 
   /** Formats like Go's Duration.String(): "1h30m0s", "1.5s", "250ms", "0s". */

@@ -80,6 +80,7 @@ class AgentProvisioningTest {
   void refusesMalformedFieldsWithAReadableReason() {
     assertInvalid(request("", "h:1", "", "tomorrow"), "ttl \"tomorrow\" is not a duration");
     assertInvalid(request("", "h:1", "", "0s"), "ttl must be longer than zero");
+    assertInvalid(request("", "h:1", "", "-5m"), "ttl must be longer than zero");
     assertInvalid(request("", "no-port", "", ""), "agent_cvm_server_url \"no-port\" is not HOST:PORT");
     assertInvalid(request("", "h:70000", "", ""), "is not HOST:PORT");
     assertInvalid(request("", "h:1", "ftp://x", ""), "agent_cvm_ca_url \"ftp://x\" is not an http(s) URL");

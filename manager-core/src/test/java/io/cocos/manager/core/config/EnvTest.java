@@ -25,6 +25,7 @@ class EnvTest {
         "MANAGER_QEMU_HOST_FWD_RANGE", "6200-6100",
         "MANAGER_QEMU_ENABLE_KVM", "yes please",
         "MANAGER_GRPC_TIMEOUT", "soon",
+        "MANAGER_QEMU_STOP_TIMEOUT", "-30s",
         "COCOS_JAEGER_TRACE_RATIO", "1.5"));
     assertThatThrownBy(() -> env.port("MANAGER_GRPC_PORT", 7001))
         .hasMessage("MANAGER_GRPC_PORT=\"70x1\": expected a port number from 1 to 65535");
@@ -36,6 +37,8 @@ class EnvTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("\"yes please\"").hasMessageContaining("boolean");
     assertThatThrownBy(() -> env.duration("MANAGER_GRPC_TIMEOUT", Duration.ZERO))
         .hasMessageStartingWith("MANAGER_GRPC_TIMEOUT=\"soon\": expected a duration");
+    assertThatThrownBy(() -> env.duration("MANAGER_QEMU_STOP_TIMEOUT", Duration.ZERO))
+        .hasMessageStartingWith("MANAGER_QEMU_STOP_TIMEOUT=\"-30s\": expected a duration");
     assertThatThrownBy(() -> env.ratio("COCOS_JAEGER_TRACE_RATIO", 1.0))
         .hasMessageStartingWith("COCOS_JAEGER_TRACE_RATIO=\"1.5\"");
   }
