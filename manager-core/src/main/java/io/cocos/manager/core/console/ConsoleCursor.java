@@ -43,6 +43,11 @@ public final class ConsoleCursor implements AutoCloseable {
     }
   }
 
+  /** A cursor at a byte position of the file (its start for a new CVM, its end for an adopted one). */
+  public static ConsoleCursor at(Path file, long position) throws IOException {
+    return new ConsoleCursor(FileChannel.open(file, StandardOpenOption.READ), position);
+  }
+
   /** Bytes written to the file that this cursor has not read yet. */
   public long behind() throws IOException {
     return Math.max(0, channel.size() - position) + partial.size();

@@ -1,0 +1,53 @@
+package io.cocos.manager.core.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConsoleWatcherTest {
+  @TempDir Path tmp;
+
+  @Test
+  void handsOverAppendedLinesFromTheOffsetAndTheLastPartialLineOnStop() throws Exception {
+    Path a = tmp.resolve("a.log");
+    Path b = tmp.resolve("b.log");
+    Files.writeString(a, "");
+    Files.writeString(b, "written before adoption\n");
+    List<String> got = new CopyOnWriteArrayList<>();
+    try (ConsoleWatcher watcher = new ConsoleWatcher((id, line) -> got.add(id + ":" + line), Duration.ofMillis(20))) {
+      watcher.follow("a", a, 0);
+      watcher.follow("b", b, Files.size(b));
+      Files.writeString(a, "one\ntwo\npart", StandardOpenOption.APPEND);
+      Files.writeString(b, "after\n", StandardOpenOption.APPEND);
+      await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 3);
+      assertThat(got).containsExactlyInAnyOrder("a:one", "a:two", "b:after");
+
+      watcher.stop("a");
+      await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("a:part"));
+      Files.writeString(a, "\nignored\n", StandardOpenOption.APPEND);
+      Thread.sleep(100);
+      assertThat(got).doesNotContain("a:ignored");
+    }
+  }
+
+  @Test
+  void aMissingFileIsNotFollowedAndBreaksNothing() throws Exception {
+    List<String> got = new CopyOnWriteArrayList<>();
+    try (ConsoleWatcher watcher = new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(20))) {
+      watcher.follow("gone", tmp.resolve("missing.log"), 0);
+      watcher.stop("gone");
+      Path c = tmp.resolve("c.log");
+      Files.writeString(c, "still works\n");
+      watcher.follow("c", c, 0);
+      await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("still works"));
+    }
+  }
+}
