@@ -118,10 +118,6 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     this.console = new ConsoleWatcher(this::onConsoleLine, Duration.ofMillis(200));
   }
 
-  public void addEventListener(CvmEventListener listener) {
-    eventListeners.add(listener);
-  }
-
   @Override
   public AutoCloseable subscribe(CvmEventListener listener) {
     eventListeners.add(listener);

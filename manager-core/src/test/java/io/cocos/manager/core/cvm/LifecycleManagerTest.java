@@ -54,7 +54,7 @@ class LifecycleManagerTest {
     LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1");
     LifecycleManager m = new LifecycleManager(config, hypervisor, NO_POLICIES, new StateStore(stateDir),
         new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"));
-    m.addEventListener(events::add);
+    m.subscribe(events::add);
     managers.add(m);
     return m;
   }

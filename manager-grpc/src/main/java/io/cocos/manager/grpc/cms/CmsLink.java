@@ -149,7 +149,8 @@ public final class CmsLink implements AutoCloseable {
       log.warn("CMS link to {} without TLS: set MANAGER_GRPC_SERVER_CA_CERTS (and MANAGER_GRPC_CLIENT_CERT and "
           + "MANAGER_GRPC_CLIENT_KEY) to protect requests, CVM events and console output", target());
     }
-    lifecycle.addEventListener(this::onEvent);
+    // Listens for as long as the lifecycle lives: both end with the manager.
+    lifecycle.subscribe(this::onEvent);
     lifecycle.addConsoleListener(this::onConsoleLine);
     log.info("CMS link: connecting to {} {} as manager {}", target(), config.security(), self.instanceId());
     onLinkThread(this::connect);

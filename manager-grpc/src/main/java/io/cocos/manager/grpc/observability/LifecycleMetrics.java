@@ -45,7 +45,7 @@ public final class LifecycleMetrics {
         .buildWithCallback(m -> m.record(zombies(comm)));
     LongCounter exits = meter.counterBuilder("manager.qemu.exits")
         .setDescription("QEMU processes that exited on their own, by exit code").build();
-    lifecycle.addEventListener(e -> {
+    lifecycle.subscribe(e -> {
       if (e.type() == CvmEventType.EXITED) {
         exits.add(1, Attributes.of(EXIT_CODE, String.valueOf(e.exitCode())));
       }
