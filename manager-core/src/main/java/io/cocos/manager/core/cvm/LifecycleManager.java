@@ -8,12 +8,15 @@ import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.console.ConsoleWatcher;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventListener;
+import io.cocos.manager.core.event.EventBus;
 import io.cocos.manager.core.event.CvmEvents;
 import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.store.CvmPaths;
+import io.cocos.manager.core.store.DiskFull;
 import io.cocos.manager.core.store.SecureFiles;
 import io.cocos.manager.core.store.StateStore;
+import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.VmLaunchSpec;
@@ -22,6 +25,10 @@ import io.cocos.manager.core.vm.VmStartException;
 import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +38,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,19 +51,56 @@ import org.slf4j.LoggerFactory;
 /**
  * The CVM lifecycle: create, watch, expire, remove and restore.
  *
- * <h2>Concurrency</h2>
+ * <h2>Concurrency: which lock guards what</h2>
  * <ul>
  *   <li>{@code cvms} (concurrent map) is the registry; reading it never blocks.</li>
  *   <li>Each {@link Cvm} has its own lock that serialises the transitions of that CVM only:
- *       launch, exit handling, TTL expiry, removal. It is held across that CVM's QEMU start and
- *       stop, which blocks nobody but callers asking about the same CVM. No lock spans CVMs.</li>
+ *       launch, exit handling, TTL expiry, removal, and the writes of its record. It is held across
+ *       that CVM's QEMU start and stop, which blocks nobody but callers asking about the same CVM.
+ *       No lock spans CVMs. Events about a CVM are published while its lock is held, so they
+ *       arrive in transition order (TTL_EXPIRED before STOPPING before REMOVED).</li>
  *   <li>A CVM's current {@link CvmRecord} is an immutable value in a volatile field, replaced
  *       under its lock, so ListVms and CVMInfo read it without locking.</li>
- *   <li>The port and CID allocators and the MAX_VMS slots guard themselves; they are leaf locks
- *       (taken while holding a CVM lock, never the other way round).</li>
+ *   <li>A CVM's {@link CvmLease} (port, CID, MAX_VMS slot) guards itself and the allocators guard
+ *       themselves; these are leaf locks (taken while holding a CVM lock, never the other way
+ *       round). The lease is released in {@link #retire} only.</li>
+ *   <li>The state directory is this manager's alone: {@link io.cocos.manager.core.store.StateDirLock}
+ *       is held before this class is built.</li>
  *   <li>Exit notifications run on {@code workers}, never on the thread that completes the
  *       process's exit future: the remover waits on that future while holding the CVM lock.</li>
  * </ul>
+ *
+ * <h2>Crash points</h2>
+ * Write-ahead: a CVM's record is on disk before its QEMU exists, its pid and start time right after
+ * the spawn, and its record goes last when it is removed. Every QEMU also names its work directory
+ * on its command line ({@link Hypervisor#findVms}), so a restart finds it with or without a record.
+ * Where a manager killed with kill -9 leaves things, and how {@link #restore} ends each one
+ * (every CVM fully adopted or fully gone; the names are {@link CrashPoint}s tests stop at):
+ * <pre>
+ * killed at                                on disk                   QEMU     restore
+ * create: CREATE_RECORD_WRITTEN (files     provisioning, pid 0       none     no VM found: files deleted
+ *   being written, before the spawn)
+ * create: CREATE_SPAWNED                   provisioning, pid 0       running  found by its work dir: stopped,
+ *                                                                             files deleted
+ * create: CREATE_PID_PERSISTED (readiness  provisioning, pid+start   running  adopted as running (if still
+ *   wait under way)                                                           alive, else files deleted)
+ * create: port race, before the new port   provisioning, old pid     exited   adopt fails: files deleted
+ *   is recorded
+ * create: rollback under way               provisioning (or partial) either   stopped if found, files deleted
+ * create: CREATE_RUNNING                   running                   running  adopted
+ * exit:   QEMU ended, EXITED not recorded  running                   gone     adopt fails: files deleted
+ * remove/TTL: TTL_EXPIRED sent, stopping   running                   running  adopted; the TTL, re-armed
+ *   not yet recorded                                                          with a past deadline, fires
+ * remove/TTL: REMOVE_STOPPING_PERSISTED    stopping                  running  adopted, removal finished
+ * remove/TTL: REMOVE_QEMU_STOPPED          stopping                  gone     files deleted
+ * remove/TTL: REMOVE_CONTENTS_DELETED      stopping, state.json only gone     files deleted
+ * remove/TTL: record deleted, dir not yet  empty directory           gone     directory deleted
+ * any: record unreadable, bad id, a copy   (quarantined)             any      moved to quarantine/, its QEMU
+ *                                                                             (found by work dir) stopped
+ * </pre>
+ * A removal whose files cannot all be deleted (a read-only or immutable directory) keeps the CVM in
+ * state stopping, without QEMU and without a lease, and fails with FAILED_PRECONDITION naming what is
+ * left; RemoveVm again, or the next start, finishes it.
  */
 public final class LifecycleManager implements ManagerService, CvmEvents, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LifecycleManager.class);
@@ -71,34 +114,37 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private final Hypervisor hypervisor;
   private final AttestationPolicies attestation;
   private final StateStore store;
-  private final PortAllocator ports;
-  private final CidAllocator cids;
-  private final Slots slots;
+  private final CvmLease.Resources resources;
   private final Clock clock;
   private final Map<String, Cvm> cvms = new ConcurrentHashMap<>();
-  private final List<CvmEventListener> eventListeners = new CopyOnWriteArrayList<>();
-  private final List<ConsoleWatcher.LineListener> consoleListeners = new CopyOnWriteArrayList<>();
+  private final EventBus bus = new EventBus();
   private final ScheduledExecutorService timers;
   private final ExecutorService workers;
   private final ConsoleWatcher console;
   private final Tracer tracer;
-  /** Console lines logged per CVM and second; only the console-watcher thread touches it. */
-  private final Map<String, ConsoleLogBudget> consoleBudgets = new ConcurrentHashMap<>();
 
   /** One CVM. The fields without volatile are guarded by {@link #lock}. */
   private static final class Cvm {
     final String id;
     final CvmPaths paths;
     final ReentrantLock lock = new ReentrantLock();
+    final CvmLease lease;
+    /**
+     * Console lines logged per second. It lives and dies with the CVM: a line the watcher reads
+     * after the CVM left the registry finds no budget, so none can outlive it. Only the
+     * console-watcher thread touches it.
+     */
+    final ConsoleLogBudget consoleBudget = new ConsoleLogBudget();
     volatile CvmRecord record;
     VmLaunchSpec spec;
     VmProcess process;
     ScheduledFuture<?> ttlTimer;
 
-    Cvm(String id, CvmPaths paths, CvmRecord record) {
+    Cvm(String id, CvmPaths paths, CvmRecord record, CvmLease lease) {
       this.id = id;
       this.paths = paths;
       this.record = record;
+      this.lease = lease;
     }
   }
 
@@ -108,9 +154,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     this.hypervisor = hypervisor;
     this.attestation = attestation;
     this.store = store;
-    this.ports = ports;
-    this.cids = new CidAllocator(config.firstGuestCid(), 1 << 20);
-    this.slots = new Slots(config.maxVms());
+    this.resources = new CvmLease.Resources(ports, new CidAllocator(config.firstGuestCid(), 1 << 20),
+        new Slots(config.maxVms()));
     this.clock = clock;
     this.tracer = tracer;
     this.timers = Executors.newSingleThreadScheduledExecutor(daemon("cvm-ttl"));
@@ -120,20 +165,20 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
 
   @Override
   public AutoCloseable subscribe(CvmEventListener listener) {
-    eventListeners.add(listener);
-    return () -> eventListeners.remove(listener);
+    return bus.subscribe(listener);
   }
 
-  public void addConsoleListener(ConsoleWatcher.LineListener listener) {
-    consoleListeners.add(listener);
+  @Override
+  public AutoCloseable subscribeConsole(ConsoleWatcher.LineListener listener) {
+    return bus.subscribeConsole(listener);
   }
 
   public PortAllocator ports() {
-    return ports;
+    return resources.ports();
   }
 
   public Slots slots() {
-    return slots;
+    return resources.slots();
   }
 
   // ---------------------------------------------------------------- create
@@ -141,15 +186,9 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   @Override
   public CreatedCvm createVm(CreateRequest request) throws ManagerException, InterruptedException {
     AgentProvisioning.ValidRequest valid = AgentProvisioning.validate(request);
-    if (!slots.tryTake()) {
-      throw new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
-          "MANAGER_MAX_VMS reached: " + slots.limit() + " CVMs are already running");
-    }
-    int cid = -1;
+    CvmLease lease = resources.take();
     Cvm cvm = null;
     try {
-      cid = cids.allocate().orElseThrow(() -> new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
-          "no free guest CID"));
       String id = UUID.randomUUID().toString();
       Optional<String> launchTcb;
       try (TracedStep step = TracedStep.start(tracer, "attestation launch tcb", id)) {
@@ -158,79 +197,113 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       }
       Instant now = clock.instant();
       Instant deadline = valid.ttl().map(now::plus).orElse(null);
-      CvmPaths paths = store.paths(id);
-      CvmRecord record = new CvmRecord(id, CvmState.PROVISIONING, hypervisor.tee(), 0, cid, 0, null, now, deadline,
-          null, null, launchTcb.orElse(null));
-      cvm = new Cvm(id, paths, record);
+      CvmRecord record = new CvmRecord(id, CvmState.PROVISIONING, hypervisor.tee(), lease.port(), lease.cid(), 0, null,
+          now, deadline, null, null, launchTcb.orElse(null));
+      cvm = new Cvm(id, store.paths(id), record, lease);
       cvm.lock.lock();
       try (var context = CvmLogContext.of(id)) {
         cvms.put(id, cvm);
-        prepareFiles(cvm, request);
+        writeAhead(cvm, request);
         launch(cvm);
+        CrashPoint.CREATE_RUNNING.reach();
         publish(cvm, CvmEventType.RUNNING, "pid " + cvm.record.pid());
         return new CreatedCvm(id, cvm.record.hostPort());
       } finally {
         cvm.lock.unlock();
       }
     } catch (ManagerException | InterruptedException | RuntimeException e) {
-      rollBack(cvm, cid, e);
+      rollBack(cvm, lease, e);
       throw e;
     }
   }
 
-  private void prepareFiles(Cvm cvm, CreateRequest request) throws ManagerException {
+  /** The record first (write-ahead), then the files the guest is given. */
+  private void writeAhead(Cvm cvm, CreateRequest request) throws ManagerException {
     try (TracedStep step = TracedStep.start(tracer, "prepare files", cvm.id)) {
-      SecureFiles.createPrivateDirectory(cvm.paths.dir());
+      store.save(cvm.record);
       AgentProvisioning.write(cvm.paths, cvm.id, request);
       SecureFiles.createPrivateDirectory(cvm.paths.vmDir());
       Files.createFile(cvm.paths.consoleLog(),
           java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
               java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-      store.save(cvm.record);
       step.ok();
     } catch (IOException e) {
-      throw new ManagerException(ManagerException.Reason.INTERNAL, "cannot prepare the CVM's files: " + e.getMessage(), e);
+      throw storageFailure("cannot prepare the CVM's files", e);
     }
+    CrashPoint.CREATE_RECORD_WRITTEN.reach();
     publish(cvm, CvmEventType.CREATED, "");
   }
 
-  /** Takes a port and starts the VM, trying another port if QEMU lost a race for this one. */
+  /**
+   * Spawns the VM, records its pid, then waits for it to be ready; tries another port if QEMU lost
+   * a race for this one (the new port is recorded before the next spawn).
+   */
   private void launch(Cvm cvm) throws ManagerException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
-      int port;
-      try (TracedStep step = TracedStep.start(tracer, "allocate port", cvm.id)) {
-        port = ports.allocate().orElseThrow(() -> new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
-            "no free host port in MANAGER_QEMU_HOST_FWD_RANGE " + ports.range()));
-        step.ok();
-      }
       CvmRecord r = cvm.record;
-      cvm.record = new CvmRecord(r.id(), r.state(), r.tee(), port, r.guestCid(), 0, null, r.createdAt(),
-          r.ttlDeadline(), null, null, r.launchTcb());
-      cvm.spec = new VmLaunchSpec(cvm.id, port, r.guestCid(), cvm.paths.vmDir(), cvm.paths.certsDir(),
+      cvm.spec = new VmLaunchSpec(cvm.id, r.hostPort(), r.guestCid(), cvm.paths.vmDir(), cvm.paths.certsDir(),
           cvm.paths.envDir(), cvm.paths.consoleLog());
       long consoleStart = sizeOf(cvm);
       VmProcess process;
-      try (TracedStep step = TracedStep.start(tracer, "qemu start", cvm.id)) {
-        process = hypervisor.start(cvm.spec);
+      try (TracedStep step = TracedStep.start(tracer, "qemu spawn", cvm.id)) {
+        process = hypervisor.spawn(cvm.spec);
         step.ok();
       } catch (VmStartException e) {
-        ports.release(port);
-        if (e.getMessage() != null && e.getMessage().contains(PORT_RACE) && attempt < START_ATTEMPTS) {
-          log.warn("port {} was taken before QEMU bound it; trying another", port);
-          continue;
-        }
-        throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
-            "QEMU failed to start: " + oneLine(e.getMessage()), e);
+        throw startFailure(e);
       }
       cvm.process = process;
-      cvm.record = moved(cvm.record.withProcess(process.pid(), process.startedAt()), CvmState.RUNNING);
-      try {
-        store.save(cvm.record);
-      } catch (IOException e) {
-        throw new ManagerException(ManagerException.Reason.INTERNAL, "cannot persist the CVM's state: " + e.getMessage(), e);
+      CrashPoint.CREATE_SPAWNED.reach();
+      cvm.record = cvm.record.withProcess(process.pid(), process.startedAt());
+      saveOrThrow(cvm);
+      CrashPoint.CREATE_PID_PERSISTED.reach();
+      try (TracedStep step = TracedStep.start(tracer, "qemu ready", cvm.id)) {
+        hypervisor.awaitReady(cvm.spec, process);
+        step.ok();
+      } catch (VmStartException e) {
+        cvm.process = null; // stopped and reaped by awaitReady
+        if (e.getMessage() != null && e.getMessage().contains(PORT_RACE) && attempt < START_ATTEMPTS) {
+          log.warn("port {} was taken before QEMU bound it; trying another", cvm.record.hostPort());
+          int port = cvm.lease.changePort();
+          CvmRecord now = cvm.record;
+          cvm.record = new CvmRecord(now.id(), now.state(), now.tee(), port, now.guestCid(), 0, null, now.createdAt(),
+              now.ttlDeadline(), null, null, now.launchTcb());
+          saveOrThrow(cvm);
+          continue;
+        }
+        throw startFailure(e);
       }
+      cvm.record = moved(cvm.record, CvmState.RUNNING);
+      saveOrThrow(cvm);
       watch(cvm, process, consoleStart);
       return;
+    }
+  }
+
+  private ManagerException startFailure(VmStartException e) {
+    if (DiskFull.is(e)) {
+      return diskFull(e);
+    }
+    return new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
+        "QEMU failed to start: " + oneLine(e.getMessage()), e);
+  }
+
+  private ManagerException storageFailure(String what, IOException e) {
+    if (DiskFull.is(e)) {
+      return diskFull(e);
+    }
+    return new ManagerException(ManagerException.Reason.INTERNAL, what + ": " + e.getMessage(), e);
+  }
+
+  private ManagerException diskFull(Exception e) {
+    return new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
+        "no space left on the device of MANAGER_STATE_DIR " + store.stateDir(), e);
+  }
+
+  private void saveOrThrow(Cvm cvm) throws ManagerException {
+    try {
+      store.save(cvm.record);
+    } catch (IOException e) {
+      throw storageFailure("cannot persist the CVM's state", e);
     }
   }
 
@@ -241,35 +314,43 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   }
 
   /** Undoes a failed CreateVm: nothing of it may remain. */
-  private void rollBack(Cvm cvm, int cid, Exception cause) {
-    if (cvm != null) {
-      cvm.lock.lock();
-      try (var context = CvmLogContext.of(cvm.id)) {
-        if (cvm.process != null) {
-          stopUninterruptibly(cvm.process, Duration.ZERO);
-        }
-        if (cvm.ttlTimer != null) {
-          cvm.ttlTimer.cancel(false);
-        }
-        console.stop(cvm.id);
-        if (cvm.record.hostPort() != 0 && cvm.record.state() == CvmState.RUNNING) {
-          ports.release(cvm.record.hostPort());
-        }
-        if (cvm.spec != null) {
-          hypervisor.release(cvm.spec);
-        }
-        deleteQuietly(cvm);
-        cvms.remove(cvm.id);
-        cvm.record = moved(cvm.record, CvmState.FAILED).failed(cause.getMessage());
-        publish(cvm, CvmEventType.FAILED, cause.getMessage());
-      } finally {
-        cvm.lock.unlock();
+  private void rollBack(Cvm cvm, CvmLease lease, Exception cause) {
+    if (cvm == null) {
+      lease.release();
+      return;
+    }
+    cvm.lock.lock();
+    try (var context = CvmLogContext.of(cvm.id)) {
+      if (cvm.process != null) {
+        stopUninterruptibly(cvm.process, Duration.ZERO);
       }
+      if (cvm.ttlTimer != null) {
+        cvm.ttlTimer.cancel(false);
+      }
+      cvms.remove(cvm.id);
+      console.stop(cvm.id);
+      retire(cvm);
+      try {
+        store.deleteAll(cvm.id);
+      } catch (IOException e) {
+        log.error("cannot delete the files of failed CVM {}: {}; the next start deletes them", cvm.id, e.getMessage());
+      }
+      cvm.record = moved(cvm.record, CvmState.FAILED).failed(cause.getMessage());
+      publish(cvm, CvmEventType.FAILED, String.valueOf(cause.getMessage()));
+    } finally {
+      cvm.lock.unlock();
     }
-    if (cid >= 0) {
-      cids.release(cid);
+  }
+
+  /**
+   * The one place a CVM gives back what it held: its lease (port, CID, slot) and the hypervisor's
+   * files outside its directory. Safe to call more than once. Caller holds the CVM's lock.
+   */
+  private void retire(Cvm cvm) {
+    cvm.lease.release();
+    if (cvm.spec != null) {
+      hypervisor.release(cvm.spec);
     }
-    slots.give();
   }
 
   // ---------------------------------------------------------------- exit, TTL, remove
@@ -281,7 +362,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         return; // being stopped on purpose: the remover cleans up
       }
       console.stop(cvm.id);
-      releaseResources(cvm);
+      retire(cvm);
       deleteShares(cvm);
       cvm.record = moved(cvm.record, CvmState.EXITED).exited(exitCode);
       save(cvm);
@@ -301,14 +382,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   }
 
   private void expire(Cvm cvm) {
-    if (cvms.get(cvm.id) != cvm) {
-      return;
-    }
-    publish(cvm, CvmEventType.TTL_EXPIRED, "ttl deadline " + cvm.record.ttlDeadline());
     try {
-      remove(cvm);
+      remove(cvm, true);
     } catch (ManagerException e) {
-      log.debug("CVM {} was already gone at its TTL", cvm.id);
+      log.debug("CVM {} was already gone at its TTL, or is left for the next removal: {}", cvm.id, e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -320,40 +397,62 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     if (cvm == null) {
       throw ManagerException.notFound(cvmId);
     }
-    remove(cvm);
+    remove(cvm, false);
   }
 
-  private void remove(Cvm cvm) throws ManagerException, InterruptedException {
+  private void remove(Cvm cvm, boolean ttlExpired) throws ManagerException, InterruptedException {
     cvm.lock.lockInterruptibly();
     try (var context = CvmLogContext.of(cvm.id)) {
       if (cvms.get(cvm.id) != cvm) {
         throw ManagerException.notFound(cvm.id);
       }
+      if (ttlExpired) {
+        publish(cvm, CvmEventType.TTL_EXPIRED, "ttl deadline " + cvm.record.ttlDeadline());
+      }
       CvmState before = cvm.record.state();
-      cvm.record = moved(cvm.record, CvmState.STOPPING);
-      save(cvm);
-      publish(cvm, CvmEventType.STOPPING, "was " + before.wireName());
+      if (before != CvmState.STOPPING) {
+        cvm.record = moved(cvm.record, CvmState.STOPPING);
+        save(cvm);
+        publish(cvm, CvmEventType.STOPPING, "was " + before.wireName());
+      }
       if (cvm.ttlTimer != null) {
         cvm.ttlTimer.cancel(false);
       }
+      CrashPoint.REMOVE_STOPPING_PERSISTED.reach();
       if (cvm.process != null) {
         try (TracedStep step = TracedStep.start(tracer, "qemu stop", cvm.id)) {
           int code = stopUninterruptibly(cvm.process, config.stopTimeout());
           log.debug("QEMU of CVM {} stopped with exit code {}", cvm.id, code);
           step.ok();
         }
+        cvm.process = null;
       }
+      CrashPoint.REMOVE_QEMU_STOPPED.reach();
       console.stop(cvm.id);
-      consoleBudgets.remove(cvm.id);
-      if (before.holdsResources()) {
-        releaseResources(cvm);
-      }
-      deleteQuietly(cvm);
+      retire(cvm);
+      deleteFiles(cvm);
       cvms.remove(cvm.id);
       cvm.record = moved(cvm.record, CvmState.REMOVED);
       publish(cvm, CvmEventType.REMOVED, "");
     } finally {
       cvm.lock.unlock();
+    }
+  }
+
+  /**
+   * Deletes a stopped CVM's files, its record last. When something cannot be deleted the CVM stays
+   * in the registry in state stopping (it holds nothing any more) and the caller learns what is left.
+   */
+  private void deleteFiles(Cvm cvm) throws ManagerException {
+    try {
+      store.deleteContents(cvm.id);
+      CrashPoint.REMOVE_CONTENTS_DELETED.reach();
+      store.deleteRecord(cvm.id);
+    } catch (IOException e) {
+      log.error("QEMU of CVM {} is stopped but its files are not all deleted: {}", cvm.id, e.getMessage());
+      throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, "CVM " + cvm.id
+          + " is stopped but not all of its files could be deleted: " + oneLine(String.valueOf(e.getMessage()))
+          + "; it stays listed as stopping until RemoveVm is retried (or the manager restarts) once they can be", e);
     }
   }
 
@@ -380,17 +479,6 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     }
   }
 
-  private void releaseResources(Cvm cvm) {
-    if (cvm.record.hostPort() != 0) {
-      ports.release(cvm.record.hostPort());
-    }
-    cids.release(cvm.record.guestCid());
-    slots.give();
-    if (cvm.spec != null) {
-      hypervisor.release(cvm.spec);
-    }
-  }
-
   /** An exited CVM keeps its record and console log; what it was given goes at once. */
   private void deleteShares(Cvm cvm) {
     try {
@@ -399,14 +487,6 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       SecureFiles.deleteTree(cvm.paths.vmDir());
     } catch (IOException e) {
       log.error("cannot delete the shares of CVM {}: {}", cvm.id, e.getMessage());
-    }
-  }
-
-  private void deleteQuietly(Cvm cvm) {
-    try {
-      store.deleteAll(cvm.id);
-    } catch (IOException e) {
-      log.error("cannot delete the files of CVM {}: {}", cvm.id, e.getMessage());
     }
   }
 
@@ -455,78 +535,122 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   // ---------------------------------------------------------------- restore
 
   /**
-   * Takes over the CVMs an earlier manager left: adopts those whose QEMU still runs (and really
-   * is theirs), keeps exited ones visible, finishes interrupted removals, and deletes every trace
-   * of the rest. Call once, before serving.
+   * Takes over what an earlier manager left (see the crash-point table above): quarantines what
+   * fails the record checks, adopts the CVMs whose record is complete and whose QEMU still runs
+   * (and really is theirs), keeps exited ones visible, finishes interrupted removals, stops every
+   * other QEMU of this state dir (found by its command line), and deletes every trace of the rest.
+   * Call once, before serving, with the state dir locked.
    */
   public void restore() throws IOException {
-    AtomicInteger adopted = new AtomicInteger();
-    for (StateStore.Loaded loaded : store.loadAll()) {
-      CvmRecord r = loaded.record();
-      if (r == null) {
-        log.warn("deleting CVM directory {} without a readable state", loaded.dir());
-        SecureFiles.deleteTree(loaded.dir());
-        continue;
-      }
+    StateStore.Scan scan = store.scan();
+    List<FoundVm> found = hypervisor.findVms(store.cvmsDir());
+    Set<Long> adoptedPids = new HashSet<>();
+    List<CvmRecord> gone = new ArrayList<>();
+    for (CvmRecord r : scan.records()) {
       try (var ignored = CvmLogContext.of(r.id())) {
-        restoreOne(r, adopted);
+        restoreOne(r, adoptedPids, gone);
       }
     }
-    log.info("restore finished: {} CVM(s) adopted, {} known", adopted.get(), cvms.size());
+    // Every QEMU of this state dir that no valid record owns: of a record missing, incomplete
+    // (pid 0), quarantined or not matching. It must not run unowned.
+    for (FoundVm vm : found) {
+      if (!adoptedPids.contains(vm.process().pid())) {
+        log.warn("stopping QEMU pid {} of {}: no valid record owns it", vm.process().pid(), vm.workDir());
+        stopUninterruptibly(vm.process(), config.stopTimeout());
+      }
+    }
+    for (CvmRecord r : gone) {
+      try (var ignored = CvmLogContext.of(r.id())) {
+        cleanUpGone(r);
+      }
+    }
+    for (Path dir : scan.incomplete()) {
+      log.warn("deleting {}: a create or removal was interrupted before its record was written or after it went", dir);
+      try {
+        store.deleteAll(dir.getFileName().toString());
+      } catch (IOException e) {
+        log.error("cannot delete {}: {}", dir, e.getMessage());
+      }
+    }
+    log.info("restore finished: {} CVM(s) adopted, {} known, {} quarantined", adoptedPids.size(), cvms.size(),
+        scan.quarantined().size());
   }
 
-  private void restoreOne(CvmRecord r, AtomicInteger adopted) throws IOException {
-    CvmPaths paths = store.paths(r.id());
-    Cvm cvm = new Cvm(r.id(), paths, r);
-    cvm.spec = new VmLaunchSpec(r.id(), r.hostPort(), r.guestCid(), paths.vmDir(), paths.certsDir(), paths.envDir(),
+  private VmLaunchSpec specOf(CvmRecord r, CvmPaths paths) {
+    return new VmLaunchSpec(r.id(), r.hostPort(), r.guestCid(), paths.vmDir(), paths.certsDir(), paths.envDir(),
         paths.consoleLog());
+  }
+
+  private void restoreOne(CvmRecord r, Set<Long> adoptedPids, List<CvmRecord> gone) {
+    CvmPaths paths = store.paths(r.id());
     if (r.state() == CvmState.EXITED) {
+      Cvm cvm = new Cvm(r.id(), paths, r, resources.nothing());
+      cvm.spec = specOf(r, paths);
       cvm.lock.lock();
       try {
         cvms.put(r.id(), cvm);
         armTtl(cvm);
+        publish(cvm, CvmEventType.RESTORED, "exited");
       } finally {
         cvm.lock.unlock();
       }
-      publish(cvm, CvmEventType.RESTORED, "exited");
       return;
     }
+    VmLaunchSpec spec = specOf(r, paths);
     Optional<VmProcess> process = r.pid() > 0 && r.processStart() != null
-        ? hypervisor.adopt(cvm.spec, r.pid(), r.processStart())
+        ? hypervisor.adopt(spec, r.pid(), r.processStart())
         : Optional.empty();
     if (process.isEmpty()) {
-      log.warn("QEMU of CVM {} (pid {}) is gone; cleaning up (was {})", r.id(), r.pid(), r.state().wireName());
-      hypervisor.release(cvm.spec);
-      store.deleteAll(r.id());
+      log.warn("QEMU of CVM {} (pid {}) is not running; cleaning up (was {})", r.id(), r.pid(), r.state().wireName());
+      gone.add(r);
       return;
     }
-    if (!ports.claim(r.hostPort())) {
+    CvmLease lease = resources.claim(r.hostPort(), r.guestCid());
+    if (lease.port() != r.hostPort()) {
       log.warn("port {} of adopted CVM {} is outside the range or claimed twice", r.hostPort(), r.id());
     }
-    if (!cids.claim(r.guestCid())) {
-      log.warn("guest CID {} of adopted CVM {} is claimed twice", r.guestCid(), r.id());
-    }
-    slots.take();
+    Cvm cvm = new Cvm(r.id(), paths, r, lease);
+    cvm.spec = spec;
+    adoptedPids.add(process.get().pid());
     cvm.lock.lock();
     try {
       cvm.process = process.get();
-      cvm.record = r.state() == CvmState.RUNNING ? r : r.withState(CvmState.RUNNING);
+      if (r.state() == CvmState.PROVISIONING) {
+        // Killed during the readiness wait: the record is complete and the QEMU lives on.
+        cvm.record = moved(r, CvmState.RUNNING);
+        save(cvm);
+      }
       cvms.put(r.id(), cvm);
       watch(cvm, cvm.process, sizeOf(cvm));
+      publish(cvm, CvmEventType.RESTORED, "pid " + r.pid());
     } finally {
       cvm.lock.unlock();
     }
-    adopted.incrementAndGet();
-    publish(cvm, CvmEventType.RESTORED, "pid " + r.pid());
-    if (r.state() != CvmState.RUNNING) {
+    if (r.state() == CvmState.STOPPING) {
       log.info("finishing the interrupted removal of CVM {}", r.id());
       workers.execute(() -> {
         try {
-          remove(cvm);
+          remove(cvm, false);
         } catch (ManagerException | InterruptedException e) {
           log.debug("interrupted removal of {} ended: {}", r.id(), e.getMessage());
         }
       });
+    }
+  }
+
+  /** A CVM whose QEMU is gone: deleted, or kept as stopping (holding nothing) if its files resist. */
+  private void cleanUpGone(CvmRecord r) {
+    CvmPaths paths = store.paths(r.id());
+    hypervisor.release(specOf(r, paths));
+    try {
+      store.deleteAll(r.id());
+    } catch (IOException e) {
+      log.error("cannot delete the files of CVM {}: {}; it stays listed as stopping until RemoveVm succeeds", r.id(),
+          e.getMessage());
+      CvmRecord stopping = r.state() == CvmState.STOPPING ? r : new CvmRecord(r.id(), CvmState.STOPPING, r.tee(),
+          r.hostPort(), r.guestCid(), r.pid(), r.processStart(), r.createdAt(), r.ttlDeadline(), r.exitCode(),
+          r.failure(), r.launchTcb());
+      cvms.put(r.id(), new Cvm(r.id(), paths, stopping, resources.nothing()));
     }
   }
 
@@ -575,32 +699,24 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         log.info("CVM {}{}", type.wireName(), detail.isEmpty() ? "" : ": " + detail);
       }
     }
-    for (CvmEventListener l : eventListeners) {
-      try {
-        l.onEvent(event);
-      } catch (RuntimeException e) {
-        log.warn("event listener failed: {}", e.toString());
-      }
-    }
+    bus.publish(event);
   }
 
   private void onConsoleLine(String cvmId, String line) {
     Cvm cvm = cvms.get(cvmId);
     CvmState state = cvm == null ? CvmState.REMOVED : cvm.record.state();
-    ConsoleLogBudget budget = consoleBudgets.computeIfAbsent(cvmId, id -> new ConsoleLogBudget());
+    ConsoleLogBudget budget = cvm == null ? null : cvm.consoleBudget;
     try (var context = CvmLogContext.of(cvmId, state)) {
-      long suppressed = budget.suppressedBefore(clock.millis());
+      long suppressed = budget == null ? 0 : budget.suppressedBefore(clock.millis());
       if (suppressed > 0) {
         consoleLog.warn("{} console lines were not logged (more than {} a second); StreamLogs and {} have them all",
-            suppressed, ConsoleLogBudget.LINES_PER_SECOND, cvm == null ? "console.log" : cvm.paths.consoleLog());
+            suppressed, ConsoleLogBudget.LINES_PER_SECOND, cvm.paths.consoleLog());
       }
-      if (budget.take()) {
+      if (budget == null || budget.take()) {
         consoleLog.info(line);
       }
     }
-    for (ConsoleWatcher.LineListener l : consoleListeners) {
-      l.onLine(cvmId, line);
-    }
+    bus.publishLine(cvmId, line);
   }
 
   /** Stops watching; CVMs keep running for the next manager to adopt. */

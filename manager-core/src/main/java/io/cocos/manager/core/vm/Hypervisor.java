@@ -1,6 +1,8 @@
 package io.cocos.manager.core.vm;
 
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -15,16 +17,32 @@ public interface Hypervisor {
   GuestDescription guest();
 
   /**
-   * Starts a VM and returns once it is known to be running, or throws with the hypervisor's own
-   * error output when it died at once (bad option, port taken). Nothing is left running on failure.
+   * Spawns a VM and returns at once, its pid and start time known, so that the caller can persist
+   * them before waiting for anything. Throws when the VM could not even be spawned (nothing is then
+   * left running). Where the VM keeps its pid file and what it is named (the CVM id, inside
+   * {@code spec.workDir()}) is what {@link #findVms} recognises it by.
    */
-  VmProcess start(VmLaunchSpec spec) throws VmStartException, InterruptedException;
+  VmProcess spawn(VmLaunchSpec spec) throws VmStartException;
+
+  /**
+   * Waits until a VM {@link #spawn}ed is known to run, or throws with the hypervisor's own error
+   * output when it died (bad option, port taken). When this throws, the VM has been stopped and
+   * reaped; when interrupted, it is killed first.
+   */
+  void awaitReady(VmLaunchSpec spec, VmProcess process) throws VmStartException, InterruptedException;
 
   /**
    * Re-attaches to a VM an earlier manager started: present only if a process with that pid is
    * alive, started at {@code processStart}, and really is this CVM's VM (a pid can be reused).
    */
   Optional<VmProcess> adopt(VmLaunchSpec spec, long pid, Instant processStart);
+
+  /**
+   * Every running VM whose own command line places its work directory under {@code cvmsDir},
+   * whatever the records say: how a restart finds the VMs of records that are missing,
+   * incomplete or unreadable. A VM started through a wrapper (sudo) is reported once.
+   */
+  List<FoundVm> findVms(Path cvmsDir);
 
   /** Removes whatever per-CVM files the hypervisor created outside {@code spec.workDir()}. */
   default void release(VmLaunchSpec spec) {}

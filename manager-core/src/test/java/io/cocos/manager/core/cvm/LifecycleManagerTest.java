@@ -272,6 +272,128 @@ class LifecycleManagerTest {
     assertThat(m.listVms()).extracting(CvmRecord::guestCid).doesNotHaveDuplicates().hasSize(40);
   }
 
+  /** Rewrites a CVM's record as a manager killed at some step of its create would have left it. */
+  void rewriteRecord(String id, CvmState state, boolean withPid) throws Exception {
+    Path file = stateDir.resolve("cvms").resolve(id).resolve("state.json");
+    String json = Files.readString(file).replace("\"state\":\"running\"", "\"state\":\"" + state.wireName() + "\"");
+    if (!withPid) {
+      json = json.replaceAll("\"pid\":[0-9]+", "\"pid\":0").replaceAll(",\"process_start\":\"[^\"]*\"", "");
+    }
+    Files.writeString(file, json);
+  }
+
+  @Test
+  void aQemuWhoseRecordHasNoPidYetIsFoundAndStoppedAtRestore() throws Exception {
+    LifecycleManager first = manager();
+    CreatedCvm created = first.createVm(request(""));
+    first.close();
+    rewriteRecord(created.id(), CvmState.PROVISIONING, false); // killed between spawn and pid on disk
+
+    LifecycleManager second = manager();
+    second.restore();
+
+    assertThat(hypervisor.running).isEmpty();
+    assertThat(cvmDirs()).isEmpty();
+    assertThat(second.listVms()).isEmpty();
+    assertThat(second.ports().unheld()).isEqualTo(100);
+    assertThat(second.slots().taken()).isZero();
+  }
+
+  @Test
+  void aCvmKilledDuringItsReadinessWaitIsAdoptedAsRunning() throws Exception {
+    LifecycleManager first = manager();
+    CreatedCvm created = first.createVm(request(""));
+    first.close();
+    rewriteRecord(created.id(), CvmState.PROVISIONING, true);
+
+    LifecycleManager second = manager();
+    second.restore();
+
+    assertThat(second.listVms()).singleElement().extracting(CvmRecord::state).isEqualTo(CvmState.RUNNING);
+    assertThat(stateDir.resolve("cvms").resolve(created.id()).resolve("state.json")).content()
+        .contains("\"state\":\"running\"");
+    assertThat(hypervisor.running).hasSize(1);
+    second.removeVm(created.id());
+    assertThat(hypervisor.running).isEmpty();
+  }
+
+  @Test
+  void copiedAndUnreadableRecordsAreQuarantinedTheirVmsStoppedAndTakeNoSlot() throws Exception {
+    LifecycleManager first = manager();
+    CreatedCvm kept = first.createVm(request(""));
+    CreatedCvm damaged = first.createVm(request(""));
+    first.close();
+    Path cvms = stateDir.resolve("cvms");
+    Path copy = Files.createDirectories(cvms.resolve(java.util.UUID.randomUUID().toString()));
+    Files.copy(cvms.resolve(kept.id()).resolve("state.json"), copy.resolve("state.json"));
+    Files.writeString(cvms.resolve(damaged.id()).resolve("state.json"), "{\"id\":\"" + damaged.id());
+
+    LifecycleManager second = manager();
+    second.restore();
+
+    assertThat(second.listVms()).extracting(CvmRecord::id).containsExactly(kept.id());
+    assertThat(second.slots().taken()).isEqualTo(1);
+    assertThat(hypervisor.running.values()).extracting(vm -> vm.spec.cvmId()).containsExactly(kept.id());
+    try (Stream<Path> s = Files.list(stateDir.resolve("quarantine"))) {
+      assertThat(s.toList()).hasSize(2);
+    }
+    assertThat(cvmDirs()).containsExactly(cvms.resolve(kept.id()));
+  }
+
+  @Test
+  void aRemovalThatCannotDeleteEveryFileSaysWhatIsLeftAndARetryOrARestartFinishesIt() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm retried = m.createVm(request(""));
+    CreatedCvm restarted = m.createVm(request(""));
+    Path retriedDir = stateDir.resolve("cvms").resolve(retried.id());
+    Path restartedDir = stateDir.resolve("cvms").resolve(restarted.id());
+    io.cocos.manager.core.store.Immutable.set(retriedDir);
+    io.cocos.manager.core.store.Immutable.set(restartedDir);
+    try {
+      for (CreatedCvm c : List.of(retried, restarted)) {
+        assertThatThrownBy(() -> m.removeVm(c.id())).isInstanceOf(ManagerException.class)
+            .hasMessageContaining("not all of its files could be deleted")
+            .hasMessageContaining(stateDir.resolve("cvms").resolve(c.id()).toString())
+            .hasMessageContaining("console.log")
+            .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+      }
+      assertThat(hypervisor.running).isEmpty();
+      assertThat(m.listVms()).extracting(CvmRecord::state).containsOnly(CvmState.STOPPING);
+      assertThat(m.ports().unheld()).isEqualTo(100);
+      assertThat(m.slots().taken()).isZero();
+    } finally {
+      io.cocos.manager.core.store.Immutable.clear(retriedDir);
+      io.cocos.manager.core.store.Immutable.clear(restartedDir);
+    }
+    m.removeVm(retried.id());
+    assertThat(retriedDir).doesNotExist();
+    m.close();
+
+    LifecycleManager next = manager();
+    next.restore();
+    assertThat(restartedDir).doesNotExist();
+    assertThat(next.listVms()).isEmpty();
+  }
+
+  @Test
+  void theTtlEventComesBeforeStoppingAndRemovedEvenUnderConcurrentRemoval() throws Exception {
+    LifecycleManager m = manager();
+    for (int i = 0; i < 20; i++) {
+      CreatedCvm c = m.createVm(request("1ms"));
+      try {
+        m.removeVm(c.id());
+      } catch (ManagerException e) {
+        // the TTL won
+      }
+      await().until(() -> events.stream().anyMatch(e -> e.cvmId().equals(c.id()) && e.type() == CvmEventType.REMOVED));
+      List<CvmEventType> types = events.stream().filter(e -> e.cvmId().equals(c.id())).map(CvmEvent::type).toList();
+      assertThat(types.indexOf(CvmEventType.REMOVED)).isEqualTo(types.size() - 1);
+      if (types.contains(CvmEventType.TTL_EXPIRED)) {
+        assertThat(types).containsSubsequence(CvmEventType.TTL_EXPIRED, CvmEventType.STOPPING, CvmEventType.REMOVED);
+      }
+    }
+  }
+
   @Test
   void unknownIdsAreNotFound() throws Exception {
     LifecycleManager m = manager();

@@ -1,5 +1,6 @@
 package io.cocos.manager.core.testing;
 
+import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.TeeKind;
@@ -7,6 +8,7 @@ import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,11 +94,7 @@ public final class FakeHypervisor implements Hypervisor {
   }
 
   @Override
-  public VmProcess start(VmLaunchSpec spec) throws VmStartException {
-    String failure = failures.poll();
-    if (failure != null) {
-      throw new VmStartException(failure);
-    }
+  public VmProcess spawn(VmLaunchSpec spec) throws VmStartException {
     if (!Files.isDirectory(spec.certsDir()) || !Files.isDirectory(spec.envDir())) {
       throw new VmStartException("shares missing");
     }
@@ -104,6 +102,22 @@ public final class FakeHypervisor implements Hypervisor {
     FakeVm vm = new FakeVm(spec);
     running.put(vm.pid, vm);
     return vm;
+  }
+
+  /** A queued failure makes the VM die during its readiness wait, as QEMU does on a bad option. */
+  @Override
+  public void awaitReady(VmLaunchSpec spec, VmProcess process) throws VmStartException {
+    String failure = failures.poll();
+    if (failure != null) {
+      ((FakeVm) process).crash(1);
+      throw new VmStartException(failure);
+    }
+  }
+
+  @Override
+  public List<FoundVm> findVms(Path cvmsDir) {
+    return running.values().stream().filter(vm -> vm.spec.workDir().startsWith(cvmsDir))
+        .map(vm -> new FoundVm(vm.spec.workDir(), (VmProcess) vm)).toList();
   }
 
   @Override
