@@ -8,6 +8,7 @@ import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.cvm.LifecycleManager;
+import io.cocos.manager.core.store.StateDirLock;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.grpc.server.GrpcServer;
 import io.cocos.manager.grpc.server.ManagerGrpcService;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The manager assembled from its parts: configuration read and checked first (a bad value stops
- * here, before anything is touched), then restore of the CVMs an earlier manager left, then the
+ * here, before anything is touched), then the state directory locked (a second manager on it stops
+ * here, exit code 1, having changed nothing), then restore of the CVMs an earlier manager left, then the
  * gRPC server.
  */
 public final class ManagerDaemon implements AutoCloseable {
@@ -57,6 +59,8 @@ public final class ManagerDaemon implements AutoCloseable {
   private final LifecycleManager lifecycle;
   private final GrpcServer grpc;
   private final Observability observability;
+  /** This manager's hold on MANAGER_STATE_DIR; released last. */
+  private final StateDirLock stateLock;
   /** The link to the Computation Management service; set once start() has the API serving. */
   private CmsLink cmsLink;
 
@@ -70,7 +74,8 @@ public final class ManagerDaemon implements AutoCloseable {
   }
 
   private ManagerDaemon(ServerConfig serverConfig, LifecycleManager lifecycle, GrpcServer grpc,
-      Observability observability) {
+      Observability observability, StateDirLock stateLock) {
+    this.stateLock = stateLock;
     this.serverConfig = serverConfig;
     this.lifecycle = lifecycle;
     this.grpc = grpc;
@@ -87,10 +92,22 @@ public final class ManagerDaemon implements AutoCloseable {
     setLogLevel(serverConfig.logLevel());
     qemuConfig.warnings().forEach(w -> log.warn("{}", w));
 
+    // Before anything else reads or writes the state dir: a second manager on it stops here,
+    // having changed nothing.
+    StateDirLock stateLock;
     StateStore store;
+    try {
+      stateLock = StateDirLock.acquire(lifecycleConfig.stateDir());
+    } catch (StateDirLock.HeldException e) {
+      throw new StartupException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
+          "a directory the manager can create and write (" + e.getMessage() + ")");
+    }
     try {
       store = new StateStore(lifecycleConfig.stateDir());
     } catch (IOException e) {
+      closeQuietly(stateLock);
       throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
           "a directory the manager can create and write (" + e.getMessage() + ")");
     }
@@ -106,6 +123,7 @@ public final class ManagerDaemon implements AutoCloseable {
               "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName())));
     } catch (IOException e) {
       telemetry.close();
+      closeQuietly(stateLock);
       throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
           + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): " + rootMessage(e), e);
     }
@@ -127,6 +145,7 @@ public final class ManagerDaemon implements AutoCloseable {
     } catch (IOException e) {
       lifecycle.close();
       observability.close();
+      closeQuietly(stateLock);
       throw new StartupException("cannot serve on " + serverConfig.grpcHost() + ":" + serverConfig.grpcPort()
           + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT): " + rootMessage(e), e);
     }
@@ -137,7 +156,7 @@ public final class ManagerDaemon implements AutoCloseable {
     log.info("manager instance {} manages {} with a TEE of kind {}", serverConfig.instanceId(),
         lifecycleConfig.stateDir(), qemuConfig.tee().wireName());
     log.info("metrics and health at http://{}:{}/metrics and /health", serverConfig.httpHost(), http.port());
-    ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, observability);
+    ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, observability, stateLock);
     // Last, once the API serves: the link runs the CMS's requests through the same service.
     daemon.cmsLink = CmsLink.start(cmsLinkConfig, ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
         hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle,
@@ -179,6 +198,15 @@ public final class ManagerDaemon implements AutoCloseable {
     lifecycle.close();
     observability.close();
     log.info("manager stopped; {} CVM(s) left for the next manager to adopt", lifecycle.listVms().size());
+    closeQuietly(stateLock);
+  }
+
+  private static void closeQuietly(StateDirLock lock) {
+    try {
+      lock.close();
+    } catch (IOException e) {
+      log.warn("cannot release the lock on the state directory: {}", e.getMessage());
+    }
   }
 
   private static void setLogLevel(String level) {

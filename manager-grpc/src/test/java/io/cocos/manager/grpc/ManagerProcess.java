@@ -36,8 +36,16 @@ public final class ManagerProcess implements AutoCloseable {
   }
 
   static ManagerProcess start(Map<String, String> env) throws IOException {
+    return start(env, List.of());
+  }
+
+  /** With JVM options, such as the crash-point test hook's system properties. */
+  static ManagerProcess start(Map<String, String> env, List<String> jvmOptions) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString());
+    List<String> command = new java.util.ArrayList<>(List.of(java));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", JAR.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().clear();
     pb.environment().put("PATH", System.getenv("PATH"));
     pb.environment().putAll(env);
@@ -46,7 +54,11 @@ public final class ManagerProcess implements AutoCloseable {
 
   /** Starts a manager and waits until it serves. */
   public static ManagerProcess startServing(Map<String, String> env) throws Exception {
-    ManagerProcess m = start(env);
+    return startServing(env, List.of());
+  }
+
+  public static ManagerProcess startServing(Map<String, String> env, List<String> jvmOptions) throws Exception {
+    ManagerProcess m = start(env, jvmOptions);
     m.awaitLog(j -> j.path("msg").asText().startsWith("manager service gRPC server listening"), Duration.ofSeconds(30));
     return m;
   }

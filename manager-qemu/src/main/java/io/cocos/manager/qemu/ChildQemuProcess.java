@@ -8,14 +8,25 @@ import java.time.Instant;
  */
 final class ChildQemuProcess extends QemuProcess {
   private final Process process;
+  /** The console log's size before QEMU started: where its start-up output begins. */
+  private final long consoleStart;
 
-  ChildQemuProcess(Process process) {
+  ChildQemuProcess(Process process, long consoleStart) {
     super(process.pid(),
         // The info can only be missing if the process was already reaped, and then start() fails
         // it anyway; the launch time is the best stand-in for that moment.
         process.info().startInstant().orElseGet(Instant::now),
         process.onExit().thenApply(Process::exitValue));
     this.process = process;
+    this.consoleStart = consoleStart;
+  }
+
+  Process process() {
+    return process;
+  }
+
+  long consoleStart() {
+    return consoleStart;
   }
 
   @Override

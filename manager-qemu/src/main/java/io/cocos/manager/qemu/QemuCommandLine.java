@@ -5,12 +5,14 @@ import io.cocos.manager.qemu.args.Bios;
 import io.cocos.manager.qemu.args.Cpu;
 import io.cocos.manager.qemu.args.Flag;
 import io.cocos.manager.qemu.args.Fsdev9p;
+import io.cocos.manager.qemu.args.GuestName;
 import io.cocos.manager.qemu.args.IgvmCfg;
 import io.cocos.manager.qemu.args.KernelBoot;
 import io.cocos.manager.qemu.args.Machine;
 import io.cocos.manager.qemu.args.Memory;
 import io.cocos.manager.qemu.args.MemoryBackendMemfd;
 import io.cocos.manager.qemu.args.Monitor;
+import io.cocos.manager.qemu.args.PidFile;
 import io.cocos.manager.qemu.args.QemuOption;
 import io.cocos.manager.qemu.args.QemuValues;
 import io.cocos.manager.qemu.args.SevGuest;
@@ -33,7 +35,8 @@ import java.util.Optional;
  * The QEMU command for one CVM, assembled from the configuration and the CVM's launch spec in the
  * order and spelling of upstream's manager (spec/qemu.md): machine, CPU and memory; the firmware
  * drives (plain and legacy SEV only); network and vsock; the TEE's objects; kernel, display,
- * monitor; the two 9P shares.
+ * monitor; the two 9P shares; then this port's own two, the guest name (the CVM id) and the pid
+ * file in the CVM's work directory, by which a restarting manager recognises its QEMUs.
  *
  * <p>Every id that must be unique per CVM is the configured base id plus "-" plus the CVM id.
  */
@@ -42,6 +45,7 @@ public final class QemuCommandLine {
   static final String CERTS_TAG = "certs_share";
   static final String ENV_FSDEV = "env_fs";
   static final String ENV_TAG = "env_share";
+  static final String PID_FILE = "qemu.pid";
 
   private final List<String> program;
   private final List<QemuOption> options;
@@ -116,6 +120,8 @@ public final class QemuCommandLine {
     options.add(new Virtio9pPci(CERTS_FSDEV, CERTS_TAG));
     options.add(new Fsdev9p(ENV_FSDEV, spec.envDir()));
     options.add(new Virtio9pPci(ENV_FSDEV, ENV_TAG));
+    options.add(new GuestName(cvmId));
+    options.add(new PidFile(pidFile(spec)));
 
     List<String> program = config.useSudo()
         // -n: QEMU runs without a terminal, so sudo could never ask for a password; fail at once
@@ -128,6 +134,14 @@ public final class QemuCommandLine {
   /** Where a CVM's copy of the OVMF vars template lives: inside its work directory. */
   public static Path ovmfVarsCopy(VmLaunchSpec spec) {
     return spec.workDir().resolve("OVMF_VARS-" + spec.cvmId() + ".fd");
+  }
+
+  /**
+   * Where QEMU writes its pid: in the CVM's work directory, as an absolute normalised path, so that
+   * {@link QemuHypervisor#findVms} can match it against the state directory.
+   */
+  public static Path pidFile(VmLaunchSpec spec) {
+    return spec.workDir().toAbsolutePath().normalize().resolve(PID_FILE);
   }
 
   /** The typed pieces, in command-line order. */

@@ -1,6 +1,7 @@
 package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.config.GoDuration;
+import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.TeeKind;
@@ -41,9 +42,12 @@ import org.slf4j.LoggerFactory;
  *   <li>With MANAGER_QEMU_USE_SUDO the command is {@code sudo -n qemu ...}; the pid is then sudo's,
  *       which relays SIGTERM to QEMU. A root QEMU cannot be SIGKILLed by an unprivileged manager
  *       anyway; giving the manager's user access to /dev/kvm and /dev/sev is the better setup.
- *   <li>start() returns only after QEMU has survived MANAGER_QEMU_STARTUP_GRACE: most failures (a bad
+ *   <li>spawn() returns as soon as the process exists, so that its pid reaches disk before any
+ *       wait; awaitReady() then sees it through MANAGER_QEMU_STARTUP_GRACE: most failures (a bad
  *       option, a missing file, a host port already taken) make QEMU exit at once, and the caller
  *       then gets QEMU's own words in the {@link VmStartException}.
+ *   <li>Every QEMU carries {@code -name guest=<cvm id>} and {@code -pidfile <work dir>/qemu.pid},
+ *       so {@link #findVms} finds it from /proc alone, whatever became of its record.
  * </ul>
  *
  * <p>Concurrency: the hypervisor holds no per-CVM state (apart from files named after the CVM), so
@@ -90,7 +94,7 @@ public final class QemuHypervisor implements Hypervisor {
   }
 
   @Override
-  public VmProcess start(VmLaunchSpec spec) throws VmStartException, InterruptedException {
+  public VmProcess spawn(VmLaunchSpec spec) throws VmStartException {
     QemuCommandLine commandLine;
     try {
       commandLine = QemuCommandLine.of(config, spec);
@@ -103,7 +107,7 @@ public final class QemuHypervisor implements Hypervisor {
       if (varsCopy.isPresent()) {
         copyVarsTemplate(varsCopy.get());
       }
-      VmProcess process = new ChildQemuProcess(launch(spec, commandLine));
+      VmProcess process = launch(spec, commandLine);
       running = true;
       return process;
     } finally {
@@ -123,42 +127,53 @@ public final class QemuHypervisor implements Hypervisor {
     }
   }
 
-  /** Starts QEMU and sees it through the startup grace; nothing is left running when this throws. */
-  private Process launch(VmLaunchSpec spec, QemuCommandLine commandLine)
-      throws VmStartException, InterruptedException {
+  /** Starts QEMU and returns at once: the caller persists the pid before any wait. */
+  private ChildQemuProcess launch(VmLaunchSpec spec, QemuCommandLine commandLine) throws VmStartException {
     Path console = spec.consoleLog().toAbsolutePath();
     List<String> command = new ArrayList<>();
     command.add("setsid");
     command.addAll(commandLine.command());
-    Process process;
-    long consoleStart;
     try {
       Files.createDirectories(console.getParent());
-      consoleStart = sizeOf(console);
+      long consoleStart = sizeOf(console);
       log.info("starting QEMU for CVM {}: {}", spec.cvmId(), String.join(" ", command));
-      process = new ProcessBuilder(command)
+      Process process = new ProcessBuilder(command)
           .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
           .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()))
           .redirectErrorStream(true)
           .start();
+      return new ChildQemuProcess(process, consoleStart);
     } catch (IOException e) {
       throw new VmStartException("cannot start QEMU for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
     }
+  }
 
+  /**
+   * Sees QEMU through MANAGER_QEMU_STARTUP_GRACE: most failures (a bad option, a missing file, a
+   * host port already taken) make it exit at once, and its own words then go into the exception.
+   */
+  @Override
+  public void awaitReady(VmLaunchSpec spec, VmProcess vm) throws VmStartException, InterruptedException {
+    if (!(vm instanceof ChildQemuProcess child)) {
+      throw new IllegalArgumentException("not a QEMU this hypervisor spawned: " + vm);
+    }
+    Process process = child.process();
     boolean exited;
     try {
       exited = process.waitFor(config.startupGrace().toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       process.onExit().join();
+      release(spec);
       throw e;
     }
     if (exited) {
+      release(spec);
       throw new VmStartException("QEMU for CVM " + spec.cvmId() + " exited with status " + process.exitValue()
-          + " within " + GoDuration.format(config.startupGrace()) + ": " + outputSince(console, consoleStart));
+          + " within " + GoDuration.format(config.startupGrace()) + ": "
+          + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
     }
     log.info("QEMU for CVM {} is running as pid {}", spec.cvmId(), process.pid());
-    return process;
   }
 
   @Override
@@ -189,6 +204,64 @@ public final class QemuHypervisor implements Hypervisor {
     }
     log.info("re-attached to QEMU of CVM {} (pid {}, started {})", spec.cvmId(), pid, started.get());
     return Optional.of(new AdoptedQemuProcess(handle.get(), started.get(), before.get().startTicks(), exitPoller));
+  }
+
+  /**
+   * Scans /proc for processes whose command line has {@code -pidfile} in a work directory under
+   * {@code cvmsDir} and is QEMU's. With a wrapper (sudo) both the wrapper and its QEMU match;
+   * only the QEMU, the innermost, is reported: signalling it reaches QEMU whatever the wrapper
+   * does with signals.
+   */
+  @Override
+  public List<FoundVm> findVms(Path cvmsDir) {
+    Path root = cvmsDir.toAbsolutePath().normalize();
+    java.util.Map<Long, Path> matches = new java.util.HashMap<>();
+    try (var pids = Files.list(Path.of("/proc"))) {
+      for (Path entry : (Iterable<Path>) pids::iterator) {
+        String name = entry.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        long pid = Long.parseLong(name);
+        List<String> cmdline = ProcFs.cmdline(pid);
+        workDirOf(cmdline, root).ifPresent(dir -> matches.put(pid, dir));
+      }
+    } catch (IOException e) {
+      log.warn("cannot scan /proc for QEMU processes: {}", e.getMessage());
+      return List.of();
+    }
+    java.util.Map<Long, ProcFs.Stat> stats = new java.util.HashMap<>();
+    matches.keySet().forEach(pid -> ProcFs.stat(pid).ifPresent(stat -> stats.put(pid, stat)));
+    java.util.Set<Long> wrappers = new java.util.HashSet<>();
+    stats.values().forEach(stat -> wrappers.add(stat.parentPid()));
+    List<FoundVm> found = new ArrayList<>();
+    matches.forEach((pid, workDir) -> {
+      ProcFs.Stat stat = stats.get(pid);
+      if (stat == null || stat.isZombie() || wrappers.contains(pid)) {
+        return;
+      }
+      ProcessHandle.of(pid).ifPresent(handle -> found.add(new FoundVm(workDir,
+          new AdoptedQemuProcess(handle, handle.info().startInstant().orElse(Instant.EPOCH), stat.startTicks(),
+              exitPoller))));
+    });
+    return found;
+  }
+
+  /** The work directory a QEMU command line's pid file is in, when it is under {@code root}. */
+  private Optional<Path> workDirOf(List<String> cmdline, Path root) {
+    String binary = fileName(config.binPath());
+    if (cmdline.stream().noneMatch(arg -> fileName(arg).equals(binary))) {
+      return Optional.empty();
+    }
+    int i = cmdline.indexOf("-pidfile");
+    if (i < 0 || i + 1 >= cmdline.size()) {
+      return Optional.empty();
+    }
+    Path pidFile = Path.of(cmdline.get(i + 1)).normalize();
+    if (!pidFile.isAbsolute() || !pidFile.startsWith(root) || pidFile.getNameCount() != root.getNameCount() + 3) {
+      return Optional.empty(); // <root>/<cvm dir>/vm/qemu.pid and nothing else
+    }
+    return Optional.of(pidFile.getParent());
   }
 
   /** The binary is QEMU's (or, with sudo, an argument is) and one argument names this CVM. */

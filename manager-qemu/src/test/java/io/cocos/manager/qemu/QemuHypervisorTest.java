@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.TeeKind;
+import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
@@ -96,8 +97,9 @@ class QemuHypervisorTest {
   }
 
   private VmProcess start(QemuHypervisor hypervisor, VmLaunchSpec spec) throws Exception {
-    VmProcess process = hypervisor.start(spec);
+    VmProcess process = hypervisor.spawn(spec);
     started.add(process);
+    hypervisor.awaitReady(spec, process);
     return process;
   }
 
@@ -181,7 +183,11 @@ class QemuHypervisorTest {
     QemuHypervisor hypervisor = new QemuHypervisor(config("quiet", "STARTUP_GRACE", "1m"));
     ExecutorService thread = Executors.newSingleThreadExecutor();
     try {
-      Future<VmProcess> starting = thread.submit(() -> hypervisor.start(spec));
+      Future<VmProcess> starting = thread.submit(() -> {
+        VmProcess process = hypervisor.spawn(spec);
+        hypervisor.awaitReady(spec, process);
+        return process;
+      });
       await().atMost(5, SECONDS).until(() -> Files.exists(spec.consoleLog()) && console(spec).contains("pid="));
       long pid = fakePid(spec);
 
@@ -419,6 +425,31 @@ class QemuHypervisorTest {
     assertThat(new QemuHypervisor(config("quiet", "BIN_PATH", "/usr/bin/qemu-system-x86_64"))
         .adopt(spec, pid, startOf(pid))).as("another QEMU binary").isEmpty();
     assertThat(hypervisor.adopt(spec, pid, startOf(pid))).isPresent();
+  }
+
+  @Test
+  void findVmsFindsTheQemusOfAStateDirByTheirPidFileWhateverTheirParent() throws Exception {
+    QemuConfig config = configWithPidFile("");
+    Path cvms = dir.resolve("state").resolve("cvms");
+    String id = UUID.randomUUID().toString();
+    Path cvmDir = cvms.resolve(id);
+    VmLaunchSpec mine = new VmLaunchSpec(id, 6100, 3, cvmDir.resolve("vm"), dir.resolve("certs"),
+        dir.resolve("env"), dir.resolve("console.log"));
+    long pid = launchElsewhere(config, mine, "wait");
+    QemuHypervisor hypervisor = new QemuHypervisor(config);
+    // Another state dir's QEMU, and one this manager started itself.
+    VmProcess other = start(hypervisor, spec());
+
+    List<FoundVm> found = hypervisor.findVms(cvms);
+
+    assertThat(found).singleElement().satisfies(vm -> {
+      assertThat(vm.workDir()).isEqualTo(cvmDir.resolve("vm"));
+      assertThat(vm.process().pid()).isEqualTo(pid);
+    });
+    assertThat(hypervisor.findVms(dir.resolve("elsewhere"))).isEmpty();
+    found.get(0).process().stop(Duration.ofSeconds(2));
+    assertThat(proc(pid)).doesNotExist();
+    assertThat(other.isAlive()).isTrue();
   }
 
   @Test

@@ -28,7 +28,8 @@ class RealQemuTest {
     VmLaunchSpec spec = new VmLaunchSpec(UUID.randomUUID().toString(), 6100, 3, dir.resolve("vm"),
         dir.resolve("certs"), dir.resolve("env"), dir.resolve("console.log"));
 
-    assertThatThrownBy(() -> new QemuHypervisor(config).start(spec))
+    QemuHypervisor hypervisor = new QemuHypervisor(config);
+    assertThatThrownBy(() -> hypervisor.awaitReady(spec, hypervisor.spawn(spec)))
         .isInstanceOf(VmStartException.class)
         .hasMessageContaining("exited with status 1")
         .hasMessageContaining("could not open kernel file '" + dir + "/missing-bzImage'");

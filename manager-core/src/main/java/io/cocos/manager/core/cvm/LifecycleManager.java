@@ -544,17 +544,22 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   public void restore() throws IOException {
     StateStore.Scan scan = store.scan();
     List<FoundVm> found = hypervisor.findVms(store.cvmsDir());
-    Set<Long> adoptedPids = new HashSet<>();
+    Set<String> adopted = new HashSet<>();
     List<CvmRecord> gone = new ArrayList<>();
     for (CvmRecord r : scan.records()) {
       try (var ignored = CvmLogContext.of(r.id())) {
-        restoreOne(r, adoptedPids, gone);
+        if (restoreOne(r, gone)) {
+          adopted.add(r.id());
+        }
       }
     }
-    // Every QEMU of this state dir that no valid record owns: of a record missing, incomplete
-    // (pid 0), quarantined or not matching. It must not run unowned.
+    // Every QEMU of this state dir that no adopted CVM owns: of a record missing, incomplete
+    // (pid 0), quarantined or not matching. It must not run unowned. (A CVM's QEMU keeps its pid
+    // file locked, so a work directory has one QEMU at most; the one found for an adopted CVM is
+    // the adopted one, or the QEMU inside the wrapper (sudo) that was adopted.)
     for (FoundVm vm : found) {
-      if (!adoptedPids.contains(vm.process().pid())) {
+      Path cvmDir = vm.workDir().getParent();
+      if (!(cvmDir.getParent().equals(store.cvmsDir()) && adopted.contains(cvmDir.getFileName().toString()))) {
         log.warn("stopping QEMU pid {} of {}: no valid record owns it", vm.process().pid(), vm.workDir());
         stopUninterruptibly(vm.process(), config.stopTimeout());
       }
@@ -572,7 +577,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         log.error("cannot delete {}: {}", dir, e.getMessage());
       }
     }
-    log.info("restore finished: {} CVM(s) adopted, {} known, {} quarantined", adoptedPids.size(), cvms.size(),
+    log.info("restore finished: {} CVM(s) adopted, {} known, {} quarantined", adopted.size(), cvms.size(),
         scan.quarantined().size());
   }
 
@@ -581,7 +586,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         paths.consoleLog());
   }
 
-  private void restoreOne(CvmRecord r, Set<Long> adoptedPids, List<CvmRecord> gone) {
+  /** True when the CVM's QEMU was adopted; a CVM whose QEMU is gone is added to {@code gone}. */
+  private boolean restoreOne(CvmRecord r, List<CvmRecord> gone) {
     CvmPaths paths = store.paths(r.id());
     if (r.state() == CvmState.EXITED) {
       Cvm cvm = new Cvm(r.id(), paths, r, resources.nothing());
@@ -594,7 +600,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       } finally {
         cvm.lock.unlock();
       }
-      return;
+      return false;
     }
     VmLaunchSpec spec = specOf(r, paths);
     Optional<VmProcess> process = r.pid() > 0 && r.processStart() != null
@@ -603,7 +609,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     if (process.isEmpty()) {
       log.warn("QEMU of CVM {} (pid {}) is not running; cleaning up (was {})", r.id(), r.pid(), r.state().wireName());
       gone.add(r);
-      return;
+      return false;
     }
     CvmLease lease = resources.claim(r.hostPort(), r.guestCid());
     if (lease.port() != r.hostPort()) {
@@ -611,7 +617,6 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     }
     Cvm cvm = new Cvm(r.id(), paths, r, lease);
     cvm.spec = spec;
-    adoptedPids.add(process.get().pid());
     cvm.lock.lock();
     try {
       cvm.process = process.get();
@@ -636,6 +641,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         }
       });
     }
+    return true;
   }
 
   /** A CVM whose QEMU is gone: deleted, or kept as stopping (holding nothing) if its files resist. */

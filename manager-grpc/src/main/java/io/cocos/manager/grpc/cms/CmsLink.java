@@ -12,8 +12,8 @@ import io.cocos.manager.cms.api.Hello;
 import io.cocos.manager.cms.api.LifecycleEvent;
 import io.cocos.manager.cms.api.ManagerMessage;
 import io.cocos.manager.cms.api.Response;
-import io.cocos.manager.core.cvm.LifecycleManager;
 import io.cocos.manager.core.event.CvmEvent;
+import io.cocos.manager.core.event.CvmEvents;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
@@ -106,6 +106,8 @@ public final class CmsLink implements AutoCloseable {
   /** Set while a send is scheduled on the link thread, so a burst of events asks for one. */
   private final AtomicBoolean sendScheduled = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
+  /** The event and console subscriptions, closed by close(). */
+  private final java.util.List<AutoCloseable> subscriptions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile LinkState state;
 
   // Touched by the link thread only.
@@ -133,14 +135,14 @@ public final class CmsLink implements AutoCloseable {
    *
    * @param service the manager's gRPC service, which runs the CMS's requests
    */
-  public static CmsLink start(CmsLinkConfig config, ManagerDescription self, LifecycleManager lifecycle,
+  public static CmsLink start(CmsLinkConfig config, ManagerDescription self, CvmEvents lifecycle,
       ManagerServiceGrpc.AsyncService service) {
     CmsLink link = new CmsLink(config, self, service, EVENT_CAPACITY, CONSOLE_LINE_CAPACITY);
     link.start(lifecycle);
     return link;
   }
 
-  void start(LifecycleManager lifecycle) {
+  void start(CvmEvents lifecycle) {
     if (config.standalone()) {
       log.info("no MANAGER_CMS_URL: standalone, controlled through the gRPC API only");
       return;
@@ -149,9 +151,9 @@ public final class CmsLink implements AutoCloseable {
       log.warn("CMS link to {} without TLS: set MANAGER_GRPC_SERVER_CA_CERTS (and MANAGER_GRPC_CLIENT_CERT and "
           + "MANAGER_GRPC_CLIENT_KEY) to protect requests, CVM events and console output", target());
     }
-    // Listens for as long as the lifecycle lives: both end with the manager.
-    lifecycle.subscribe(this::onEvent);
-    lifecycle.addConsoleListener(this::onConsoleLine);
+    // Listens until close(), which unsubscribes.
+    subscriptions.add(lifecycle.subscribe(this::onEvent));
+    subscriptions.add(lifecycle.subscribeConsole(this::onConsoleLine));
     log.info("CMS link: connecting to {} {} as manager {}", target(), config.security(), self.instanceId());
     onLinkThread(this::connect);
   }
@@ -343,6 +345,13 @@ public final class CmsLink implements AutoCloseable {
   public void close() {
     if (!closing.compareAndSet(false, true)) {
       return;
+    }
+    for (AutoCloseable subscription : subscriptions) {
+      try {
+        subscription.close();
+      } catch (Exception e) {
+        log.debug("unsubscribing failed: {}", e.toString());
+      }
     }
     var ended = linkThread.submit(() -> {
       closed = true;

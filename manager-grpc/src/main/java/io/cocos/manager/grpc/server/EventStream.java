@@ -7,6 +7,7 @@ import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.event.CvmEvents;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
@@ -35,12 +36,41 @@ final class EventStream {
     this.executor = executor;
   }
 
-  static void start(CvmEvents events, String cvmId, ServerCallStreamObserver<LifecycleEvent> out, Executor executor) {
+  /**
+   * Subscribes, then (for one CVM) asks whether it exists: in that order, a removal can never fall
+   * between the check and the subscription and leave the stream open forever. A CVM that does not
+   * exist ends the stream with the lookup's error; if it was removed just after the subscription,
+   * its REMOVED event has ended the stream already and the error is not sent.
+   */
+  static void start(CvmEvents events, String cvmId, ServerCallStreamObserver<LifecycleEvent> out, Executor executor,
+      Existence existence) {
     EventStream stream = new EventStream(cvmId, out, executor);
     out.setOnCancelHandler(stream::close);
     out.setOnReadyHandler(() -> executor.execute(stream::drain));
     synchronized (stream) {
       stream.subscription = events.subscribe(stream::offer);
+    }
+    if (!cvmId.isEmpty()) {
+      Optional<Throwable> missing = existence.check(cvmId);
+      missing.ifPresent(stream::fail);
+    }
+  }
+
+  /** Empty when the CVM exists, else the error to end its watch with. */
+  @FunctionalInterface
+  interface Existence {
+    Optional<Throwable> check(String cvmId);
+  }
+
+  private synchronized void fail(Throwable error) {
+    if (closed) {
+      return;
+    }
+    close();
+    try {
+      out.onError(error);
+    } catch (RuntimeException e) {
+      // cancelled meanwhile
     }
   }
 

@@ -125,15 +125,14 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void watchEvents(WatchEventsReq req, StreamObserver<LifecycleEvent> out) {
-    if (!req.getCvmId().isEmpty()) {
+    EventStream.start(events, req.getCvmId(), (ServerCallStreamObserver<LifecycleEvent>) out, streams, id -> {
       try {
-        service.cvmInfo(req.getCvmId());
+        service.cvmInfo(id);
+        return java.util.Optional.empty();
       } catch (ManagerException e) {
-        out.onError(StatusMapping.toStatus(e));
-        return;
+        return java.util.Optional.of(StatusMapping.toStatus(e));
       }
-    }
-    EventStream.start(events, req.getCvmId(), (ServerCallStreamObserver<LifecycleEvent>) out, streams);
+    });
   }
 
   static CvmSummary summary(CvmRecord r) {

@@ -1,0 +1,23 @@
+package io.cocos.manager.qemu.args;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code -pidfile <file>}: QEMU writes its pid there (and keeps it locked while it runs). Being in
+ * the CVM's work directory, the path on the command line also ties the process to its CVM's
+ * directory, which is how a restarting manager finds a QEMU whose record is missing.
+ */
+public record PidFile(Path file) implements QemuOption {
+  public PidFile {
+    if (!file.isAbsolute()) {
+      throw new IllegalArgumentException("pid file must be an absolute path: " + file);
+    }
+    QemuValues.requirePrintable(file.toString(), "pid file");
+  }
+
+  @Override
+  public List<String> render() {
+    return List.of("-pidfile", file.toString());
+  }
+}
