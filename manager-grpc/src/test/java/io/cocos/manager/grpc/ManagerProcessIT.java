@@ -61,7 +61,8 @@ class ManagerProcessIT {
   void killMinus9LosesNothingAndAPidThatDiedMeanwhileIsCleanedUp() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     ManagerProcess first = manager(env);
-    CreateRes survivor = first.client().createVm(CreateReq.newBuilder().setTtl("8s").build());
+    // The TTL must outlive a restart on a loaded machine (two JVM start-ups can take 20 s there).
+    CreateRes survivor = first.client().createVm(CreateReq.newBuilder().setTtl("40s").build());
     CreateRes victim = first.client().createVm(CreateReq.getDefaultInstance());
     Map<String, Long> pids = list(first).stream().collect(Collectors.toMap(CvmSummary::getId, CvmSummary::getPid));
     qemuPids.addAll(pids.values());
@@ -84,7 +85,7 @@ class ManagerProcessIT {
     second.awaitLog(j -> j.path("logger").asText().endsWith("console") && j.path("cvm").asText()
         .equals(survivor.getCvmId()) && j.path("state").asText().equals("running"), Duration.ofSeconds(10));
     // and its TTL, persisted, still ends it
-    await().atMost(Duration.ofSeconds(20)).until(() -> list(second).isEmpty());
+    await().atMost(Duration.ofSeconds(60)).until(() -> list(second).isEmpty());
     await().until(() -> gone(pids.get(survivor.getCvmId())));
     assertThat(tmp.resolve("state/cvms")).isEmptyDirectory();
   }

@@ -221,13 +221,13 @@ class ObservabilityTest {
     CreateRes created = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .createVm(CreateReq.getDefaultInstance());
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> spans(exports).stream().anyMatch(s -> s.name.equals("qemu start")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> spans(exports).stream().anyMatch(s -> s.name.equals("qemu ready")));
     List<ExportedSpan> spans = spans(exports);
     ExportedSpan rpc = spans.stream().filter(s -> s.name.equals("manager.ManagerService/CreateVm")).findFirst().orElseThrow();
     assertThat(rpc.traceId).isEqualTo(traceId);
     assertThat(rpc.parentId).isEqualTo(callerSpan);
     assertThat(rpc.resource).containsEntry("service.name", "manager").containsEntry("manager.instance_id", "manager-under-test");
-    for (String step : List.of("attestation launch tcb", "prepare files", "allocate port", "qemu start")) {
+    for (String step : List.of("attestation launch tcb", "prepare files", "qemu spawn", "qemu ready")) {
       assertThat(spans).as(step).anySatisfy(s -> {
         assertThat(s.name).isEqualTo(step);
         assertThat(s.traceId).isEqualTo(traceId);
