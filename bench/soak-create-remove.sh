@@ -6,7 +6,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cycles=${1:-1000} grace=${2:-100ms}
-jar="$repo/manager-grpc/target/cocos-manager.jar"
+jar=${COCOS_MANAGER_JAR:-$repo/manager-grpc/target/cocos-manager.jar}
 work=$(mktemp -d)
 trap 'kill $manager 2>/dev/null || true; wait $manager 2>/dev/null || true; rm -rf "$work"' EXIT
 cp "$repo/manager-core/src/test/resources/fake-qemu" "$work/fake-qemu"; chmod +x "$work/fake-qemu"
@@ -22,7 +22,7 @@ env MANAGER_GRPC_HOST=127.0.0.1 MANAGER_GRPC_PORT=$port MANAGER_HTTP_HOST=127.0.
   MANAGER_QEMU_DISK_IMG_KERNEL_FILE=$work/kernel MANAGER_QEMU_DISK_IMG_ROOTFS_FILE=$work/rootfs \
   java -jar "$jar" > "$work/manager.log" 2>&1 &
 manager=$!
-for _ in $(seq 1 150); do grep -q 'listening' "$work/manager.log" && break; sleep 0.2; done
+for _ in $(seq 1 150); do grep -qs 'listening' "$work/manager.log" && break; sleep 0.2; done
 
 measure() {
   jcmd $manager GC.run > /dev/null

@@ -14,6 +14,8 @@ import java.util.Set;
  * </pre>
  *
  * A CVM in FAILED never becomes visible to clients: CreateVm rolls it back and reports the error.
+ * What a CVM holds of the host (port, CID, MAX_VMS slot) is its {@link CvmLease}, not a function of
+ * its state: a removal whose files could not all be deleted stays STOPPING holding nothing.
  */
 public enum CvmState {
   PROVISIONING,
@@ -36,11 +38,6 @@ public enum CvmState {
 
   public boolean canBecome(CvmState next) {
     return successors().contains(next);
-  }
-
-  /** Whether a CVM in this state holds a host port, a CID and a slot under MANAGER_MAX_VMS. */
-  public boolean holdsResources() {
-    return this == PROVISIONING || this == RUNNING || this == STOPPING;
   }
 
   /** Lower-case name used on the wire, in logs and in persisted state. */
