@@ -98,6 +98,20 @@ class ObservabilityTest {
   }
 
   @Test
+  void aWatchOfAnUnknownOrRemovedCvmEndsWithNotFound() throws Exception {
+    start(ManagerEnvironments.fakeQemuEnv(tmp));
+    CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
+    stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+    for (String id : List.of("no-such-cvm", created.getCvmId())) {
+      Iterator<LifecycleEvent> watch = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .watchEvents(WatchEventsReq.newBuilder().setCvmId(id).build());
+      StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+          watch::hasNext);
+      assertThat(e.getStatus().getCode()).as(id).isEqualTo(Status.Code.NOT_FOUND);
+    }
+  }
+
+  @Test
   void eventsArriveInOrderForOneCvmOrAll() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=exit-later");
