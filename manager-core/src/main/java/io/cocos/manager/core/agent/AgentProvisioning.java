@@ -31,6 +31,10 @@ public final class AgentProvisioning {
   public static final String ENVIRONMENT_FILE = "environment";
   static final String GUEST_CERTS_DIR = "/etc/certs";
   private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "warning", "error");
+  /** An AWS or MinIO region name, such as us-east-1. */
+  private static final Pattern REGION = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  /** x86 Linux takes a 2048-byte command line; the configured line needs its share. */
+  static final int MAX_KERNEL_PARAMETER_VALUE = 1024;
   private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(\\d{1,5})");
 
   private AgentProvisioning() {}
@@ -54,8 +58,11 @@ public final class AgentProvisioning {
       }
     }
     if (!r.caUrl().isEmpty()) {
-      checkHttpUrl(r.caUrl());
+      checkHttpUrl("agent_cvm_ca_url", r.caUrl());
     }
+    noControlCharacters("agent_certs_token", r.certsToken());
+    checkObjectStorage(r.storage());
+    checkKernelParameterValue("aa_kbs_params", r.aaKbsParams());
     requirePem("agent_cvm_server_ca_cert", r.serverCaCert(), PemKind.CERTIFICATES);
     requirePem("agent_cvm_client_cert", r.clientCert(), PemKind.CERTIFICATES);
     requirePem("agent_cvm_client_key", r.clientKey(), PemKind.PRIVATE_KEY);
@@ -76,6 +83,12 @@ public final class AgentProvisioning {
     env.put("AGENT_CVM_GRPC_URL", r.serverUrl());
     env.put("AGENT_CVM_ID", cvmId);
     env.put("AGENT_CVM_CA_URL", r.caUrl());
+    // Always written, as upstream does, even when empty.
+    env.put("AGENT_CERTS_TOKEN", r.certsToken());
+    putIfGiven(env, "AWS_ACCESS_KEY_ID", r.storage().accessKeyId());
+    putIfGiven(env, "AWS_SECRET_ACCESS_KEY", r.storage().secretAccessKey());
+    putIfGiven(env, "AWS_ENDPOINT_URL", r.storage().endpointUrl());
+    putIfGiven(env, "AWS_REGION", r.storage().region());
     if (r.clientCert().length > 0) {
       SecureFiles.writeNew(paths.certsDir().resolve("cert.pem"), r.clientCert(), "rw-r--r--");
       env.put("AGENT_CVM_GRPC_CLIENT_CERT", GUEST_CERTS_DIR + "/cert.pem");
@@ -90,8 +103,15 @@ public final class AgentProvisioning {
     }
     StringBuilder text = new StringBuilder();
     env.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+    // 0600: it holds the certs token and the object storage secret.
     SecureFiles.writeNew(paths.envDir().resolve(ENVIRONMENT_FILE), text.toString().getBytes(StandardCharsets.UTF_8),
-        "rw-r--r--");
+        "rw-------");
+  }
+
+  private static void putIfGiven(Map<String, String> env, String name, String value) {
+    if (!value.isEmpty()) {
+      env.put(name, value);
+    }
   }
 
   private static Optional<Duration> parseTtl(String ttl) throws ManagerException {
@@ -110,17 +130,74 @@ public final class AgentProvisioning {
     return Optional.of(d);
   }
 
-  private static void checkHttpUrl(String url) throws ManagerException {
+  private static void checkHttpUrl(String field, String url) throws ManagerException {
+    if (!isHttpUrl(url)) {
+      throw ManagerException.invalid(field + " \"" + url + "\" is not an http(s) URL");
+    }
+  }
+
+  private static boolean isHttpUrl(String url) {
     try {
       URI uri = new URI(url);
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
-        return;
-      }
+      return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null;
     } catch (URISyntaxException e) {
-      // reported below
+      return false;
     }
-    throw ManagerException.invalid("agent_cvm_ca_url \"" + url + "\" is not an http(s) URL");
+  }
+
+  /**
+   * Fields 9–12. Every value goes into the environment file; the endpoint is an http(s) URL without
+   * user information (credentials belong in the key fields, and the URL is quoted in errors); the
+   * region a plain token; key id and secret come together. Errors never quote the key id or secret.
+   */
+  private static void checkObjectStorage(CreateRequest.ObjectStorageAccess s) throws ManagerException {
+    noControlCharacters("aws_access_key_id", s.accessKeyId());
+    noControlCharacters("aws_secret_access_key", s.secretAccessKey());
+    noControlCharacters("aws_endpoint_url", s.endpointUrl());
+    noControlCharacters("aws_region", s.region());
+    if (s.accessKeyId().isEmpty() != s.secretAccessKey().isEmpty()) {
+      throw ManagerException.invalid("aws_access_key_id and aws_secret_access_key must be given together");
+    }
+    if (!s.endpointUrl().isEmpty()) {
+      if (s.endpointUrl().contains("@")) {
+        throw ManagerException.invalid("aws_endpoint_url must not hold user information (user:password@); "
+            + "give the credentials in aws_access_key_id and aws_secret_access_key");
+      }
+      checkHttpUrl("aws_endpoint_url", s.endpointUrl());
+    }
+    if (!s.region().isEmpty() && !REGION.matcher(s.region()).matches()) {
+      throw ManagerException.invalid("aws_region \"" + s.region()
+          + "\" is not a region name: lower-case letters, digits and '-', at most 64, such as us-east-1");
+    }
+  }
+
+  /**
+   * A value appended to the guest kernel command line after "name=": the kernel splits that line
+   * at spaces and honours double quotes, so whitespace or a quote would let a client add kernel
+   * parameters of its own. Only printable ASCII without those passes.
+   */
+  private static void checkKernelParameterValue(String field, String value) throws ManagerException {
+    if (value.length() > MAX_KERNEL_PARAMETER_VALUE) {
+      throw ManagerException.invalid(field + " is " + value.length() + " characters long; at most "
+          + MAX_KERNEL_PARAMETER_VALUE + " fit on the guest kernel command line");
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c <= ' ' || c >= 0x7f || c == '"' || c == '\'') {
+        throw ManagerException.invalid(field + " contains " + describe(c) + " at offset " + i
+            + "; only printable ASCII without spaces or quotes may go on the guest kernel command line");
+      }
+    }
+  }
+
+  private static String describe(char c) {
+    return switch (c) {
+      case ' ' -> "a space";
+      case '"' -> "a double quote";
+      case '\'' -> "a single quote";
+      default -> "the character U+" + String.format("%04X", (int) c);
+    };
   }
 
   private static void noControlCharacters(String field, String value) throws ManagerException {

@@ -36,6 +36,7 @@ class AgentProvisioningTest {
         AGENT_CVM_GRPC_URL=10.0.0.1:7001
         AGENT_CVM_ID=id-1
         AGENT_CVM_CA_URL=https://ca.example:9010
+        AGENT_CERTS_TOKEN=
         AGENT_CVM_GRPC_CLIENT_CERT=/etc/certs/cert.pem
         AGENT_CVM_GRPC_CLIENT_KEY=/etc/certs/key.pem
         AGENT_CVM_GRPC_SERVER_CA_CERTS=/etc/certs/ca.pem
@@ -47,6 +48,116 @@ class AgentProvisioningTest {
         .isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.certsDir()))).isEqualTo("rwx------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.envDir()))).isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.envDir().resolve("environment"))))
+        .isEqualTo("rw-------");
+  }
+
+  static final String SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  static final String TOKEN = "certs-token-7f3a9c";
+
+  static CreateRequest withExtras(String token, CreateRequest.ObjectStorageAccess storage, String kbsParams) {
+    return new CreateRequest("", null, null, null, "h:1", "", "", token, storage, kbsParams);
+  }
+
+  static CreateRequest.ObjectStorageAccess storage(String endpoint, String region) {
+    return new CreateRequest.ObjectStorageAccess("AKIAIOSFODNN7EXAMPLE", SECRET, endpoint, region);
+  }
+
+  @Test
+  void writesTheCertsTokenAndTheObjectStorageVariables(@TempDir Path tmp) throws Exception {
+    CvmPaths paths = new CvmPaths(tmp.resolve("cvm"));
+    Files.createDirectory(paths.dir());
+    CreateRequest r = withExtras(TOKEN, storage("https://minio.example:9000", "us-east-1"), "type=sample");
+    AgentProvisioning.validate(r);
+    AgentProvisioning.write(paths, "id-3", r);
+
+    assertThat(Files.readString(paths.envDir().resolve("environment"))).isEqualTo("""
+        AGENT_LOG_LEVEL=
+        AGENT_CVM_GRPC_URL=h:1
+        AGENT_CVM_ID=id-3
+        AGENT_CVM_CA_URL=
+        AGENT_CERTS_TOKEN=certs-token-7f3a9c
+        AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+        AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+        AWS_ENDPOINT_URL=https://minio.example:9000
+        AWS_REGION=us-east-1
+        """);
+  }
+
+  @Test
+  void writesEachObjectStorageVariableOnlyWhenGiven(@TempDir Path tmp) throws Exception {
+    CvmPaths paths = new CvmPaths(tmp.resolve("cvm"));
+    Files.createDirectory(paths.dir());
+    AgentProvisioning.write(paths, "id-4",
+        withExtras("", new CreateRequest.ObjectStorageAccess("", "", "", "eu-west-1"), ""));
+
+    assertThat(Files.readString(paths.envDir().resolve("environment")))
+        .contains("AGENT_CERTS_TOKEN=\n", "AWS_REGION=eu-west-1\n")
+        .doesNotContain("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL");
+  }
+
+  @Test
+  void acceptsWhatUpstreamsClientsSend() throws Exception {
+    AgentProvisioning.validate(withExtras(TOKEN, storage("http://10.0.2.2:9000", "us-east-1"),
+        "protocol=http,type=kbs,url=http://10.0.2.2:8080"));
+    AgentProvisioning.validate(withExtras("", CreateRequest.ObjectStorageAccess.NONE, "type=sample"));
+    AgentProvisioning.validate(withExtras("", storage("https://s3.amazonaws.com", ""), ""));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"type=sample init=/bin/sh", "type=sample\tx", "url=\"http://x\"", "a='b'", "a\nb",
+      "caf\u00e9", "x\u2003y"})
+  void refusesKbsParametersThatWouldAddKernelParameters(String params) {
+    assertInvalid(withExtras("", CreateRequest.ObjectStorageAccess.NONE, params), "aa_kbs_params contains ");
+  }
+
+  @Test
+  void boundsTheKbsParameters() {
+    assertInvalid(withExtras("", CreateRequest.ObjectStorageAccess.NONE, "a".repeat(1025)),
+        "aa_kbs_params is 1025 characters long; at most 1024");
+  }
+
+  @Test
+  void refusesMalformedObjectStorageFields() {
+    assertInvalid(withExtras("", storage("s3.example.com", ""), ""),
+        "aws_endpoint_url \"s3.example.com\" is not an http(s) URL");
+    assertInvalid(withExtras("", storage("ftp://s3.example.com", ""), ""), "is not an http(s) URL");
+    assertInvalid(withExtras("", storage("", "us east"), ""), "aws_region \"us east\" is not a region name");
+    assertInvalid(withExtras("", storage("", "US-EAST-1"), ""), "is not a region name");
+    assertInvalid(withExtras("", new CreateRequest.ObjectStorageAccess("AKIA", "", "", ""), ""),
+        "aws_access_key_id and aws_secret_access_key must be given together");
+    assertInvalid(withExtras("", new CreateRequest.ObjectStorageAccess("", SECRET, "", ""), ""),
+        "must be given together");
+  }
+
+  @Test
+  void refusesControlCharactersInEveryEnvironmentValueWithoutQuotingSecrets() {
+    String injected = SECRET + "\nAGENT_CVM_ID=evil";
+    assertSecretlessInvalid(withExtras(injected, CreateRequest.ObjectStorageAccess.NONE, ""),
+        "agent_certs_token contains a control character");
+    assertSecretlessInvalid(withExtras("", new CreateRequest.ObjectStorageAccess("AKIA", injected, "", ""), ""),
+        "aws_secret_access_key contains a control character");
+    assertSecretlessInvalid(withExtras("", new CreateRequest.ObjectStorageAccess(injected, SECRET, "", ""), ""),
+        "aws_access_key_id contains a control character");
+    assertInvalid(withExtras("", storage("http://h:1/\r", ""), ""), "aws_endpoint_url contains a control character");
+    assertInvalid(withExtras("", storage("", "us-east-1\n"), ""), "aws_region contains a control character");
+  }
+
+  @Test
+  void refusesCredentialsInTheEndpointUrlWithoutQuotingThem() {
+    assertSecretlessInvalid(withExtras("", storage("https://admin:" + SECRET + "@minio:9000", ""), ""),
+        "aws_endpoint_url must not hold user information");
+  }
+
+  @Test
+  void neverPrintsTheTokenOrTheStorageSecret() {
+    String printed = withExtras(TOKEN, storage("https://minio.example:9000", "us-east-1"), "type=sample").toString();
+    assertThat(printed).doesNotContain(TOKEN, SECRET).contains("certsToken=(given)", "secretAccessKey=(given)");
+  }
+
+  private static void assertSecretlessInvalid(CreateRequest r, String message) {
+    assertInvalid(r, message);
+    assertThatThrownBy(() -> AgentProvisioning.validate(r)).message().doesNotContain(SECRET);
   }
 
   @Test
