@@ -46,6 +46,8 @@ public final class QemuCommandLine {
   static final String ENV_FSDEV = "env_fs";
   static final String ENV_TAG = "env_share";
   static final String PID_FILE = "qemu.pid";
+  /** The kernel parameter the agent reads its attestation agent's KBC parameters from. */
+  static final String AA_KBC_PARAMS = "agent.aa_kbc_params";
 
   private final List<String> program;
   private final List<QemuOption> options;
@@ -111,7 +113,7 @@ public final class QemuCommandLine {
       case NONE -> { }
     }
 
-    options.add(new KernelBoot(config.kernelFile(), config.kernelCommandLine(), config.rootfsFile()));
+    options.add(new KernelBoot(config.kernelFile(), kernelCommandLine(config, spec), config.rootfsFile()));
     if (config.noGraphic()) {
       options.add(Flag.NO_GRAPHIC);
     }
@@ -129,6 +131,13 @@ public final class QemuCommandLine {
         ? List.of("sudo", "-n", config.binPath())
         : List.of(config.binPath());
     return new QemuCommandLine(program, options, varsCopy);
+  }
+
+  /** The configured line, plus this CVM's KBC parameters as upstream appends them. */
+  static String kernelCommandLine(QemuConfig config, VmLaunchSpec spec) {
+    return spec.aaKbsParams().isEmpty()
+        ? config.kernelCommandLine()
+        : config.kernelCommandLine() + " " + AA_KBC_PARAMS + "=" + spec.aaKbsParams();
   }
 
   /** Where a CVM's copy of the OVMF vars template lives: inside its work directory. */

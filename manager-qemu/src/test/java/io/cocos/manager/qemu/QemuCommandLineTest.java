@@ -36,6 +36,17 @@ class QemuCommandLineTest {
   }
 
   @Test
+  void kbsParametersAreAppendedToThisCvmsKernelLineOnly() {
+    VmLaunchSpec withParams = new VmLaunchSpec(CVM_ID, 6123, 7, Path.of("/srv/cvm/vm"), Path.of("/srv/cvm/certs"),
+        Path.of("/srv/cvm/env"), Path.of("/srv/cvm/console.log"), "protocol=http,type=kbs,url=http://10.0.2.2:8080");
+    String[] env = {"KERNEL_CMDLINE", "quiet console=ttyS0"};
+
+    assertThat(valueOf(arguments(withParams, env), "-append", 0))
+        .isEqualTo("quiet console=ttyS0 agent.aa_kbc_params=protocol=http,type=kbs,url=http://10.0.2.2:8080");
+    assertThat(valueOf(arguments(spec(), env), "-append", 0)).isEqualTo("quiet console=ttyS0");
+  }
+
+  @Test
   void commasInShareDirectoriesAreDoubledSoThePathCannotAddAnOption() {
     VmLaunchSpec spec = spec(CVM_ID, Path.of("/srv/cvm/vm"), Path.of("/srv/a,readonly=on"),
         Path.of("/srv/env,security_model=none,id=evil"));

@@ -204,7 +204,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       try (var context = CvmLogContext.of(id)) {
         cvms.put(id, cvm);
         writeAhead(cvm, request);
-        launch(cvm);
+        launch(cvm, request.aaKbsParams());
         CrashPoint.CREATE_RUNNING.reach();
         publish(cvm, CvmEventType.RUNNING, "pid " + cvm.record.pid());
         return new CreatedCvm(id, cvm.record.hostPort());
@@ -238,11 +238,11 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
    * Spawns the VM, records its pid, then waits for it to be ready; tries another port if QEMU lost
    * a race for this one (the new port is recorded before the next spawn).
    */
-  private void launch(Cvm cvm) throws ManagerException, InterruptedException {
+  private void launch(Cvm cvm, String aaKbsParams) throws ManagerException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       CvmRecord r = cvm.record;
       cvm.spec = new VmLaunchSpec(cvm.id, r.hostPort(), r.guestCid(), cvm.paths.vmDir(), cvm.paths.certsDir(),
-          cvm.paths.envDir(), cvm.paths.consoleLog());
+          cvm.paths.envDir(), cvm.paths.consoleLog(), aaKbsParams);
       long consoleStart = sizeOf(cvm);
       VmProcess process;
       try (TracedStep step = TracedStep.start(tracer, "qemu spawn", cvm.id)) {

@@ -14,6 +14,20 @@ import java.nio.file.Path;
  * @param certsDir  directory shared into the guest as certs_share
  * @param envDir    directory shared into the guest as env_share
  * @param consoleLog file that receives the VM's console (stdout and stderr), appended to
+ * @param aaKbsParams the attestation agent's KBC parameters for this CVM, validated by the domain
+ *                  (printable ASCII, no spaces or quotes); empty for none. A hypervisor booting a
+ *                  kernel directly appends them to its command line as agent.aa_kbc_params.
  */
-public record VmLaunchSpec(
-    String cvmId, int hostPort, int guestCid, Path workDir, Path certsDir, Path envDir, Path consoleLog) {}
+public record VmLaunchSpec(String cvmId, int hostPort, int guestCid, Path workDir, Path certsDir, Path envDir,
+    Path consoleLog, String aaKbsParams) {
+
+  public VmLaunchSpec {
+    aaKbsParams = aaKbsParams == null ? "" : aaKbsParams;
+  }
+
+  /** A CVM without KBC parameters. */
+  public VmLaunchSpec(String cvmId, int hostPort, int guestCid, Path workDir, Path certsDir, Path envDir,
+      Path consoleLog) {
+    this(cvmId, hostPort, guestCid, workDir, certsDir, envDir, consoleLog, "");
+  }
+}

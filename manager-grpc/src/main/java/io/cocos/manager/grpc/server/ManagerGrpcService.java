@@ -64,7 +64,10 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       CreatedCvm created = service.createVm(new CreateRequest(req.getAgentLogLevel(),
           req.getAgentCvmServerCaCert().toByteArray(), req.getAgentCvmClientKey().toByteArray(),
           req.getAgentCvmClientCert().toByteArray(), req.getAgentCvmServerUrl(), req.getAgentCvmCaUrl(),
-          req.getTtl()));
+          req.getTtl(), req.getAgentCertsToken(),
+          new CreateRequest.ObjectStorageAccess(req.getAwsAccessKeyId(), req.getAwsSecretAccessKey(),
+              req.getAwsEndpointUrl(), req.getAwsRegion()),
+          req.getAaKbsParams()));
       if (Context.current().isCancelled()) {
         // Nobody will learn this CVM's id (the caller gave up or the deadline passed): undo it.
         log.warn("CreateVm for {} finished after its caller stopped waiting; removing it", created.id());
