@@ -281,6 +281,48 @@ class PlaintextManagerIT {
   }
 
   @Test
+  void upstreamsFlagsReachTheAgentAndSecretsMayComeFromTheEnvironment() throws IOException {
+    String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    Map<String, String> withSecrets = new HashMap<>(env());
+    withSecrets.put("COCOS_AWS_SECRET_ACCESS_KEY", secret);
+    withSecrets.put("COCOS_CERTS_TOKEN", "token-from-env");
+    // The SDK's own variable is the user's: it must not be picked up.
+    withSecrets.put("AWS_SECRET_ACCESS_KEY", "the-users-own-aws-secret");
+    CliRun.Result r = new CliRun(withSecrets, work).run("create-vm", "--server-url", "10.0.0.1:7001",
+        "--aws-access-key-id", "AKIAIOSFODNN7EXAMPLE", "--aws-endpoint-url", "http://10.0.2.2:9000",
+        "--aws-region", "us-east-1", "--aa-kbs-params", "type=sample");
+    assertThat(r.code()).as(r.toString()).isZero();
+    Matcher m = CREATED.matcher(r.outLines().get(2));
+    assertThat(m.matches()).isTrue();
+    created.add(m.group(1));
+    Path cvmDir = managerDir.resolve("state/cvms").resolve(m.group(1));
+    assertThat(cvmDir.resolve("env/environment")).content()
+        .contains("AGENT_CERTS_TOKEN=token-from-env\n", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n",
+            "AWS_SECRET_ACCESS_KEY=" + secret + "\n", "AWS_ENDPOINT_URL=http://10.0.2.2:9000\n",
+            "AWS_REGION=us-east-1\n")
+        .doesNotContain("the-users-own-aws-secret");
+    assertThat(r.out() + r.err()).doesNotContain(secret, "token-from-env");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(cvmDir.resolve("console.log")).content().contains(" agent.aa_kbc_params=type=sample"));
+    remove(m.group(1));
+
+    // A flag wins over its variable.
+    String[] flagged = create("--certs-token", "token-from-flag", "--aws-access-key-id", "AKIA2",
+        "--aws-secret-access-key", "secret-from-flag");
+    Path flaggedEnv = managerDir.resolve("state/cvms").resolve(flagged[0]).resolve("env/environment");
+    assertThat(flaggedEnv).content().contains("AGENT_CERTS_TOKEN=token-from-flag\n",
+        "AWS_SECRET_ACCESS_KEY=secret-from-flag\n");
+    remove(flagged[0]);
+  }
+
+  @Test
+  void kbsParametersWithASpaceAreRefusedByTheManager() {
+    CliRun.Result r = cli().run("create-vm", "--server-url", "10.0.0.1:7001", "--aa-kbs-params", "type=sample init=/bin/sh");
+    assertThat(r.code()).as(r.toString()).isEqualTo(ExitCode.REJECTED);
+    assertThat(r.errLines()).singleElement().asString().startsWith("❌ ").contains("aa_kbs_params contains a space");
+  }
+
+  @Test
   void ttlZeroMeansNoTtlAsUpstream() {
     String id = create("--ttl", "0s")[0];
     JsonObject s = summary(json(cli().run("list-vms", "--json").out()), id);

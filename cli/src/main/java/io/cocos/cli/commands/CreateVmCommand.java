@@ -29,8 +29,19 @@ import picocli.CommandLine.TypeConversionException;
         "  cocos-cli create-vm --server-url cvms:7001 --server-ca ca.pem \\",
         "      --client-crt agent.crt --client-key agent.key \\",
         "      --ca-url https://ca.example.com",
+        "  COCOS_AWS_SECRET_ACCESS_KEY=... cocos-cli create-vm --server-url cvms:7001 \\",
+        "      --aws-access-key-id AKIA... --aws-endpoint-url http://minio:9000 --aws-region us-east-1 \\",
+        "      --aa-kbs-params type=sample",
         "  id=$(cocos-cli create-vm --server-url cvms:7001 --json | jq -r .cvmId)"})
 public final class CreateVmCommand extends ManagerCommand {
+  /**
+   * Where the secrets come from when their flags are absent, so they need not be on a command line
+   * (shell history, ps). Prefixed: the AWS SDK's own AWS_SECRET_ACCESS_KEY is the user's, and
+   * sending it into a CVM unasked would leak it.
+   */
+  static final String CERTS_TOKEN_VARIABLE = "COCOS_CERTS_TOKEN";
+  static final String AWS_SECRET_VARIABLE = "COCOS_AWS_SECRET_ACCESS_KEY";
+
   @Option(names = "--server-url", required = true, paramLabel = "<host:port>",
       description = "CVMS server the agent dials (AGENT_CVM_GRPC_URL). Required.")
   String serverUrl;
@@ -54,6 +65,30 @@ public final class CreateVmCommand extends ManagerCommand {
       description = "Remove the CVM after this long: a Go duration such as 90s, 45m, 1h30m. Default: no TTL.")
   Duration ttl;
 
+  @Option(names = "--certs-token", paramLabel = "<token>",
+      description = "Token the agent presents to its CA (AGENT_CERTS_TOKEN). Secret: better given in "
+          + CERTS_TOKEN_VARIABLE + ", which is used when this flag is absent.")
+  String certsToken;
+
+  @Option(names = "--aws-access-key-id", paramLabel = "<id>", description = "AWS access key id for S3/MinIO.")
+  String awsAccessKeyId = "";
+
+  @Option(names = "--aws-secret-access-key", paramLabel = "<secret>",
+      description = "AWS secret access key for S3/MinIO. Secret: better given in " + AWS_SECRET_VARIABLE
+          + ", which is used when this flag is absent.")
+  String awsSecretAccessKey;
+
+  @Option(names = "--aws-endpoint-url", paramLabel = "<url>", description = "S3 endpoint (MinIO or a custom S3), an http(s) URL.")
+  String awsEndpointUrl = "";
+
+  @Option(names = "--aws-region", paramLabel = "<region>", description = "AWS region, such as us-east-1.")
+  String awsRegion = "";
+
+  @Option(names = "--aa-kbs-params", paramLabel = "<params>",
+      description = "Attestation agent KBS parameters, put on the guest kernel line as agent.aa_kbc_params "
+          + "(e.g. protocol=http,type=kbs,url=http://... or type=sample); no spaces or quotes.")
+  String aaKbsParams = "";
+
   @Option(names = "--json", description = "Print the manager's answer as JSON ({\"forwardedPort\", \"cvmId\"}) and nothing else.")
   boolean json;
 
@@ -73,7 +108,13 @@ public final class CreateVmCommand extends ManagerCommand {
     CreateReq.Builder req = CreateReq.newBuilder()
         .setAgentCvmServerUrl(serverUrl)
         .setAgentLogLevel(logLevel)
-        .setAgentCvmCaUrl(caUrl);
+        .setAgentCvmCaUrl(caUrl)
+        .setAgentCertsToken(orEnvironment(certsToken, CERTS_TOKEN_VARIABLE))
+        .setAwsAccessKeyId(awsAccessKeyId)
+        .setAwsSecretAccessKey(orEnvironment(awsSecretAccessKey, AWS_SECRET_VARIABLE))
+        .setAwsEndpointUrl(awsEndpointUrl)
+        .setAwsRegion(awsRegion)
+        .setAaKbsParams(aaKbsParams);
     byte[] ca = Files2.readPem(ctx, "--server-ca", serverCa);
     byte[] key = Files2.readPem(ctx, "--client-key", clientKey);
     byte[] crt = Files2.readPem(ctx, "--client-crt", clientCrt);
@@ -112,6 +153,14 @@ public final class CreateVmCommand extends ManagerCommand {
           + " and port " + res.getForwardedPort()));
     }
     return ExitCode.OK;
+  }
+
+  private String orEnvironment(String flag, String variable) {
+    if (flag != null) {
+      return flag;
+    }
+    String value = ctx.getenv(variable);
+    return value == null ? "" : value;
   }
 
   /** --ttl: a non-negative Go duration; 0 means no TTL, as upstream. */
