@@ -13,9 +13,11 @@ import java.util.Optional;
  * Where the policy comes from: the upstream external tools, the IGVM image the CVMs launch with,
  * and the SNP host data they are given.
  *
- * @param policyBinary MANAGER_ATTESTATION_POLICY_BINARY, prints the host's base policy
- * @param igvmMeasureBinary MANAGER_IGVMMEASURE_BINARY; when it is not an executable file the
- *     measurement is computed natively
+ * @param policyBinary MANAGER_ATTESTATION_POLICY_BINARY, else attestation_policy in
+ *     MANAGER_ATTESTATION_POLICY_BINARY_PATH; prints the host's base policy
+ * @param igvmMeasureBinary MANAGER_IGVMMEASURE_BINARY, else igvmmeasure in
+ *     MANAGER_ATTESTATION_POLICY_BINARY_PATH; when it is not an executable file the measurement is
+ *     computed natively
  * @param pcrValues MANAGER_PCR_VALUES, passed to the policy tool as {@code --pcr FILE}
  * @param igvmFile MANAGER_QEMU_IGVM_FILE, the image every SEV-SNP CVM launches with
  * @param hostData the canonical base64 of the 32 bytes of MANAGER_QEMU_HOST_DATA, present when
@@ -35,6 +37,8 @@ public record AttestationConfig(
     List<String> privilegePrefix) {
 
   static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofSeconds(60);
+  /** Upstream's name: the directory holding attestation_policy and igvmmeasure. */
+  static final String TOOL_DIRECTORY_VARIABLE = "MANAGER_ATTESTATION_POLICY_BINARY_PATH";
   private static final int HOST_DATA_BYTES = 32;
 
   public AttestationConfig {
@@ -72,14 +76,24 @@ public record AttestationConfig(
       throw new ConfigException("MANAGER_ATTESTATION_TOOL_TIMEOUT", env.raw("MANAGER_ATTESTATION_TOOL_TIMEOUT").orElse(""),
           "a positive duration such as 60s or 500ms");
     }
+    Path toolDirectory = path(env, TOOL_DIRECTORY_VARIABLE, "../../build");
     return new AttestationConfig(
-        path(env, "MANAGER_ATTESTATION_POLICY_BINARY", "../../build/attestation_policy"),
-        path(env, "MANAGER_IGVMMEASURE_BINARY", "../../build/igvmmeasure"),
+        tool(env, "MANAGER_ATTESTATION_POLICY_BINARY", toolDirectory, "attestation_policy"),
+        tool(env, "MANAGER_IGVMMEASURE_BINARY", toolDirectory, "igvmmeasure"),
         env.raw("MANAGER_PCR_VALUES").map(v -> Env.parse("MANAGER_PCR_VALUES", v, "a file path", Path::of)),
         path(env, "MANAGER_QEMU_IGVM_FILE", "/root/coconut-qemu.igvm"),
         hostData,
         timeout,
         runsAsRoot ? List.of() : List.of("sudo", "-n"));
+  }
+
+  /**
+   * A tool's path: its own variable (the seed's) when set, else the file of that name in upstream's
+   * MANAGER_ATTESTATION_POLICY_BINARY_PATH directory. The specific setting wins over the general one,
+   * so a deployment that names one binary elsewhere still finds the other in the directory.
+   */
+  private static Path tool(Env env, String variable, Path toolDirectory, String fileName) {
+    return env.raw(variable).isPresent() ? path(env, variable, "") : toolDirectory.resolve(fileName);
   }
 
   /** A path variable; a value the platform cannot use as a path (a NUL byte) names the variable. */

@@ -53,6 +53,23 @@ class AttestationConfigTest {
   }
 
   @Test
+  void upstreamsToolDirectoryGivesBothTools() {
+    AttestationConfig c = config("MANAGER_ATTESTATION_POLICY_BINARY_PATH", "/opt/cocos/bin");
+
+    assertThat(c.policyBinary()).isEqualTo(Path.of("/opt/cocos/bin/attestation_policy"));
+    assertThat(c.igvmMeasureBinary()).isEqualTo(Path.of("/opt/cocos/bin/igvmmeasure"));
+  }
+
+  @Test
+  void aToolsOwnVariableWinsOverTheDirectory() {
+    AttestationConfig c = config("MANAGER_ATTESTATION_POLICY_BINARY_PATH", "/opt/cocos/bin",
+        "MANAGER_IGVMMEASURE_BINARY", "/usr/local/bin/igvmmeasure");
+
+    assertThat(c.policyBinary()).isEqualTo(Path.of("/opt/cocos/bin/attestation_policy"));
+    assertThat(c.igvmMeasureBinary()).isEqualTo(Path.of("/usr/local/bin/igvmmeasure"));
+  }
+
+  @Test
   void hostDataIsIgnoredWhileDisabled() {
     assertThat(config("MANAGER_QEMU_HOST_DATA", "not base64").hostData()).isEmpty();
   }
@@ -75,7 +92,7 @@ class AttestationConfigTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"MANAGER_ATTESTATION_POLICY_BINARY", "MANAGER_IGVMMEASURE_BINARY", "MANAGER_PCR_VALUES",
-      "MANAGER_QEMU_IGVM_FILE"})
+      "MANAGER_QEMU_IGVM_FILE", "MANAGER_ATTESTATION_POLICY_BINARY_PATH"})
   void aPathThatCannotBeAPathNamesItsVariable(String variable) {
     assertThatThrownBy(() -> config(variable, "/a\u0000b"))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo(variable))
