@@ -19,7 +19,7 @@ all: manager cli
 
 # One Maven build makes every jar; make rebuilds only when a source changed.
 $(MANAGER_JAR) $(CLI_JAR) $(TEST_CMS_JAR) &: $(SOURCES)
-	$(MVN) -q -DskipTests install
+	$(MVN) -q -DskipTests -Dcocos.commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) install
 
 manager: $(MANAGER_JAR)
 	scripts/make-launcher.sh $(MANAGER_JAR) $(BUILD_DIR)/cocos-manager "-XX:+UseSerialGC"

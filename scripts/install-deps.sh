@@ -12,6 +12,7 @@ packages=(
   kmod                 # modinfo, to order the guest's modules
   openssl              # tests check generated keys with it
   procps               # ps/pgrep in the integration tests
+  prometheus           # promtool: the tests check monitoring/'s rules and configuration with it
   maven openjdk-17-jdk-headless
 )
 missing=()

@@ -18,12 +18,14 @@ import io.cocos.manager.grpc.cms.CmsLinkConfig;
 import io.cocos.manager.grpc.cms.LinkState;
 import io.cocos.manager.grpc.cms.ManagerDescription;
 import io.cocos.manager.core.cvm.ManagerService;
+import io.cocos.manager.grpc.observability.BuildInfo;
 import io.cocos.manager.grpc.observability.HttpEndpoint;
 import io.cocos.manager.grpc.observability.LifecycleMetrics;
 import io.cocos.manager.grpc.observability.RpcMetricsInterceptor;
 import io.cocos.manager.grpc.observability.Telemetry;
 import io.cocos.manager.grpc.service.LoggingManagerService;
 import io.cocos.manager.grpc.service.MetricsManagerService;
+import io.cocos.manager.grpc.service.UpstreamApiMetricsService;
 import io.cocos.manager.qemu.HostTees;
 import io.cocos.manager.qemu.QemuConfig;
 import io.cocos.manager.qemu.QemuHypervisor;
@@ -116,10 +118,12 @@ public final class ManagerDaemon implements AutoCloseable {
     // The CMS link starts last; until then /health shows it as starting.
     AtomicReference<CmsLink> link = new AtomicReference<>();
     HttpEndpoint http;
+    BuildInfo build = BuildInfo.current();
     try {
       // Up before restore, so liveness answers while a long restore runs.
       http = HttpEndpoint.start(serverConfig.httpHost(), serverConfig.httpPort(), telemetry,
-          () -> new HttpEndpoint.Health(ready.get(), Map.of("grpc", ready.get() ? "serving" : "starting",
+          () -> new HttpEndpoint.Health(ready.get(), serverConfig.instanceId(), build,
+              Map.of("grpc", ready.get() ? "serving" : "starting",
               "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName())));
     } catch (IOException e) {
       telemetry.close();
@@ -134,7 +138,8 @@ public final class ManagerDaemon implements AutoCloseable {
         new ToolAttestationPolicies(attestationConfig), store, new PortAllocator(lifecycleConfig.hostPorts()),
         Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
     LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.binPath());
-    ManagerService service = new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter());
+    ManagerService service = new UpstreamApiMetricsService(
+        new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
     GrpcServer grpc = null;
     try {
       lifecycle.restore();

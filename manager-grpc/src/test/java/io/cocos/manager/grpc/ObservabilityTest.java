@@ -168,6 +168,12 @@ class ObservabilityTest {
     assertThat(value(during, "manager_cvm_operations_total", "operation=\"create\"", "result=\"success\"")).isEqualTo(1);
     assertThat(value(during, "manager_rpc_requests_total", "code=\"OK\"", "method=\"CreateVm\"")).isEqualTo(1);
     assertThat(value(during, "manager_rpc_duration_seconds_count", "method=\"CreateVm\"")).isEqualTo(1);
+    // upstream's series, by upstream's method names
+    assertThat(value(during, "manager_api_request_count", "method=\"Run\"")).isEqualTo(1);
+    assertThat(value(during, "manager_api_request_latency_microseconds_count", "method=\"Run\"")).isEqualTo(1);
+    assertThat(value(during, "manager_api_request_latency_microseconds_sum", "method=\"Run\"")).isPositive()
+        .isLessThan(60); // seconds, as upstream observes them despite the name
+    assertThat(during).contains("# TYPE manager_api_request_latency_microseconds summary");
 
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
@@ -181,10 +187,24 @@ class ObservabilityTest {
         "reason=\"not_found\"")).isEqualTo(1);
     assertThat(value(after, "manager_rpc_requests_total", "code=\"NOT_FOUND\"", "method=\"RemoveVm\"")).isEqualTo(1);
     assertThat(value(after, "manager_attestation_policies_total", "result=\"failure\"")).isEqualTo(1);
+    // failed calls count too, as upstream's deferred counter does
+    assertThat(value(after, "manager_api_request_count", "method=\"Stop\"")).isEqualTo(2);
+    assertThat(value(after, "manager_api_request_count", "method=\"FetchAttestationPolicy\"")).isEqualTo(1);
+    assertThat(value(after, "manager_api_request_latency_microseconds_count", "method=\"Stop\"")).isEqualTo(2);
 
     HttpResponse<String> health = http("/health");
     assertThat(health.statusCode()).isEqualTo(200);
-    assertThat(health.body()).contains("\"status\":\"ready\"").contains("\"cms_link\":\"standalone\"");
+    assertThat(health.headers().firstValue("Content-Type")).contains("application/health+json");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(health.body());
+    // upstream's fields (its health package), then ours
+    assertThat(json.path("status").asText()).isEqualTo("pass");
+    assertThat(json.path("version").asText()).isEqualTo("0.1.0-SNAPSHOT");
+    assertThat(json.path("commit").asText()).isNotEmpty();
+    assertThat(json.path("description").asText()).isEqualTo("manager service");
+    assertThat(json.path("build_time").asText()).matches("\\d{4}-\\d{2}-\\d{2}T.*");
+    assertThat(json.path("instance_id").asText()).isEqualTo(daemon.serverConfig().instanceId()).isNotEmpty();
+    assertThat(json.path("readiness").asText()).isEqualTo("ready");
+    assertThat(json.path("cms_link").asText()).isEqualTo("standalone");
     assertThat(http("/health/live").statusCode()).isEqualTo(200);
     assertThat(http("/health/ready").statusCode()).isEqualTo(200);
   }

@@ -1,5 +1,7 @@
 package io.cocos.manager.grpc.observability;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -17,10 +19,17 @@ import java.util.function.Supplier;
  * MANAGER_HTTP_HOST:MANAGER_HTTP_PORT: Prometheus text exposition at /metrics; /health/live
  * (the process answers), /health/ready and /health (the gRPC server serves and restore has
  * finished; 503 until then), with the details as a small JSON object.
+ *
+ * <p>/health's object starts with upstream's fields (its health package: status, version, commit,
+ * description, build_time, instance_id; status "pass", "fail" while starting) and its media type
+ * application/health+json, so upstream's probes read it; then ours: readiness and the details.
  */
 public final class HttpEndpoint implements AutoCloseable {
-  /** The manager's readiness and the details /health shows. */
-  public record Health(boolean ready, Map<String, String> details) {}
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String HEALTH_JSON = "application/health+json";
+
+  /** The manager's readiness, identity and the details /health shows. */
+  public record Health(boolean ready, String instanceId, BuildInfo build, Map<String, String> details) {}
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -43,10 +52,7 @@ public final class HttpEndpoint implements AutoCloseable {
         respond(exchange, 200, "application/json", "{\"status\":\"alive\"}".getBytes(StandardCharsets.UTF_8)));
     server.createContext("/health", exchange -> {
       Health h = health.get();
-      StringBuilder json = new StringBuilder("{\"status\":\"").append(h.ready() ? "ready" : "starting").append('"');
-      h.details().forEach((k, v) -> json.append(",\"").append(k).append("\":\"").append(v).append('"'));
-      respond(exchange, h.ready() ? 200 : 503, "application/json",
-          json.append('}').toString().getBytes(StandardCharsets.UTF_8));
+      respond(exchange, h.ready() ? 200 : 503, HEALTH_JSON, healthJson(h));
     });
     ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "http-endpoint");
@@ -60,6 +66,19 @@ public final class HttpEndpoint implements AutoCloseable {
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  static byte[] healthJson(Health h) throws IOException {
+    ObjectNode json = JSON.createObjectNode()
+        .put("status", h.ready() ? "pass" : "fail")
+        .put("version", h.build().version())
+        .put("commit", h.build().commit())
+        .put("description", Telemetry.SERVICE_NAME + " service")
+        .put("build_time", h.build().buildTime())
+        .put("instance_id", h.instanceId())
+        .put("readiness", h.ready() ? "ready" : "starting");
+    h.details().forEach(json::put);
+    return JSON.writeValueAsBytes(json);
   }
 
   private static void respond(HttpExchange exchange, int status, String type, byte[] body) throws IOException {

@@ -32,6 +32,7 @@ public final class Telemetry implements AutoCloseable {
 
   private final OpenTelemetrySdk sdk;
   private final PrometheusMetricReader metrics;
+  private final UpstreamApiMetrics upstreamApi = new UpstreamApiMetrics();
 
   private Telemetry(OpenTelemetrySdk sdk, PrometheusMetricReader metrics) {
     this.sdk = sdk;
@@ -76,8 +77,16 @@ public final class Telemetry implements AutoCloseable {
     return sdk.getMeter("io.cocos.manager");
   }
 
+  /** Upstream's API series, exported beside OpenTelemetry's. */
+  public UpstreamApiMetrics upstreamApi() {
+    return upstreamApi;
+  }
+
   MetricSnapshots scrape() {
-    return metrics.collect();
+    MetricSnapshots.Builder all = MetricSnapshots.builder();
+    metrics.collect().forEach(all::metricSnapshot);
+    upstreamApi.collect().forEach(all::metricSnapshot);
+    return all.build();
   }
 
   /** Sends what is still queued, waiting a few seconds at most, then stops. */
