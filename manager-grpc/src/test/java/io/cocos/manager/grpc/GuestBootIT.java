@@ -65,7 +65,8 @@ class GuestBootIT {
         .setAgentCvmServerUrl("10.0.2.2:7001").setAgentCvmCaUrl("https://ca.example:9010")
         .setAgentCvmServerCaCert(ByteString.copyFrom(pki.caBytes()))
         .setAgentCvmClientCert(ByteString.copyFrom(agent.certBytes()))
-        .setAgentCvmClientKey(ByteString.copyFrom(agent.keyBytes())).build());
+        .setAgentCvmClientKey(ByteString.copyFrom(agent.keyBytes()))
+        .setAwsEndpointUrl("http://10.0.2.2:9000").setAwsRegion("us-east-1").setAaKbsParams("type=sample").build());
     long createdNanos = System.nanoTime() - start;
     // a second CVM with a TTL boots alongside and must vanish on its own
     CreateRes expiring = manager.client().createVm(CreateReq.newBuilder().setTtl("40s").build());
@@ -92,7 +93,14 @@ class GuestBootIT {
     System.out.printf("guest answered %.1f s after CreateVm (CreateVm took %d ms)%n",
         (System.nanoTime() - start) / 1e9, createdNanos / 1_000_000);
 
+    // the real kernel got this CVM's KBC parameters; the 0600 environment file reads through 9P
+    // (OVMF adds initrd=… after the line QEMU passes)
+    assertThat(report.lines()).anyMatch(l -> l.startsWith("cmdline ")
+        && List.of(l.split(" ")).contains("agent.aa_kbc_params=type=sample"));
     assertThat(report.lines()).contains(
+        "env AGENT_CERTS_TOKEN=",
+        "env AWS_ENDPOINT_URL=http://10.0.2.2:9000",
+        "env AWS_REGION=us-east-1",
         "env AGENT_LOG_LEVEL=debug",
         "env AGENT_CVM_GRPC_URL=10.0.2.2:7001",
         "env AGENT_CVM_ID=" + created.getCvmId(),
