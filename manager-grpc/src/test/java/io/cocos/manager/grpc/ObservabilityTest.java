@@ -173,7 +173,8 @@ class ObservabilityTest {
     assertThat(value(during, "manager_api_request_latency_microseconds_count", "method=\"Run\"")).isEqualTo(1);
     assertThat(value(during, "manager_api_request_latency_microseconds_sum", "method=\"Run\"")).isPositive()
         .isLessThan(60); // seconds, as upstream observes them despite the name
-    assertThat(during).contains("# TYPE manager_api_request_latency_microseconds summary");
+    assertThat(during).contains("# TYPE manager_api_request_count untyped",
+        "# TYPE manager_api_request_latency_microseconds summary");
 
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
