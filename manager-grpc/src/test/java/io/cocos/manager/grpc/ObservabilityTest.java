@@ -253,8 +253,15 @@ class ObservabilityTest {
     String callerSpan = "00f067aa0ba902b7";
     Metadata headers = new Metadata();
     headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), "00-" + traceId + "-" + callerSpan + "-01");
+    // secrets in the request, and in a refused one, must reach no span
+    String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    String token = "span-certs-token-5d1c";
     CreateRes created = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .createVm(CreateReq.getDefaultInstance());
+        .createVm(CreateReq.newBuilder().setAgentCertsToken(token).setAwsAccessKeyId("AKIA1")
+            .setAwsSecretAccessKey(secret).build());
+    org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> stub.createVm(
+        CreateReq.newBuilder().setAgentCertsToken(token + "\n").setAwsAccessKeyId("AKIA1")
+            .setAwsSecretAccessKey(secret).build()));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> spans(exports).stream().anyMatch(s -> s.name.equals("qemu ready")));
     List<ExportedSpan> spans = spans(exports);
@@ -271,6 +278,9 @@ class ObservabilityTest {
     }
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     await().atMost(Duration.ofSeconds(10)).until(() -> spans(exports).stream().anyMatch(s -> s.name.equals("qemu stop")));
+    assertThat(spans(exports)).filteredOn(s -> s.name.equals("manager.ManagerService/CreateVm")).hasSize(2);
+    assertThat(exports).allSatisfy(export -> assertThat(new String(export, java.nio.charset.StandardCharsets.ISO_8859_1))
+        .doesNotContain(secret).doesNotContain(token));
   }
 
   // ------------------------------------------------------------------ helpers
