@@ -167,8 +167,9 @@ public final class AgentProvisioning {
       checkHttpUrl("aws_endpoint_url", s.endpointUrl());
     }
     if (!s.region().isEmpty() && !REGION.matcher(s.region()).matches()) {
-      throw ManagerException.invalid("aws_region \"" + s.region()
-          + "\" is not a region name: lower-case letters, digits and '-', at most 64, such as us-east-1");
+      String shown = s.region().length() <= 64 ? "\"" + s.region() + "\"" : "of " + s.region().length() + " characters";
+      throw ManagerException.invalid("aws_region " + shown
+          + " is not a region name: lower-case letters, digits and '-', at most 64, such as us-east-1");
     }
   }
 

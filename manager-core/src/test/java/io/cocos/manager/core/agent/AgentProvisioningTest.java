@@ -124,6 +124,8 @@ class AgentProvisioningTest {
     assertInvalid(withExtras("", storage("ftp://s3.example.com", ""), ""), "is not an http(s) URL");
     assertInvalid(withExtras("", storage("", "us east"), ""), "aws_region \"us east\" is not a region name");
     assertInvalid(withExtras("", storage("", "US-EAST-1"), ""), "is not a region name");
+    assertInvalid(withExtras("", storage("", "r".repeat(100_000)), ""),
+        "aws_region of 100000 characters is not a region name");
     assertInvalid(withExtras("", new CreateRequest.ObjectStorageAccess("AKIA", "", "", ""), ""),
         "aws_access_key_id and aws_secret_access_key must be given together");
     assertInvalid(withExtras("", new CreateRequest.ObjectStorageAccess("", SECRET, "", ""), ""),
