@@ -26,6 +26,11 @@ public sealed interface Cbor {
         throw new IllegalArgumentException("a CBOR integer lies in [-2^64, 2^64 - 1], not " + value);
       }
     }
+
+    @Override
+    public String toString() {
+      return value.toString();
+    }
   }
 
   record Bytes(byte[] value) implements Cbor {
@@ -57,6 +62,11 @@ public sealed interface Cbor {
   record Text(String value) implements Cbor {
     public Text {
       Objects.requireNonNull(value);
+    }
+
+    @Override
+    public String toString() {
+      return '"' + value + '"';
     }
   }
 

@@ -19,12 +19,17 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.util.Objects;
+import java.security.KeyFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * Signs a CoRIM as a COSE_Sign1 (RFC 9052, tag 18): protected header {@code {1: alg, 3:
@@ -48,11 +53,11 @@ public final class CorimSigner {
 
   public static CorimSigner of(PrivateKey key) throws SigningKeyException {
     if (!(key instanceof ECPrivateKey ec)) {
-      throw new SigningKeyException("is a " + key.getAlgorithm() + " private key; a CoRIM is signed with an EC "
+      throw new SigningKeyException("holds an " + key.getAlgorithm() + " private key; a CoRIM is signed with an EC "
           + "P-256 (ES256) or P-384 (ES384) key");
     }
     CoseAlgorithm algorithm = CoseAlgorithm.forKey(ec).orElseThrow(() -> new SigningKeyException(
-        "is an EC key on a " + ec.getParams().getCurve().getField().getFieldSize() + "-bit curve; a CoRIM is signed "
+        "holds an EC key on a " + ec.getParams().getCurve().getField().getFieldSize() + "-bit curve; a CoRIM is signed "
             + "with an EC P-256 (ES256) or P-384 (ES384) key"));
     return new CorimSigner(ec, algorithm);
   }
@@ -74,15 +79,14 @@ public final class CorimSigner {
       // BouncyCastle's messages describe the structure, not the key material; kept out all the same.
       throw new SigningKeyException("cannot be read as PEM (" + e.getClass().getSimpleName() + ")");
     }
-    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
     try {
-      PrivateKey key;
+      PrivateKeyInfo info;
       if (object == null) {
         throw new SigningKeyException("holds no PEM object");
       } else if (object instanceof PEMKeyPair pair) {
-        key = converter.getKeyPair(pair).getPrivate(); // SEC1 "EC PRIVATE KEY"
-      } else if (object instanceof PrivateKeyInfo info) {
-        key = converter.getPrivateKey(info); // PKCS#8 "PRIVATE KEY"
+        info = pair.getPrivateKeyInfo(); // SEC1 "EC PRIVATE KEY" (or PKCS#1 "RSA PRIVATE KEY")
+      } else if (object instanceof PrivateKeyInfo pkcs8) {
+        info = pkcs8; // PKCS#8 "PRIVATE KEY"
       } else if (object instanceof SubjectPublicKeyInfo) {
         throw new SigningKeyException("holds a public key, not a private key");
       } else if (object instanceof X509CertificateHolder) {
@@ -91,10 +95,27 @@ public final class CorimSigner {
         throw new SigningKeyException("holds a " + object.getClass().getSimpleName()
             + ", not an unencrypted PKCS#8 or SEC1 private key");
       }
-      return of(key);
-    } catch (IOException e) {
+      return of(jdkKey(info));
+    } catch (IOException | GeneralSecurityException e) {
       throw new SigningKeyException("holds a private key this platform cannot use (" + e.getClass().getSimpleName() + ")");
     }
+  }
+
+  /** The JDK's own key object (BouncyCastle's converter would ask the JDK for "ECDSA" keys, which it lacks). */
+  private static PrivateKey jdkKey(PrivateKeyInfo info) throws IOException, GeneralSecurityException, SigningKeyException {
+    ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
+    String algorithm;
+    if (oid.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+      algorithm = "EC";
+    } else if (oid.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+      algorithm = "RSA";
+    } else if (oid.equals(EdECObjectIdentifiers.id_Ed25519) || oid.equals(EdECObjectIdentifiers.id_Ed448)) {
+      algorithm = "EdDSA";
+    } else {
+      throw new SigningKeyException("holds a private key of algorithm " + oid + "; a CoRIM is signed with an EC "
+          + "P-256 (ES256) or P-384 (ES384) key");
+    }
+    return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
   }
 
   public CoseAlgorithm algorithm() {
