@@ -234,9 +234,14 @@ public final class CorimDocument {
     }
   }
 
-  /** The document as JSON: ids as text, byte strings as hex. */
-  public String toJson() {
+  /**
+   * The document as JSON: ids as text, byte strings as hex.
+   *
+   * @param verified the outcome of {@link #verify}, when it was checked
+   */
+  public String toJson(Optional<Boolean> verified) {
     ObjectNode root = JSON.createObjectNode();
+    verified.ifPresent(v -> root.put("verified", v));
     root.put("id", id);
     envelope.ifPresent(e -> {
       ObjectNode s = root.putObject("signature");
