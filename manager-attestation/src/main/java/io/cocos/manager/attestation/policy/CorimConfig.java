@@ -88,6 +88,15 @@ public record CorimConfig(
         rtmrs(env, "MANAGER_CORIM_TDX_RTMRS"));
   }
 
+  /** For the start-up log: the format, and how CoRIMs are signed (never the key itself). */
+  public String describe() {
+    if (format == PolicyFormat.JSON) {
+      return "json";
+    }
+    return signer.map(s -> "corim, signed " + s.algorithm() + " with the key of " + SIGNING_KEY_VARIABLE)
+        .orElse("corim, unsigned (" + SIGNING_KEY_VARIABLE + " unset)");
+  }
+
   /** The CPU model a CVM of this platform runs with: MANAGER_QEMU_CPU, or the QEMU configuration's default. */
   String cpuFor(boolean tdx) {
     return cpu.orElse(tdx ? DEFAULT_TDX_CPU : DEFAULT_SNP_CPU);
