@@ -88,6 +88,35 @@ class CorimEncoderTest {
   }
 
   @Test
+  void withRandomIdsTheCorimDiffersFromTheGoldenOneOnlyInThoseIds() {
+    ReferenceValues values = new ReferenceValues.Snp(DIGEST, Optional.of(HOST_DATA), TCB, Optional.of("Milan"));
+    byte[] golden = new CorimEncoder(new FixedIds()).encode(values);
+    byte[] first = new CorimEncoder().encode(values);
+    byte[] second = new CorimEncoder().encode(values);
+    assertThat(first).isNotEqualTo(second);
+    assertThat(withoutRandomIds(first)).isEqualTo(withoutRandomIds(golden));
+    assertThat(withoutRandomIds(second)).isEqualTo(withoutRandomIds(golden));
+  }
+
+  /** The CoRIM with its random ids (CoRIM id, tag id, class id, measurement keys) blanked, re-encoded. */
+  private static byte[] withoutRandomIds(byte[] encoded) {
+    CBORObject corim = CBORObject.DecodeFromBytes(encoded);
+    assertThat(corim.get(0).AsString()).matches("[a-z]+-corim-[0-9a-f-]{36}");
+    corim.Set(0, "corim-id");
+    CBORObject comid = comid(corim);
+    assertThat(comid.get(1).get(0).AsString()).matches("[a-z]+-tag-[0-9a-f-]{36}");
+    comid.get(1).Set(0, "tag-id");
+    CBORObject triple = comid.get(4).get(0).get(0);
+    triple.get(0).get(0).Set(0, "class-id");
+    for (int i = 0; i < triple.get(1).size(); i++) {
+      assertThat(triple.get(1).get(i).get(0).UntagOne().GetByteString()).hasSize(16);
+      triple.get(1).get(i).Set(0, "measurement-key");
+    }
+    corim.get(1).Set(0, CBORObject.FromObjectAndTag(CBORObject.FromObject(comid.EncodeToBytes()), 506));
+    return corim.EncodeToBytes();
+  }
+
+  @Test
   void snpWithoutHostDataHasNoRawValue() {
     CBORObject corim = CBORObject.DecodeFromBytes(new CorimEncoder().encode(
         new ReferenceValues.Snp(DIGEST, Optional.empty(), BigInteger.ZERO, Optional.of("EPYC"))));
