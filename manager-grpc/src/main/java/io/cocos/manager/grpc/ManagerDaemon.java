@@ -93,6 +93,7 @@ public final class ManagerDaemon implements AutoCloseable {
     CmsLinkConfig cmsLinkConfig = CmsLinkConfig.fromEnv(env);
     setLogLevel(serverConfig.logLevel());
     qemuConfig.warnings().forEach(w -> log.warn("{}", w));
+    corimConfig.warnings().forEach(w -> log.warn("{}", w));
     log.info("attestation policy format: {}", corimConfig.describe());
 
     // Before anything else reads or writes the state dir: a second manager on it stops here,

@@ -58,6 +58,7 @@ class CorimAttestationPolicyTest {
     Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(signing.getPrivate().getEncoded())
         + "\n-----END PRIVATE KEY-----\n");
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
     byte[] hostData = new byte[32];
     hostData[31] = 7;
 

@@ -4,7 +4,13 @@ import io.cocos.manager.attestation.corim.CorimSigner;
 import io.cocos.manager.attestation.corim.ReferenceValues;
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Set;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -21,6 +27,7 @@ import java.util.Optional;
  * @param tdxMrtd MANAGER_CORIM_TDX_MRTD, upstream's default when empty
  * @param tdxMrSeam MANAGER_CORIM_TDX_MRSEAM, upstream's default when empty
  * @param tdxRtmrs MANAGER_CORIM_TDX_RTMRS, upstream's defaults when empty
+ * @param warnings what start-up should log at warn (a signing key others can read)
  */
 public record CorimConfig(
     PolicyFormat format,
@@ -28,7 +35,8 @@ public record CorimConfig(
     Optional<String> cpu,
     Optional<byte[]> tdxMrtd,
     Optional<byte[]> tdxMrSeam,
-    Optional<List<byte[]>> tdxRtmrs) {
+    Optional<List<byte[]>> tdxRtmrs,
+    List<String> warnings) {
 
   static final String FORMAT_VARIABLE = "MANAGER_ATTESTATION_POLICY_FORMAT";
   static final String SIGNING_KEY_VARIABLE = "MANAGER_CORIM_SIGNING_KEY";
@@ -52,12 +60,13 @@ public record CorimConfig(
     Objects.requireNonNull(tdxMrtd);
     Objects.requireNonNull(tdxMrSeam);
     Objects.requireNonNull(tdxRtmrs);
+    warnings = List.copyOf(warnings);
   }
 
   /** The JSON format: the seed's behaviour. */
   public static CorimConfig json() {
     return new CorimConfig(PolicyFormat.JSON, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty());
+        Optional.empty(), List.of());
   }
 
   /**
@@ -71,6 +80,7 @@ public record CorimConfig(
       return json();
     }
     Optional<CorimSigner> signer = Optional.empty();
+    List<String> warnings = new ArrayList<>();
     Optional<String> keyPath = env.raw(SIGNING_KEY_VARIABLE).filter(v -> !v.isEmpty());
     if (keyPath.isPresent()) {
       Path pem = Env.parse(SIGNING_KEY_VARIABLE, keyPath.get(), "a file path", Path::of);
@@ -80,12 +90,28 @@ public record CorimConfig(
         throw new ConfigException(SIGNING_KEY_VARIABLE, keyPath.get(),
             "a PEM EC P-256 or P-384 private key (PKCS#8 or SEC1), but the file " + e.getMessage());
       }
+      readableByOthers(pem).ifPresent(mode -> warnings.add(SIGNING_KEY_VARIABLE + "=" + keyPath.get()
+          + " can be read by others than its owner (" + mode + "): a private key should be 0600"));
     }
     return new CorimConfig(format, signer,
         env.raw("MANAGER_QEMU_CPU").filter(v -> !v.isBlank()),
         register(env, "MANAGER_CORIM_TDX_MRTD"),
         register(env, "MANAGER_CORIM_TDX_MRSEAM"),
-        rtmrs(env, "MANAGER_CORIM_TDX_RTMRS"));
+        rtmrs(env, "MANAGER_CORIM_TDX_RTMRS"),
+        warnings);
+  }
+
+  /** The file's permissions, when group or others may read it. */
+  private static Optional<String> readableByOthers(Path file) {
+    try {
+      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+      if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+        return Optional.of(PosixFilePermissions.toString(permissions));
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // the key was just read; a file system without POSIX permissions has nothing to warn about
+    }
+    return Optional.empty();
   }
 
   /** For the start-up log: the format, and how CoRIMs are signed (never the key itself). */

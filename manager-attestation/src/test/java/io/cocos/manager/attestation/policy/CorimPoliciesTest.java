@@ -110,6 +110,19 @@ class CorimPoliciesTest {
   }
 
   @Test
+  void aSigningKeyOthersCanReadIsWarnedAbout() throws Exception {
+    Path key = TestKeys.pkcs8(dir.resolve("signing.pem"), TestKeys.ec("secp256r1"));
+    Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    env.put("MANAGER_CORIM_SIGNING_KEY", key.toString());
+    assertThat(CorimConfig.fromEnv(new Env(env)).warnings()).containsExactly("MANAGER_CORIM_SIGNING_KEY=" + key
+        + " can be read by others than its owner (rw-r--r--): a private key should be 0600");
+    Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    CorimConfig config = CorimConfig.fromEnv(new Env(env));
+    assertThat(config.warnings()).isEmpty();
+    assertThat(config.describe()).isEqualTo("corim, signed ES256 with the key of MANAGER_CORIM_SIGNING_KEY");
+  }
+
+  @Test
   void tdxTakesTheConfiguredRegistersAndUpstreamsDefaultsForTheRest() throws Exception {
     String mrtd = "11".repeat(48);
     env.put("MANAGER_CORIM_TDX_MRTD", mrtd);
