@@ -29,7 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * CreateVm and at AttestationPolicy, and TDX), as upstream's {@code ap} mutex does, since the tool
  * talks to /dev/sev. It is held only around the tool run: not while the IGVM file is measured
  * (that has its own lock, in {@link CachedIgvmMeasurer}, and the two are never held together) and
- * never with a CVM's lock, which the domain does not hold when it calls in here.
+ * never with a CVM's lock, which the domain does not hold when it calls in here. The CoRIM path
+ * takes no lock: the encoder and the signer keep no state between calls (a Signature per call).
  */
 public final class ToolAttestationPolicies implements AttestationPolicies {
   /** SEV-SNP guest policy upstream asks the tool for: SMT allowed, reserved bit 17 set. */
