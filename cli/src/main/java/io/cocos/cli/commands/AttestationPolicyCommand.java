@@ -11,10 +11,13 @@ import io.cocos.cli.Json;
 import io.cocos.cli.manager.ManagerConnection;
 import io.cocos.manager.api.AttestationPolicyReq;
 import io.cocos.manager.api.AttestationPolicyRes;
+import io.cocos.manager.attestation.corim.CborException;
+import io.cocos.manager.attestation.corim.CorimDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,7 +25,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "attestation-policy",
     description = {"Print the attestation policy of a CVM.", "",
         "The policy (JSON, pretty-printed) that a verifier should hold the CVM's attestation report "
-            + "against; SEV-SNP and TDX CVMs only.", ""},
+            + "against; SEV-SNP and TDX CVMs only. A manager run with MANAGER_ATTESTATION_POLICY_FORMAT=corim "
+            + "returns a CoRIM: -o writes it as it is (CBOR), otherwise it is printed as "
+            + "policy verify-corim prints it.", ""},
     footerHeading = "%nExamples:%n",
     footer = {"  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
         "  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 \\",
@@ -46,6 +51,11 @@ public final class AttestationPolicyCommand extends ManagerCommand {
   @Override
   protected int run(ManagerConnection manager) {
     AttestationPolicyRes res = manager.stub().attestationPolicy(AttestationPolicyReq.newBuilder().setId(cvmId).build());
+    String id = res.getId().isEmpty() ? cvmId : res.getId();
+    byte[] bytes = res.getInfo().toByteArray();
+    if (bytes.length > 0 && bytes[0] != '{' && !Character.isWhitespace(bytes[0])) {
+      return corim(id, bytes);
+    }
     JsonElement policy;
     try {
       policy = Json.parse(res.getInfo().toString(StandardCharsets.UTF_8));
@@ -53,7 +63,6 @@ public final class AttestationPolicyCommand extends ManagerCommand {
       throw new CliException(ExitCode.FAILURE, "the manager's attestation policy for " + cvmId + " is not JSON: "
           + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
     }
-    String id = res.getId().isEmpty() ? cvmId : res.getId();
     if (output != null) {
       Path file = ctx.resolve(output);
       try {
@@ -78,6 +87,46 @@ public final class AttestationPolicyCommand extends ManagerCommand {
       out().println(Json.pretty(o));
     } else {
       out().println(Json.pretty(policy));
+    }
+    return ExitCode.OK;
+  }
+
+  /**
+   * A CoRIM policy (MANAGER_ATTESTATION_POLICY_FORMAT=corim): written as it is with -o, otherwise
+   * printed as policy verify-corim prints it (--json: its JSON form under "policy").
+   */
+  private int corim(String id, byte[] bytes) {
+    CorimDocument doc;
+    try {
+      doc = CorimDocument.parse(bytes);
+    } catch (CborException e) {
+      throw new CliException(ExitCode.FAILURE, "the manager's attestation policy for " + cvmId
+          + " is neither JSON nor a CoRIM: " + e.getMessage());
+    }
+    if (output != null) {
+      Path file = ctx.resolve(output);
+      try {
+        Files.write(file, bytes);
+      } catch (IOException e) {
+        throw new CliException(ExitCode.LOCAL, "cannot write " + output + ": " + Files2.reason(e));
+      }
+      if (json) {
+        JsonObject o = new JsonObject();
+        o.addProperty("id", id);
+        o.addProperty("file", file.toString());
+        out().println(Json.pretty(o));
+      } else {
+        out().println(ctx.outStyle().green("✅ Attestation policy (CoRIM) of CVM " + id + " written to " + output));
+      }
+      return ExitCode.OK;
+    }
+    if (json) {
+      JsonObject o = new JsonObject();
+      o.addProperty("id", id);
+      o.add("policy", Json.parse(doc.toJson(Optional.empty())));
+      out().println(Json.pretty(o));
+    } else {
+      doc.describe().forEach(out()::println);
     }
     return ExitCode.OK;
   }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "cocos-cli", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"Command-line client of the Cocos manager, which runs confidential VMs (CVMs).", ""},
     subcommands = {CreateVmCommand.class, RemoveVmCommand.class, ListVmsCommand.class, CvmInfoCommand.class,
-        AttestationPolicyCommand.class, LogsCommand.class, EventsCommand.class, MeasureCommand.class, KeysCommand.class, CompletionCommand.class, HelpCommand.class},
+        AttestationPolicyCommand.class, LogsCommand.class, EventsCommand.class, MeasureCommand.class, PolicyCommand.class, KeysCommand.class, CompletionCommand.class, HelpCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  MANAGER_GRPC_URL              manager, host:port (default localhost:7001)",

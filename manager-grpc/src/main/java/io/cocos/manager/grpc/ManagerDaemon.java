@@ -2,6 +2,7 @@ package io.cocos.manager.grpc;
 
 import ch.qos.logback.classic.Level;
 import io.cocos.manager.attestation.policy.AttestationConfig;
+import io.cocos.manager.attestation.policy.CorimConfig;
 import io.cocos.manager.attestation.policy.ToolAttestationPolicies;
 import io.cocos.manager.core.alloc.PortAllocator;
 import io.cocos.manager.core.config.ConfigException;
@@ -90,9 +91,12 @@ public final class ManagerDaemon implements AutoCloseable {
     LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
     QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect());
     AttestationConfig attestationConfig = AttestationConfig.fromEnv(env);
+    CorimConfig corimConfig = CorimConfig.fromEnv(env);
     CmsLinkConfig cmsLinkConfig = CmsLinkConfig.fromEnv(env);
     setLogLevel(serverConfig.logLevel());
     qemuConfig.warnings().forEach(w -> log.warn("{}", w));
+    corimConfig.warnings().forEach(w -> log.warn("{}", w));
+    log.info("attestation policy format: {}", corimConfig.describe());
 
     // Before anything else reads or writes the state dir: a second manager on it stops here,
     // having changed nothing.
@@ -135,7 +139,7 @@ public final class ManagerDaemon implements AutoCloseable {
         Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams")));
     QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
     LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
-        new ToolAttestationPolicies(attestationConfig), store, new PortAllocator(lifecycleConfig.hostPorts()),
+        new ToolAttestationPolicies(attestationConfig, corimConfig), store, new PortAllocator(lifecycleConfig.hostPorts()),
         Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
     LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.binPath());
     ManagerService service = new UpstreamApiMetricsService(

@@ -1,5 +1,7 @@
 package io.cocos.manager.attestation.policy;
 
+import io.cocos.manager.attestation.corim.CorimEncoder;
+import io.cocos.manager.attestation.corim.ReferenceValues;
 import io.cocos.manager.core.config.ControlCharacters;
 import io.cocos.manager.core.cvm.AttestationPolicies;
 import io.cocos.manager.core.cvm.CvmRecord;
@@ -12,18 +14,23 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The policy as upstream assembles it (attestation.md): for SEV-SNP, the host's base policy from
  * {@code <MANAGER_ATTESTATION_POLICY_BINARY> --policy 196608 [--pcr <MANAGER_PCR_VALUES>]}, with
- * this CVM's measurement, host data and launch TCB set in it; for TDX, what the tool prints.
+ * this CVM's measurement, host data and launch TCB set in it; for TDX, what the tool prints. With
+ * MANAGER_ATTESTATION_POLICY_FORMAT=corim, a CoRIM instead ({@link CorimEncoder}): for SEV-SNP the
+ * same three values (no policy tool run at AttestationPolicy), for TDX the configured registers;
+ * COSE_Sign1-signed when a signing key is configured.
  *
  * <p>Locking: {@link #policyToolLock} serialises runs of the attestation-policy tool (SEV-SNP at
  * CreateVm and at AttestationPolicy, and TDX), as upstream's {@code ap} mutex does, since the tool
  * talks to /dev/sev. It is held only around the tool run: not while the IGVM file is measured
  * (that has its own lock, in {@link CachedIgvmMeasurer}, and the two are never held together) and
- * never with a CVM's lock, which the domain does not hold when it calls in here.
+ * never with a CVM's lock, which the domain does not hold when it calls in here. The CoRIM path
+ * takes no lock: the encoder and the signer keep no state between calls (a Signature per call).
  */
 public final class ToolAttestationPolicies implements AttestationPolicies {
   /** SEV-SNP guest policy upstream asks the tool for: SMT allowed, reserved bit 17 set. */
@@ -33,13 +40,19 @@ public final class ToolAttestationPolicies implements AttestationPolicies {
   static final String POLICY_BINARY_VARIABLE = "MANAGER_ATTESTATION_POLICY_BINARY";
 
   private final AttestationConfig config;
+  private final CorimConfig corim;
+  private final CorimEncoder corimEncoder = new CorimEncoder();
   private final ExternalTool tools;
   private final CachedIgvmMeasurer nativeMeasurer;
   private final IgvmLaunchMeasurement measurement;
   private final ReentrantLock policyToolLock = new ReentrantLock(true);
 
   public ToolAttestationPolicies(AttestationConfig config) {
-    this(config, Clock.systemUTC(), KILL_GRACE);
+    this(config, CorimConfig.json());
+  }
+
+  public ToolAttestationPolicies(AttestationConfig config, CorimConfig corim) {
+    this(config, corim, Clock.systemUTC(), KILL_GRACE);
   }
 
   /**
@@ -47,7 +60,12 @@ public final class ToolAttestationPolicies implements AttestationPolicies {
    * @param killGrace how long a timed-out tool has between SIGTERM and SIGKILL
    */
   ToolAttestationPolicies(AttestationConfig config, Clock clock, Duration killGrace) {
+    this(config, CorimConfig.json(), clock, killGrace);
+  }
+
+  ToolAttestationPolicies(AttestationConfig config, CorimConfig corim, Clock clock, Duration killGrace) {
     this.config = config;
+    this.corim = corim;
     this.tools = new ExternalTool(config.toolTimeout(), killGrace);
     this.nativeMeasurer = new CachedIgvmMeasurer(clock);
     this.measurement = new IgvmLaunchMeasurement(config.igvmFile(), config.igvmMeasureBinary(), tools, nativeMeasurer);
@@ -64,13 +82,33 @@ public final class ToolAttestationPolicies implements AttestationPolicies {
 
   @Override
   public byte[] policy(CvmRecord cvm) throws ManagerException, InterruptedException {
+    if (corim.format() == CorimConfig.PolicyFormat.CORIM) {
+      return corimPolicy(cvm);
+    }
     return switch (cvm.tee()) {
       case TDX -> runPolicyTool(policyToolName(false), List.of(config.policyBinary().toString())).stdout();
       case SEV_SNP -> snpPolicy(cvm);
-      case NONE, SEV -> throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
-          "CVM " + cvm.id() + " runs without SEV-SNP or TDX (TEE " + cvm.tee().wireName()
-              + "): there is no attestation policy for it");
+      case NONE, SEV -> throw noPolicy(cvm);
     };
+  }
+
+  private byte[] corimPolicy(CvmRecord cvm) throws ManagerException, InterruptedException {
+    ReferenceValues values = switch (cvm.tee()) {
+      case SEV_SNP -> new ReferenceValues.Snp(measurement.digest(),
+          config.hostData().map(h -> Base64.getDecoder().decode(h)), rememberedLaunchTcb(cvm),
+          Optional.of(corim.cpuFor(false)));
+      case TDX -> ReferenceValues.Tdx.withDefaults(corim.tdxMrtd(), corim.tdxMrSeam(), corim.tdxRtmrs(),
+          OptionalLong.empty(), Optional.of(corim.cpuFor(true)));
+      case NONE, SEV -> throw noPolicy(cvm);
+    };
+    byte[] unsigned = corimEncoder.encode(values);
+    return corim.signer().map(s -> s.sign(unsigned)).orElse(unsigned);
+  }
+
+  private static ManagerException noPolicy(CvmRecord cvm) {
+    return new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
+        "CVM " + cvm.id() + " runs without SEV-SNP or TDX (TEE " + cvm.tee().wireName()
+            + "): there is no attestation policy for it");
   }
 
   private byte[] snpPolicy(CvmRecord cvm) throws ManagerException, InterruptedException {

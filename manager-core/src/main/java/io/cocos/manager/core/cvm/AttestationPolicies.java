@@ -11,6 +11,9 @@ public interface AttestationPolicies {
    */
   Optional<String> launchTcb(TeeKind tee) throws ManagerException, InterruptedException;
 
-  /** The policy JSON for a CVM, built from the values it was launched with. */
+  /**
+   * The policy for a CVM, built from the values it was launched with: JSON, or a CoRIM (CBOR) when
+   * the manager is configured for that.
+   */
   byte[] policy(CvmRecord cvm) throws ManagerException, InterruptedException;
 }
