@@ -25,9 +25,16 @@ public final class Json {
     return PRETTY.toJson(tree(message));
   }
 
-  /** One message on one line, for streams (JSON Lines). */
-  public static String printCompact(MessageOrBuilder message) {
-    return COMPACT.toJson(tree(message));
+  /**
+   * One message on one line, for streams (JSON Lines), leaving out fields that do not apply to
+   * the form being printed.
+   */
+  public static String printCompact(MessageOrBuilder message, String... omittedFields) {
+    JsonElement tree = tree(message);
+    for (String field : omittedFields) {
+      tree.getAsJsonObject().remove(field);
+    }
+    return COMPACT.toJson(tree);
   }
 
   private static JsonElement tree(MessageOrBuilder message) {

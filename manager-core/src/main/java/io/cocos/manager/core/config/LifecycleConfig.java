@@ -13,9 +13,12 @@ import java.time.Duration;
  * @param firstGuestCid first vsock CID handed out; each CVM gets a distinct one
  * @param stopTimeout  SIGTERM → SIGKILL grace when a CVM is removed
  * @param eosVersion   reported by CVMInfo
+ * @param consoleLogMaxSize bytes a CVM's console.log may grow to before it is rotated (one rotated copy is kept)
  */
-public record LifecycleConfig(
-    Path stateDir, int maxVms, PortRange hostPorts, int firstGuestCid, Duration stopTimeout, String eosVersion) {
+public record LifecycleConfig(Path stateDir, int maxVms, PortRange hostPorts, int firstGuestCid, Duration stopTimeout,
+    String eosVersion, long consoleLogMaxSize) {
+  /** Smaller than this, a rotation would come every few console lines. */
+  static final long MIN_CONSOLE_LOG_SIZE = 1L << 20;
 
   public static LifecycleConfig fromEnv(Env env) {
     return new LifecycleConfig(
@@ -25,6 +28,14 @@ public record LifecycleConfig(
         // CIDs 0-2 are reserved (hypervisor, local, host); u32 max is "any".
         env.integer("MANAGER_QEMU_VSOCK_GUEST_CID", 3, 3, Integer.MAX_VALUE - 100_000),
         env.duration("MANAGER_QEMU_STOP_TIMEOUT", Duration.ofSeconds(30)),
-        env.string("MANAGER_EOS_VERSION", ""));
+        env.string("MANAGER_EOS_VERSION", ""),
+        Env.parse("MANAGER_CONSOLE_LOG_MAX_SIZE", env.string("MANAGER_CONSOLE_LOG_MAX_SIZE", "64M"),
+            "a size of at least 1M such as 64M or 1G", text -> {
+              long bytes = MemorySize.parse(text).bytes();
+              if (bytes < MIN_CONSOLE_LOG_SIZE) {
+                throw new IllegalArgumentException("too small");
+              }
+              return bytes;
+            }));
   }
 }

@@ -1,121 +1,262 @@
 package io.cocos.manager.core.console;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
 
 /**
- * Reads a console log file line by line from a position, for one reader. The file stays open, so
- * a CVM removed (and its file deleted) while being read can still be read to its end. Memory per
- * cursor is bounded: one read buffer and at most one partial line of {@link #MAX_LINE} bytes.
+ * Reads a CVM's console ({@link ConsoleLog}) line by line from a position, for one reader, across
+ * rotations: when console.log was rotated since the last read, the cursor finishes the rotated
+ * copy from where it was, then goes on in the new console.log; what it could not read (a reader a
+ * whole rotation behind) is counted in {@link #takeSkipped}. console.log stays open, so a CVM
+ * removed (and its file deleted) while being read can still be read to its end.
  *
- * <p>Not thread-safe: one cursor belongs to one reader.
+ * <p>Memory between reads: two file handles and a few numbers. A read allocates its buffer and
+ * returns its lines; a line not yet complete is not kept but read again next time (a line longer
+ * than {@link #MAX_LINE} bytes is cut into pieces).
+ *
+ * <p>Not thread-safe: one cursor belongs to one reader. Reads hold the log's shared lock, so they
+ * never see a rotation half done.
  */
 public final class ConsoleCursor implements AutoCloseable {
   /** Longer lines are cut into pieces of this many bytes. */
   public static final int MAX_LINE = 8192;
   private static final int READ_SIZE = 64 * 1024;
 
-  private final FileChannel channel;
-  private final ByteBuffer buffer = ByteBuffer.allocate(READ_SIZE);
-  private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+  private final ConsoleLog log;
+  private final Lock lock;
+  /** console.log, open for the cursor's life. */
+  private final FileChannel current;
+  /** Absolute position of {@link #current}'s first byte, as of the last look at the log. */
+  private long currentBase;
+  /** console.log.1 while this cursor finishes reading what a rotation moved there; else null. */
+  private FileChannel rotated;
+  private long rotatedBase;
+  /** Absolute position of the next byte to read (see {@link ConsoleLog}). */
   private long position;
+  /** Bytes passed over and not yet reported by {@link #takeSkipped}. */
+  private long skipped;
 
-  private ConsoleCursor(FileChannel channel, long position) {
-    this.channel = channel;
-    this.position = position;
+  private ConsoleCursor(ConsoleLog log, FileChannel current) {
+    this.log = log;
+    this.lock = log.readLock();
+    this.current = current;
+    this.currentBase = log.base();
   }
 
-  /** A cursor at the start of the last {@code lines} lines of the file (0: at its end). */
-  public static ConsoleCursor atTail(Path file, int lines) throws IOException {
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+  /**
+   * A cursor at the start of the last {@code lines} lines of the console (0: at its end); when
+   * console.log holds fewer, the rest comes from the rotated copy.
+   */
+  public static ConsoleCursor atTail(ConsoleLog log, long lines) throws IOException {
+    return open(log, cursor -> cursor.placeAtTail(lines));
+  }
+
+  /** A cursor at a byte position of console.log (its start for a new CVM, its end for an adopted one). */
+  public static ConsoleCursor at(ConsoleLog log, long offset) throws IOException {
+    return open(log, cursor -> cursor.position = cursor.currentBase + offset);
+  }
+
+  private interface Placement {
+    void place(ConsoleCursor cursor) throws IOException;
+  }
+
+  private static ConsoleCursor open(ConsoleLog log, Placement placement) throws IOException {
+    log.readLock().lock();
     try {
-      return new ConsoleCursor(channel, startOfLastLines(channel, channel.size(), lines));
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
+      FileChannel channel = FileChannel.open(log.file(), StandardOpenOption.READ);
+      ConsoleCursor cursor = new ConsoleCursor(log, channel);
+      try {
+        placement.place(cursor);
+        return cursor;
+      } catch (IOException | RuntimeException e) {
+        cursor.close();
+        throw e;
+      }
+    } finally {
+      log.readLock().unlock();
     }
   }
 
-  /** A cursor at a byte position of the file (its start for a new CVM, its end for an adopted one). */
-  public static ConsoleCursor at(Path file, long position) throws IOException {
-    return new ConsoleCursor(FileChannel.open(file, StandardOpenOption.READ), position);
-  }
-
-  /** Bytes written to the file that this cursor has not read yet. */
+  /** Bytes written to the console that this cursor has not read yet. */
   public long behind() throws IOException {
-    return Math.max(0, channel.size() - position) + partial.size();
+    lock.lock();
+    try {
+      followRotation();
+      return Math.max(0, currentBase + current.size() - position);
+    } finally {
+      lock.unlock();
+    }
   }
 
-  /**
-   * Skips to the start of the last {@code lines} lines, dropping what lies before; returns the
-   * number of bytes skipped.
-   */
-  public long skipToTail(int lines) throws IOException {
-    long size = channel.size();
-    long target = startOfLastLines(channel, size, lines);
-    long skipped = Math.max(0, target - position) + partial.size();
-    partial.reset();
-    position = Math.max(position, target);
-    return skipped;
-  }
-
-  /**
-   * Up to {@code maxLines} complete lines read from the current position; a trailing partial
-   * line is kept for the next call unless {@code flush} (the writer has ended).
-   */
-  public List<String> read(int maxLines, boolean flush) throws IOException {
-    List<String> lines = new ArrayList<>();
-    while (lines.size() < maxLines) {
-      buffer.clear();
-      int n = channel.read(buffer, position);
-      if (n <= 0) {
-        break;
+  /** Skips to the start of the last {@code lines} lines of console.log; what it passes over counts as skipped. */
+  public void skipToTail(long lines) throws IOException {
+    lock.lock();
+    try {
+      followRotation();
+      long target = currentBase + startOfLastLines(current, current.size(), lines)[0];
+      if (target > position) {
+        skipped += target - position;
+        position = target;
+        closeRotated();
       }
-      int used = 0;
-      for (int i = 0; i < n && lines.size() < maxLines; i++) {
-        byte b = buffer.get(i);
-        used = i + 1;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Bytes skipped since the last call: before the lines read since (rotated away unread, or {@link #skipToTail}). */
+  public long takeSkipped() {
+    long s = skipped;
+    skipped = 0;
+    return s;
+  }
+
+  /**
+   * Complete lines from the current position, at most {@code maxLines} and about {@code maxBytes}
+   * of text (each line counts its length plus one; the last line may pass the limit). A trailing
+   * partial line is left for the next call unless {@code flush} (the writer has ended).
+   */
+  public List<String> read(int maxLines, int maxBytes, boolean flush) throws IOException {
+    lock.lock();
+    try {
+      followRotation();
+      return readLines(maxLines, maxBytes, flush);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private List<String> readLines(int maxLines, int maxBytes, boolean flush) throws IOException {
+    List<String> lines = new ArrayList<>();
+    byte[] buffer = null;
+    long bytes = 0;
+    while (lines.size() < maxLines && bytes < maxBytes) {
+      boolean inRotated = rotated != null;
+      FileChannel channel = inRotated ? rotated : current;
+      long offset = position - (inRotated ? rotatedBase : currentBase);
+      if (buffer == null) {
+        buffer = new byte[READ_SIZE];
+      }
+      int n = inRotated && position >= currentBase ? 0 : channel.read(ByteBuffer.wrap(buffer), offset);
+      if (n <= 0) {
+        if (!inRotated) {
+          break;
+        }
+        closeRotated(); // the rotated copy is read; console.log continues it
+        position = currentBase;
+        continue;
+      }
+      int lineStart = 0;
+      boolean cr = false;
+      for (int i = 0; i < n && lines.size() < maxLines && bytes < maxBytes; i++) {
+        byte b = buffer[i];
         if (b == '\n') {
-          lines.add(takePartial());
-        } else if (b != '\r') {
-          partial.write(b);
-          if (partial.size() >= MAX_LINE) {
-            lines.add(takePartial());
+          bytes += addLine(lines, buffer, lineStart, i, cr);
+          lineStart = i + 1;
+          cr = false;
+        } else {
+          cr |= b == '\r';
+          if (i + 1 - lineStart >= MAX_LINE) {
+            bytes += addLine(lines, buffer, lineStart, i + 1, cr);
+            lineStart = i + 1;
+            cr = false;
           }
         }
       }
-      position += used;
-    }
-    if (flush && lines.size() < maxLines && partial.size() > 0) {
-      lines.add(takePartial());
+      position += lineStart;
+      if (lineStart == 0) {
+        // Only a partial line is left (shorter than MAX_LINE, so this read reached the end): it is
+        // complete when the writer has ended, or when it ends the rotated copy.
+        if (!flush && !inRotated) {
+          break;
+        }
+        addLine(lines, buffer, 0, n, true);
+        position += n;
+      }
     }
     return lines;
   }
 
-  private String takePartial() {
-    String line = partial.toString(StandardCharsets.UTF_8);
-    partial.reset();
-    return line;
+  /** Adds buffer[from, to) without its carriage returns; returns the bytes it counts for. */
+  private static int addLine(List<String> lines, byte[] buffer, int from, int to, boolean cr) {
+    if (!cr) {
+      lines.add(new String(buffer, from, to - from, StandardCharsets.UTF_8));
+    } else {
+      byte[] kept = new byte[to - from];
+      int k = 0;
+      for (int i = from; i < to; i++) {
+        if (buffer[i] != '\r') {
+          kept[k++] = buffer[i];
+        }
+      }
+      lines.add(new String(kept, 0, k, StandardCharsets.UTF_8));
+    }
+    return to - from + 1;
+  }
+
+  /** Under the shared lock: takes notice of rotations since the last look. */
+  private void followRotation() throws IOException {
+    long base = log.base();
+    if (base == currentBase) {
+      return;
+    }
+    closeRotated();
+    currentBase = base;
+    if (position >= base) {
+      return; // everything before the rotation was read
+    }
+    long oldest = log.rotatedBase();
+    if (position < oldest) {
+      skipped += oldest - position; // rotated away twice before this cursor came back
+      position = oldest;
+    }
+    try {
+      rotated = FileChannel.open(log.rotatedFile(), StandardOpenOption.READ);
+      rotatedBase = oldest;
+    } catch (IOException e) {
+      skipped += base - position;
+      position = base;
+    }
+  }
+
+  /** Places a new cursor at the last {@code lines} lines: console.log's, then the rotated copy's. */
+  private void placeAtTail(long lines) throws IOException {
+    long[] start = startOfLastLines(current, current.size(), lines);
+    position = currentBase + start[0];
+    long missing = lines - start[1];
+    if (start[0] > 0 || missing <= 0 || log.rotatedBase() >= currentBase) {
+      return;
+    }
+    FileChannel copy;
+    try {
+      copy = FileChannel.open(log.rotatedFile(), StandardOpenOption.READ);
+    } catch (IOException e) {
+      return; // no rotated copy: console.log's lines are all there are
+    }
+    long length = Math.min(copy.size(), currentBase - log.rotatedBase());
+    rotated = copy;
+    rotatedBase = currentBase - length;
+    position = rotatedBase + startOfLastLines(copy, length, missing)[0];
   }
 
   /**
-   * Where the last {@code lines} lines of the first {@code end} bytes start, scanning backwards
-   * in blocks; a trailing newline does not count as an empty last line.
+   * Where the last {@code lines} lines of the first {@code end} bytes start, scanning backwards in
+   * blocks, and how many lines that is (fewer than asked when the file starts first); a trailing
+   * newline does not count as an empty last line.
    */
-  static long startOfLastLines(FileChannel channel, long end, int lines) throws IOException {
+  static long[] startOfLastLines(FileChannel channel, long end, long lines) throws IOException {
     if (lines <= 0 || end == 0) {
-      return end;
+      return new long[] {end, 0};
     }
     ByteBuffer block = ByteBuffer.allocate(READ_SIZE);
     long at = end;
-    int newlines = 0;
+    long newlines = 0;
     while (at > 0) {
       int size = (int) Math.min(READ_SIZE, at);
       block.clear().limit(size);
@@ -126,17 +267,28 @@ public final class ConsoleCursor implements AutoCloseable {
             continue;
           }
           if (++newlines == lines) {
-            return at - size + i + 1;
+            return new long[] {at - size + i + 1, lines};
           }
         }
       }
       at -= size;
     }
-    return 0;
+    return new long[] {0, newlines + 1};
+  }
+
+  private void closeRotated() throws IOException {
+    if (rotated != null) {
+      rotated.close();
+      rotated = null;
+    }
   }
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      closeRotated();
+    } finally {
+      current.close();
+    }
   }
 }

@@ -3,6 +3,8 @@ package io.cocos.manager.core.console;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import io.cocos.manager.core.cvm.CvmLogContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -12,17 +14,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows every CVM's console log file and hands each complete line to a listener. QEMU writes
- * the file directly (no pipe to the manager), so following it works the same for a CVM started
- * by this manager and for one adopted after a restart.
+ * Follows every CVM's console log file, hands each complete line to a listener, and keeps each
+ * file under its size limit by rotating it ({@link ConsoleLog}). QEMU writes the file directly (no
+ * pipe to the manager), so following it works the same for a CVM started by this manager and for
+ * one adopted after a restart.
  *
- * <p>One thread polls all files, each through its own open {@link ConsoleCursor} (bounded memory,
- * long lines cut); with a few dozen CVMs that is cheaper than a thread each, and a poll of an
- * unchanged file is one size() call. A poll reads at most {@link #LINES_PER_POLL} lines of one
- * file, so a flooding guest cannot starve the others.
+ * <p>One thread polls all files, each through its own open {@link ConsoleCursor} (no buffer held
+ * between polls, long lines cut); with a few dozen CVMs that is cheaper than a thread each, and a
+ * poll of an unchanged file is one size() call and one stat. A poll reads at most
+ * {@link #LINES_PER_POLL} lines or {@link #BYTES_PER_POLL} bytes of one file, so a flooding guest
+ * cannot starve the others; a guest writing faster than that is followed from its recent end
+ * (the listener misses lines, the file keeps them, and a warning says how much was skipped).
  *
  * <p>Thread-safety: the map of followed files is concurrent; each cursor is only touched by the
- * polling thread (it is opened by {@link #follow} before it is published in the map).
+ * polling thread (it is opened by {@link #follow} before it is published in the map), which is
+ * also the only thread that rotates.
  */
 public final class ConsoleWatcher implements AutoCloseable {
   /** Receives console lines. Called from the watcher's thread; must not block for long. */
@@ -32,14 +38,23 @@ public final class ConsoleWatcher implements AutoCloseable {
   }
 
   static final int LINES_PER_POLL = 10_000;
+  static final int BYTES_PER_POLL = 1 << 20;
+  /** Past this many unread bytes, the watcher jumps to the recent end of a console. */
+  static final long MAX_BEHIND = 4L << 20;
+  private static final int LINES_AFTER_SKIP = 100;
   private static final Logger log = LoggerFactory.getLogger(ConsoleWatcher.class);
 
+  private record Followed(ConsoleLog log, ConsoleCursor cursor) {}
+
   private final LineListener listener;
-  private final Map<String, ConsoleCursor> followed = new ConcurrentHashMap<>();
+  private final long maxFileSize;
+  private final Map<String, Followed> followed = new ConcurrentHashMap<>();
   private final ScheduledExecutorService poller;
 
-  public ConsoleWatcher(LineListener listener, Duration interval) {
+  /** {@code maxFileSize}: console.log is rotated once it is larger. */
+  public ConsoleWatcher(LineListener listener, Duration interval, long maxFileSize) {
     this.listener = listener;
+    this.maxFileSize = maxFileSize;
     this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "console-watcher");
       t.setDaemon(true);
@@ -50,35 +65,59 @@ public final class ConsoleWatcher implements AutoCloseable {
 
   /** Follows a file from {@code offset} (0 for a new CVM, the current size for an adopted one). */
   public void follow(String cvmId, Path file, long offset) {
+    ConsoleLog console = new ConsoleLog(file);
     try {
-      followed.put(cvmId, ConsoleCursor.at(file, offset));
+      followed.put(cvmId, new Followed(console, ConsoleCursor.at(console, offset)));
     } catch (IOException e) {
       log.warn("cannot follow the console of CVM {}: {}", cvmId, e.getMessage());
     }
   }
 
+  /**
+   * The console of a CVM as readers must see it: the one this watcher rotates while it follows
+   * the CVM, else a log nobody rotates.
+   */
+  public ConsoleLog log(String cvmId, Path file) {
+    Followed f = followed.get(cvmId);
+    return f != null && f.log.file().equals(file) ? f.log : new ConsoleLog(file);
+  }
+
   /** Stops following, after handing over whatever was written up to now (a last partial line too). */
   public void stop(String cvmId) {
-    ConsoleCursor cursor = followed.remove(cvmId);
-    if (cursor != null) {
+    Followed f = followed.remove(cvmId);
+    if (f != null) {
       poller.submit(() -> {
-        poll(cvmId, cursor, true);
-        closeQuietly(cursor);
+        poll(cvmId, f, true);
+        closeQuietly(f.cursor);
       });
     }
   }
 
   private void pollAll() {
-    followed.forEach((cvmId, cursor) -> poll(cvmId, cursor, false));
+    followed.forEach((cvmId, f) -> poll(cvmId, f, false));
   }
 
-  private void poll(String cvmId, ConsoleCursor cursor, boolean last) {
+  private void poll(String cvmId, Followed f, boolean last) {
     try {
-      for (String line : cursor.read(LINES_PER_POLL, last)) {
+      if (f.cursor.behind() > MAX_BEHIND) {
+        f.cursor.skipToTail(LINES_AFTER_SKIP);
+      }
+      List<String> lines = f.cursor.read(LINES_PER_POLL, BYTES_PER_POLL, last);
+      long skipped = f.cursor.takeSkipped();
+      if (skipped > 0) {
+        try (var context = CvmLogContext.of(cvmId)) {
+          log.warn("console of CVM {}: {} bytes not handed to the manager's log and the CMS link (written faster than"
+              + " they are followed); StreamLogs and {} have the recent ones", cvmId, skipped, f.log.file());
+        }
+      }
+      for (String line : lines) {
         emit(cvmId, line);
       }
+      if (!last) {
+        f.log.rotateIfLargerThan(maxFileSize);
+      }
     } catch (IOException e) {
-      log.warn("cannot read console of CVM {}: {}", cvmId, e.getMessage());
+      log.warn("cannot read or rotate the console of CVM {}: {}", cvmId, e.getMessage());
     }
   }
 
@@ -93,7 +132,7 @@ public final class ConsoleWatcher implements AutoCloseable {
   @Override
   public void close() {
     poller.shutdownNow();
-    followed.values().forEach(ConsoleWatcher::closeQuietly);
+    followed.values().forEach(f -> closeQuietly(f.cursor));
   }
 
   private static void closeQuietly(ConsoleCursor cursor) {

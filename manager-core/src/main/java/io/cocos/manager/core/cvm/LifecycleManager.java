@@ -160,7 +160,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     this.tracer = tracer;
     this.timers = Executors.newSingleThreadScheduledExecutor(daemon("cvm-ttl"));
     this.workers = Executors.newCachedThreadPool(daemon("cvm-lifecycle"));
-    this.console = new ConsoleWatcher(this::onConsoleLine, Duration.ofMillis(200));
+    this.console = new ConsoleWatcher(this::onConsoleLine, Duration.ofMillis(200), config.consoleLogMaxSize());
   }
 
   @Override
@@ -520,7 +520,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     if (cvm == null) {
       throw ManagerException.notFound(cvmId);
     }
-    return new ConsoleSource(cvmId, cvm.paths.consoleLog(), () -> {
+    return new ConsoleSource(cvmId, console.log(cvmId, cvm.paths.consoleLog()), () -> {
       CvmState state = cvm.record.state();
       return cvms.get(cvmId) != cvm || !(state == CvmState.PROVISIONING || state == CvmState.RUNNING);
     });

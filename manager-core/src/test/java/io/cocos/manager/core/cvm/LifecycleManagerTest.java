@@ -51,7 +51,7 @@ class LifecycleManagerTest {
   };
 
   LifecycleManager manager(int maxVms, PortRange range) throws Exception {
-    LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1");
+    LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20);
     LifecycleManager m = new LifecycleManager(config, hypervisor, NO_POLICIES, new StateStore(stateDir),
         new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"));
     m.subscribe(events::add);

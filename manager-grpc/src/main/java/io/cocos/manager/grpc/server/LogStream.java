@@ -12,10 +12,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One StreamLogs call. The console file is the buffer: lines are read from it only while gRPC
- * says the client can take more (flow control), so a slow reader costs the manager one read
- * buffer, never a growing queue, and never slows QEMU, which writes the file regardless. A reader
- * more than {@link #MAX_BEHIND} bytes behind jumps to the recent end; the first line after the
- * jump says how many bytes it skipped.
+ * says the client can take more (flow control), so a slow reader costs the manager one message
+ * being sent, never a growing queue, and never slows QEMU, which writes the file regardless. A
+ * reader more than {@link #MAX_BEHIND} bytes behind jumps to the recent end; the first line after
+ * the jump says how many bytes it skipped (as it does after lines rotated away unread).
+ *
+ * <p>Two forms: one line per message (the original, for clients that do not ask for
+ * {@code batch}), or batches of up to {@link #BATCH_BYTES} of lines per message: as many as are
+ * there, so a reader that keeps up gets the file at disk speed, and a follower gets what the last
+ * poll found in one message.
  *
  * <p>Thread-safety: {@link #pump} runs on the scheduler and is synchronised; it is the only
  * method that touches the cursor or calls the observer's onNext/onCompleted/onError. gRPC's
@@ -25,37 +30,45 @@ final class LogStream {
   static final long MAX_BEHIND = 4L << 20;
   /** Lines kept when a reader that fell behind jumps ahead. */
   static final int LINES_AFTER_SKIP = 1000;
-  private static final int BATCH = 256;
-  private static final long FOLLOW_POLL_MILLIS = 200;
+  /** Text per batched message; well under gRPC's default 4 MiB message limit. */
+  static final int BATCH_BYTES = 128 * 1024;
+  /** Lines read at a time in the one-line-per-message form. */
+  private static final int LINES_PER_READ = 256;
+  /** A follower sees a new line within this (plus the time to send it). */
+  private static final long FOLLOW_POLL_MILLIS = 100;
 
   private final ConsoleSource source;
   private final ConsoleCursor cursor;
   private final boolean follow;
+  private final boolean batch;
   private final ServerCallStreamObserver<LogLine> out;
   private final ScheduledExecutorService scheduler;
+  /** Skipped bytes not yet reported (nothing was read after them yet). */
   private long skipped;
   private boolean done;
 
-  private LogStream(ConsoleSource source, ConsoleCursor cursor, boolean follow, ServerCallStreamObserver<LogLine> out,
-      ScheduledExecutorService scheduler) {
+  private LogStream(ConsoleSource source, ConsoleCursor cursor, boolean follow, boolean batch,
+      ServerCallStreamObserver<LogLine> out, ScheduledExecutorService scheduler) {
     this.source = source;
     this.cursor = cursor;
     this.follow = follow;
+    this.batch = batch;
     this.out = out;
     this.scheduler = scheduler;
   }
 
-  static void start(ConsoleSource source, int tail, boolean follow, ServerCallStreamObserver<LogLine> out,
-      ScheduledExecutorService scheduler) {
+  /** {@code tail}: lines from before the call; more than the console holds means all of it. */
+  static void start(ConsoleSource source, long tail, boolean follow, boolean batch,
+      ServerCallStreamObserver<LogLine> out, ScheduledExecutorService scheduler) {
     ConsoleCursor cursor;
     try {
-      cursor = ConsoleCursor.atTail(source.file(), tail);
+      cursor = ConsoleCursor.atTail(source.log(), tail);
     } catch (IOException e) {
       out.onError(Status.FAILED_PRECONDITION.withDescription("console of CVM " + source.cvmId()
           + " cannot be read: " + e.getMessage()).asRuntimeException());
       return;
     }
-    LogStream stream = new LogStream(source, cursor, follow, out, scheduler);
+    LogStream stream = new LogStream(source, cursor, follow, batch, out, scheduler);
     out.setOnCancelHandler(stream::cancel);
     out.setOnReadyHandler(() -> scheduler.execute(stream::pump));
     scheduler.execute(stream::pump);
@@ -72,11 +85,14 @@ final class LogStream {
     try {
       boolean ended = source.ended().getAsBoolean();
       if (follow && cursor.behind() > MAX_BEHIND) {
-        skipped += cursor.skipToTail(LINES_AFTER_SKIP);
+        cursor.skipToTail(LINES_AFTER_SKIP);
       }
       while (out.isReady()) {
         // Read everything written so far; once the CVM has ended, its last partial line too.
-        List<String> lines = cursor.read(BATCH, ended || !follow);
+        List<String> lines = batch
+            ? cursor.read(Integer.MAX_VALUE, BATCH_BYTES, ended || !follow)
+            : cursor.read(LINES_PER_READ, Integer.MAX_VALUE, ended || !follow);
+        skipped += cursor.takeSkipped();
         if (lines.isEmpty()) {
           if (!follow || ended) {
             out.onCompleted();
@@ -86,9 +102,14 @@ final class LogStream {
           }
           return;
         }
-        for (String line : lines) {
-          out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).setLine(line).setSkippedBytes(skipped).build());
+        if (batch) {
+          out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).addAllLines(lines).setSkippedBytes(skipped).build());
           skipped = 0;
+        } else {
+          for (String line : lines) {
+            out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).setLine(line).setSkippedBytes(skipped).build());
+            skipped = 0;
+          }
         }
       }
       // not ready: the onReady handler pumps again when the client has read

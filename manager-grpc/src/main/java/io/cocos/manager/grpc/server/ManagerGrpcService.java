@@ -123,7 +123,9 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       out.onError(StatusMapping.toStatus(e));
       return;
     }
-    LogStream.start(source, req.getTail(), req.getFollow(), (ServerCallStreamObserver<LogLine>) out, streams);
+    // tail is a uint32: read unsigned (a value past 2^31 means "everything", not a negative count)
+    LogStream.start(source, Integer.toUnsignedLong(req.getTail()), req.getFollow(), req.getBatch(),
+        (ServerCallStreamObserver<LogLine>) out, streams);
   }
 
   @Override

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Console streaming: starts a manager (fake QEMU, heap fixed at -Xmx64m) and runs
+# bench/ConsoleStream.java (follow latency, then StreamLogs of a generated console to a Java
+# client), then `cocos-cli logs > /dev/null` of the same console, and prints the manager's RSS.
+# Needs `make manager cli` first. Usage: bench/console-stream.sh [MiB] [runs] [per-line]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+mib=${1:-100} runs=${2:-5} mode=${3:-batched}
+work=$(mktemp -d)
+trap 'kill $manager 2>/dev/null || true; wait $manager 2>/dev/null || true; rm -rf "$work"' EXIT
+cp "$repo/manager-core/src/test/resources/fake-qemu" "$work/fake-qemu"; chmod +x "$work/fake-qemu"
+for f in code vars kernel rootfs; do head -c 4096 /dev/zero > "$work/$f"; done
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+env MANAGER_GRPC_HOST=127.0.0.1 MANAGER_GRPC_PORT=$port MANAGER_HTTP_PORT=$hport MANAGER_STATE_DIR=$work/state \
+  MANAGER_LOG_LEVEL=warn MANAGER_CONSOLE_LOG_MAX_SIZE=1G \
+  MANAGER_QEMU_BIN_PATH=$work/fake-qemu MANAGER_QEMU_ENABLE_KVM=false MANAGER_QEMU_ENABLE_VSOCK=false \
+  MANAGER_QEMU_ENABLE_SEV_SNP=false MANAGER_QEMU_ENABLE_TDX=false MANAGER_QEMU_STARTUP_GRACE=100ms \
+  MANAGER_QEMU_OVMF_CODE_FILE=$work/code MANAGER_QEMU_OVMF_VARS_FILE=$work/vars \
+  MANAGER_QEMU_DISK_IMG_KERNEL_FILE=$work/kernel MANAGER_QEMU_DISK_IMG_ROOTFS_FILE=$work/rootfs \
+  java -Xmx64m -XX:+UseSerialGC -jar "$repo/manager-grpc/target/cocos-manager.jar" > "$work/manager.log" 2>&1 &
+manager=$!
+for _ in $(seq 1 100); do grep -q 'listening' "$work/manager.log" && break; sleep 0.2; done
+java -cp "$repo/manager-grpc/target/cocos-manager.jar" "$repo/bench/ConsoleStream.java" \
+  "$port" "$work/state" "$mib" "$runs" "$mode" | tee "$work/bench.out"
+id=$(tail -n 1 "$work/bench.out")
+size=$(stat -c %s "$work/state/cvms/$id/console.log")
+cli_runs=$(( runs < 3 ? runs : 3 ))
+for run in $(seq 1 "$cli_runs"); do
+  start=$(date +%s.%N)
+  MANAGER_GRPC_URL=127.0.0.1:$port "$repo/build/cocos-cli" logs --tail 2000000000 "$id" > /dev/null
+  end=$(date +%s.%N)
+  python3 -c "import sys; s=$end-$start; print(f'  cocos-cli logs > /dev/null, run $run: {s:.2f} s, {$size/1048576/s:.1f} MiB/s')"
+done
+grep -E 'VmHWM|VmRSS' /proc/$manager/status | tr -s ' ' | sed 's/^/manager (-Xmx64m) /'
