@@ -37,7 +37,8 @@ public class ConsoleStream {
     Path stateDir = Path.of(args[1]);
     int mib = Integer.parseInt(args[2]);
     int runs = Integer.parseInt(args[3]);
-    boolean batch = !"per-line".equals(args.length > 4 ? args[4] : "");
+    boolean batch = !"per-line".equals(args[4]);
+    long managerPid = Long.parseLong(args[5]);
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
         .maxInboundMessageSize(8 << 20).build();
     var stub = ManagerServiceGrpc.newBlockingStub(channel);
@@ -62,23 +63,39 @@ public class ConsoleStream {
     System.out.printf("console: %.1f MiB, %d lines%n", size / 1048576.0, lines);
 
     List<Double> seconds = new ArrayList<>();
+    List<Double> cpu = new ArrayList<>();
     for (int run = 0; run < runs; run++) {
       long start = System.nanoTime();
+      double managerCpu = cpuSeconds(managerPid);
+      double clientCpu = cpuSeconds(ProcessHandle.current().pid());
       long[] got = readAll(stub, id, batch);
       double s = (System.nanoTime() - start) / 1e9;
+      managerCpu = cpuSeconds(managerPid) - managerCpu;
+      clientCpu = cpuSeconds(ProcessHandle.current().pid()) - clientCpu;
+      cpu.add(managerCpu + clientCpu);
       if (got[0] != lines) {
         throw new AssertionError("read " + got[0] + " lines of " + lines);
       }
       seconds.add(s);
-      System.out.printf("  run %d: %.2f s, %d lines in %d messages, %.1f MiB/s%n", run + 1, s, got[0], got[1],
-          size / 1048576.0 / s);
+      System.out.printf("  run %d: %.2f s, %d lines in %d messages, %.1f MiB/s; CPU: manager %.2f s, client %.2f s%n",
+          run + 1, s, got[0], got[1], size / 1048576.0 / s, managerCpu, clientCpu);
     }
+    Collections.sort(cpu);
     Collections.sort(seconds);
     double median = seconds.get(seconds.size() / 2);
-    System.out.printf("Java client (%s): median of %d: %.2f s, %.1f MiB/s, %.0f k lines/s%n",
-        batch ? "batched" : "one line per message", runs, median, size / 1048576.0 / median, lines / median / 1000);
+    System.out.printf("Java client (%s): median of %d: %.2f s, %.1f MiB/s, %.0f k lines/s; median CPU (manager +"
+            + " client) %.2f s, i.e. %.1f MiB per CPU-second%n", batch ? "batched" : "one line per message", runs,
+        median, size / 1048576.0 / median, lines / median / 1000, cpu.get(cpu.size() / 2),
+        size / 1048576.0 / cpu.get(cpu.size() / 2));
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     System.out.println(id);
+  }
+
+  /** User + system CPU of a process so far (from /proc: the manager is another process). */
+  static double cpuSeconds(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
   }
 
   /** Lines read and messages received, reading the whole console. */

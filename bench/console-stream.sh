@@ -22,14 +22,17 @@ env MANAGER_GRPC_HOST=127.0.0.1 MANAGER_GRPC_PORT=$port MANAGER_HTTP_PORT=$hport
 manager=$!
 for _ in $(seq 1 100); do grep -q 'listening' "$work/manager.log" && break; sleep 0.2; done
 java -cp "$repo/manager-grpc/target/cocos-manager.jar" "$repo/bench/ConsoleStream.java" \
-  "$port" "$work/state" "$mib" "$runs" "$mode" | tee "$work/bench.out"
+  "$port" "$work/state" "$mib" "$runs" "$mode" "$manager" | tee "$work/bench.out"
 id=$(tail -n 1 "$work/bench.out")
 size=$(stat -c %s "$work/state/cvms/$id/console.log")
 cli_runs=$(( runs < 3 ? runs : 3 ))
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for run in $(seq 1 "$cli_runs"); do
-  start=$(date +%s.%N)
-  MANAGER_GRPC_URL=127.0.0.1:$port "$repo/build/cocos-cli" logs --tail 2000000000 "$id" > /dev/null
+  start=$(date +%s.%N) mcpu=$(cpu $manager)
+  # the CLI's own CPU (JVM start included): user + sys of the child, from bash's `times`
+  ccpu=$( { MANAGER_GRPC_URL=127.0.0.1:$port "$repo/build/cocos-cli" logs --tail 2000000000 "$id" > /dev/null; times; } \
+    | tail -n 1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
   end=$(date +%s.%N)
-  python3 -c "import sys; s=$end-$start; print(f'  cocos-cli logs > /dev/null, run $run: {s:.2f} s, {$size/1048576/s:.1f} MiB/s')"
+  python3 -c "s=$end-$start; m=($(cpu $manager)-$mcpu)/100; print(f'  cocos-cli logs > /dev/null, run $run: {s:.2f} s, {$size/1048576/s:.1f} MiB/s; CPU: manager {m:.2f} s, cli {$ccpu:.2f} s')"
 done
 grep -E 'VmHWM|VmRSS' /proc/$manager/status | tr -s ' ' | sed 's/^/manager (-Xmx64m) /'

@@ -285,6 +285,32 @@ class ObservabilityTest {
 
   // ------------------------------------------------------------------ helpers
 
+  @Test
+  void theBatchedFormCarriesTheSameLinesSeveralPerMessageAndATailPast2To31MeansAll() throws Exception {
+    start(ManagerEnvironments.fakeQemuEnv(tmp));
+    CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines(created.getCvmId(), 100, false).size() >= 4);
+    // Both forms end at the end of what is written, which a console line a second rarely moves.
+    List<String> oneByOne = lines(created.getCvmId(), 100, false);
+    List<LogLine> batches = new ArrayList<>();
+    stub.withDeadlineAfter(10, TimeUnit.SECONDS).streamLogs(StreamLogsReq.newBuilder().setCvmId(created.getCvmId())
+        .setTail(-1).setBatch(true).build()).forEachRemaining(batches::add);
+
+    assertThat(batches).allSatisfy(b -> {
+      assertThat(b.getLine()).isEmpty();
+      assertThat(b.getLinesCount()).isPositive();
+      assertThat(b.getCvmId()).isEqualTo(created.getCvmId());
+    });
+    List<String> batched = batches.stream().flatMap(b -> b.getLinesList().stream()).toList();
+    assertThat(batches.size()).as("several lines per message").isLessThan(batched.size());
+    assertThat(batched.get(0)).as("tail 2^32-1 (a uint32 read as unsigned) means from the start")
+        .startsWith("fake-qemu: started");
+    assertThat(batched).containsSubsequence(oneByOne.subList(0, 3));
+
+    List<String> unsignedTail = lines(created.getCvmId(), Integer.MIN_VALUE, false); // 2^31
+    assertThat(unsignedTail.get(0)).startsWith("fake-qemu: started");
+  }
+
   List<String> lines(String cvmId, int tail, boolean follow) {
     List<String> out = new ArrayList<>();
     stub.withDeadlineAfter(10, TimeUnit.SECONDS)

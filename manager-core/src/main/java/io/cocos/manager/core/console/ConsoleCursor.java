@@ -28,6 +28,13 @@ public final class ConsoleCursor implements AutoCloseable {
   public static final int MAX_LINE = 8192;
   private static final int READ_SIZE = 64 * 1024;
 
+  /** Receives each line read, as bytes (UTF-8 as the guest wrote it, carriage returns removed). */
+  @FunctionalInterface
+  public interface LineSink {
+    /** The line is {@code bytes[from, to)}; the array is reused once this returns. */
+    void line(byte[] bytes, int from, int to);
+  }
+
   private final ConsoleLog log;
   private final Lock lock;
   /** console.log, open for the cursor's life. */
@@ -123,20 +130,30 @@ public final class ConsoleCursor implements AutoCloseable {
    * partial line is left for the next call unless {@code flush} (the writer has ended).
    */
   public List<String> read(int maxLines, int maxBytes, boolean flush) throws IOException {
+    List<String> lines = new ArrayList<>();
+    read(maxLines, maxBytes, flush, (bytes, from, to) -> lines.add(new String(bytes, from, to - from, StandardCharsets.UTF_8)));
+    return lines;
+  }
+
+  /**
+   * The same, handing each line to {@code sink} as bytes (no String made when the caller wants
+   * bytes, as a protobuf message does); returns the number of lines.
+   */
+  public int read(int maxLines, int maxBytes, boolean flush, LineSink sink) throws IOException {
     lock.lock();
     try {
       followRotation();
-      return readLines(maxLines, maxBytes, flush);
+      return readLines(maxLines, maxBytes, flush, sink);
     } finally {
       lock.unlock();
     }
   }
 
-  private List<String> readLines(int maxLines, int maxBytes, boolean flush) throws IOException {
-    List<String> lines = new ArrayList<>();
+  private int readLines(int maxLines, int maxBytes, boolean flush, LineSink sink) throws IOException {
+    int lines = 0;
     byte[] buffer = null;
     long bytes = 0;
-    while (lines.size() < maxLines && bytes < maxBytes) {
+    while (lines < maxLines && bytes < maxBytes) {
       boolean inRotated = rotated != null;
       FileChannel channel = inRotated ? rotated : current;
       long offset = position - (inRotated ? rotatedBase : currentBase);
@@ -154,16 +171,18 @@ public final class ConsoleCursor implements AutoCloseable {
       }
       int lineStart = 0;
       boolean cr = false;
-      for (int i = 0; i < n && lines.size() < maxLines && bytes < maxBytes; i++) {
+      for (int i = 0; i < n && lines < maxLines && bytes < maxBytes; i++) {
         byte b = buffer[i];
         if (b == '\n') {
-          bytes += addLine(lines, buffer, lineStart, i, cr);
+          bytes += emit(sink, buffer, lineStart, i, cr);
+          lines++;
           lineStart = i + 1;
           cr = false;
         } else {
           cr |= b == '\r';
           if (i + 1 - lineStart >= MAX_LINE) {
-            bytes += addLine(lines, buffer, lineStart, i + 1, cr);
+            bytes += emit(sink, buffer, lineStart, i + 1, cr);
+            lines++;
             lineStart = i + 1;
             cr = false;
           }
@@ -176,17 +195,18 @@ public final class ConsoleCursor implements AutoCloseable {
         if (!flush && !inRotated) {
           break;
         }
-        addLine(lines, buffer, 0, n, true);
+        emit(sink, buffer, 0, n, true);
+        lines++;
         position += n;
       }
     }
     return lines;
   }
 
-  /** Adds buffer[from, to) without its carriage returns; returns the bytes it counts for. */
-  private static int addLine(List<String> lines, byte[] buffer, int from, int to, boolean cr) {
+  /** Hands over buffer[from, to) without its carriage returns; returns the bytes it counts for. */
+  private static int emit(LineSink sink, byte[] buffer, int from, int to, boolean cr) {
     if (!cr) {
-      lines.add(new String(buffer, from, to - from, StandardCharsets.UTF_8));
+      sink.line(buffer, from, to);
     } else {
       byte[] kept = new byte[to - from];
       int k = 0;
@@ -195,7 +215,7 @@ public final class ConsoleCursor implements AutoCloseable {
           kept[k++] = buffer[i];
         }
       }
-      lines.add(new String(kept, 0, k, StandardCharsets.UTF_8));
+      sink.line(kept, 0, k);
     }
     return to - from + 1;
   }

@@ -30,6 +30,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * (both under the lock, back to back, so a few microseconds) are in neither file.
  */
 public final class ConsoleLog {
+  /** The bulk copy stops when less than this is left; the rest is copied under the lock. */
+  private static final long SMALL_REMAINDER = 256 * 1024;
   private final Path file;
   private final Path rotated;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -84,28 +86,52 @@ public final class ConsoleLog {
       // The old copy goes first, so the disk holds at most two files' worth at any moment. A cursor
       // still reading it has it open; one that lags a whole generation behind counts it as skipped.
       Files.deleteIfExists(rotated);
-      try (FileChannel target = FileChannel.open(rotated, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        long copied = copyUntilAlmostStable(source, target);
-        lock.writeLock().lock();
-        try {
-          // Under the lock: what QEMU wrote during the bulk copy, until the size holds still, then
-          // the truncate right after the last size check.
-          long end;
-          while ((end = source.size()) > copied) {
-            copied += copy(source, target, copied, end);
-          }
-          source.truncate(0);
-          rotatedBase = base;
-          base += copied;
-        } finally {
-          lock.writeLock().unlock();
+      FileChannel target = FileChannel.open(rotated, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      long copied;
+      try {
+        copied = copyUntilAlmostStable(source, target);
+      } catch (IOException e) {
+        target.close();
+        throw truncateWithoutCopy(source, e);
+      }
+      lock.writeLock().lock();
+      try (target) {
+        // Under the lock: what QEMU wrote during the bulk copy, until the size holds still, then
+        // the truncate right after the last size check.
+        long end;
+        while ((end = source.size()) > copied) {
+          copied += copy(source, target, copied, end);
         }
+        source.truncate(0);
+        rotatedBase = base;
+        base += copied;
         return copied;
+      } catch (IOException e) {
+        throw truncateWithoutCopy(source, e);
+      } finally {
+        lock.writeLock().unlock();
       }
     }
   }
 
-  private static final long SMALL_REMAINDER = 256 * 1024;
+  /**
+   * The copy failed (the disk is full, most likely because of this very console): the content
+   * goes, so that the console stays bounded and the disk usable; readers count it as skipped.
+   */
+  private IOException truncateWithoutCopy(FileChannel source, IOException cause) throws IOException {
+    lock.writeLock().lock();
+    try {
+      Files.deleteIfExists(rotated);
+      long size = source.size();
+      source.truncate(0);
+      base += size;
+      rotatedBase = base;
+      return new IOException("console.log truncated without a rotated copy (" + size + " bytes dropped): copying it to "
+          + rotated.getFileName() + " failed: " + cause.getMessage(), cause);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
 
   /** Copies from the start until less than {@link #SMALL_REMAINDER} is left (a bounded number of rounds). */
   private static long copyUntilAlmostStable(FileChannel source, FileChannel target) throws IOException {

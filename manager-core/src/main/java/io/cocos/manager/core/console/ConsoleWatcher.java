@@ -1,10 +1,10 @@
 package io.cocos.manager.core.console;
 
+import io.cocos.manager.core.cvm.CvmLogContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import io.cocos.manager.core.cvm.CvmLogContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;

@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc.server;
 
+import com.google.protobuf.ByteString;
 import io.cocos.manager.api.LogLine;
 import io.cocos.manager.core.console.ConsoleCursor;
 import io.cocos.manager.core.console.ConsoleSource;
@@ -88,12 +89,9 @@ final class LogStream {
         cursor.skipToTail(LINES_AFTER_SKIP);
       }
       while (out.isReady()) {
-        // Read everything written so far; once the CVM has ended, its last partial line too.
-        List<String> lines = batch
-            ? cursor.read(Integer.MAX_VALUE, BATCH_BYTES, ended || !follow)
-            : cursor.read(LINES_PER_READ, Integer.MAX_VALUE, ended || !follow);
-        skipped += cursor.takeSkipped();
-        if (lines.isEmpty()) {
+        // Everything written so far; once the CVM has ended, its last partial line too.
+        boolean flush = ended || !follow;
+        if ((batch ? sendBatch(flush) : sendLines(flush)) == 0) {
           if (!follow || ended) {
             out.onCompleted();
             finish();
@@ -101,15 +99,6 @@ final class LogStream {
             scheduler.schedule(this::pump, FOLLOW_POLL_MILLIS, TimeUnit.MILLISECONDS);
           }
           return;
-        }
-        if (batch) {
-          out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).addAllLines(lines).setSkippedBytes(skipped).build());
-          skipped = 0;
-        } else {
-          for (String line : lines) {
-            out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).setLine(line).setSkippedBytes(skipped).build());
-            skipped = 0;
-          }
         }
       }
       // not ready: the onReady handler pumps again when the client has read
@@ -119,6 +108,39 @@ final class LogStream {
     } catch (RuntimeException e) {
       // the call was cancelled under us
       finish();
+    }
+  }
+
+  /** One message of up to {@link #BATCH_BYTES} of lines; returns the number of lines sent. */
+  private int sendBatch(boolean flush) throws IOException {
+    LogLine.Builder message = LogLine.newBuilder().setCvmId(source.cvmId());
+    int lines = cursor.read(Integer.MAX_VALUE, BATCH_BYTES, flush, (bytes, from, to) -> addLine(message, bytes, from, to));
+    skipped += cursor.takeSkipped();
+    if (lines > 0) {
+      out.onNext(message.setSkippedBytes(skipped).build());
+      skipped = 0;
+    }
+    return lines;
+  }
+
+  /** Up to {@link #LINES_PER_READ} messages of one line each; returns the number of lines sent. */
+  private int sendLines(boolean flush) throws IOException {
+    List<String> lines = cursor.read(LINES_PER_READ, Integer.MAX_VALUE, flush);
+    skipped += cursor.takeSkipped();
+    for (String line : lines) {
+      out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).setLine(line).setSkippedBytes(skipped).build());
+      skipped = 0;
+    }
+    return lines.size();
+  }
+
+  /** The line's bytes as they are (no decoding and re-encoding) when they are valid UTF-8, as a string field needs. */
+  private static void addLine(LogLine.Builder message, byte[] bytes, int from, int to) {
+    ByteString line = ByteString.copyFrom(bytes, from, to - from);
+    if (line.isValidUtf8()) {
+      message.addLinesBytes(line);
+    } else {
+      message.addLines(line.toStringUtf8()); // invalid sequences become U+FFFD
     }
   }
 
