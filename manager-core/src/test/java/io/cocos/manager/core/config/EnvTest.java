@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -75,5 +76,17 @@ class EnvTest {
     assertThat(c.firstGuestCid()).isEqualTo(3);
     assertThat(c.stopTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.eosVersion()).isEmpty();
+    assertThat(c.consoleLogMaxSize()).isEqualTo(64L << 20);
+  }
+
+  @Test
+  void theConsoleLogLimitIsASizeOfAtLeastOneMebibyte() {
+    assertThat(LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_CONSOLE_LOG_MAX_SIZE", "1G"))).consoleLogMaxSize())
+        .isEqualTo(1L << 30);
+    for (String bad : List.of("512K", "lots", "-1M", "0")) {
+      assertThatThrownBy(() -> LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_CONSOLE_LOG_MAX_SIZE", bad))))
+          .isInstanceOf(ConfigException.class).hasMessageContaining("MANAGER_CONSOLE_LOG_MAX_SIZE")
+          .hasMessageContaining("at least 1M");
+    }
   }
 }
