@@ -166,6 +166,7 @@ public final class ConsoleCursor implements AutoCloseable {
           break;
         }
         closeRotated(); // the rotated copy is read; console.log continues it
+        skipped += Math.max(0, currentBase - position); // a copy shorter than recorded: what it lacks
         position = currentBase;
         continue;
       }
@@ -233,8 +234,12 @@ public final class ConsoleCursor implements AutoCloseable {
     }
     long oldest = log.rotatedBase();
     if (position < oldest) {
-      skipped += oldest - position; // rotated away twice before this cursor came back
+      // rotated away twice before this cursor came back, or dropped (see ConsoleLog)
+      skipped += oldest - position;
       position = oldest;
+    }
+    if (position == base) {
+      return; // no rotated copy to finish
     }
     try {
       rotated = FileChannel.open(log.rotatedFile(), StandardOpenOption.READ);
