@@ -85,9 +85,14 @@ public final class ConsoleLog {
     try (FileChannel source = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       // The old copy goes first, so the disk holds at most two files' worth at any moment. A cursor
       // still reading it has it open; one that lags a whole generation behind counts it as skipped.
-      Files.deleteIfExists(rotated);
-      FileChannel target = FileChannel.open(rotated, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      FileChannel target;
       long copied;
+      try {
+        Files.deleteIfExists(rotated);
+        target = FileChannel.open(rotated, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw truncateWithoutCopy(source, e);
+      }
       try {
         copied = copyUntilAlmostStable(source, target);
       } catch (IOException e) {
@@ -115,13 +120,18 @@ public final class ConsoleLog {
   }
 
   /**
-   * The copy failed (the disk is full, most likely because of this very console): the content
+   * The copy failed (the disk is full, most likely because of this very console, or the copy's
+   * name is taken by something that cannot be replaced): the content
    * goes, so that the console stays bounded and the disk usable; readers count it as skipped.
    */
   private IOException truncateWithoutCopy(FileChannel source, IOException cause) throws IOException {
     lock.writeLock().lock();
     try {
-      Files.deleteIfExists(rotated);
+      try {
+        Files.deleteIfExists(rotated); // a partial copy is no use
+      } catch (IOException e) {
+        // what is there stays; readers never open it (nothing of it lies between the bases)
+      }
       long size = source.size();
       source.truncate(0);
       base += size;

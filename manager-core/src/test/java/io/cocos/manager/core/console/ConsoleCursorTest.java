@@ -1,6 +1,7 @@
 package io.cocos.manager.core.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,6 +155,21 @@ class ConsoleCursorTest {
       c.skipToTail(1);
       assertThat(c.takeSkipped()).isEqualTo(202);
       assertThat(read(c, 10, false)).containsExactly("z");
+    }
+  }
+
+  @Test
+  void whenNoCopyCanBeMadeTheConsoleIsTruncatedAnywayAndReadersAreTold() throws Exception {
+    ConsoleLog log = file("lost1\nlost2\n");
+    Files.createDirectories(log.rotatedFile().resolve("in-the-way")); // cannot be replaced by a file
+    try (ConsoleCursor c = ConsoleCursor.atTail(log, 10)) {
+      assertThat(read(c, 1, false)).containsExactly("lost1");
+      assertThatThrownBy(() -> log.rotateIfLargerThan(1)).isInstanceOf(java.io.IOException.class)
+          .hasMessageContaining("truncated without a rotated copy (12 bytes dropped)");
+      assertThat(f).isEmptyFile();
+      Files.writeString(f, "after\n", StandardOpenOption.APPEND);
+      assertThat(read(c, 10, false)).containsExactly("after");
+      assertThat(c.takeSkipped()).isEqualTo(6);
     }
   }
 }
