@@ -120,6 +120,9 @@ class PlaintextManagerIT {
     CliRun.Result json = cli().run("logs", id, "--tail", "1", "--json");
     assertThat(JsonParser.parseString(json.outLines().get(0)).getAsJsonObject().get("cvmId").getAsString())
         .isEqualTo(id);
+    // one JSON object per console line, shaped as before batching: cvmId, line, skippedBytes
+    assertThat(JsonParser.parseString(json.outLines().get(0)).getAsJsonObject().keySet())
+        .containsExactlyInAnyOrder("cvmId", "line", "skippedBytes");
 
     java.util.concurrent.CompletableFuture<CliRun.Result> watching =
         java.util.concurrent.CompletableFuture.supplyAsync(() -> cli().run("events", id));

@@ -520,9 +520,11 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     if (cvm == null) {
       throw ManagerException.notFound(cvmId);
     }
+    // Ended once QEMU can write no more: a stopping QEMU still prints its last lines.
     return new ConsoleSource(cvmId, console.log(cvmId, cvm.paths.consoleLog()), () -> {
       CvmState state = cvm.record.state();
-      return cvms.get(cvmId) != cvm || !(state == CvmState.PROVISIONING || state == CvmState.RUNNING);
+      return cvms.get(cvmId) != cvm
+          || !(state == CvmState.PROVISIONING || state == CvmState.RUNNING || state == CvmState.STOPPING);
     });
   }
 
