@@ -57,7 +57,8 @@ public final class LogsCommand extends ManagerCommand {
     // on println), so the whole console goes at the speed of the stream, and a follower still sees
     // each batch as soon as it arrives.
     Iterator<LogLine> batches = stub.streamLogs(StreamLogsReq.newBuilder().setCvmId(cvmId)
-        .setTail((int) tail).setFollow(follow).setBatch(true).build());
+        .setTail((int) tail) /* a uint32's bits: values past 2^31 go as negative ints */
+        .setFollow(follow).setBatch(true).build());
     PrintWriter out = out();
     while (batches.hasNext()) {
       LogLine batch = batches.next();
