@@ -82,6 +82,11 @@ public final class ConsoleWatcher implements AutoCloseable {
     return f != null && f.log.file().equals(file) ? f.log : new ConsoleLog(file);
   }
 
+  /** Whether the CVM's console is followed: from its QEMU's start until it has stopped. */
+  public boolean follows(String cvmId) {
+    return followed.containsKey(cvmId);
+  }
+
   /** Stops following, after handing over whatever was written up to now (a last partial line too). */
   public void stop(String cvmId) {
     Followed f = followed.remove(cvmId);

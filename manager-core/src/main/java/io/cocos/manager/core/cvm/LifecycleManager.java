@@ -523,8 +523,11 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     // Ended once QEMU can write no more: a stopping QEMU still prints its last lines.
     return new ConsoleSource(cvmId, console.log(cvmId, cvm.paths.consoleLog()), () -> {
       CvmState state = cvm.record.state();
-      return cvms.get(cvmId) != cvm
-          || !(state == CvmState.PROVISIONING || state == CvmState.RUNNING || state == CvmState.STOPPING);
+      return cvms.get(cvmId) != cvm || switch (state) {
+        case PROVISIONING, RUNNING -> false;
+        case STOPPING -> !console.follows(cvmId); // followed until its QEMU has stopped
+        default -> true;
+      };
     });
   }
 

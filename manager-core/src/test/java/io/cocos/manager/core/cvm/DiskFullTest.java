@@ -49,7 +49,7 @@ class DiskFullTest {
   void createVmOnAFullDiskIsResourceExhaustedLeavesNothingAndWorksOnceSpaceFrees() throws Exception {
     Path stateDir = mount.resolve("state");
     PortRange range = new PortRange(6300, 6309);
-    manager = new LifecycleManager(new LifecycleConfig(stateDir, 5, range, 3, Duration.ofSeconds(1), "eos-1"),
+    manager = new LifecycleManager(new LifecycleConfig(stateDir, 5, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20),
         new FakeHypervisor(), LifecycleManagerTest.NO_POLICIES, new StateStore(stateDir),
         new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"));
     Path filler = mount.resolve("filler");
