@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * flood's numbered lines in order across the rotations, told of any bytes it did not get.
  */
 class ConsoleRotationIT {
-  static final long TMPFS_BYTES = 32L << 20;
+  static final long TMPFS_BYTES = 64L << 20;
   static final Pattern FLOOD = Pattern.compile("fake-qemu: flood (\\d+) x+");
 
   @TempDir Path tmp;
@@ -72,8 +72,8 @@ class ConsoleRotationIT {
     Path console = state.resolve("cvms").resolve(id).resolve("console.log");
     long leastFree = Long.MAX_VALUE;
     long largestConsole = 0;
-    // Three times the disk's size goes through the console (~120 bytes a flood line).
-    long target = 3 * TMPFS_BYTES / 120;
+    // Twice the disk's size goes through the console (~120 bytes a flood line).
+    long target = 2 * TMPFS_BYTES / 120;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (follower.last.get() < target && System.nanoTime() < deadline && follower.error == null) {
       leastFree = Math.min(leastFree, disk.getUsableSpace());
@@ -88,7 +88,9 @@ class ConsoleRotationIT {
     assertThat(follower.error).isNull();
     assertThat(follower.last.get()).as("the flood went on: several times the disk's size was written")
         .isGreaterThanOrEqualTo(target);
-    assertThat(leastFree).as("the disk never filled").isGreaterThan(TMPFS_BYTES / 4);
+    // console.log grows by what the guest writes between two 200 ms polls (12 MiB seen at ~12 MiB/s
+    // on a busy machine), its rotated copy as much: far from the disk's size
+    assertThat(leastFree).as("the disk never filled").isGreaterThan(TMPFS_BYTES / 8);
     assertThat(state.resolve("cvms").resolve(id).resolve("console.log.1")).exists();
     assertThat(follower.lines.get()).as("the follower got lines all along").isGreaterThan(target / 10);
     // A gap without a skip report can only come from the few microseconds of a rotation's
