@@ -3,6 +3,7 @@ package io.cocos.manager.core.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -37,7 +38,7 @@ public final class PortBlocks {
 
   private PortBlocks() {}
 
-  /** The first free block, reserved for the rest of this JVM's life. */
+  /** A block no other caller holds, reserved for the rest of this JVM's life. */
   public static synchronized Block reserve() {
     try {
       Files.createDirectories(LOCKS);
@@ -49,8 +50,13 @@ public final class PortBlocks {
         if (HELD.containsKey(block)) {
           continue;
         }
-        FileChannel channel = FileChannel.open(LOCKS.resolve(Integer.toString(block)),
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel;
+        try {
+          channel = FileChannel.open(LOCKS.resolve(Integer.toString(block)),
+              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (AccessDeniedException e) {
+          continue; // another user's block
+        }
         if (channel.tryLock() == null) {
           channel.close(); // another process holds it
           continue;
