@@ -13,7 +13,9 @@ class EnvTest {
   void unsetAndBlankMeanTheDefault() {
     Env env = new Env(Map.of("MANAGER_GRPC_PORT", "  "));
     assertThat(env.port("MANAGER_GRPC_PORT", 7001)).isEqualTo(7001);
-    assertThat(new Env(Map.of("MANAGER_HTTP_PORT", "0")).port("MANAGER_HTTP_PORT", 7003)).isZero();
+    assertThat(new Env(Map.of("MANAGER_HTTP_PORT", "0")).listenPort("MANAGER_HTTP_PORT", 7003)).isZero();
+    assertThatThrownBy(() -> new Env(Map.of("MANAGER_HTTP_PORT", "65536")).listenPort("MANAGER_HTTP_PORT", 7003))
+        .hasMessage("MANAGER_HTTP_PORT=\"65536\": expected a port number from 0 (any free port) to 65535");
     assertThat(env.duration("MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60))).isEqualTo(Duration.ofSeconds(60));
     assertThat(env.optionalBool("MANAGER_QEMU_ENABLE_SEV_SNP")).isEmpty();
   }
@@ -29,7 +31,7 @@ class EnvTest {
         "MANAGER_QEMU_STOP_TIMEOUT", "-30s",
         "COCOS_JAEGER_TRACE_RATIO", "1.5"));
     assertThatThrownBy(() -> env.port("MANAGER_GRPC_PORT", 7001))
-        .hasMessage("MANAGER_GRPC_PORT=\"70x1\": expected a port number from 0 (any free port) to 65535");
+        .hasMessage("MANAGER_GRPC_PORT=\"70x1\": expected a port number from 1 to 65535");
     assertThatThrownBy(() -> env.memorySize("MANAGER_QEMU_MEMORY_SIZE", "2048M"))
         .hasMessageStartingWith("MANAGER_QEMU_MEMORY_SIZE=\"2GB!\": expected a size");
     assertThatThrownBy(() -> env.portRange("MANAGER_QEMU_HOST_FWD_RANGE", null))
