@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the manager, its tests and its test guest need.
-# Idempotent: packages already present are skipped by apt-get.
+# Idempotent and silent when every package is already installed (make test and make demo run it
+# each time).
 set -euo pipefail
 packages=(
   qemu-system-x86      # QEMU itself (qemu-system-x86_64)
@@ -15,9 +16,11 @@ packages=(
   prometheus           # promtool: the tests check monitoring/'s rules and configuration with it
   maven openjdk-17-jdk-headless
 )
+# One dpkg-query for all: quick and silent when everything is there.
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null || true)
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  grep -qx "$p install ok installed" <<< "$installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"

@@ -3,6 +3,7 @@ package io.cocos.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import io.cocos.manager.core.testing.PortBlocks;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,9 +211,8 @@ class CliBasicsTest {
     assertThat(new CliRun(Map.of(), dir).onTerminal().run("--help").out()).contains("\u001b[");
   }
 
-  static int closedPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  /** A port nothing listens on: one of a block reserved for this test JVM, which binds none of it. */
+  static int closedPort() {
+    return PortBlocks.reserve().first();
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** Runs cocos-cli in this JVM with an injected environment, directory and captured output. */
 public final class CliRun {
@@ -36,12 +37,28 @@ public final class CliRun {
   }
 
   public Result run(String... args) {
+    return run(new StringWriter(), args);
+  }
+
+  /** Runs cocos-cli on another thread; what it prints can be read while it runs. */
+  public Running start(String... args) {
     StringWriter out = new StringWriter();
+    return new Running(out, CompletableFuture.supplyAsync(() -> run(out, args)));
+  }
+
+  private Result run(StringWriter out, String... args) {
     StringWriter err = new StringWriter();
     CliContext ctx = new CliContext(env, workDir, new PrintWriter(out, true), new PrintWriter(err, true),
         terminal, terminal, clock);
     int code = CocosCli.execute(ctx, args);
     return new Result(code, out.toString(), err.toString());
+  }
+
+  /** A run still going: its stdout so far, and its result once it ends. */
+  public record Running(StringWriter out, CompletableFuture<Result> result) {
+    public List<String> outLines() {
+      return out.toString().lines().toList();
+    }
   }
 
   /** What one run left behind. */

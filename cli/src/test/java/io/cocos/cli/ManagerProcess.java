@@ -14,19 +14,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real manager (manager-grpc's shaded jar) in its own process, configured by environment only,
  * with a fake QEMU. {@link #close} ends it and every process it started.
  */
 public final class ManagerProcess implements AutoCloseable {
+  /** The daemon's "gRPC server listening at HOST:PORT" line: the port it got (the env says 0). */
+  private static final Pattern LISTENING = Pattern.compile("gRPC server listening at \\S*:(\\d+) ");
+
   private final Process process;
   private final List<String> output = Collections.synchronizedList(new ArrayList<>());
-  private final int port;
+  private volatile int port = -1;
 
-  private ManagerProcess(Process process, int port) {
+  private ManagerProcess(Process process) {
     this.process = process;
-    this.port = port;
   }
 
   /** The manager jar: from failsafe's system property, else next to this module. */
@@ -37,7 +41,7 @@ public final class ManagerProcess implements AutoCloseable {
     return jar.toAbsolutePath().normalize();
   }
 
-  /** The environment of a manager with a fake QEMU, state under dir, TEEs off, on a free port. */
+  /** The environment of a manager with a fake QEMU, state under dir, TEEs off, on free ports. */
   public static Map<String, String> fakeQemuEnv(Path dir) throws IOException {
     return ManagerEnvironments.fakeQemuEnv(dir);
   }
@@ -51,14 +55,16 @@ public final class ManagerProcess implements AutoCloseable {
     penv.keySet().removeIf(k -> k.startsWith("MANAGER_") || k.startsWith("COCOS_"));
     penv.putAll(env);
     Process p = pb.start();
-    ManagerProcess m = new ManagerProcess(p, Integer.parseInt(env.get("MANAGER_GRPC_PORT")));
+    ManagerProcess m = new ManagerProcess(p);
     CountDownLatch ready = new CountDownLatch(1);
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
           m.output.add(line);
-          if (line.contains("gRPC server listening at")) {
+          Matcher listening = LISTENING.matcher(line);
+          if (listening.find()) {
+            m.port = Integer.parseInt(listening.group(1));
             ready.countDown();
           }
         }

@@ -124,20 +124,24 @@ class PlaintextManagerIT {
     assertThat(JsonParser.parseString(json.outLines().get(0)).getAsJsonObject().keySet())
         .containsExactlyInAnyOrder("cvmId", "line", "skippedBytes");
 
-    java.util.concurrent.CompletableFuture<CliRun.Result> watching =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> cli().run("events", id));
-    java.util.concurrent.CompletableFuture<CliRun.Result> following =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> cli().run("logs", "-f", "--tail", "0", id));
-    Thread.sleep(1500);
+    CliRun.Running watching = cli().start("events", id);
+    CliRun.Running following = cli().start("logs", "-f", "--tail", "0", id);
+    // The watch is subscribed once the manager has logged its check that the CVM exists (the same
+    // handler subscribes right after, before any call can be answered); the follower once it has
+    // printed a line (the fake QEMU prints one a second).
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> manager.output().stream()
+        .anyMatch(l -> l.contains("Method CVMInfo for id " + id)));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+        .until(() -> !following.outLines().isEmpty());
     assertThat(cli().run("remove-vm", id).code()).isZero();
     created.remove(id);
 
-    CliRun.Result events = watching.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    CliRun.Result events = watching.result().get(20, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(events.code()).as(events.toString()).isZero();
     assertThat(events.outLines()).extracting(l -> l.split(" {2,}")[2])
         .containsExactly("stopping", "removed");
     assertThat(events.outLines()).allMatch(l -> l.contains(id));
-    CliRun.Result followed = following.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    CliRun.Result followed = following.result().get(20, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(followed.code()).as(followed.toString()).isZero();
     assertThat(followed.outLines()).last().isEqualTo("fake-qemu: SIGTERM, exiting");
 

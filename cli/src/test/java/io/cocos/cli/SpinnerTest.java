@@ -1,11 +1,13 @@
 package io.cocos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -17,23 +19,24 @@ class SpinnerTest {
   }
 
   @Test
-  void spinsOnATerminalAndErasesItsLine() throws InterruptedException {
+  void spinsOnATerminalAndErasesItsLine() {
     StringWriter out = new StringWriter();
     try (Spinner s = Spinner.start(ctx(out, true), "waiting", true)) {
-      Thread.sleep(350);
+      await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("⠙ waiting"));
     }
     assertThat(out.toString()).contains("\r⠋ waiting (0.0s)", "⠙ waiting").endsWith("\r\u001b[2K");
   }
 
   @Test
-  void silentWhenNotATerminalOrNotWanted() throws InterruptedException {
+  void silentWhenNotATerminalOrNotWanted() {
     StringWriter pipe = new StringWriter();
-    try (Spinner s = Spinner.start(ctx(pipe, false), "waiting", true)) {
-      Thread.sleep(150);
-    }
     StringWriter unwanted = new StringWriter();
-    try (Spinner s = Spinner.start(ctx(unwanted, true), "waiting", false)) {
-      Thread.sleep(150);
+    StringWriter drawn = new StringWriter();
+    try (Spinner p = Spinner.start(ctx(pipe, false), "waiting", true);
+        Spinner u = Spinner.start(ctx(unwanted, true), "waiting", false);
+        Spinner d = Spinner.start(ctx(drawn, true), "waiting", true)) {
+      // a spinner started after the silent ones has drawn two frames: they would have drawn too
+      await().atMost(Duration.ofSeconds(10)).until(() -> drawn.toString().contains("⠙ waiting"));
     }
     assertThat(pipe.toString()).isEmpty();
     assertThat(unwanted.toString()).isEmpty();

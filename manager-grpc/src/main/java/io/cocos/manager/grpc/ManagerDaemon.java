@@ -30,6 +30,7 @@ import io.cocos.manager.grpc.service.UpstreamApiMetricsService;
 import io.cocos.manager.qemu.HostTees;
 import io.cocos.manager.qemu.QemuConfig;
 import io.cocos.manager.qemu.QemuHypervisor;
+import io.grpc.ServerBuilder;
 import java.io.IOException;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import java.time.Clock;
@@ -85,8 +86,19 @@ public final class ManagerDaemon implements AutoCloseable {
     this.observability = observability;
   }
 
+  /** Where the gRPC server serves, made from its configuration. */
+  @FunctionalInterface
+  public interface Transport {
+    ServerBuilder<?> builder(ServerConfig config) throws IOException;
+  }
+
   /** Reads the whole configuration; throws ConfigException naming the first bad variable. */
   public static ManagerDaemon start(Env env) throws StartupException {
+    return start(env, GrpcServer::tcp);
+  }
+
+  /** As {@link #start(Env)}, serving the API on the given transport (in-process in tests). */
+  public static ManagerDaemon start(Env env, Transport transport) throws StartupException {
     ServerConfig serverConfig = ServerConfig.fromEnv(env);
     LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
     QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect());
@@ -147,7 +159,8 @@ public final class ManagerDaemon implements AutoCloseable {
     GrpcServer grpc = null;
     try {
       lifecycle.restore();
-      grpc = new GrpcServer(serverConfig, new ManagerGrpcService(service, lifecycle, observability.streams()),
+      grpc = new GrpcServer(serverConfig, transport.builder(serverConfig),
+          new ManagerGrpcService(service, lifecycle, observability.streams()),
           List.of(new RpcMetricsInterceptor(telemetry.meter()),
               GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
       grpc.start();

@@ -235,10 +235,8 @@ class CrashSafetyIT {
     Path stateDir = Path.of(env.get("MANAGER_STATE_DIR"));
     Map<String, String> before = snapshot(stateDir);
 
-    Map<String, String> secondEnv = new java.util.HashMap<>(env);
-    secondEnv.put("MANAGER_GRPC_PORT", Integer.toString(ManagerEnvironments.freePort()));
-    secondEnv.put("MANAGER_HTTP_PORT", Integer.toString(ManagerEnvironments.freePort()));
-    ManagerProcess second = ManagerProcess.start(secondEnv);
+    // the same environment: its ports are 0, so only the state dir is shared
+    ManagerProcess second = ManagerProcess.start(env);
     managers.add(second);
 
     assertThat(second.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();

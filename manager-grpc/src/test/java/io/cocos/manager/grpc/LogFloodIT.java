@@ -53,8 +53,8 @@ class LogFloodIT {
 
   private void readSlowly(ManagerProcess manager, Map<String, String> env, CreateRes created) throws Exception {
     // A small receive window: what the server may send ahead lives in the client, not the manager.
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1",
-        Integer.parseInt(env.get("MANAGER_GRPC_PORT"))).usePlaintext().flowControlWindow(16 * 1024).build();
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", manager.grpcPort())
+        .usePlaintext().flowControlWindow(16 * 1024).build();
     AtomicLong received = new AtomicLong();
     AtomicLong skippedBytes = new AtomicLong();
     AtomicReference<ClientCallStreamObserver<StreamLogsReq>> call = new AtomicReference<>();

@@ -23,7 +23,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -42,10 +43,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The API over real gRPC, against an in-process manager whose QEMU is the fake script. */
+/**
+ * The API through gRPC's in-process transport (the whole server: interceptors, health, reflection;
+ * no socket), against a manager whose QEMU is the fake script. TCP and TLS: TlsTest, ManagerProcessIT.
+ */
 class ManagerApiTest {
   @TempDir Path tmp;
   final List<AutoCloseable> toClose = new ArrayList<>();
+  /** The in-process server's name: one per test. */
+  final String serverName = InProcessServerBuilder.generateName();
 
   @AfterEach
   void closeAll() throws Exception {
@@ -55,7 +61,7 @@ class ManagerApiTest {
   }
 
   ManagerDaemon start(Map<String, String> env) throws Exception {
-    ManagerDaemon daemon = ManagerDaemon.start(new Env(env));
+    ManagerDaemon daemon = ManagerDaemon.start(new Env(env), config -> InProcessServerBuilder.forName(serverName));
     toClose.add(() -> {
       // remove what the test left so no fake QEMU outlives it, then stop serving
       for (var r : daemon.lifecycle().listVms()) {
@@ -66,10 +72,14 @@ class ManagerApiTest {
     return daemon;
   }
 
-  ManagerServiceGrpc.ManagerServiceBlockingStub client(ManagerDaemon daemon) {
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build();
+  ManagedChannel channel() {
+    ManagedChannel channel = InProcessChannelBuilder.forName(serverName).build();
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    return ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return channel;
+  }
+
+  ManagerServiceGrpc.ManagerServiceBlockingStub client() {
+    return ManagerServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   @Test
@@ -78,8 +88,8 @@ class ManagerApiTest {
     env.put("MANAGER_QEMU_OVMF_VERSION", "edk2-stable202408");
     env.put("MANAGER_EOS_VERSION", "0.7.0");
     env.put("MANAGER_QEMU_SMP_COUNT", "2");
-    ManagerDaemon daemon = start(env);
-    var stub = client(daemon);
+    start(env);
+    var stub = client();
     TestPki pki = new TestPki("cvms-ca");
     TestPki.Identity agent = pki.issue("agent");
 
@@ -124,8 +134,8 @@ class ManagerApiTest {
   void failuresReachTheClientAsStatusCodesWithOneReadableLine() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_MAX_VMS", "1");
-    ManagerDaemon daemon = start(env);
-    var stub = client(daemon);
+    start(env);
+    var stub = client();
 
     assertStatus(() -> stub.removeVm(RemoveReq.newBuilder().setCvmId("missing").build()), Status.Code.NOT_FOUND,
         "no CVM with id missing");
@@ -155,7 +165,7 @@ class ManagerApiTest {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "console=ttyS0 fake.mode=die");
     ManagerDaemon daemon = start(env);
-    var stub = client(daemon);
+    var stub = client();
 
     assertStatus(() -> stub.createVm(CreateReq.getDefaultInstance()), Status.Code.FAILED_PRECONDITION,
         "-device virtio-9p-pci,fsdev=cert_fs: fake failure at start");
@@ -170,7 +180,7 @@ class ManagerApiTest {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=exit-later");
     ManagerDaemon daemon = start(env);
-    var stub = client(daemon);
+    var stub = client();
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
     await().atMost(Duration.ofSeconds(5)).until(
         () -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState().equals("exited"));
@@ -186,8 +196,8 @@ class ManagerApiTest {
     env.put("MANAGER_GRPC_TIMEOUT", "1s");
     env.put("MANAGER_QEMU_STOP_TIMEOUT", "4s");
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=ignore-term");
-    ManagerDaemon daemon = start(env);
-    var stub = client(daemon);
+    start(env);
+    var stub = client();
     CreateRes stubborn = stub.createVm(CreateReq.getDefaultInstance());
     long pid = stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getPid();
 
@@ -211,9 +221,8 @@ class ManagerApiTest {
 
   @Test
   void healthAndReflectionAreServed() throws Exception {
-    ManagerDaemon daemon = start(ManagerEnvironments.fakeQemuEnv(tmp));
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build();
-    toClose.add(() -> channel.shutdownNow());
+    start(ManagerEnvironments.fakeQemuEnv(tmp));
+    ManagedChannel channel = channel();
     assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     assertThat(HealthGrpc.newBlockingStub(channel)

@@ -25,12 +25,12 @@ public final class ManagerProcess implements AutoCloseable {
   public final Process process;
   final List<String> stdout = new CopyOnWriteArrayList<>();
   final List<String> stderr = new CopyOnWriteArrayList<>();
-  private final Map<String, String> env;
   private ManagedChannel channel;
+  /** Known once startServing has seen the listening line. */
+  private int grpcPort = -1;
 
-  private ManagerProcess(Process process, Map<String, String> env) {
+  private ManagerProcess(Process process) {
     this.process = process;
-    this.env = env;
     collect(process.getInputStream(), stdout);
     collect(process.getErrorStream(), stderr);
   }
@@ -49,7 +49,7 @@ public final class ManagerProcess implements AutoCloseable {
     pb.environment().clear();
     pb.environment().put("PATH", System.getenv("PATH"));
     pb.environment().putAll(env);
-    return new ManagerProcess(pb.start(), env);
+    return new ManagerProcess(pb.start());
   }
 
   /** Starts a manager and waits until it serves. */
@@ -59,14 +59,30 @@ public final class ManagerProcess implements AutoCloseable {
 
   public static ManagerProcess startServing(Map<String, String> env, List<String> jvmOptions) throws Exception {
     ManagerProcess m = start(env, jvmOptions);
-    m.awaitLog(j -> j.path("msg").asText().startsWith("manager service gRPC server listening"), Duration.ofSeconds(30));
+    m.grpcPort = m.portFromLog("manager service gRPC server listening at ", " ");
     return m;
+  }
+
+  /** The port the gRPC API serves on, as its "listening at HOST:PORT" line says (the env says 0). */
+  public int grpcPort() {
+    return grpcPort;
+  }
+
+  /** The port of the HTTP endpoint (/metrics, /health), from its log line. */
+  public int httpPort() throws Exception {
+    return portFromLog("metrics and health at http://", "/");
+  }
+
+  private int portFromLog(String prefix, String end) throws Exception {
+    String msg = awaitLog(j -> j.path("msg").asText().startsWith(prefix), Duration.ofSeconds(30)).path("msg").asText();
+    String address = msg.substring(prefix.length());
+    address = address.substring(0, address.indexOf(end));
+    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
   }
 
   public ManagerServiceGrpc.ManagerServiceBlockingStub client() {
     if (channel == null) {
-      channel = NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(env.get("MANAGER_GRPC_PORT")))
-          .usePlaintext().build();
+      channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
     }
     return ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }

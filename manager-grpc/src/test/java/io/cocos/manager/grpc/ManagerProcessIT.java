@@ -100,8 +100,8 @@ class ManagerProcessIT {
 
     assertThat(first.terminate()).isEqualTo(143);
     first.awaitLogOfEndedProcess(j -> j.path("msg").asText().contains("CVM(s) left for the next manager"));
-    Thread.sleep(500);
-    assertThat(ProcessHandle.of(pid)).isPresent();
+    // the manager has exited; its QEMU stays (a SIGTERM from it would end the fake QEMU within ms)
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).isPresent());
 
     ManagerProcess second = manager(env);
     assertThat(list(second)).extracting(CvmSummary::getId).containsExactly(created.getCvmId());

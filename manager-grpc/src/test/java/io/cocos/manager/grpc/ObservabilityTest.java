@@ -16,6 +16,7 @@ import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.api.WatchEventsReq;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.grpc.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -49,6 +50,7 @@ class ObservabilityTest {
   @TempDir Path tmp;
   final List<AutoCloseable> toClose = new ArrayList<>();
   ManagerDaemon daemon;
+  final HandledCalls handled = new HandledCalls();
   ManagerServiceGrpc.ManagerServiceBlockingStub stub;
   ManagedChannel channel;
 
@@ -65,7 +67,7 @@ class ObservabilityTest {
   }
 
   void start(Map<String, String> env) throws Exception {
-    daemon = ManagerDaemon.start(new Env(env));
+    daemon = ManagerDaemon.start(new Env(env), config -> GrpcServer.tcp(config).intercept(handled));
     toClose.add(daemon);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build();
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
@@ -128,7 +130,7 @@ class ObservabilityTest {
     });
     reader.setDaemon(true);
     reader.start();
-    Thread.sleep(300); // let the watch subscribe
+    await().atMost(Duration.ofSeconds(10)).until(() -> handled.count("WatchEvents") == 1); // it has subscribed
 
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
     Iterator<LifecycleEvent> watchOne = stub.withDeadlineAfter(30, TimeUnit.SECONDS)

@@ -64,7 +64,7 @@ class UpstreamClientIT {
     env.put("MANAGER_LOG_LEVEL", "debug");
     ManagerProcess manager = ManagerProcess.startServing(env);
     toClose.add(manager);
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(env.get("MANAGER_GRPC_PORT")))
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", manager.grpcPort())
         .usePlaintext().build();
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     var upstream = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);

@@ -59,6 +59,17 @@ public final class Env {
     })).orElse(defaultValue);
   }
 
+  /** A port the manager itself listens on; 0 lets the system pick a free one (the daemon logs it). */
+  public int listenPort(String name, int defaultValue) {
+    return raw(name).map(v -> parse(name, v, "a port number from 0 (any free port) to 65535", s -> {
+      int n = Integer.parseInt(s);
+      if (n < 0 || n > 65535) {
+        throw new IllegalArgumentException("out of range");
+      }
+      return n;
+    })).orElse(defaultValue);
+  }
+
   public int port(String name, int defaultValue) {
     return raw(name).map(v -> parse(name, v, "a port number from 1 to 65535", s -> {
       int n = Integer.parseInt(s);

@@ -14,6 +14,9 @@ class EnvTest {
   void unsetAndBlankMeanTheDefault() {
     Env env = new Env(Map.of("MANAGER_GRPC_PORT", "  "));
     assertThat(env.port("MANAGER_GRPC_PORT", 7001)).isEqualTo(7001);
+    assertThat(new Env(Map.of("MANAGER_HTTP_PORT", "0")).listenPort("MANAGER_HTTP_PORT", 7003)).isZero();
+    assertThatThrownBy(() -> new Env(Map.of("MANAGER_HTTP_PORT", "65536")).listenPort("MANAGER_HTTP_PORT", 7003))
+        .hasMessage("MANAGER_HTTP_PORT=\"65536\": expected a port number from 0 (any free port) to 65535");
     assertThat(env.duration("MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60))).isEqualTo(Duration.ofSeconds(60));
     assertThat(env.optionalBool("MANAGER_QEMU_ENABLE_SEV_SNP")).isEmpty();
   }

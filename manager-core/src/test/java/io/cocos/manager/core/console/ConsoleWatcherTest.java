@@ -33,7 +33,9 @@ class ConsoleWatcherTest {
       watcher.stop("a");
       await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("a:part"));
       Files.writeString(a, "\nignored\n", StandardOpenOption.APPEND);
-      Thread.sleep(100);
+      // b, still followed, is read in the same polls: once its later line is in, a's would be too
+      Files.writeString(b, "marker\n", StandardOpenOption.APPEND);
+      await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("b:marker"));
       assertThat(got).doesNotContain("a:ignored");
     }
   }

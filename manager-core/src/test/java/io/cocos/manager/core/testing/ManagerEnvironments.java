@@ -2,7 +2,6 @@ package io.cocos.manager.core.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -10,12 +9,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Environments for managers under test (in-process or as a process): with the fake QEMU script
  * (test resource /fake-qemu, see its header for its modes) or with the real QEMU booting the test
- * guest. Every manager gets its own state directory, free ports and port range.
+ * guest. Every manager gets its own state directory, free ports and its own range of host ports.
  */
 public final class ManagerEnvironments {
   /** The test guest, built by `make guest`. */
@@ -33,29 +31,26 @@ public final class ManagerEnvironments {
     return target;
   }
 
-  public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /**
-   * A complete environment for a manager with a fake QEMU, state under {@code dir}, a random range
-   * of 20 host ports, TEEs off, and a trace collector address nobody listens on (traces are then
-   * dropped after one warning). Callers add or override variables.
+   * A complete environment for a manager with a fake QEMU, state under {@code dir}, its own block
+   * of {@link PortBlocks#SIZE} host ports, TEEs off, and a trace collector address nobody listens on
+   * (traces are then dropped after one warning). The gRPC and HTTP servers bind port 0: the
+   * system picks free ports, which the daemon reports (its grpcPort() and httpPort(), and its
+   * "listening" log lines). Callers add or override variables.
    */
   public static Map<String, String> fakeQemuEnv(Path dir) throws IOException {
     Path firmware = Files.createDirectories(dir.resolve("firmware"));
     for (String f : List.of("OVMF_CODE.fd", "OVMF_VARS.fd", "bzImage", "rootfs.cpio.gz")) {
       Files.write(firmware.resolve(f), new byte[4096]);
     }
-    int firstPort = 30000 + ThreadLocalRandom.current().nextInt(2000) * 10;
+    PortBlocks.Block hostPorts = PortBlocks.reserve();
     Map<String, String> env = new HashMap<>();
     env.put("MANAGER_GRPC_HOST", "127.0.0.1");
-    env.put("MANAGER_GRPC_PORT", Integer.toString(freePort()));
+    env.put("MANAGER_GRPC_PORT", "0");
     env.put("MANAGER_HTTP_HOST", "127.0.0.1");
-    env.put("MANAGER_HTTP_PORT", Integer.toString(freePort()));
-    env.put("COCOS_JAEGER_URL", "http://127.0.0.1:" + freePort());
+    env.put("MANAGER_HTTP_PORT", "0");
+    // port 1 (tcpmux): below the ephemeral range, and nothing here serves it
+    env.put("COCOS_JAEGER_URL", "http://127.0.0.1:1");
     env.put("MANAGER_STATE_DIR", dir.resolve("state").toString());
     env.put("MANAGER_QEMU_BIN_PATH", fakeQemu(dir).toString());
     env.put("MANAGER_QEMU_ENABLE_KVM", "false");
@@ -66,7 +61,7 @@ public final class ManagerEnvironments {
     env.put("MANAGER_QEMU_OVMF_VARS_FILE", firmware.resolve("OVMF_VARS.fd").toString());
     env.put("MANAGER_QEMU_DISK_IMG_KERNEL_FILE", firmware.resolve("bzImage").toString());
     env.put("MANAGER_QEMU_DISK_IMG_ROOTFS_FILE", firmware.resolve("rootfs.cpio.gz").toString());
-    env.put("MANAGER_QEMU_HOST_FWD_RANGE", firstPort + "-" + (firstPort + 19));
+    env.put("MANAGER_QEMU_HOST_FWD_RANGE", hostPorts.first() + "-" + hostPorts.last());
     env.put("MANAGER_QEMU_STARTUP_GRACE", "300ms");
     env.put("MANAGER_QEMU_STOP_TIMEOUT", "2s");
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "console=ttyS0");

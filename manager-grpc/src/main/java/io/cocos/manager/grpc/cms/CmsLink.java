@@ -163,6 +163,11 @@ public final class CmsLink implements AutoCloseable {
     return state;
   }
 
+  /** What the bounded buffers have dropped since the start (tests wait for an overflow). */
+  Outbox.Dropped dropped() {
+    return outbox.totals();
+  }
+
   // ------------------------------------------------------------------ producers (any thread)
 
   private void onEvent(CvmEvent event) {

@@ -102,6 +102,11 @@ final class Outbox {
   synchronized Dropped droppedSoFar() {
     eventDropReported = false;
     consoleDropReported = false;
+    return totals();
+  }
+
+  /** The drop totals, changing nothing. */
+  synchronized Dropped totals() {
     return new Dropped(eventsDropped, consoleLinesDropped);
   }
 

@@ -2,6 +2,7 @@ package io.cocos.manager.grpc.server;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -36,24 +37,32 @@ public final class GrpcServer implements AutoCloseable {
   });
 
   /**
+   * @param builder   where it serves: {@link #tcp} for MANAGER_GRPC_HOST:PORT, or an in-process
+   *                  builder in tests that need no socket
    * @param observers interceptors that watch every call of the manager's service (metrics,
    *                  tracing); the last one listed sees the call first
    */
-  public GrpcServer(ServerConfig config, BindableService managerService, List<ServerInterceptor> observers)
-      throws IOException {
+  public GrpcServer(ServerConfig config, ServerBuilder<?> builder, BindableService managerService,
+      List<ServerInterceptor> observers) {
     List<ServerInterceptor> interceptors = new ArrayList<>();
     interceptors.add(new UnaryDeadlineInterceptor(config.grpcTimeout(), deadlines));
     interceptors.addAll(observers);
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
+    this.server = builder
         .addService(ServerInterceptors.intercept(managerService, interceptors))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .addService(legacyReflection());
+        .addService(legacyReflection())
+        .build();
+    health.setStatus("", ServingStatus.NOT_SERVING);
+  }
+
+  /** The daemon's transport: Netty on MANAGER_GRPC_HOST:MANAGER_GRPC_PORT, TLS or mTLS when configured. */
+  public static ServerBuilder<?> tcp(ServerConfig config) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()));
     if (config.serverCert().isPresent()) {
       builder.sslContext(sslContext(config));
     }
-    this.server = builder.build();
-    health.setStatus("", ServingStatus.NOT_SERVING);
+    return builder;
   }
 
   @SuppressWarnings("deprecation") // v1alpha: what grpcurl and older clients still ask for
@@ -79,6 +88,7 @@ public final class GrpcServer implements AutoCloseable {
     health.setStatus("manager.ManagerService", ServingStatus.SERVING);
   }
 
+  /** The bound TCP port (useful with MANAGER_GRPC_PORT=0), or -1 in-process. */
   public int port() {
     return server.getPort();
   }

@@ -47,13 +47,13 @@ public record ServerConfig(
         env.string("MANAGER_INSTANCE_ID", UUID.randomUUID().toString()),
         env.oneOf("MANAGER_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
         env.string("MANAGER_GRPC_HOST", "localhost"),
-        env.port("MANAGER_GRPC_PORT", 7001),
+        env.listenPort("MANAGER_GRPC_PORT", 7001),
         timeout,
         cert,
         key,
         clientCa,
         env.string("MANAGER_HTTP_HOST", "localhost"),
-        env.port("MANAGER_HTTP_PORT", 7003),
+        env.listenPort("MANAGER_HTTP_PORT", 7003),
         httpUrl(env, "COCOS_JAEGER_URL", "http://localhost:4318"),
         env.ratio("COCOS_JAEGER_TRACE_RATIO", 1.0));
   }

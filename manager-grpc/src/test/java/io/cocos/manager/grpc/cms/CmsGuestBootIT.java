@@ -65,9 +65,8 @@ class CmsGuestBootIT {
   @Test
   void theTestCmsAsksForACvmTheGuestBootsAndItsEventsAndConsoleReachTheCms() throws Exception {
     assertThat(TEST_CMS_JAR).as("the test CMS's jar (build the test-cms module)").exists();
-    int cmsPort = ManagerEnvironments.freePort();
-    startTestCms(cmsPort);
-    awaitPrinted(j -> j.path("event").asText().equals("listening"), WAIT);
+    startTestCms(0);
+    int cmsPort = awaitPrinted(j -> j.path("event").asText().equals("listening"), WAIT).path("port").asInt();
 
     Map<String, String> env = ManagerEnvironments.realQemuEnv(tmp);
     env.put("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort);

@@ -109,7 +109,7 @@ class CmsLinkIT {
         + " without TLS"), WAIT);
     // the link's state shows in /health
     String health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create("http://127.0.0.1:" + env.get("MANAGER_HTTP_PORT") + "/health")).build(),
+        java.net.URI.create("http://127.0.0.1:" + manager.httpPort() + "/health")).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     assertThat(health).contains("\"cms_link\":\"connected\"");
     assertThat(linkLog(manager)).anySatisfy(j -> assertThat(j.path("level").asText()).isEqualTo("WARN"))

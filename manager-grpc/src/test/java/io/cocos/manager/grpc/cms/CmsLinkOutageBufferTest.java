@@ -1,6 +1,7 @@
 package io.cocos.manager.grpc.cms;
 
 import io.cocos.manager.core.testing.ManagerEnvironments;
+import io.cocos.manager.core.testing.PortBlocks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -64,7 +65,8 @@ class CmsLinkOutageBufferTest {
     daemon = ManagerDaemon.start(new Env(ManagerEnvironments.fakeQemuEnv(tmp)));
     assertThat(daemon.cmsLinkState()).isEqualTo(LinkState.STANDALONE);
     LifecycleManager lifecycle = daemon.lifecycle();
-    int cmsPort = ManagerEnvironments.freePort();
+    // known before the CMS listens: the link dials it while it is away
+    int cmsPort = PortBlocks.reserve().first();
     link = new CmsLink(CmsLinkConfig.fromEnv(new Env(Map.of("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort))),
         new ManagerDescription("buffer-test", "test", Instant.now(), TeeKind.NONE,
             new GuestDescription("edk2", 2, "EPYC", "console=ttyS0"), "eos"),
@@ -79,8 +81,8 @@ class CmsLinkOutageBufferTest {
     lifecycle.removeVm(removed.id());
     assertThat(Duration.ofNanos(System.nanoTime() - start)).as("CVM operations do not wait for the CMS")
         .isLessThan(Duration.ofSeconds(10));
-    // each fake QEMU prints two lines at once and one a second: more than the console bound
-    Thread.sleep(1500);
+    // each fake QEMU prints two lines at once and one a second: soon more than the console bound
+    await().atMost(Duration.ofSeconds(15)).until(() -> link.dropped().consoleLines() > 0);
 
     cms = RecordingCms.start(cmsPort);
     Hello hello = cms.awaitHello(1, Duration.ofSeconds(15));

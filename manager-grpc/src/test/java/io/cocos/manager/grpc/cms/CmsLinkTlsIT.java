@@ -2,6 +2,7 @@ package io.cocos.manager.grpc.cms;
 
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cocos.manager.core.testing.TestPki;
@@ -54,7 +55,12 @@ class CmsLinkTlsIT {
   }
 
   ManagerProcess manager(int cmsPort, boolean withIdentity) throws Exception {
+    return manager(cmsPort, withIdentity, "info");
+  }
+
+  ManagerProcess manager(int cmsPort, boolean withIdentity, String logLevel) throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    env.put("MANAGER_LOG_LEVEL", logLevel);
     env.put("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort);
     env.put("MANAGER_GRPC_SERVER_CA_CERTS", pki.resolve("cms-ca.pem").toString());
     if (withIdentity) {
@@ -93,13 +99,16 @@ class CmsLinkTlsIT {
   @Test
   void aManagerWithoutAClientCertificateIsRefusedByAMutualTlsCms() throws Exception {
     RecordingCms cms = mutualTlsCms(0, "cms");
-    ManagerProcess manager = manager(cms.port(), false);
+    // at debug, every failed attempt is logged ("CMS link still down" once the reason repeats)
+    ManagerProcess manager = manager(cms.port(), false, "debug");
     manager.awaitLog(j -> j.path("msg").asText().startsWith("CMS link: connecting to 127.0.0.1:" + cms.port()
         + " with TLS as manager "), WAIT);
     JsonNode refused = awaitLinkDown(manager);
     System.out.println("refusal by a mutual TLS CMS: " + refused.path("msg").asText());
     assertThat(refused.path("msg").asText()).containsIgnoringCase("certificate");
-    Thread.sleep(1500); // and the next attempt fails the same way
+    // and the next attempt fails the same way
+    await().atMost(WAIT).until(() -> manager.jsonLines().stream().filter(j -> j.path("msg").asText()
+        .matches("CMS link (still )?down: .*") && j.path("msg").asText().toLowerCase().contains("certificate")).count() >= 2);
     assertThat(cms.hellos()).isEmpty();
     assertThat(cms.server.sessions()).isEmpty();
   }
