@@ -50,7 +50,7 @@ class ConsoleRotationIT {
         String id = manager.client().createVm(CreateReq.getDefaultInstance()).getCvmId();
         long floodPid = manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getPid();
         try {
-          floodAndFollow(manager, env, state, id);
+          floodAndFollow(manager, state, id);
         } finally {
           // a flooding CVM outlives its manager by design: never leave one behind
           ProcessHandle.of(floodPid).ifPresent(ProcessHandle::destroyForcibly);
@@ -61,10 +61,10 @@ class ConsoleRotationIT {
     }
   }
 
-  private void floodAndFollow(ManagerProcess manager, Map<String, String> env, Path state, String id)
+  private void floodAndFollow(ManagerProcess manager, Path state, String id)
       throws Exception {
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1",
-        Integer.parseInt(env.get("MANAGER_GRPC_PORT"))).usePlaintext().build();
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", manager.grpcPort())
+        .usePlaintext().build();
     Follower follower = new Follower();
     ManagerServiceGrpc.newStub(channel).streamLogs(
         StreamLogsReq.newBuilder().setCvmId(id).setFollow(true).setBatch(true).build(), follower);
