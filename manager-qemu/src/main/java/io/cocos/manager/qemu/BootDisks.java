@@ -37,7 +37,7 @@ final class BootDisks {
 
   /** Creates {@code disk} from the image's source; on failure nothing is left at {@code disk}. */
   static void create(DiskImage image, Path disk) throws VmStartException, InterruptedException {
-    Path source = Path.of(image.sourceFile()).toAbsolutePath();
+    Path source = Path.of(image.sourceFile()).toAbsolutePath().normalize();
     boolean done = false;
     try {
       Files.createDirectories(disk.getParent());
