@@ -16,16 +16,18 @@ work=$(mktemp -d "${WORK:-${TMPDIR:-/var/tmp}}/disk-clone.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# "median (min-max)" of the numbers on stdin
+median() { sort -n | awk '{a[NR]=$1} END {printf "%d (%d-%d)\n", a[int((NR+1)/2)], a[1], a[NR]}'; }
 virtual_gib() { qemu-img info --output=json -f qcow2 "$1" | sed -n 's/.*"virtual-size": *\([0-9]*\).*/\1/p' |
     awk '{print int(($1 + 2^30 - 1) / 2^30)}'; }
 
-printf '%-8s %-8s %12s\n' "source" "mode" "median ms"
+printf '%-8s %-8s %s\n' "source" "mode" "median (min-max) ms"
 for gib in "${sizes[@]}"; do
     src=$work/source-${gib}G.qcow2
     head -c $((gib << 30)) /dev/urandom > "$work/raw"
     qemu-img convert -f raw -O qcow2 "$work/raw" "$src"
     rm -f "$work/raw"
+    sync  # the source's writeback must not run during the measurements
     for mode in overlay copy; do
         for ((i = 0; i < runs; i++)); do
             dst=$work/disk-$mode-$i.qcow2
@@ -40,7 +42,7 @@ for gib in "${sizes[@]}"; do
             t1=$(now)
             echo $(( (t1 - t0) / 1000000 ))
             rm -f "$dst"
-        done | median | xargs printf '%-8s %-8s %12s\n' "${gib}GiB" "$mode"
+        done | median | xargs -0 printf '%-8s %-8s %s' "${gib}GiB" "$mode"
     done
     rm -f "$src"
 done
