@@ -75,9 +75,13 @@ class DiskBootIT {
         .contains("file=" + disk + ",if=none,id=disk0,format=qcow2", "scsi-hd,drive=disk0,bus=scsi0.0")
         .doesNotContain("-kernel", "-initrd");
 
+    String made = manager.awaitLog(j -> j.path("msg").asText().startsWith("made the boot disk " + disk)
+        && j.path("cvm").asText().equals(id), Duration.ofSeconds(10)).path("msg").asText();
+    assertThat(made).contains("from " + SOURCE + " (overlay)");
+
     String report = GuestBootIT.awaitReport(port, BOOT);
-    System.out.printf("disk boot: guest answered %.1f s after CreateVm (CreateVm took %d ms)%n",
-        (System.nanoTime() - start) / 1e9, createdMillis);
+    System.out.printf("disk boot: guest answered %.1f s after CreateVm (CreateVm took %d ms; %s)%n",
+        (System.nanoTime() - start) / 1e9, createdMillis, made);
 
     assertThat(report.lines()).contains(
         "env AGENT_LOG_LEVEL=info",
