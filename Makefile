@@ -39,9 +39,11 @@ test-cms: $(TEST_CMS_JAR)
 deps:
 	@scripts/install-deps.sh
 
-# The test guest: a Debian kernel and a busybox initramfs standing in for the agent.
+# The test guest: a Debian kernel and a busybox initramfs standing in for the agent; and the same
+# guest as a unified kernel image on a GPT/EFI disk (disk.qcow2) for the disk-boot test.
 guest: deps
 	guest/build-test-guest.sh $(GUEST_DIR)
+	guest/build-test-disk.sh $(GUEST_DIR)
 
 # Unit, integration and end-to-end tests (the end-to-end ones boot the test guest under QEMU).
 # Enough on its own on a fresh machine: installs the packages and builds the guest first.

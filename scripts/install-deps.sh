@@ -11,6 +11,10 @@ packages=(
   busybox-static       # the test guest's user space
   cpio                 # packs the test guest's initramfs
   kmod                 # modinfo, to order the guest's modules
+  systemd-boot-efi     # linuxx64.efi.stub: the test guest's disk boots it as a unified kernel image
+  binutils             # objcopy joins the stub, kernel, initramfs and command line
+  dosfstools mtools    # the test disk's EFI system partition, made without mounting
+  gdisk                # sgdisk: the test disk's GPT
   openssl              # tests check generated keys with it
   procps               # ps/pgrep in the integration tests
   prometheus           # promtool: the tests check monitoring/'s rules and configuration with it

@@ -30,6 +30,7 @@ import io.cocos.manager.grpc.service.UpstreamApiMetricsService;
 import io.cocos.manager.qemu.HostTees;
 import io.cocos.manager.qemu.QemuConfig;
 import io.cocos.manager.qemu.QemuHypervisor;
+import io.cocos.manager.qemu.VfioGpus;
 import io.grpc.ServerBuilder;
 import java.io.IOException;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
@@ -101,7 +102,7 @@ public final class ManagerDaemon implements AutoCloseable {
   public static ManagerDaemon start(Env env, Transport transport) throws StartupException {
     ServerConfig serverConfig = ServerConfig.fromEnv(env);
     LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
-    QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect());
+    QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect(), VfioGpus.host());
     AttestationConfig attestationConfig = AttestationConfig.fromEnv(env);
     CorimConfig corimConfig = CorimConfig.fromEnv(env);
     CmsLinkConfig cmsLinkConfig = CmsLinkConfig.fromEnv(env);
@@ -109,6 +110,7 @@ public final class ManagerDaemon implements AutoCloseable {
     qemuConfig.warnings().forEach(w -> log.warn("{}", w));
     corimConfig.warnings().forEach(w -> log.warn("{}", w));
     log.info("attestation policy format: {}", corimConfig.describe());
+    qemuConfig.gpu().ifPresent(gpu -> log.info("GPU passthrough: {} (one CVM at a time)", gpu.bdf()));
 
     // Before anything else reads or writes the state dir: a second manager on it stops here,
     // having changed nothing.
@@ -153,7 +155,7 @@ public final class ManagerDaemon implements AutoCloseable {
     LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
         new ToolAttestationPolicies(attestationConfig, corimConfig), store, new PortAllocator(lifecycleConfig.hostPorts()),
         Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
-    LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.binPath());
+    LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
     ManagerService service = new UpstreamApiMetricsService(
         new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
     GrpcServer grpc = null;

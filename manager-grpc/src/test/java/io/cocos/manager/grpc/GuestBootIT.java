@@ -143,7 +143,11 @@ class GuestBootIT {
 
   /** Polls the forwarded port until the guest's stand-in agent answers with its full report. */
   static String awaitReport(int port) throws InterruptedException {
-    long end = System.nanoTime() + BOOT.toNanos();
+    return awaitReport(port, BOOT);
+  }
+
+  static String awaitReport(int port, Duration within) throws InterruptedException {
+    long end = System.nanoTime() + within.toNanos();
     while (System.nanoTime() < end) {
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
@@ -159,7 +163,7 @@ class GuestBootIT {
       }
       Thread.sleep(1000);
     }
-    throw new AssertionError("the guest did not answer on port " + port + " within " + BOOT);
+    throw new AssertionError("the guest did not answer on port " + port + " within " + within);
   }
 
   static boolean bindable(int port) {

@@ -148,6 +148,19 @@ class ManagerProcessIT {
   }
 
   @Test
+  void aMalformedGpuAddressStopsStartUpNamingTheVariable() throws Exception {
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    env.put("MANAGER_QEMU_GPU_BDF", "0000:41:00");
+    ManagerProcess bad = ManagerProcess.start(env);
+    managers.add(bad);
+    assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.process.exitValue()).isEqualTo(2);
+    await().until(() -> !bad.stderr.isEmpty());
+    assertThat(bad.stderr).containsExactly("cocos-manager: configuration error: MANAGER_QEMU_GPU_BDF=\"0000:41:00\": "
+        + "expected a PCI address [domain:]bus:device.function such as 0000:01:00.0");
+  }
+
+  @Test
   void aPortInUseStopsStartUpNamingTheSetting() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);

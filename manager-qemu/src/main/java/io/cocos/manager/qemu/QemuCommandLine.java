@@ -1,30 +1,11 @@
 package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.vm.VmLaunchSpec;
-import io.cocos.manager.qemu.args.Bios;
-import io.cocos.manager.qemu.args.Cpu;
-import io.cocos.manager.qemu.args.Flag;
 import io.cocos.manager.qemu.args.Fsdev9p;
 import io.cocos.manager.qemu.args.GuestName;
-import io.cocos.manager.qemu.args.IgvmCfg;
-import io.cocos.manager.qemu.args.KernelBoot;
-import io.cocos.manager.qemu.args.Machine;
-import io.cocos.manager.qemu.args.Memory;
-import io.cocos.manager.qemu.args.MemoryBackendMemfd;
-import io.cocos.manager.qemu.args.Monitor;
 import io.cocos.manager.qemu.args.PidFile;
 import io.cocos.manager.qemu.args.QemuOption;
 import io.cocos.manager.qemu.args.QemuValues;
-import io.cocos.manager.qemu.args.SevGuest;
-import io.cocos.manager.qemu.args.SevMachine;
-import io.cocos.manager.qemu.args.SevSnpGuest;
-import io.cocos.manager.qemu.args.SevSnpMachine;
-import io.cocos.manager.qemu.args.Smp;
-import io.cocos.manager.qemu.args.TdxGuest;
-import io.cocos.manager.qemu.args.TdxMachine;
-import io.cocos.manager.qemu.args.UserNetdev;
-import io.cocos.manager.qemu.args.VhostVsockPci;
-import io.cocos.manager.qemu.args.VirtioNetPci;
 import io.cocos.manager.qemu.args.Virtio9pPci;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,9 +15,10 @@ import java.util.Optional;
 /**
  * The QEMU command for one CVM, assembled from the configuration and the CVM's launch spec in the
  * order and spelling of upstream's manager (spec/qemu.md): machine, CPU and memory; the firmware
- * drives (plain and legacy SEV only); network and vsock; the TEE's objects; kernel, display,
- * monitor; the two 9P shares; then this port's own two, the guest name (the CVM id) and the pid
- * file in the CVM's work directory, by which a restarting manager recognises its QEMUs.
+ * drives (plain and legacy SEV only); network and vsock; the boot disk; the GPU; the TEE's objects;
+ * kernel (without a boot disk), display, monitor; the two 9P shares; then this port's own two, the
+ * guest name (the CVM id) and the pid file in the CVM's work directory, by which a restarting
+ * manager recognises its QEMUs.
  *
  * <p>Every id that must be unique per CVM is the configured base id plus "-" plus the CVM id.
  */
@@ -52,11 +34,14 @@ public final class QemuCommandLine {
   private final List<String> program;
   private final List<QemuOption> options;
   private final Optional<Path> ovmfVarsCopy;
+  private final Optional<Path> disk;
 
-  private QemuCommandLine(List<String> program, List<QemuOption> options, Optional<Path> ovmfVarsCopy) {
+  private QemuCommandLine(List<String> program, List<QemuOption> options, Optional<Path> ovmfVarsCopy,
+      Optional<Path> disk) {
     this.program = List.copyOf(program);
     this.options = List.copyOf(options);
     this.ovmfVarsCopy = ovmfVarsCopy;
+    this.disk = disk;
   }
 
   /**
@@ -65,79 +50,48 @@ public final class QemuCommandLine {
    */
   public static QemuCommandLine of(QemuConfig config, VmLaunchSpec spec) {
     String cvmId = QemuValues.requireIdSuffix(spec.cvmId(), "CVM id");
-    List<QemuOption> options = new ArrayList<>();
-    if (config.enableKvm()) {
-      options.add(Flag.ENABLE_KVM);
-    }
-    options.add(new Machine(config.machine()));
-    options.add(new Cpu(config.cpu()));
-    options.add(new Smp(config.smpCount(), config.smpMaxCpus()));
-    options.add(new Memory(config.memorySize(), config.memorySlots(), config.maxMemory()));
+    List<QemuOption> options = new ArrayList<>(config.launch().options());
+    options.addAll(config.processor().options());
+    options.add(config.memory().option());
 
     Optional<Path> varsCopy = Optional.empty();
     if (config.usesPflash()) {
       varsCopy = Optional.of(ovmfVarsCopy(spec));
-      options.add(config.ovmfCode());
-      options.add(config.ovmfVarsTemplate().withFile(varsCopy.get().toString()));
+      options.addAll(config.firmware().drives(varsCopy.get()));
     }
 
-    String netdevId = config.netdevId() + "-" + cvmId;
-    options.add(new UserNetdev(netdevId, spec.hostPort(), config.guestFwdAgent()));
-    options.add(new VirtioNetPci(netdevId, config.virtioNetDisableLegacy(), config.virtioNetIommuPlatform(),
-        config.virtioNetAddr(), config.virtioNetRomfile()));
-    if (config.enableVsock()) {
-      options.add(new VhostVsockPci(config.vsockId(), spec.guestCid()));
+    options.addAll(config.network().options(cvmId, spec.hostPort()));
+    options.addAll(config.vsock().options(spec.guestCid()));
+    Optional<Path> disk = Optional.empty();
+    if (config.boot() instanceof QemuConfig.DiskImage image) {
+      disk = Optional.of(cvmDisk(spec, image));
+      options.addAll(image.options(disk.get()));
     }
-
-    switch (config.tee()) {
-      case SEV_SNP -> {
-        String snpId = config.sevSnpId() + "-" + cvmId;
-        options.add(new SevSnpMachine(snpId, config.memoryId(), config.igvmId()));
-        options.add(new MemoryBackendMemfd(config.memoryId(), config.memorySize()));
-        options.add(new SevSnpGuest(snpId, config.sevSnpCbitPos(), config.sevSnpReducedPhysBits(), config.hostData()));
-        options.add(new IgvmCfg(config.igvmId(), config.igvmFile()));
-      }
-      case TDX -> {
-        String tdxId = config.tdxId() + "-" + cvmId;
-        options.add(new TdxGuest(tdxId, config.quoteGenerationPort()));
-        options.add(new TdxMachine(tdxId, config.memoryId()));
-        options.add(new MemoryBackendMemfd(config.memoryId(), config.memorySize()));
-        options.add(new Bios(config.tdxOvmfFile()));
-        options.add(Flag.NO_DEFAULTS);
-      }
-      case SEV -> {
-        String sevId = config.sevSnpId() + "-" + cvmId;
-        options.add(new SevMachine(sevId));
-        options.add(new SevGuest(sevId, config.sevCbitPos(), config.sevSnpReducedPhysBits()));
-      }
-      case NONE -> { }
+    config.gpu().ifPresent(gpu -> options.addAll(gpu.options()));
+    options.addAll(config.teeOptions(cvmId));
+    if (config.boot() instanceof QemuConfig.KernelImages kernel) {
+      options.add(kernel.option(kernelCommandLine(kernel, spec)));
     }
-
-    options.add(new KernelBoot(config.kernelFile(), kernelCommandLine(config, spec), config.rootfsFile()));
-    if (config.noGraphic()) {
-      options.add(Flag.NO_GRAPHIC);
-    }
-    options.add(new Monitor(config.monitor()));
+    options.addAll(config.display().options());
     options.add(new Fsdev9p(CERTS_FSDEV, spec.certsDir()));
     options.add(new Virtio9pPci(CERTS_FSDEV, CERTS_TAG));
     options.add(new Fsdev9p(ENV_FSDEV, spec.envDir()));
     options.add(new Virtio9pPci(ENV_FSDEV, ENV_TAG));
     options.add(new GuestName(cvmId));
     options.add(new PidFile(pidFile(spec)));
+    return new QemuCommandLine(config.launch().program(), options, varsCopy, disk);
+  }
 
-    List<String> program = config.useSudo()
-        // -n: QEMU runs without a terminal, so sudo could never ask for a password; fail at once
-        // with sudo's own message instead of trying.
-        ? List.of("sudo", "-n", config.binPath())
-        : List.of(config.binPath());
-    return new QemuCommandLine(program, options, varsCopy);
+  /** Where a CVM's boot disk lives: inside its work directory, so it goes with the CVM. */
+  public static Path cvmDisk(VmLaunchSpec spec, QemuConfig.DiskImage image) {
+    return spec.workDir().resolve("disk-" + spec.cvmId() + "." + image.format());
   }
 
   /** The configured line, plus this CVM's KBC parameters as upstream appends them. */
-  static String kernelCommandLine(QemuConfig config, VmLaunchSpec spec) {
+  static String kernelCommandLine(QemuConfig.KernelImages kernel, VmLaunchSpec spec) {
     return spec.aaKbsParams().isEmpty()
-        ? config.kernelCommandLine()
-        : config.kernelCommandLine() + " " + AA_KBC_PARAMS + "=" + spec.aaKbsParams();
+        ? kernel.kernelCommandLine()
+        : kernel.kernelCommandLine() + " " + AA_KBC_PARAMS + "=" + spec.aaKbsParams();
   }
 
   /** Where a CVM's copy of the OVMF vars template lives: inside its work directory. */
@@ -175,5 +129,10 @@ public final class QemuCommandLine {
   /** The per-CVM OVMF vars copy this command line refers to; empty when the mode has no pflash. */
   public Optional<Path> ovmfVarsCopy() {
     return ovmfVarsCopy;
+  }
+
+  /** The per-CVM boot disk this command line refers to; empty with kernel boot. */
+  public Optional<Path> disk() {
+    return disk;
   }
 }

@@ -90,7 +90,14 @@ public final class QemuHypervisor implements Hypervisor {
 
   @Override
   public GuestDescription guest() {
-    return new GuestDescription(config.ovmfVersion(), config.smpCount(), config.cpu(), config.kernelCommandLine());
+    return new GuestDescription(config.firmware().version(), config.processor().smpCount(), config.processor().cpu(),
+        config.boot().kernelCommandLine());
+  }
+
+  /** A passed-through GPU: every CVM's command line names it, so only one CVM can run at a time. */
+  @Override
+  public Optional<String> exclusiveDevice() {
+    return config.gpu().map(gpu -> "GPU " + gpu.bdf());
   }
 
   @Override
@@ -102,10 +109,14 @@ public final class QemuHypervisor implements Hypervisor {
       throw new VmStartException("cannot build the QEMU command line for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
     }
     Optional<Path> varsCopy = commandLine.ovmfVarsCopy();
+    Optional<Path> disk = commandLine.disk();
     boolean running = false;
     try {
       if (varsCopy.isPresent()) {
         copyVarsTemplate(varsCopy.get());
+      }
+      if (disk.isPresent() && config.boot() instanceof QemuConfig.DiskImage image) {
+        makeBootDisk(spec, image, disk.get());
       }
       VmProcess process = launch(spec, commandLine);
       running = true;
@@ -113,12 +124,26 @@ public final class QemuHypervisor implements Hypervisor {
     } finally {
       if (!running) {
         varsCopy.ifPresent(QemuHypervisor::deleteQuietly);
+        disk.ifPresent(QemuHypervisor::deleteQuietly);
       }
     }
   }
 
+  private static void makeBootDisk(VmLaunchSpec spec, QemuConfig.DiskImage image, Path disk)
+      throws VmStartException {
+    long began = System.nanoTime();
+    try {
+      BootDisks.create(image, disk);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VmStartException("interrupted while making the boot disk of CVM " + spec.cvmId(), e);
+    }
+    log.info("made the boot disk {} of CVM {} from {} ({}) in {} ms", disk, spec.cvmId(), image.sourceFile(),
+        image.cloning().name().toLowerCase(), (System.nanoTime() - began) / 1_000_000);
+  }
+
   private void copyVarsTemplate(Path copy) throws VmStartException {
-    Path template = Path.of(config.ovmfVarsTemplate().file());
+    Path template = Path.of(config.firmware().varsTemplate().file());
     try {
       Files.createDirectories(copy.getParent());
       Files.copy(template, copy, StandardCopyOption.REPLACE_EXISTING);
@@ -160,7 +185,7 @@ public final class QemuHypervisor implements Hypervisor {
     Process process = child.process();
     boolean exited;
     try {
-      exited = process.waitFor(config.startupGrace().toNanos(), TimeUnit.NANOSECONDS);
+      exited = process.waitFor(config.launch().startupGrace().toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       process.onExit().join();
@@ -170,7 +195,7 @@ public final class QemuHypervisor implements Hypervisor {
     if (exited) {
       release(spec);
       throw new VmStartException("QEMU for CVM " + spec.cvmId() + " exited with status " + process.exitValue()
-          + " within " + GoDuration.format(config.startupGrace()) + ": "
+          + " within " + GoDuration.format(config.launch().startupGrace()) + ": "
           + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
     }
     log.info("QEMU for CVM {} is running as pid {}", spec.cvmId(), process.pid());
@@ -249,7 +274,7 @@ public final class QemuHypervisor implements Hypervisor {
 
   /** The work directory a QEMU command line's pid file is in, when it is under {@code root}. */
   private Optional<Path> workDirOf(List<String> cmdline, Path root) {
-    String binary = fileName(config.binPath());
+    String binary = fileName(config.launch().binPath());
     if (cmdline.stream().noneMatch(arg -> fileName(arg).equals(binary))) {
       return Optional.empty();
     }
@@ -266,16 +291,22 @@ public final class QemuHypervisor implements Hypervisor {
 
   /** The binary is QEMU's (or, with sudo, an argument is) and one argument names this CVM. */
   private boolean isQemuOf(VmLaunchSpec spec, List<String> cmdline) {
-    String binary = fileName(config.binPath());
+    String binary = fileName(config.launch().binPath());
     return !spec.cvmId().isBlank()
         && cmdline.stream().anyMatch(arg -> fileName(arg).equals(binary))
         && cmdline.stream().anyMatch(arg -> arg.contains(spec.cvmId()));
   }
 
-  /** The vars copy lives in the CVM's work directory, removed with it; this covers a start that failed halfway. */
+  /**
+   * The vars copy and the boot disk live in the CVM's work directory, removed with it; this covers
+   * a start that failed halfway.
+   */
   @Override
   public void release(VmLaunchSpec spec) {
     deleteQuietly(QemuCommandLine.ovmfVarsCopy(spec));
+    if (config.boot() instanceof QemuConfig.DiskImage image) {
+      deleteQuietly(QemuCommandLine.cvmDisk(spec, image));
+    }
   }
 
   private static String fileName(String path) {

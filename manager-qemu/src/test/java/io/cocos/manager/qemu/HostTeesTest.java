@@ -106,9 +106,9 @@ class HostTeesTest {
     write("sys/module/kvm_amd/parameters/sev_snp", "Y\n");
     write("dev/kvm", "");
 
-    QemuConfig detected = QemuConfig.fromEnv(TestEnv.of("ENABLE_VSOCK", "false"), HostTees.detect(root));
+    QemuConfig detected = QemuConfig.fromEnv(TestEnv.of("ENABLE_VSOCK", "false"), HostTees.detect(root), TestEnv.NO_GPU);
     QemuConfig askedForTdx = QemuConfig.fromEnv(TestEnv.of("ENABLE_VSOCK", "false", "ENABLE_TDX", "true"),
-        HostTees.detect(root));
+        HostTees.detect(root), TestEnv.NO_GPU);
 
     assertThat(detected.tee()).isEqualTo(TeeKind.SEV_SNP);
     assertThat(detected.warnings()).isEmpty();

@@ -105,9 +105,33 @@ class QemuCommandLineTest {
   }
 
   @Test
-  void vsockDeviceIsLeftOutWhenDisabled() {
-    assertThat(arguments(spec(), "ENABLE_VSOCK", "false")).noneMatch(a -> a.contains("vhost-vsock"));
-    assertThat(arguments(spec())).contains("vhost-vsock-pci,id=vhost-vsock-pci0,guest-cid=7");
+  void vsockDeviceIsOptIn() {
+    assertThat(arguments(spec())).noneMatch(a -> a.contains("vhost-vsock"));
+    assertThat(arguments(spec(), "ENABLE_VSOCK", "true")).contains("vhost-vsock-pci,id=vhost-vsock-pci0,guest-cid=7");
+  }
+
+  @Test
+  void diskBootReplacesTheKernelWithThePerCvmDiskInItsWorkDirectory() {
+    QemuCommandLine commandLine = QemuCommandLine.of(TestEnv.config("ENABLE_DISK", "true", "DISK_ID", "boot",
+        "DISK_SCSI_ID", "scsi7"), spec());
+
+    Path disk = Path.of("/srv/cvm/vm/disk-" + CVM_ID + ".qcow2");
+    assertThat(commandLine.disk()).contains(disk);
+    assertThat(commandLine.arguments()).doesNotContain("-kernel", "-append", "-initrd")
+        .containsSubsequence("-drive", "file=" + disk + ",if=none,id=boot,format=qcow2",
+            "-device", "virtio-scsi-pci,id=scsi7,disable-legacy=on,iommu_platform=true",
+            "-device", "scsi-hd,drive=boot,bus=scsi7.0");
+    assertThat(QemuCommandLine.of(TestEnv.config(), spec()).disk()).isEmpty();
+  }
+
+  @Test
+  void gpuSettingsNameTheRootPortBusAndWindow() {
+    List<String> args = arguments(spec(), "GPU_BDF", "41:00.0", "GPU_PCIE_ROOT_PORT", "rp9", "GPU_PCIE_BUS", "pcie.1",
+        "GPU_FW_CFG_MMIO_MB", "65536");
+
+    assertThat(args).containsSubsequence("-device", "pcie-root-port,id=rp9,bus=pcie.1",
+        "-device", "vfio-pci,host=41:00.0,bus=rp9", "-fw_cfg", "name=opt/ovmf/X-PciMmio64Mb,string=65536");
+    assertThat(arguments(spec())).noneMatch(a -> a.contains("vfio") || a.contains("fw_cfg"));
   }
 
   @Test

@@ -24,47 +24,47 @@ class QemuConfigTest {
   void unsetVariablesTakeUpstreamsDefaults() {
     QemuConfig c = TestEnv.config();
 
-    assertThat(c.binPath()).isEqualTo("qemu-system-x86_64");
-    assertThat(c.useSudo()).isFalse();
-    assertThat(c.enableKvm()).isTrue();
-    assertThat(c.machine()).isEqualTo("q35");
-    assertThat(c.cpu()).isEqualTo("EPYC");
-    assertThat(c.smpCount()).isEqualTo(4);
-    assertThat(c.smpMaxCpus()).isEqualTo(64);
-    assertThat(c.memoryId()).isEqualTo("ram1");
-    assertThat(c.memorySize().text()).isEqualTo("2048M");
-    assertThat(c.memorySlots()).isEqualTo(5);
-    assertThat(c.maxMemory().text()).isEqualTo("30G");
-    assertThat(c.ovmfCode()).isEqualTo(
+    assertThat(c.launch().binPath()).isEqualTo("qemu-system-x86_64");
+    assertThat(c.launch().useSudo()).isFalse();
+    assertThat(c.launch().enableKvm()).isTrue();
+    assertThat(c.processor().machine()).isEqualTo("q35");
+    assertThat(c.processor().cpu()).isEqualTo("EPYC");
+    assertThat(c.processor().smpCount()).isEqualTo(4);
+    assertThat(c.processor().smpMaxCpus()).isEqualTo(64);
+    assertThat(c.memory().id()).isEqualTo("ram1");
+    assertThat(c.memory().size().text()).isEqualTo("2048M");
+    assertThat(c.memory().slots()).isEqualTo(5);
+    assertThat(c.memory().max().text()).isEqualTo("30G");
+    assertThat(c.firmware().code()).isEqualTo(
         new PflashDrive("pflash", "raw", 0, "/usr/share/OVMF/OVMF_CODE.fd", Optional.of("on")));
-    assertThat(c.ovmfVarsTemplate()).isEqualTo(
+    assertThat(c.firmware().varsTemplate()).isEqualTo(
         new PflashDrive("pflash", "raw", 1, "/usr/share/OVMF/OVMF_VARS.fd", Optional.empty()));
-    assertThat(c.ovmfVersion()).isEmpty();
-    assertThat(c.netdevId()).isEqualTo("vmnic");
-    assertThat(c.guestFwdAgent()).isEqualTo(7002);
-    assertThat(c.virtioNetDisableLegacy()).isEqualTo("on");
-    assertThat(c.virtioNetIommuPlatform()).isTrue();
-    assertThat(c.virtioNetAddr()).isEqualTo("0x2");
-    assertThat(c.virtioNetRomfile()).isEmpty();
-    assertThat(c.enableVsock()).isTrue();
-    assertThat(c.vsockId()).isEqualTo("vhost-vsock-pci0");
-    assertThat(c.kernelFile()).isEqualTo("img/bzImage");
-    assertThat(c.rootfsFile()).isEqualTo("img/rootfs.cpio.gz");
-    assertThat(c.kernelCommandLine()).isEqualTo("quiet console=null");
+    assertThat(c.firmware().version()).isEmpty();
+    assertThat(c.network().netdevId()).isEqualTo("vmnic");
+    assertThat(c.network().guestFwdAgent()).isEqualTo(7002);
+    assertThat(c.network().virtioDisableLegacy()).isEqualTo("on");
+    assertThat(c.network().virtioIommuPlatform()).isTrue();
+    assertThat(c.network().virtioAddr()).isEqualTo("0x2");
+    assertThat(c.network().virtioRomfile()).isEmpty();
+    assertThat(c.vsock().enabled()).isFalse();
+    assertThat(c.vsock().id()).isEqualTo("vhost-vsock-pci0");
+    assertThat(((QemuConfig.KernelImages) c.boot()).kernelFile()).isEqualTo("img/bzImage");
+    assertThat(((QemuConfig.KernelImages) c.boot()).rootfsFile()).isEqualTo("img/rootfs.cpio.gz");
+    assertThat(c.boot().kernelCommandLine()).isEqualTo("quiet console=null");
     assertThat(c.tee()).isEqualTo(TeeKind.NONE);
-    assertThat(c.sevSnpId()).isEqualTo("sev0");
-    assertThat(c.sevSnpCbitPos()).isEqualTo(51);
-    assertThat(c.sevSnpReducedPhysBits()).isEqualTo(1);
-    assertThat(c.hostData()).isEmpty();
-    assertThat(c.igvmId()).isEqualTo("igvm0");
-    assertThat(c.igvmFile()).isEqualTo("/root/coconut-qemu.igvm");
-    assertThat(c.sevCbitPos()).isEqualTo(51);
-    assertThat(c.tdxId()).isEqualTo("tdx0");
-    assertThat(c.quoteGenerationPort()).isEqualTo(4050);
-    assertThat(c.tdxOvmfFile()).isEqualTo("/usr/share/ovmf/OVMF.fd");
-    assertThat(c.noGraphic()).isTrue();
-    assertThat(c.monitor()).isEqualTo("pty");
-    assertThat(c.startupGrace()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.sevSnp().id()).isEqualTo("sev0");
+    assertThat(c.sevSnp().cbitPos()).isEqualTo(51);
+    assertThat(c.sevSnp().reducedPhysBits()).isEqualTo(1);
+    assertThat(c.sevSnp().hostData()).isEmpty();
+    assertThat(c.sevSnp().igvmId()).isEqualTo("igvm0");
+    assertThat(c.sevSnp().igvmFile()).isEqualTo("/root/coconut-qemu.igvm");
+    assertThat(c.sev().cbitPos()).isEqualTo(51);
+    assertThat(c.tdx().id()).isEqualTo("tdx0");
+    assertThat(c.tdx().quoteGenerationPort()).isEqualTo(4050);
+    assertThat(c.tdx().ovmfFile()).isEqualTo("/usr/share/ovmf/OVMF.fd");
+    assertThat(c.display().noGraphic()).isTrue();
+    assertThat(c.display().monitor()).isEqualTo("pty");
+    assertThat(c.launch().startupGrace()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.warnings()).isEmpty();
   }
 
@@ -76,21 +76,21 @@ class QemuConfigTest {
         "VIRTIO_NET_PCI_IOMMU_PLATFORM", "false", "KERNEL_CMDLINE", "console=ttyS0",
         "ENABLE_VSOCK", "false", "STARTUP_GRACE", "250ms", "MONITOR", "none");
 
-    assertThat(c.binPath()).isEqualTo("/opt/qemu/bin/qemu-system-x86_64");
-    assertThat(c.useSudo()).isTrue();
-    assertThat(c.enableKvm()).isFalse();
-    assertThat(c.machine()).isEqualTo("q35,smm=on");
-    assertThat(c.cpu()).isEqualTo("EPYC-v4");
-    assertThat(c.smpCount()).isEqualTo(2);
-    assertThat(c.smpMaxCpus()).isEqualTo(16);
-    assertThat(c.memorySize().text()).isEqualTo("25G");
-    assertThat(c.ovmfCode().readOnly()).contains("off");
-    assertThat(c.ovmfVersion()).isEqualTo("edk2-stable202408");
-    assertThat(c.virtioNetIommuPlatform()).isFalse();
-    assertThat(c.kernelCommandLine()).isEqualTo("console=ttyS0");
-    assertThat(c.enableVsock()).isFalse();
-    assertThat(c.startupGrace()).isEqualTo(Duration.ofMillis(250));
-    assertThat(c.monitor()).isEqualTo("none");
+    assertThat(c.launch().binPath()).isEqualTo("/opt/qemu/bin/qemu-system-x86_64");
+    assertThat(c.launch().useSudo()).isTrue();
+    assertThat(c.launch().enableKvm()).isFalse();
+    assertThat(c.processor().machine()).isEqualTo("q35,smm=on");
+    assertThat(c.processor().cpu()).isEqualTo("EPYC-v4");
+    assertThat(c.processor().smpCount()).isEqualTo(2);
+    assertThat(c.processor().smpMaxCpus()).isEqualTo(16);
+    assertThat(c.memory().size().text()).isEqualTo("25G");
+    assertThat(c.firmware().code().readOnly()).contains("off");
+    assertThat(c.firmware().version()).isEqualTo("edk2-stable202408");
+    assertThat(c.network().virtioIommuPlatform()).isFalse();
+    assertThat(c.boot().kernelCommandLine()).isEqualTo("console=ttyS0");
+    assertThat(c.vsock().enabled()).isFalse();
+    assertThat(c.launch().startupGrace()).isEqualTo(Duration.ofMillis(250));
+    assertThat(c.display().monitor()).isEqualTo("none");
   }
 
   // Control characters sit inside the values: the CSV source trims them off the ends.
@@ -168,7 +168,7 @@ class QemuConfigTest {
 
   @Test
   void hostDataMustBeBase64OfThirtyTwoBytesWhenEnabled() {
-    assertThat(TestEnv.config("ENABLE_SEV_SNP", "true", "ENABLE_HOST_DATA", "true", "HOST_DATA", HOST_DATA).hostData())
+    assertThat(TestEnv.config("ENABLE_SEV_SNP", "true", "ENABLE_HOST_DATA", "true", "HOST_DATA", HOST_DATA).sevSnp().hostData())
         .contains(HOST_DATA);
     for (String bad : new String[] {"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd", "not base64!", ""}) {
       assertThatThrownBy(() -> TestEnv.config("ENABLE_SEV_SNP", "true", "ENABLE_HOST_DATA", "true", "HOST_DATA", bad))
@@ -177,20 +177,52 @@ class QemuConfigTest {
           .hasMessageContaining("MANAGER_QEMU_HOST_DATA=")
           .hasMessageContaining("base64 of 32 bytes");
     }
-    assertThat(TestEnv.config("HOST_DATA", "not base64!").hostData()).isEmpty();
+    assertThat(TestEnv.config("HOST_DATA", "not base64!").sevSnp().hostData()).isEmpty();
   }
 
   @Test
   void upstreamsCbitPosSpellingIsReadWhenItIsTheOnlyOne() {
-    assertThat(TestEnv.config("SEV_SNP_CBIT_POS", "47").sevSnpCbitPos()).isEqualTo(47);
-    assertThat(TestEnv.config("SEV_SNP_CBIT_POS", "47", "SEV_SNP_CBITPOS", "48").sevSnpCbitPos()).isEqualTo(48);
+    assertThat(TestEnv.config("SEV_SNP_CBIT_POS", "47").sevSnp().cbitPos()).isEqualTo(47);
+    assertThat(TestEnv.config("SEV_SNP_CBIT_POS", "47", "SEV_SNP_CBITPOS", "48").sevSnp().cbitPos()).isEqualTo(48);
   }
 
   @Test
   void cpuDefaultsToHostForTdxOnly() {
-    assertThat(TestEnv.config("ENABLE_TDX", "true").cpu()).isEqualTo("host");
-    assertThat(TestEnv.config("ENABLE_TDX", "true", "CPU", "SapphireRapids").cpu()).isEqualTo("SapphireRapids");
-    assertThat(TestEnv.config("ENABLE_SEV_SNP", "true").cpu()).isEqualTo("EPYC");
+    assertThat(TestEnv.config("ENABLE_TDX", "true").processor().cpu()).isEqualTo("host");
+    assertThat(TestEnv.config("ENABLE_TDX", "true", "CPU", "SapphireRapids").processor().cpu()).isEqualTo("SapphireRapids");
+    assertThat(TestEnv.config("ENABLE_SEV_SNP", "true").processor().cpu()).isEqualTo("EPYC");
+  }
+
+  @Test
+  void diskBootIsOffByDefaultAndTakesUpstreamsDefaultsWhenOn() {
+    assertThat(TestEnv.config().boot()).isInstanceOf(QemuConfig.KernelImages.class);
+
+    QemuConfig c = TestEnv.config("ENABLE_DISK", "true");
+
+    assertThat(c.boot()).isEqualTo(new QemuConfig.DiskImage("img/enc_os.qcow2", "qcow2", "disk0", "scsi0",
+        QemuConfig.DiskClone.OVERLAY));
+    assertThat(c.boot().kernelCommandLine()).isEmpty();
+    assertThat(c.warnings()).containsExactly(
+        "MANAGER_QEMU_SRC_DISK_FILE=img/enc_os.qcow2 is not a readable file: QEMU will fail to start CVMs");
+  }
+
+  @Test
+  void diskSettingsAreReadAndCheckedTogether() {
+    QemuConfig copy = TestEnv.config("ENABLE_DISK", "true", "DISK_CLONE", "copy", "DISK_FORMAT", "raw",
+        "DST_DISK_FILE", "/tmp/cvmDisk.raw", "KERNEL_CMDLINE", "console=ttyS0");
+
+    assertThat(((QemuConfig.DiskImage) copy.boot()).cloning()).isEqualTo(QemuConfig.DiskClone.COPY);
+    assertThat(copy.warnings()).contains(
+        "MANAGER_QEMU_DST_DISK_FILE is ignored: each CVM's disk is made in its own directory",
+        "MANAGER_QEMU_KERNEL_CMDLINE is ignored while MANAGER_QEMU_ENABLE_DISK=true: the disk image carries the kernel");
+    assertThatThrownBy(() -> TestEnv.config("ENABLE_DISK", "true", "DISK_FORMAT", "raw"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("MANAGER_QEMU_DISK_FORMAT=\"raw\"")
+        .hasMessageContaining("MANAGER_QEMU_DISK_CLONE=copy");
+    assertThatThrownBy(() -> TestEnv.config("DISK_CLONE", "snapshot"))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("MANAGER_QEMU_DISK_CLONE=");
+    assertThatThrownBy(() -> TestEnv.config("ENABLE_DISK", "true", "DISK_SCSI_ID", "scsi0,bus=x"))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("MANAGER_QEMU_DISK_SCSI_ID=");
   }
 
   // ------------------------------------------------------------------ TEE choice
@@ -205,7 +237,7 @@ class QemuConfigTest {
   }
 
   private static QemuConfig on(HostTees host, String... env) {
-    return QemuConfig.fromEnv(TestEnv.of(env), host);
+    return QemuConfig.fromEnv(TestEnv.of(env), host, TestEnv.NO_GPU);
   }
 
   @Test
@@ -258,12 +290,13 @@ class QemuConfigTest {
     HostTees bare = new HostTees(TestEnv.PLAIN_HOST.sevSnp(), TestEnv.PLAIN_HOST.tdx(), TestEnv.PLAIN_HOST.sev(),
         false, false);
 
-    assertThat(on(bare).warnings()).containsExactly(
+    assertThat(on(bare, "ENABLE_VSOCK", "true").warnings()).containsExactly(
         "MANAGER_QEMU_ENABLE_KVM=true but /dev/kvm is missing: QEMU will fail to start CVMs; "
             + "set MANAGER_QEMU_ENABLE_KVM=false to run them under TCG (slow)",
         "MANAGER_QEMU_ENABLE_VSOCK=true but /dev/vhost-vsock is missing: QEMU will fail to start CVMs; "
             + "set MANAGER_QEMU_ENABLE_VSOCK=false on this host");
-    assertThat(on(bare, "ENABLE_KVM", "false", "ENABLE_VSOCK", "false").warnings()).isEmpty();
+    // vhost-vsock is off by default, so a host without /dev/vhost-vsock starts CVMs as configured.
+    assertThat(on(bare, "ENABLE_KVM", "false").warnings()).isEmpty();
   }
 
   @Test
@@ -281,12 +314,12 @@ class QemuConfigTest {
   void aQemuBinaryThatIsNotThereIsWarnedAbout(@TempDir Path dir) throws Exception {
     Files.createFile(dir.resolve("qemu-system-x86_64")).toFile().setExecutable(true);
 
-    assertThat(QemuConfig.fromEnv(new Env(Map.of("PATH", "/nonexistent:" + dir)), TestEnv.PLAIN_HOST).warnings())
+    assertThat(QemuConfig.fromEnv(new Env(Map.of("PATH", "/nonexistent:" + dir)), TestEnv.PLAIN_HOST, TestEnv.NO_GPU).warnings())
         .isEmpty();
-    assertThat(QemuConfig.fromEnv(new Env(Map.of("PATH", "/nonexistent")), TestEnv.PLAIN_HOST).warnings())
+    assertThat(QemuConfig.fromEnv(new Env(Map.of("PATH", "/nonexistent")), TestEnv.PLAIN_HOST, TestEnv.NO_GPU).warnings())
         .containsExactly("MANAGER_QEMU_BIN_PATH=qemu-system-x86_64 is not an executable file on PATH: "
             + "QEMU will fail to start CVMs");
-    assertThat(QemuConfig.fromEnv(new Env(Map.of("MANAGER_QEMU_BIN_PATH", dir + "/nope")), TestEnv.PLAIN_HOST)
+    assertThat(QemuConfig.fromEnv(new Env(Map.of("MANAGER_QEMU_BIN_PATH", dir + "/nope")), TestEnv.PLAIN_HOST, TestEnv.NO_GPU)
         .warnings()).containsExactly("MANAGER_QEMU_BIN_PATH=" + dir + "/nope is not an executable file: "
             + "QEMU will fail to start CVMs");
   }

@@ -114,6 +114,37 @@ class QemuHypervisorTest {
   // ------------------------------------------------------------------ start
 
   @Test
+  void diskBootMakesTheCvmsDiskBeforeQemuStartsAndRemovesItOnFailureAndRelease() throws Exception {
+    Path source = dir.resolve("enc_os.qcow2");
+    Process img = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", source.toString(), "64M")
+        .redirectErrorStream(true).start();
+    assertThat(img.waitFor()).isZero();
+    QemuConfig config = config("unused", "ENABLE_DISK", "true", "SRC_DISK_FILE", source.toString());
+    VmLaunchSpec spec = spec();
+    Path disk = QemuCommandLine.cvmDisk(spec, (QemuConfig.DiskImage) config.boot());
+
+    VmProcess vm = start(new QemuHypervisor(config), spec);
+
+    assertThat(disk.getParent()).isEqualTo(spec.workDir());
+    assertThat(disk).isRegularFile();
+    await().atMost(5, SECONDS).until(() -> console(spec).contains("fake-qemu arg: file=" + disk + ",if=none"));
+    vm.stop(Duration.ZERO);
+    new QemuHypervisor(config).release(spec);
+    assertThat(disk).doesNotExist();
+
+    QemuConfig noQemu = config("unused", "ENABLE_DISK", "true", "SRC_DISK_FILE", source.toString(),
+        "BIN_PATH", dir.resolve("no-such-qemu").toString());
+    assertThatThrownBy(() -> start(new QemuHypervisor(noQemu), spec)).isInstanceOf(VmStartException.class);
+    assertThat(disk).doesNotExist();
+    assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
+
+    QemuConfig noSource = config("unused", "ENABLE_DISK", "true", "SRC_DISK_FILE", dir + "/missing.qcow2");
+    assertThatThrownBy(() -> start(new QemuHypervisor(noSource), spec))
+        .isInstanceOf(VmStartException.class).hasMessageContaining("qemu-img info failed");
+    assertThat(disk).doesNotExist();
+  }
+
+  @Test
   void startRunsTheCommandLineWithStdoutAndStderrAppendedToTheConsole() throws Exception {
     QemuConfig config = config("quiet console=null");
     VmLaunchSpec spec = spec();

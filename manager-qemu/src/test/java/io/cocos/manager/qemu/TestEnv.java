@@ -1,6 +1,7 @@
 package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.config.Env;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -12,6 +13,9 @@ final class TestEnv {
       new HostTees.Support(false, "/proc/cpuinfo lacks tdx_host_platform"),
       new HostTees.Support(false, "/proc/cpuinfo lacks sev"),
       true, true);
+
+  /** A host whose sysfs has no vfio-pci driver, so no GPU is detected. */
+  static final VfioGpus NO_GPU = VfioGpus.at(Path.of("/nonexistent-sysfs"));
 
   private TestEnv() {}
 
@@ -29,6 +33,6 @@ final class TestEnv {
   }
 
   static QemuConfig config(String... suffixesAndValues) {
-    return QemuConfig.fromEnv(of(suffixesAndValues), PLAIN_HOST);
+    return QemuConfig.fromEnv(of(suffixesAndValues), PLAIN_HOST, NO_GPU);
   }
 }

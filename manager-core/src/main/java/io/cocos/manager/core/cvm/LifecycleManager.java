@@ -2,6 +2,7 @@ package io.cocos.manager.core.cvm;
 
 import io.cocos.manager.core.agent.AgentProvisioning;
 import io.cocos.manager.core.alloc.CidAllocator;
+import io.cocos.manager.core.alloc.ExclusiveDevice;
 import io.cocos.manager.core.alloc.PortAllocator;
 import io.cocos.manager.core.alloc.Slots;
 import io.cocos.manager.core.config.LifecycleConfig;
@@ -66,6 +67,8 @@ import org.slf4j.LoggerFactory;
  *       round). The lease is released in {@link #retire} only.</li>
  *   <li>The state directory is this manager's alone: {@link io.cocos.manager.core.store.StateDirLock}
  *       is held before this class is built.</li>
+ *   <li>The exclusive device (a passed-through GPU, {@link ExclusiveDevice}) guards itself, a
+ *       leaf lock too; it is allocated beside the lease and released with it in {@link #retire}.</li>
  *   <li>Exit notifications run on {@code workers}, never on the thread that completes the
  *       process's exit future: the remover waits on that future while holding the CVM lock.</li>
  * </ul>
@@ -115,6 +118,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private final AttestationPolicies attestation;
   private final StateStore store;
   private final CvmLease.Resources resources;
+  /** The device every CVM gets and only one can hold (a passed-through GPU), if the hypervisor has one. */
+  private final Optional<ExclusiveDevice> device;
   private final Clock clock;
   private final Map<String, Cvm> cvms = new ConcurrentHashMap<>();
   private final EventBus bus = new EventBus();
@@ -156,6 +161,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     this.store = store;
     this.resources = new CvmLease.Resources(ports, new CidAllocator(config.firstGuestCid(), 1 << 20),
         new Slots(config.maxVms()));
+    this.device = hypervisor.exclusiveDevice().map(ExclusiveDevice::new);
     this.clock = clock;
     this.tracer = tracer;
     this.timers = Executors.newSingleThreadScheduledExecutor(daemon("cvm-ttl"));
@@ -187,9 +193,13 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   public CreatedCvm createVm(CreateRequest request) throws ManagerException, InterruptedException {
     AgentProvisioning.ValidRequest valid = AgentProvisioning.validate(request);
     CvmLease lease = resources.take();
+    String id = UUID.randomUUID().toString();
     Cvm cvm = null;
     try {
-      String id = UUID.randomUUID().toString();
+      if (device.isPresent() && !device.get().allocate(id)) {
+        throw new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
+            device.get().name() + " is in use by CVM " + device.get().holder().orElse("?"));
+      }
       Optional<String> launchTcb;
       try (TracedStep step = TracedStep.start(tracer, "attestation launch tcb", id)) {
         launchTcb = attestation.launchTcb(hypervisor.tee());
@@ -213,6 +223,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       }
     } catch (ManagerException | InterruptedException | RuntimeException e) {
       rollBack(cvm, lease, e);
+      device.ifPresent(d -> d.release(id));
       throw e;
     }
   }
@@ -348,6 +359,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
    */
   private void retire(Cvm cvm) {
     cvm.lease.release();
+    device.ifPresent(d -> d.release(cvm.id));
     if (cvm.spec != null) {
       hypervisor.release(cvm.spec);
     }
@@ -622,6 +634,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     }
     Cvm cvm = new Cvm(r.id(), paths, r, lease);
     cvm.spec = spec;
+    if (device.isPresent() && !device.get().claim(r.id())) {
+      log.warn("{} of adopted CVM {} is held by CVM {} too", device.get().name(), r.id(),
+          device.get().holder().orElse("?"));
+    }
     cvm.lock.lock();
     try {
       cvm.process = process.get();

@@ -44,6 +44,14 @@ public interface Hypervisor {
    */
   List<FoundVm> findVms(Path cvmsDir);
 
+  /**
+   * A host device every VM of this hypervisor is given and that only one VM can hold at a time (a
+   * passed-through GPU), by name; empty when there is none.
+   */
+  default Optional<String> exclusiveDevice() {
+    return Optional.empty();
+  }
+
   /** Removes whatever per-CVM files the hypervisor created outside {@code spec.workDir()}. */
   default void release(VmLaunchSpec spec) {}
 }

@@ -165,6 +165,34 @@ class LifecycleManagerTest {
   }
 
   @Test
+  void aPassedThroughGpuIsOneCvmsAtATimeAndGoesBackHoweverTheCvmEnds() throws Exception {
+    hypervisor.exclusiveDevice = "GPU 0000:41:00.0";
+    LifecycleManager m = manager();
+    CreatedCvm holder = m.createVm(request(""));
+
+    assertThatThrownBy(() -> m.createVm(request("")))
+        .hasMessage("GPU 0000:41:00.0 is in use by CVM " + holder.id())
+        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
+    assertThat(cvmDirs()).hasSize(1);
+    assertThat(m.slots().taken()).isEqualTo(1);
+
+    m.removeVm(holder.id());                                  // removal gives it back
+    CreatedCvm crasher = m.createVm(request(""));
+    hypervisor.vmOf(crasher.id()).crash(1);                   // so does an exit
+    await().until(() -> m.listVms().stream().anyMatch(r -> r.state() == CvmState.EXITED));
+    hypervisor.failures.add("qemu-system-x86_64: vfio 0000:41:00.0: group 12 is not viable");
+    assertThatThrownBy(() -> m.createVm(request("")))        // and a failed start
+        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+    CreatedCvm survivor = m.createVm(request(""));
+    m.close();
+
+    LifecycleManager restarted = manager();
+    restarted.restore();                                      // the adopted CVM still holds it
+    assertThatThrownBy(() -> restarted.createVm(request("")))
+        .hasMessage("GPU 0000:41:00.0 is in use by CVM " + survivor.id());
+  }
+
+  @Test
   void aVmThatExitsOnItsOwnReleasesItsResourcesButStaysVisibleUntilRemoved() throws Exception {
     LifecycleManager m = manager();
     CreatedCvm created = m.createVm(request(""));

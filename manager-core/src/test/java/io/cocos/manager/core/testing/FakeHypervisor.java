@@ -34,6 +34,8 @@ public final class FakeHypervisor implements Hypervisor {
   public final java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** When set, stop() blocks until it counts down (to prove other CVMs are not blocked). */
   public volatile CountDownLatch stopGate;
+  /** The exclusive device (a GPU) every VM gets, when set before the lifecycle is built. */
+  public volatile String exclusiveDevice;
 
   public final class FakeVm implements VmProcess {
     final long pid = pids.incrementAndGet();
@@ -127,6 +129,11 @@ public final class FakeHypervisor implements Hypervisor {
       return Optional.empty();
     }
     return Optional.of(vm);
+  }
+
+  @Override
+  public Optional<String> exclusiveDevice() {
+    return Optional.ofNullable(exclusiveDevice);
   }
 
   @Override

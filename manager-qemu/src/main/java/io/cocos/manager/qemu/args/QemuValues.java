@@ -36,6 +36,15 @@ public final class QemuValues {
     return value;
   }
 
+  /** A value quoted in an error message: control characters escaped, at most 64 characters. */
+  public static String bounded(String value) {
+    if (value == null) {
+      return "";
+    }
+    String escaped = ControlCharacters.escape(value);
+    return escaped.length() <= 64 ? escaped : escaped.substring(0, 64) + "...";
+  }
+
   /** A QEMU object or device id; commas cannot be escaped in ids, so anything unusual is refused. */
   public static String requireId(String id, String what) {
     requirePrintable(id, what);
