@@ -94,6 +94,11 @@ public final class QemuHypervisor implements Hypervisor {
         config.boot().kernelCommandLine());
   }
 
+  @Override
+  public boolean passesKernelParameters() {
+    return config.boot() instanceof QemuConfig.KernelImages;
+  }
+
   /** A passed-through GPU: every CVM's command line names it, so only one CVM can run at a time. */
   @Override
   public Optional<String> exclusiveDevice() {

@@ -192,6 +192,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   @Override
   public CreatedCvm createVm(CreateRequest request) throws ManagerException, InterruptedException {
     AgentProvisioning.ValidRequest valid = AgentProvisioning.validate(request);
+    if (!request.aaKbsParams().isEmpty() && !hypervisor.passesKernelParameters()) {
+      throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
+          "aa_kbs_params needs kernel boot, but this manager boots CVMs from a disk image (MANAGER_QEMU_ENABLE_DISK)");
+    }
     CvmLease lease = resources.take();
     String id = UUID.randomUUID().toString();
     Cvm cvm = null;

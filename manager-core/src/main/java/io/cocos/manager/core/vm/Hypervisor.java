@@ -52,6 +52,14 @@ public interface Hypervisor {
     return Optional.empty();
   }
 
+  /**
+   * Whether the manager hands the guest its kernel command line (kernel boot), so per-CVM kernel
+   * parameters can reach it; false when the guest boots from a disk image with its own.
+   */
+  default boolean passesKernelParameters() {
+    return true;
+  }
+
   /** Removes whatever per-CVM files the hypervisor created outside {@code spec.workDir()}. */
   default void release(VmLaunchSpec spec) {}
 }

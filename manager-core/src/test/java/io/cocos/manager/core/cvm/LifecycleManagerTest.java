@@ -193,6 +193,21 @@ class LifecycleManagerTest {
   }
 
   @Test
+  void kbcParametersAreRefusedWhenTheGuestBootsFromADiskWithItsOwnKernelLine() throws Exception {
+    hypervisor.passesKernelParameters = false;
+    LifecycleManager m = manager();
+    CreateRequest withKbc = new CreateRequest("info", null, null, null, "", "", "", "",
+        CreateRequest.ObjectStorageAccess.NONE, "type=sample");
+
+    assertThatThrownBy(() -> m.createVm(withKbc))
+        .hasMessageContaining("aa_kbs_params needs kernel boot")
+        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+    assertThat(cvmDirs()).isEmpty();
+    assertThat(m.slots().taken()).isZero();
+    assertThat(m.createVm(request("")).id()).isNotEmpty(); // without them the same manager creates
+  }
+
+  @Test
   void aVmThatExitsOnItsOwnReleasesItsResourcesButStaysVisibleUntilRemoved() throws Exception {
     LifecycleManager m = manager();
     CreatedCvm created = m.createVm(request(""));

@@ -36,6 +36,8 @@ public final class FakeHypervisor implements Hypervisor {
   public volatile CountDownLatch stopGate;
   /** The exclusive device (a GPU) every VM gets, when set before the lifecycle is built. */
   public volatile String exclusiveDevice;
+  /** False to act as a hypervisor whose guests boot from a disk with their own kernel line. */
+  public volatile boolean passesKernelParameters = true;
 
   public final class FakeVm implements VmProcess {
     final long pid = pids.incrementAndGet();
@@ -129,6 +131,11 @@ public final class FakeHypervisor implements Hypervisor {
       return Optional.empty();
     }
     return Optional.of(vm);
+  }
+
+  @Override
+  public boolean passesKernelParameters() {
+    return passesKernelParameters;
   }
 
   @Override
