@@ -122,7 +122,9 @@ public final class ConsoleWatcher implements AutoCloseable {
         f.log.rotateIfLargerThan(maxFileSize);
       }
     } catch (IOException e) {
-      log.warn("cannot read or rotate the console of CVM {}: {}", cvmId, e.getMessage());
+      try (var context = CvmLogContext.of(cvmId)) {
+        log.warn("cannot read or rotate the console of CVM {}: {}", cvmId, e.toString());
+      }
     }
   }
 
