@@ -139,7 +139,9 @@ public final class ManagerDaemon implements AutoCloseable {
     BuildInfo build = BuildInfo.current();
     try {
       // Up before restore, so liveness answers while a long restore runs.
-      http = HttpEndpoint.start(serverConfig.httpHost(), serverConfig.httpPort(), telemetry,
+      http = HttpEndpoint.start(serverConfig.httpHost(), serverConfig.httpPort(),
+          serverConfig.httpServerCert().map(cert -> new HttpEndpoint.Tls(cert, serverConfig.httpServerKey().orElseThrow())),
+          serverConfig.httpRequestTimeout(), telemetry,
           () -> new HttpEndpoint.Health(ready.get(), serverConfig.instanceId(), build,
               Map.of("grpc", ready.get() ? "serving" : "starting",
               "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName())));
@@ -158,13 +160,21 @@ public final class ManagerDaemon implements AutoCloseable {
     LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
     ManagerService service = new UpstreamApiMetricsService(
         new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
-    GrpcServer grpc = null;
+    GrpcServer grpc;
     try {
-      lifecycle.restore();
+      // built (TLS context included) before restore, so nothing is adopted by a manager that cannot serve
       grpc = new GrpcServer(serverConfig, transport.builder(serverConfig),
           new ManagerGrpcService(service, lifecycle, observability.streams()),
           List.of(new RpcMetricsInterceptor(telemetry.meter()),
               GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
+    } catch (IOException e) {
+      lifecycle.close();
+      observability.close();
+      throw new StartupException("cannot set up TLS for the gRPC server (MANAGER_GRPC_SERVER_CERT, "
+          + "MANAGER_GRPC_SERVER_KEY): " + rootMessage(e), e);
+    }
+    try {
+      lifecycle.restore();
       grpc.start();
     } catch (IOException e) {
       lifecycle.close();
@@ -179,12 +189,12 @@ public final class ManagerDaemon implements AutoCloseable {
         serverConfig.securityDescription());
     log.info("manager instance {} manages {} with a TEE of kind {}", serverConfig.instanceId(),
         lifecycleConfig.stateDir(), qemuConfig.tee().wireName());
-    log.info("metrics and health at http://{}:{}/metrics and /health", serverConfig.httpHost(), http.port());
+    log.info("metrics and health at {}://{}:{}/metrics and /health", serverConfig.httpScheme(), serverConfig.httpHost(),
+        http.port());
     ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, observability, stateLock);
     // Last, once the API serves: the link runs the CMS's requests through the same service.
     daemon.cmsLink = CmsLink.start(cmsLinkConfig, ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
-        hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle,
-        new ManagerGrpcService(service, lifecycle, observability.streams()));
+        hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle, grpc.localChannel());
     link.set(daemon.cmsLink);
     return daemon;
   }

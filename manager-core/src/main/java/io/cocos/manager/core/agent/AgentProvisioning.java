@@ -1,8 +1,10 @@
 package io.cocos.manager.core.agent;
 
+import io.cocos.manager.core.config.BoundedText;
 import io.cocos.manager.core.config.GoDuration;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.ManagerException;
+import io.cocos.manager.core.cvm.RequestLimits;
 import io.cocos.manager.core.store.CvmPaths;
 import io.cocos.manager.core.store.SecureFiles;
 import java.io.IOException;
@@ -43,18 +45,19 @@ public final class AgentProvisioning {
   public record ValidRequest(CreateRequest request, Optional<Duration> ttl) {}
 
   public static ValidRequest validate(CreateRequest r) throws ManagerException {
+    checkLengths(r);
     noControlCharacters("agent_log_level", r.agentLogLevel());
     noControlCharacters("agent_cvm_server_url", r.serverUrl());
     noControlCharacters("agent_cvm_ca_url", r.caUrl());
     noControlCharacters("ttl", r.ttl());
     if (!r.agentLogLevel().isEmpty() && !LOG_LEVELS.contains(r.agentLogLevel().toLowerCase(Locale.ROOT))) {
-      throw ManagerException.invalid("agent_log_level \"" + r.agentLogLevel()
-          + "\" is not one of debug, info, warn, error");
+      throw ManagerException.invalid("agent_log_level " + BoundedText.quote(r.agentLogLevel())
+          + " is not one of debug, info, warn, error");
     }
     if (!r.serverUrl().isEmpty()) {
       var m = HOST_PORT.matcher(r.serverUrl());
       if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
-        throw ManagerException.invalid("agent_cvm_server_url \"" + r.serverUrl() + "\" is not HOST:PORT");
+        throw ManagerException.invalid("agent_cvm_server_url " + BoundedText.quote(r.serverUrl()) + " is not HOST:PORT");
       }
     }
     if (!r.caUrl().isEmpty()) {
@@ -70,6 +73,26 @@ public final class AgentProvisioning {
       throw ManagerException.invalid("agent_cvm_client_cert and agent_cvm_client_key must be given together");
     }
     return new ValidRequest(r, parseTtl(r.ttl()));
+  }
+
+  /**
+   * Every field against its limit ({@link RequestLimits}), before anything reads a field's content.
+   * A new field gets its line here.
+   */
+  private static void checkLengths(CreateRequest r) throws ManagerException {
+    RequestLimits.check("agent_log_level", r.agentLogLevel(), RequestLimits.LOG_LEVEL);
+    RequestLimits.check("agent_cvm_server_ca_cert", r.serverCaCert(), RequestLimits.PEM);
+    RequestLimits.check("agent_cvm_client_key", r.clientKey(), RequestLimits.PEM);
+    RequestLimits.check("agent_cvm_client_cert", r.clientCert(), RequestLimits.PEM);
+    RequestLimits.check("agent_cvm_server_url", r.serverUrl(), RequestLimits.URL);
+    RequestLimits.check("agent_cvm_ca_url", r.caUrl(), RequestLimits.URL);
+    RequestLimits.check("ttl", r.ttl(), RequestLimits.TTL);
+    RequestLimits.check("agent_certs_token", r.certsToken(), RequestLimits.TOKEN);
+    RequestLimits.check("aws_access_key_id", r.storage().accessKeyId(), RequestLimits.CREDENTIAL);
+    RequestLimits.check("aws_secret_access_key", r.storage().secretAccessKey(), RequestLimits.CREDENTIAL);
+    RequestLimits.check("aws_endpoint_url", r.storage().endpointUrl(), RequestLimits.URL);
+    RequestLimits.check("aws_region", r.storage().region(), RequestLimits.REGION);
+    RequestLimits.check("aa_kbs_params", r.aaKbsParams(), MAX_KERNEL_PARAMETER_VALUE);
   }
 
   /**
@@ -122,7 +145,7 @@ public final class AgentProvisioning {
     try {
       d = GoDuration.parse(ttl);
     } catch (IllegalArgumentException e) {
-      throw ManagerException.invalid("ttl \"" + ttl + "\" is not a duration such as 90s or 1h30m");
+      throw ManagerException.invalid("ttl " + BoundedText.quote(ttl) + " is not a duration such as 90s or 1h30m");
     }
     if (d.isZero() || d.isNegative()) {
       throw ManagerException.invalid("ttl must be longer than zero (leave it empty for no TTL)");
@@ -132,7 +155,7 @@ public final class AgentProvisioning {
 
   private static void checkHttpUrl(String field, String url) throws ManagerException {
     if (!isHttpUrl(url)) {
-      throw ManagerException.invalid(field + " \"" + url + "\" is not an http(s) URL");
+      throw ManagerException.invalid(field + " " + BoundedText.quote(url) + " is not an http(s) URL");
     }
   }
 

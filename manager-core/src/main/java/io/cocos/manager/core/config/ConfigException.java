@@ -8,7 +8,7 @@ public final class ConfigException extends RuntimeException {
   private final String variable;
 
   public ConfigException(String variable, String value, String expected) {
-    super(variable + "=\"" + ControlCharacters.escape(value) + "\": expected " + expected);
+    super(variable + "=" + BoundedText.quote(value) + ": expected " + expected);
     this.variable = variable;
   }
 

@@ -1,5 +1,7 @@
 package io.cocos.manager.core.cvm;
 
+import io.cocos.manager.core.config.BoundedText;
+
 /**
  * What a client asks for when it creates a CVM: the agent's configuration. PEM fields are empty
  * arrays and strings empty when not given. {@code clientKey}, {@code certsToken} and the object
@@ -72,9 +74,10 @@ public record CreateRequest(
 
   @Override
   public String toString() {
-    return "CreateRequest[logLevel=" + agentLogLevel + ", serverUrl=" + serverUrl + ", caUrl=" + caUrl
-        + ", ttl=" + ttl + ", serverCa=" + serverCaCert.length + "B, clientCert=" + clientCert.length
-        + "B, clientKey=" + (clientKey.length > 0 ? "(given)" : "(none)") + ", certsToken=" + given(certsToken)
-        + ", storage=" + storage + ", aaKbsParams=" + aaKbsParams + "]";
+    return "CreateRequest[logLevel=" + BoundedText.of(agentLogLevel) + ", serverUrl=" + BoundedText.of(serverUrl)
+        + ", caUrl=" + BoundedText.of(caUrl) + ", ttl=" + BoundedText.of(ttl) + ", serverCa=" + serverCaCert.length
+        + "B, clientCert=" + clientCert.length + "B, clientKey=" + (clientKey.length > 0 ? "(given)" : "(none)")
+        + ", certsToken=" + given(certsToken) + ", storage=" + storage + ", aaKbsParams=" + BoundedText.of(aaKbsParams)
+        + "]";
   }
 }

@@ -1,5 +1,7 @@
 package io.cocos.manager.core.cvm;
 
+import io.cocos.manager.core.config.BoundedText;
+
 /**
  * A failure the caller is told about. The reason decides the status code the transport answers
  * with; the message is one readable line and never carries secrets.
@@ -31,7 +33,7 @@ public final class ManagerException extends Exception {
   }
 
   public static ManagerException notFound(String cvmId) {
-    return new ManagerException(Reason.NOT_FOUND, "no CVM with id " + cvmId);
+    return new ManagerException(Reason.NOT_FOUND, "no CVM with id " + BoundedText.of(cvmId));
   }
 
   public static ManagerException invalid(String message) {

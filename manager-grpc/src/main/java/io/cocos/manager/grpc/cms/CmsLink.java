@@ -14,8 +14,10 @@ import io.cocos.manager.cms.api.ManagerMessage;
 import io.cocos.manager.cms.api.Response;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEvents;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -69,8 +71,8 @@ import org.slf4j.LoggerFactory;
  * Events and console lines are taken out of the Outbox as they are handed to gRPC, so the few in
  * flight when a stream breaks are lost; the next hello's CVM list lets the CMS reconcile.
  *
- * <p>Requests from the CMS are not bound by MANAGER_GRPC_TIMEOUT: nobody waits on a call that could
- * time out, and an answer that comes late is still remembered for a repeated request.
+ * <p>Requests from the CMS are calls to the API, in-process ({@link CmsRequests}): bound by
+ * MANAGER_GRPC_TIMEOUT, counted and traced like any other call.
  *
  * <p>Every attempt gets a channel of its own, closed with its stream: a reused channel would
  * apply its own reconnect backoff (up to two minutes) on top of ours.
@@ -90,12 +92,13 @@ public final class CmsLink implements AutoCloseable {
   static final Duration CONSOLE_LINGER = Duration.ofMillis(100);
   static final int MAX_BATCH_LINES = 500;
   static final int MAX_BATCH_BYTES = 1 << 20;
+  static final Duration HELLO_LIST_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Logger log = LoggerFactory.getLogger(CmsLink.class);
 
   private final CmsLinkConfig config;
   private final ManagerDescription self;
-  private final ManagerServiceGrpc.AsyncService service;
+  private final Channel api;
   private final Outbox outbox;
   private final CmsRequests requests;
   private final ScheduledExecutorService linkThread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -118,13 +121,12 @@ public final class CmsLink implements AutoCloseable {
   private String lastLoggedReason;
   private boolean closed;
 
-  CmsLink(CmsLinkConfig config, ManagerDescription self, ManagerServiceGrpc.AsyncService service,
-      int eventCapacity, int consoleLineCapacity) {
+  CmsLink(CmsLinkConfig config, ManagerDescription self, Channel api, int eventCapacity, int consoleLineCapacity) {
     this.config = config;
     this.self = self;
-    this.service = service;
+    this.api = api;
     this.outbox = new Outbox(eventCapacity, consoleLineCapacity, Clock.systemUTC());
-    this.requests = new CmsRequests(service, new RequestLedger(RequestLedger.CAPACITY, RequestLedger.RETENTION,
+    this.requests = new CmsRequests(api, new RequestLedger(RequestLedger.CAPACITY, RequestLedger.RETENTION,
         Clock.systemUTC()));
     this.state = config.standalone() ? LinkState.STANDALONE : LinkState.CONNECTING;
   }
@@ -133,11 +135,10 @@ public final class CmsLink implements AutoCloseable {
    * Starts the link: follows the lifecycle's events and console lines and dials the CMS in the
    * background (returns at once). Standalone (no MANAGER_CMS_URL) it does nothing.
    *
-   * @param service the manager's gRPC service, which runs the CMS's requests
+   * @param api the manager's API, in-process, which runs the CMS's requests
    */
-  public static CmsLink start(CmsLinkConfig config, ManagerDescription self, CvmEvents lifecycle,
-      ManagerServiceGrpc.AsyncService service) {
-    CmsLink link = new CmsLink(config, self, service, EVENT_CAPACITY, CONSOLE_LINE_CAPACITY);
+  public static CmsLink start(CmsLinkConfig config, ManagerDescription self, CvmEvents lifecycle, Channel api) {
+    CmsLink link = new CmsLink(config, self, api, EVENT_CAPACITY, CONSOLE_LINE_CAPACITY);
     link.start(lifecycle);
     return link;
   }
@@ -234,9 +235,15 @@ public final class CmsLink implements AutoCloseable {
       return;
     }
     if (s.establishedAt == null) {
-      s.establishedAt = Instant.now();
       Outbox.Dropped dropped = outbox.droppedSoFar();
-      Hello hello = hello(dropped);
+      Hello hello;
+      try {
+        hello = hello(dropped);
+      } catch (StatusRuntimeException e) {
+        end(s, "listing the CVMs for the hello failed: " + describe(e));
+        return;
+      }
+      s.establishedAt = Instant.now();
       s.toCms.onNext(ManagerMessage.newBuilder().setHello(hello).build());
       state = LinkState.CONNECTED;
       lastLoggedLevel = null;
@@ -278,8 +285,9 @@ public final class CmsLink implements AutoCloseable {
   }
 
   private Hello hello(Outbox.Dropped dropped) {
-    // the service answers in the calling thread, from memory: this does not block the link
-    ListVmsRes cvms = CmsRequests.call(service::listVms, ListVmsReq.getDefaultInstance()).join();
+    // answered from memory, in-process: this holds the link thread for well under a millisecond
+    ListVmsRes cvms = ManagerServiceGrpc.newBlockingStub(api).withDeadlineAfter(HELLO_LIST_TIMEOUT.toMillis(),
+        TimeUnit.MILLISECONDS).listVms(ListVmsReq.getDefaultInstance());
     return Hello.newBuilder().setInstanceId(self.instanceId()).setManagerVersion(self.version())
         .setManagerStartedAt(Timestamp.newBuilder().setSeconds(self.startedAt().getEpochSecond())
             .setNanos(self.startedAt().getNano()))

@@ -2,15 +2,11 @@ package io.cocos.manager.grpc.cms;
 
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.grpc.tls.TlsFiles;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 
@@ -45,35 +41,20 @@ public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, S
       return new CmsLinkConfig(Optional.empty(), Optional.empty(), "");
     }
     checkHostPort(url.get());
-    Optional<Path> cert = readableFile(env, CLIENT_CERT);
-    Optional<Path> key = readableFile(env, CLIENT_KEY);
-    Optional<Path> serverCa = readableFile(env, SERVER_CA_CERTS);
-    if (cert.isPresent() != key.isPresent()) {
-      String missing = cert.isPresent() ? CLIENT_KEY : CLIENT_CERT;
-      throw new ConfigException(missing, "", "a PEM file: " + CLIENT_CERT + " and " + CLIENT_KEY + " go together");
-    }
-    if (cert.isEmpty() && serverCa.isEmpty()) {
+    Optional<TlsFiles.Identity> identity = TlsFiles.identity(env, CLIENT_CERT, CLIENT_KEY);
+    Optional<Path> serverCa = TlsFiles.caBundle(env, SERVER_CA_CERTS);
+    if (identity.isEmpty() && serverCa.isEmpty()) {
       return new CmsLinkConfig(url, Optional.empty(), "without TLS");
     }
     SslContextBuilder tls = GrpcSslContexts.forClient();
-    if (serverCa.isPresent()) {
-      requireCertificates(SERVER_CA_CERTS, serverCa.get());
-      tls.trustManager(serverCa.get().toFile());
-    }
-    if (cert.isPresent()) {
-      requireCertificates(CLIENT_CERT, cert.get());
-      try {
-        tls.keyManager(cert.get().toFile(), key.get().toFile());
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(CLIENT_KEY, key.get().toString(), "a PEM private key (PKCS#8 or PKCS#1)");
-      }
-    }
+    serverCa.ifPresent(ca -> tls.trustManager(ca.toFile()));
+    identity.ifPresent(id -> tls.keyManager(id.certFile().toFile(), id.keyFile().toFile()));
     try {
-      return new CmsLinkConfig(url, Optional.of(tls.build()), cert.isPresent() ? "with mTLS" : "with TLS");
+      return new CmsLinkConfig(url, Optional.of(tls.build()), identity.isPresent() ? "with mTLS" : "with TLS");
     } catch (SSLException | IllegalArgumentException e) {
-      // the certificates parsed above, so what is left to refuse is the key
-      throw new ConfigException(CLIENT_KEY, key.map(Path::toString).orElse(""),
-          "a PEM private key matching " + CLIENT_CERT + " (" + e.getMessage() + ")");
+      // the files parsed and matched above; Netty refusing them still is a key type it cannot use
+      throw new ConfigException(CLIENT_KEY, identity.map(id -> id.keyFile().toString()).orElse(""),
+          "a PEM private key Netty can use (" + e.getMessage() + ")");
     }
   }
 
@@ -97,24 +78,6 @@ public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, S
     if (!validHost || !validPort) {
       throw new ConfigException(CMS_URL, url,
           "host:port of the Computation Management service, such as cms.example.com:7001");
-    }
-  }
-
-  private static Optional<Path> readableFile(Env env, String name) {
-    Optional<Path> p = env.path(name);
-    if (p.isPresent() && !(Files.isRegularFile(p.get()) && Files.isReadable(p.get()))) {
-      throw new ConfigException(name, p.get().toString(), "a readable PEM file");
-    }
-    return p;
-  }
-
-  private static void requireCertificates(String name, Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
-        throw new CertificateException("no certificate");
-      }
-    } catch (IOException | CertificateException e) {
-      throw new ConfigException(name, file.toString(), "a file of PEM certificates");
     }
   }
 }

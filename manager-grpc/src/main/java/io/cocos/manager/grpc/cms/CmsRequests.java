@@ -1,16 +1,19 @@
 package io.cocos.manager.grpc.cms;
 
 import io.cocos.manager.api.ManagerServiceGrpc;
+import io.cocos.manager.core.config.BoundedText;
+import io.cocos.manager.core.cvm.RequestLimits;
 import io.cocos.manager.cms.api.ErrorStatus;
 import io.cocos.manager.cms.api.Request;
 import io.cocos.manager.cms.api.Response;
 import io.cocos.manager.cms.api.StatusCode;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -22,28 +25,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the CMS's requests. They are the gRPC API's calls carried over another stream, so they are
- * handed to the very service implementation the gRPC server uses: the answers, the error codes
- * and messages, and the logging of each call are the API's by construction.
+ * made as calls to the API itself, in-process ({@link io.cocos.manager.grpc.server.GrpcServer#localChannel}):
+ * request parsing and limits, MANAGER_GRPC_TIMEOUT, per-RPC metrics, tracing, logging, the answers,
+ * the error codes and messages are the API's by construction.
  *
- * <p>Each request runs on a pool of its own threads (up to {@link #THREADS} at once, the rest
- * queued), so a slow CreateVm holds up neither a RemoveVm nor the link's stream. A request id seen
- * recently is answered from the {@link RequestLedger} and not run again.
+ * <p>Each request is started from a pool of its own threads (up to {@link #THREADS} at once, and
+ * {@link #QUEUE} more waiting), so a slow CreateVm holds up neither a RemoveVm nor the link's
+ * stream. Beyond that the manager is busy: the request is answered RESOURCE_EXHAUSTED at once,
+ * without running, and may be sent again with the same id. A request id seen recently is answered
+ * from the {@link RequestLedger} and not run again.
  */
 final class CmsRequests implements AutoCloseable {
-  static final int THREADS = 32;
+  static final int THREADS = 8;
+  static final int QUEUE = 64;
   static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
   private static final Logger log = LoggerFactory.getLogger(CmsRequests.class);
 
-  private final ManagerServiceGrpc.AsyncService service;
+  private final ManagerServiceGrpc.ManagerServiceStub service;
   private final RequestLedger ledger;
   private final ExecutorService workers;
 
-  CmsRequests(ManagerServiceGrpc.AsyncService service, RequestLedger ledger) {
-    this.service = service;
+  /** @param api the manager's API (in-process), whose calls run the requests */
+  CmsRequests(Channel api, RequestLedger ledger) {
+    this.service = ManagerServiceGrpc.newStub(api);
     this.ledger = ledger;
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
+        new ArrayBlockingQueue<>(QUEUE), r -> {
           Thread t = new Thread(r, "cms-request-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
@@ -59,13 +67,29 @@ final class CmsRequests implements AutoCloseable {
       reply.accept(failure(request, StatusCode.INVALID_ARGUMENT, "request_id is required"));
       return;
     }
+    if (id.length() > RequestLimits.REQUEST_ID) {
+      log.warn("CMS request {} refused: its id is too long", BoundedText.quote(id));
+      reply.accept(failure(request, StatusCode.INVALID_ARGUMENT, "request_id is " + id.length()
+          + " characters long; at most " + RequestLimits.REQUEST_ID + " are accepted"));
+      return;
+    }
     RequestLedger.Claim claim = ledger.claim(id);
     if (claim.first()) {
       log.debug("CMS request {}: {}", id, request.getOperationCase());
       try {
-        workers.execute(() -> run(request).thenAccept(claim.result()::complete));
+        // the worker waits for the call's end, so THREADS bounds the requests running at once
+        workers.execute(() -> claim.result().complete(run(request).join()));
       } catch (RejectedExecutionException e) {
-        claim.result().complete(failure(request, StatusCode.UNAVAILABLE, "the manager is shutting down"));
+        if (workers.isShutdown()) {
+          claim.result().complete(failure(request, StatusCode.UNAVAILABLE, "the manager is shutting down"));
+        } else {
+          // never ran: forgotten, so the CMS may send the same id again later
+          ledger.forget(id, claim.result());
+          log.warn("CMS request {} ({}) refused: the manager is busy ({} requests running, {} waiting)", id,
+              request.getOperationCase(), THREADS, QUEUE);
+          claim.result().complete(failure(request, StatusCode.RESOURCE_EXHAUSTED, "the manager is busy: "
+              + THREADS + " requests running and " + QUEUE + " waiting; send it again later (same request_id)"));
+        }
       }
     } else {
       log.info("CMS request {} ({}) was sent again; answering with its first result", id, request.getOperationCase());
@@ -102,10 +126,7 @@ final class CmsRequests implements AutoCloseable {
     };
   }
 
-  /**
-   * Calls one unary method of the service in-process. The future completes when the method
-   * answers; with the manager's service that is before this returns, on the calling thread.
-   */
+  /** Calls one unary method of the API; the future completes when the call ends. */
   static <Q, R> CompletableFuture<R> call(BiConsumer<Q, StreamObserver<R>> method, Q request) {
     CompletableFuture<R> result = new CompletableFuture<>();
     method.accept(request, new StreamObserver<>() {

@@ -15,10 +15,13 @@ import java.util.concurrent.CompletableFuture;
  * instead of running twice — creating a second CVM, say. A repeat that arrives while the first is
  * still running waits for the same result.
  *
- * <p>Memory is bounded: an id is remembered for {@link #RETENTION} after it first arrived, and
- * only the newest {@link #CAPACITY} ids are kept. An id older than that runs again; the CMS
- * must not reuse ids (any unique string will do: a UUID, a counter with a per-run prefix).
- * Failures are remembered like successes: to try again after an error, use a new id.
+ * <p>Memory is bounded: a finished request's id is remembered for {@link #RETENTION} after it first
+ * arrived, and only the newest {@link #CAPACITY} finished ids are kept. An id older than that
+ * runs again; the CMS must not reuse ids (any unique string will do: a UUID, a counter with a
+ * per-run prefix). A request still running is never forgotten, however old, so a repeat of it can
+ * never run a second time; their number is bounded by {@link CmsRequests}'s queue, well below the
+ * capacity. Failures are remembered like successes (to try again after an error, use a new id),
+ * except "busy": a request refused for want of room was never run and is {@link #forget forgotten}.
  *
  * <p>Thread-safety: synchronised on the ledger; the futures complete outside it.
  */
@@ -57,17 +60,44 @@ final class RequestLedger {
     CompletableFuture<Response> result = new CompletableFuture<>();
     byId.put(requestId, new Remembered(result, now));
     if (byId.size() > capacity) {
-      Iterator<String> eldest = byId.keySet().iterator();
-      eldest.next();
-      eldest.remove();
+      forgetEldestFinished();
     }
     return new Claim(result, true);
   }
 
+  /** Forgets a request that was refused without running, so that sending it again runs it. */
+  synchronized void forget(String requestId, CompletableFuture<Response> result) {
+    Remembered known = byId.get(requestId);
+    if (known != null && known.result() == result) {
+      byId.remove(requestId);
+    }
+  }
+
+  /** Ids remembered now, running ones included; for tests. */
+  synchronized int size() {
+    return byId.size();
+  }
+
+  private void forgetEldestFinished() {
+    Iterator<Remembered> it = byId.values().iterator();
+    while (it.hasNext()) {
+      if (it.next().result().isDone()) {
+        it.remove();
+        return;
+      }
+    }
+  }
+
   private void forgetOlderThan(Instant limit) {
     Iterator<Map.Entry<String, Remembered>> it = byId.entrySet().iterator();
-    while (it.hasNext() && it.next().getValue().firstSeen().isBefore(limit)) {
-      it.remove();
+    while (it.hasNext()) {
+      Remembered r = it.next().getValue();
+      if (!r.firstSeen().isBefore(limit)) {
+        return; // insertion order is age order: the rest are younger
+      }
+      if (r.result().isDone()) {
+        it.remove();
+      }
     }
   }
 }

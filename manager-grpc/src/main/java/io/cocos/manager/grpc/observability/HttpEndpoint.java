@@ -2,27 +2,72 @@ package io.cocos.manager.grpc.observability;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 
 /**
  * MANAGER_HTTP_HOST:MANAGER_HTTP_PORT: Prometheus text exposition at /metrics; /health/live
  * (the process answers), /health/ready and /health (the gRPC server serves and restore has
- * finished; 503 until then), with the details as a small JSON object.
+ * finished; 503 until then), with the details as a small JSON object. HTTPS when
+ * MANAGER_HTTP_SERVER_CERT and MANAGER_HTTP_SERVER_KEY are set.
  *
  * <p>/health's object starts with upstream's fields (its health package: status, version, commit,
  * description, build_time, instance_id; status "pass", "fail" while starting) and its media type
  * application/health+json, so upstream's probes read it; then ours: readiness and the details.
+ *
+ * <p>Served by Netty (already in the manager for gRPC) rather than the JDK's HttpServer, whose
+ * worker threads each wait on one client's request: two clients that never finish their headers
+ * took both workers and made liveness probes fail. Here no thread ever waits for a client, so:
+ * <ul>
+ *   <li>a connection must deliver one whole request within the request timeout
+ *       (MANAGER_HTTP_REQUEST_TIMEOUT, TLS handshake included) or it is closed, and every answer
+ *       closes its connection (probes and scrapes need no keep-alive), so idle connections cost
+ *       nothing for longer than that;
+ *   <li>at most {@link #MAX_CONNECTIONS} connections are open at once (more are closed at once);
+ *   <li>request lines, headers and bodies are bounded by the HTTP codec (4 KiB, 8 KiB, 64 KiB).
+ * </ul>
+ * A probe therefore answers as long as fewer than {@link #MAX_CONNECTIONS} clients are connected,
+ * and any slow client is gone within the request timeout.
  */
 public final class HttpEndpoint implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,41 +76,76 @@ public final class HttpEndpoint implements AutoCloseable {
   /** The manager's readiness, identity and the details /health shows. */
   public record Health(boolean ready, String instanceId, BuildInfo build, Map<String, String> details) {}
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  /** TLS for the endpoint: the certificate chain and key files, checked at start-up. */
+  public record Tls(Path certFile, Path keyFile) {}
 
-  private HttpEndpoint(HttpServer server, ExecutorService executor) {
-    this.server = server;
-    this.executor = executor;
+  static final int MAX_CONNECTIONS = 128;
+  private static final int MAX_INITIAL_LINE = 4096;
+  private static final int MAX_HEADERS = 8192;
+  private static final int MAX_BODY = 64 * 1024;
+
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final Channel listener;
+
+  private HttpEndpoint(EventLoopGroup boss, EventLoopGroup workers, Channel listener) {
+    this.boss = boss;
+    this.workers = workers;
+    this.listener = listener;
   }
 
-  public static HttpEndpoint start(String host, int port, Telemetry telemetry, Supplier<Health> health)
-      throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
-    PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
-    server.createContext("/metrics", exchange -> {
-      ByteArrayOutputStream body = new ByteArrayOutputStream();
-      text.write(body, telemetry.scrape());
-      respond(exchange, 200, text.getContentType(), body.toByteArray());
-    });
-    server.createContext("/health/live", exchange ->
-        respond(exchange, 200, "application/json", "{\"status\":\"alive\"}".getBytes(StandardCharsets.UTF_8)));
-    server.createContext("/health", exchange -> {
-      Health h = health.get();
-      respond(exchange, h.ready() ? 200 : 503, HEALTH_JSON, healthJson(h));
-    });
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "http-endpoint");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.start();
-    return new HttpEndpoint(server, executor);
+  public static HttpEndpoint start(String host, int port, Optional<Tls> tls, Duration requestTimeout,
+      Telemetry telemetry, Supplier<Health> health) throws IOException {
+    SslContext ssl = null;
+    if (tls.isPresent()) {
+      try {
+        ssl = SslContextBuilder.forServer(tls.get().certFile().toFile(), tls.get().keyFile().toFile()).build();
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new IOException("TLS set-up failed: " + e.getMessage(), e);
+      }
+    }
+    EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("http-accept", true));
+    EventLoopGroup workers = new NioEventLoopGroup(2, new DefaultThreadFactory("http-endpoint", true));
+    ConnectionLimit limit = new ConnectionLimit();
+    Routes routes = new Routes(telemetry, health);
+    SslContext sslContext = ssl;
+    ServerBootstrap bootstrap = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 64)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(limit, new RequestDeadline(requestTimeout));
+            if (sslContext != null) {
+              SslHandler handler = sslContext.newHandler(ch.alloc());
+              handler.setHandshakeTimeoutMillis(requestTimeout.toMillis());
+              ch.pipeline().addLast(handler);
+            }
+            ch.pipeline().addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, 8192),
+                new HttpObjectAggregator(MAX_BODY), routes);
+          }
+        });
+    try {
+      Channel listener = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
+      return new HttpEndpoint(boss, workers, listener);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      shutdown(boss, workers);
+      throw new IOException("interrupted while binding", e);
+    } catch (RuntimeException e) {
+      // Netty rethrows the bind's IOException (address in use) unchecked
+      shutdown(boss, workers);
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    listener.close().syncUninterruptibly();
+    shutdown(boss, workers);
   }
 
   static byte[] healthJson(Health h) throws IOException {
@@ -81,17 +161,115 @@ public final class HttpEndpoint implements AutoCloseable {
     return JSON.writeValueAsBytes(json);
   }
 
-  private static void respond(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.sendResponseHeaders(status, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
+  private static void shutdown(EventLoopGroup boss, EventLoopGroup workers) {
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  /** Closes a connection beyond {@link #MAX_CONNECTIONS}. Shared by all connections. */
+  @ChannelHandler.Sharable
+  private static final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+    private final AtomicInteger open = new AtomicInteger();
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      if (open.incrementAndGet() > MAX_CONNECTIONS) {
+        ctx.close();
+        return;
+      }
+      super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      open.decrementAndGet();
+      super.channelInactive(ctx);
     }
   }
 
-  @Override
-  public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+  /**
+   * Closes the connection when the timeout has passed since it opened: a whole request must have
+   * arrived and been answered by then (an answer closes the connection itself, well before).
+   */
+  private static final class RequestDeadline extends ChannelInboundHandlerAdapter {
+    private final Duration timeout;
+    private ScheduledFuture<?> deadline;
+
+    RequestDeadline(Duration timeout) {
+      this.timeout = timeout;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      deadline = ctx.executor().schedule(() -> ctx.close(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+      super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      super.channelInactive(ctx);
+    }
+  }
+
+  /** The endpoint's paths; answers one request per connection and closes it. */
+  @ChannelHandler.Sharable
+  private static final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Telemetry telemetry;
+    private final Supplier<Health> health;
+    private final PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
+
+    Routes(Telemetry telemetry, Supplier<Health> health) {
+      this.telemetry = telemetry;
+      this.health = health;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws IOException {
+      if (!request.decoderResult().isSuccess()) {
+        respond(ctx, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n");
+        return;
+      }
+      if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+        respond(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "only GET and HEAD\n");
+        return;
+      }
+      String uri = request.uri();
+      int query = uri.indexOf('?');
+      String path = query < 0 ? uri : uri.substring(0, query);
+      switch (path) {
+        case "/metrics" -> {
+          ByteArrayOutputStream body = new ByteArrayOutputStream();
+          text.write(body, telemetry.scrape());
+          respond(ctx, HttpResponseStatus.OK, text.getContentType(), body.toByteArray());
+        }
+        case "/health/live" -> respond(ctx, HttpResponseStatus.OK, "application/json", "{\"status\":\"alive\"}");
+        case "/health", "/health/ready" -> {
+          Health h = health.get();
+          respond(ctx, h.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, HEALTH_JSON,
+              healthJson(h));
+        }
+        default -> respond(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n");
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close(); // a reset or a TLS failure: nothing to answer
+    }
+
+    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String type, String body) {
+      respond(ctx, status, type, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String type, byte[] body) {
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
+          .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
   }
 }

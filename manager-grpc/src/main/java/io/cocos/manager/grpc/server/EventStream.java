@@ -5,10 +5,14 @@ import io.cocos.manager.api.LifecycleEvent;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.event.CvmEvents;
+import io.cocos.manager.core.config.BoundedText;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One WatchEvents call: events are queued per watcher (bounded: a watcher that does not read
@@ -20,6 +24,7 @@ import java.util.concurrent.Executor;
  * {@link #drain}, on the executor, one drain at a time.
  */
 final class EventStream {
+  private static final Logger log = LoggerFactory.getLogger(EventStream.class);
   static final int CAPACITY = 1024;
 
   private final String cvmId;
@@ -98,7 +103,17 @@ final class EventStream {
         }
       }
     } catch (RuntimeException e) {
-      close(); // cancelled meanwhile
+      if (!out.isCancelled()) {
+        // not the client leaving: say so in the log and end the call with a status, not silently
+        log.error("WatchEvents{} failed; ending the stream", cvmId.isEmpty() ? "" : " for " + cvmId, e);
+        try {
+          out.onError(Status.INTERNAL.withDescription("the event stream failed: " + BoundedText.of(e.toString()))
+              .asRuntimeException());
+        } catch (RuntimeException alreadyClosed) {
+          // the call ended meanwhile: nothing left to tell
+        }
+      }
+      close();
     }
   }
 

@@ -4,12 +4,16 @@ import com.google.protobuf.ByteString;
 import io.cocos.manager.api.LogLine;
 import io.cocos.manager.core.console.ConsoleCursor;
 import io.cocos.manager.core.console.ConsoleSource;
+import io.cocos.manager.core.cvm.CvmLogContext;
+import io.cocos.manager.core.config.BoundedText;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One StreamLogs call. The console file is the buffer: lines are read from it only while gRPC
@@ -28,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  * callbacks only schedule it.
  */
 final class LogStream {
+  private static final Logger log = LoggerFactory.getLogger(LogStream.class);
   static final long MAX_BEHIND = 4L << 20;
   /** Lines kept when a reader that fell behind jumps ahead. */
   static final int LINES_AFTER_SKIP = 1000;
@@ -106,7 +111,18 @@ final class LogStream {
       out.onError(Status.INTERNAL.withDescription("reading the console failed: " + e.getMessage()).asRuntimeException());
       finish();
     } catch (RuntimeException e) {
-      // the call was cancelled under us
+      if (!out.isCancelled()) {
+        // not the client leaving: say so in the log and end the call with a status, not silently
+        try (var c = CvmLogContext.of(source.cvmId())) {
+          log.error("StreamLogs for {} failed; ending the stream", source.cvmId(), e);
+        }
+        try {
+          out.onError(Status.INTERNAL.withDescription("the log stream failed: " + BoundedText.of(e.toString()))
+              .asRuntimeException());
+        } catch (RuntimeException alreadyClosed) {
+          // the call ended meanwhile: nothing left to tell
+        }
+      }
       finish();
     }
   }

@@ -18,6 +18,7 @@ import io.cocos.manager.api.LogLine;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.api.WatchEventsReq;
+import io.cocos.manager.core.config.BoundedText;
 import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.event.CvmEvents;
 import io.cocos.manager.core.cvm.CreateRequest;
@@ -26,6 +27,7 @@ import io.cocos.manager.core.cvm.CvmInfo;
 import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
+import io.cocos.manager.core.cvm.RequestLimits;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -35,7 +37,12 @@ import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The gRPC transport: translates messages to domain calls and domain failures to status codes. */
+/**
+ * The gRPC transport: translates messages to domain calls and domain failures to status codes.
+ * Id fields are checked against their limit here ({@link RequestLimits#checkCvmId}), CreateVm's
+ * fields in {@link io.cocos.manager.core.agent.AgentProvisioning}. A call whose caller has gone
+ * (cancelled, or past its deadline) is not started: {@link #answer} checks before the domain call.
+ */
 public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(ManagerGrpcService.class);
   private final ManagerService service;
@@ -82,6 +89,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   @Override
   public void removeVm(RemoveReq req, StreamObserver<Empty> out) {
     answer(out, () -> {
+      RequestLimits.checkCvmId("cvm_id", req.getCvmId());
       service.removeVm(req.getCvmId());
       return Empty.getDefaultInstance();
     });
@@ -90,6 +98,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   @Override
   public void cVMInfo(CVMInfoReq req, StreamObserver<CVMInfoRes> out) {
     answer(out, () -> {
+      RequestLimits.checkCvmId("id", req.getId());
       CvmInfo info = service.cvmInfo(req.getId());
       return CVMInfoRes.newBuilder().setId(info.id()).setOvmfVersion(info.ovmfVersion())
           .setCpuNum(info.cpuCount()).setCpuType(info.cpuType()).setKernelCmd(info.kernelCommandLine())
@@ -99,8 +108,11 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void attestationPolicy(AttestationPolicyReq req, StreamObserver<AttestationPolicyRes> out) {
-    answer(out, () -> AttestationPolicyRes.newBuilder().setId(req.getId())
-        .setInfo(ByteString.copyFrom(service.attestationPolicy(req.getId()))).build());
+    answer(out, () -> {
+      RequestLimits.checkCvmId("id", req.getId());
+      return AttestationPolicyRes.newBuilder().setId(req.getId())
+          .setInfo(ByteString.copyFrom(service.attestationPolicy(req.getId()))).build();
+    });
   }
 
   @Override
@@ -118,6 +130,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   public void streamLogs(StreamLogsReq req, StreamObserver<LogLine> out) {
     ConsoleSource source;
     try {
+      RequestLimits.checkCvmId("cvm_id", req.getCvmId());
       source = service.console(req.getCvmId());
     } catch (ManagerException e) {
       out.onError(StatusMapping.toStatus(e));
@@ -130,6 +143,12 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void watchEvents(WatchEventsReq req, StreamObserver<LifecycleEvent> out) {
+    try {
+      RequestLimits.checkCvmId("cvm_id", req.getCvmId());
+    } catch (ManagerException e) {
+      out.onError(StatusMapping.toStatus(e));
+      return;
+    }
     EventStream.start(events, req.getCvmId(), (ServerCallStreamObserver<LifecycleEvent>) out, streams, id -> {
       try {
         service.cvmInfo(id);
@@ -164,6 +183,11 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   private static <T> void answer(StreamObserver<T> out, Call<T> call) {
     T result;
     try {
+      if (Context.current().isCancelled()) {
+        // the caller gave up (or its deadline passed) while the call waited for a thread
+        out.onError(Status.CANCELLED.withDescription("the call ended before it started").asRuntimeException());
+        return;
+      }
       result = call.run();
     } catch (ManagerException e) {
       out.onError(StatusMapping.toStatus(e));
@@ -174,7 +198,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       return;
     } catch (RuntimeException e) {
       log.error("unexpected failure", e);
-      out.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+      out.onError(Status.INTERNAL.withDescription("internal error: " + BoundedText.of(e.toString())).asRuntimeException());
       return;
     }
     out.onNext(result);

@@ -2,15 +2,20 @@ package io.cocos.manager.grpc.server;
 
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
-import java.nio.file.Files;
+import io.cocos.manager.grpc.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The daemon's own settings: where it serves, how it secures the API, how it logs and traces.
- * Certificate files are checked for presence at start-up so a typo fails fast.
+ * The daemon's own settings: where it serves, how it secures the API and the HTTP endpoint, how it
+ * logs and traces. Certificate and key files are read, parsed and matched here ({@link TlsFiles}),
+ * so a wrong file fails start-up with the variable's name before anything else happens.
+ *
+ * @param grpcMaxConnectionIdle a gRPC connection without calls for this long is closed
+ * @param httpRequestTimeout    an HTTP connection must deliver its request within this, and may
+ *                              stay open without one no longer
  */
 public record ServerConfig(
     String instanceId,
@@ -24,38 +29,53 @@ public record ServerConfig(
     String httpHost,
     int httpPort,
     String jaegerUrl,
-    double traceRatio) {
+    double traceRatio,
+    Optional<Path> httpServerCert,
+    Optional<Path> httpServerKey,
+    Duration grpcMaxConnectionIdle,
+    Duration httpRequestTimeout) {
 
   public static ServerConfig fromEnv(Env env) {
-    Optional<Path> cert = readableFile(env, "MANAGER_GRPC_SERVER_CERT");
-    Optional<Path> key = readableFile(env, "MANAGER_GRPC_SERVER_KEY");
-    if (cert.isPresent() != key.isPresent()) {
-      String missing = cert.isPresent() ? "MANAGER_GRPC_SERVER_KEY" : "MANAGER_GRPC_SERVER_CERT";
-      throw new ConfigException(missing, "", "a PEM file: MANAGER_GRPC_SERVER_CERT and MANAGER_GRPC_SERVER_KEY go together");
-    }
-    Optional<Path> clientCa = readableFile(env, "MANAGER_GRPC_CLIENT_CA_CERTS");
-    if (clientCa.isPresent() && cert.isEmpty()) {
+    Optional<TlsFiles.Identity> grpcIdentity =
+        TlsFiles.identity(env, "MANAGER_GRPC_SERVER_CERT", "MANAGER_GRPC_SERVER_KEY");
+    Optional<Path> clientCa = TlsFiles.caBundle(env, "MANAGER_GRPC_CLIENT_CA_CERTS");
+    if (clientCa.isPresent() && grpcIdentity.isEmpty()) {
       throw new ConfigException("MANAGER_GRPC_SERVER_CERT", "",
           "a PEM file: client certificates (MANAGER_GRPC_CLIENT_CA_CERTS) need TLS");
     }
-    Duration timeout = env.duration("MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60));
-    if (timeout.isZero()) {
-      throw new ConfigException("MANAGER_GRPC_TIMEOUT", env.raw("MANAGER_GRPC_TIMEOUT").orElse(""),
-          "a duration longer than zero");
-    }
+    Optional<TlsFiles.Identity> httpIdentity =
+        TlsFiles.identity(env, "MANAGER_HTTP_SERVER_CERT", "MANAGER_HTTP_SERVER_KEY");
+    Duration timeout = positiveDuration(env, "MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60));
     return new ServerConfig(
         env.string("MANAGER_INSTANCE_ID", UUID.randomUUID().toString()),
         env.oneOf("MANAGER_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
         env.string("MANAGER_GRPC_HOST", "localhost"),
         env.listenPort("MANAGER_GRPC_PORT", 7001),
         timeout,
-        cert,
-        key,
+        grpcIdentity.map(TlsFiles.Identity::certFile),
+        grpcIdentity.map(TlsFiles.Identity::keyFile),
         clientCa,
         env.string("MANAGER_HTTP_HOST", "localhost"),
         env.listenPort("MANAGER_HTTP_PORT", 7003),
         httpUrl(env, "COCOS_JAEGER_URL", "http://localhost:4318"),
-        env.ratio("COCOS_JAEGER_TRACE_RATIO", 1.0));
+        env.ratio("COCOS_JAEGER_TRACE_RATIO", 1.0),
+        httpIdentity.map(TlsFiles.Identity::certFile),
+        httpIdentity.map(TlsFiles.Identity::keyFile),
+        positiveDuration(env, "MANAGER_GRPC_MAX_CONNECTION_IDLE", Duration.ofMinutes(5)),
+        positiveDuration(env, "MANAGER_HTTP_REQUEST_TIMEOUT", Duration.ofSeconds(10)));
+  }
+
+  private static Duration positiveDuration(Env env, String name, Duration defaultValue) {
+    Duration d = env.duration(name, defaultValue);
+    if (d.isZero()) {
+      throw new ConfigException(name, env.raw(name).orElse(""), "a duration longer than zero");
+    }
+    return d;
+  }
+
+  /** "https" when MANAGER_HTTP_SERVER_CERT is set, else "http". */
+  public String httpScheme() {
+    return httpServerCert.isPresent() ? "https" : "http";
   }
 
   /** "with TLS", "with mTLS" or "without TLS", as the listening line says it. */
@@ -74,13 +94,5 @@ public record ServerConfig(
       }
       return text;
     });
-  }
-
-  static Optional<Path> readableFile(Env env, String name) {
-    Optional<Path> p = env.path(name);
-    if (p.isPresent() && !Files.isReadable(p.get())) {
-      throw new ConfigException(name, p.get().toString(), "a readable PEM file");
-    }
-    return p;
   }
 }

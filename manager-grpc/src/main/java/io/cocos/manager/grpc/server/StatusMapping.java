@@ -16,6 +16,19 @@ final class StatusMapping {
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
       case INTERNAL -> Status.INTERNAL;
     };
-    return status.withDescription(e.getMessage()).asRuntimeException();
+    return status.withDescription(capped(e.getMessage())).asRuntimeException();
+  }
+
+  /**
+   * The longest description sent. Messages quote input in bounded form already; this is the
+   * backstop that keeps any message, whatever it holds, far below a client's metadata limit.
+   */
+  static final int MAX_DESCRIPTION = 400;
+
+  static String capped(String message) {
+    if (message == null || message.length() <= MAX_DESCRIPTION) {
+      return message;
+    }
+    return message.substring(0, MAX_DESCRIPTION) + "… (" + message.length() + " characters)";
   }
 }

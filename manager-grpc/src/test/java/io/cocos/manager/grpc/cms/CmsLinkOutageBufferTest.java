@@ -16,7 +16,6 @@ import io.cocos.manager.core.cvm.LifecycleManager;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.grpc.ManagerDaemon;
-import io.cocos.manager.grpc.server.ManagerGrpcService;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +39,7 @@ class CmsLinkOutageBufferTest {
   @TempDir Path tmp;
   ManagerDaemon daemon;
   CmsLink link;
+  io.grpc.ManagedChannel api;
   RecordingCms cms;
   final ScheduledExecutorService streams = Executors.newSingleThreadScheduledExecutor();
 
@@ -47,6 +47,7 @@ class CmsLinkOutageBufferTest {
   void stop() throws Exception {
     if (link != null) {
       link.close();
+      api.shutdownNow();
     }
     if (cms != null) {
       cms.close();
@@ -70,7 +71,8 @@ class CmsLinkOutageBufferTest {
     link = new CmsLink(CmsLinkConfig.fromEnv(new Env(Map.of("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort))),
         new ManagerDescription("buffer-test", "test", Instant.now(), TeeKind.NONE,
             new GuestDescription("edk2", 2, "EPYC", "console=ttyS0"), "eos"),
-        new ManagerGrpcService(lifecycle, lifecycle, streams), EVENT_BOUND, CONSOLE_BOUND);
+        api = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build(),
+        EVENT_BOUND, CONSOLE_BOUND);
     link.start(lifecycle);
     await().atMost(Duration.ofSeconds(5)).until(() -> link.linkState() == LinkState.DISCONNECTED);
 

@@ -46,13 +46,27 @@ class CmsRequestsTest {
     }
   };
 
-  final CmsRequests requests = new CmsRequests(service, new RequestLedger(100, RequestLedger.RETENTION,
+  final String name = "cms-requests-test-" + java.util.UUID.randomUUID();
+  final io.grpc.Server api = start(io.grpc.inprocess.InProcessServerBuilder.forName(name)
+      .addService(ManagerServiceGrpc.bindService(service)).build());
+  final io.grpc.ManagedChannel channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).build();
+  final CmsRequests requests = new CmsRequests(channel, new RequestLedger(100, RequestLedger.RETENTION,
       Clock.systemUTC()));
+
+  static io.grpc.Server start(io.grpc.Server server) {
+    try {
+      return server.start();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   @AfterEach
   void close() {
     createMayFinish.countDown();
     requests.close();
+    channel.shutdownNow();
+    api.shutdownNow();
   }
 
   static Request create(String id) {

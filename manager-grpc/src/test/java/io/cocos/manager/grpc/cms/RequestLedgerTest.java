@@ -1,5 +1,7 @@
 package io.cocos.manager.grpc.cms;
 
+import io.cocos.manager.cms.api.Response;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
@@ -41,21 +43,48 @@ class RequestLedgerTest {
     assertThat(again.result()).isSameAs(first.result());
   }
 
+  static RequestLedger.Claim finished(RequestLedger.Claim claim) {
+    claim.result().complete(Response.getDefaultInstance());
+    return claim;
+  }
+
   @Test
   void onlyTheNewestIdsAreRemembered() {
-    ledger.claim("a");
-    ledger.claim("b");
-    ledger.claim("c");
-    ledger.claim("d");
+    finished(ledger.claim("a"));
+    finished(ledger.claim("b"));
+    finished(ledger.claim("c"));
+    finished(ledger.claim("d"));
     assertThat(ledger.claim("b").first()).isFalse();
     assertThat(ledger.claim("a").first()).as("the eldest was forgotten").isTrue();
   }
 
   @Test
+  void aRequestStillRunningIsNeverForgottenSoARepeatNeverRunsTwice() {
+    RequestLedger.Claim running = ledger.claim("running");
+    finished(ledger.claim("b"));
+    finished(ledger.claim("c"));
+    finished(ledger.claim("d"));
+    finished(ledger.claim("e"));
+    clock.now = clock.now.plus(Duration.ofHours(1));
+    finished(ledger.claim("f"));
+    RequestLedger.Claim repeat = ledger.claim("running");
+    assertThat(repeat.first()).as("over capacity and past retention, but still running").isFalse();
+    assertThat(repeat.result()).isSameAs(running.result());
+    assertThat(ledger.claim("b").first()).as("finished ones are forgotten instead").isTrue();
+  }
+
+  @Test
+  void aRefusedRequestIsForgottenSoItsRepeatRuns() {
+    RequestLedger.Claim refused = ledger.claim("busy");
+    ledger.forget("busy", refused.result());
+    assertThat(ledger.claim("busy").first()).isTrue();
+  }
+
+  @Test
   void idsAreForgottenAfterTheRetention() {
-    ledger.claim("a");
+    finished(ledger.claim("a"));
     clock.now = clock.now.plus(Duration.ofMinutes(9));
-    ledger.claim("b");
+    finished(ledger.claim("b"));
     assertThat(ledger.claim("a").first()).isFalse();
     clock.now = clock.now.plus(Duration.ofMinutes(2));
     assertThat(ledger.claim("a").first()).isTrue();
