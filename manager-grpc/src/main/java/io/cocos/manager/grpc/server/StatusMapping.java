@@ -20,10 +20,11 @@ final class StatusMapping {
   }
 
   /**
-   * The longest description sent. Messages quote input in bounded form already; this is the
-   * backstop that keeps any message, whatever it holds, far below a client's metadata limit.
+   * The longest description sent. Messages quote client input in bounded form already (so they stay
+   * short); this is the backstop that keeps any message, a QEMU failure with its stderr included,
+   * well below a client's metadata limit (8 KiB by default).
    */
-  static final int MAX_DESCRIPTION = 400;
+  static final int MAX_DESCRIPTION = 2048;
 
   static String capped(String message) {
     if (message == null || message.length() <= MAX_DESCRIPTION) {
