@@ -31,6 +31,7 @@ import javax.net.ssl.SSLException;
  */
 public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, String security) {
   static final String CMS_URL = "MANAGER_CMS_URL";
+  static final int MAX_URL_LENGTH = 261;
   static final String CLIENT_CERT = "MANAGER_GRPC_CLIENT_CERT";
   static final String CLIENT_KEY = "MANAGER_GRPC_CLIENT_KEY";
   static final String SERVER_CA_CERTS = "MANAGER_GRPC_SERVER_CA_CERTS";
@@ -75,7 +76,8 @@ public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, S
     } catch (NumberFormatException e) {
       validPort = false;
     }
-    if (!validHost || !validPort) {
+    // a DNS name is at most 253 characters; "[v6]" and ":65535" fit in the rest
+    if (!validHost || !validPort || url.length() > MAX_URL_LENGTH) {
       throw new ConfigException(CMS_URL, url,
           "host:port of the Computation Management service, such as cms.example.com:7001");
     }
