@@ -161,6 +161,26 @@ class ManagerProcessIT {
   }
 
   @Test
+  void aKeyThatIsNotTheCertificatesStopsStartUpWithExitCode2AndNoStackTrace() throws Exception {
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    io.cocos.manager.core.testing.TestPki pki = new io.cocos.manager.core.testing.TestPki("it-ca");
+    pki.issue("manager").writeTo(tmp, "server");
+    pki.issue("other").writeTo(tmp, "other");
+    env.put("MANAGER_GRPC_SERVER_CERT", tmp.resolve("server.crt").toString());
+    env.put("MANAGER_GRPC_SERVER_KEY", tmp.resolve("other.key").toString());
+    ManagerProcess bad = ManagerProcess.start(env);
+    managers.add(bad);
+    assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.process.exitValue()).isEqualTo(2);
+    await().until(() -> !bad.stderr.isEmpty());
+    assertThat(bad.stderr).hasSize(1);
+    assertThat(bad.stderr.get(0)).startsWith("cocos-manager: configuration error: MANAGER_GRPC_SERVER_KEY=\""
+        + tmp.resolve("other.key") + "\": expected the private key of the first certificate");
+    assertThat(bad.stdout).noneMatch(l -> l.contains("Exception") || l.contains("\tat "));
+    assertThat(tmp.resolve("state")).as("restore never ran").doesNotExist();
+  }
+
+  @Test
   void aPortInUseStopsStartUpNamingTheSetting() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);

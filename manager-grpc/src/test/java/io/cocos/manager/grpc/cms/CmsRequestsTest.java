@@ -1,6 +1,7 @@
 package io.cocos.manager.grpc.cms;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Empty;
 import io.cocos.manager.api.CreateReq;
@@ -107,6 +108,26 @@ class CmsRequestsTest {
     assertThat(answers).extracting(a -> a.getError().getCode())
         .containsExactlyInAnyOrder(StatusCode.INVALID_ARGUMENT, StatusCode.UNIMPLEMENTED);
     assertThat(creates).hasValue(0);
+  }
+
+  @Test
+  void beyondTheQueueTheManagerIsBusyAndTheSameIdMaySendAgainLater() throws Exception {
+    int capacity = CmsRequests.THREADS + CmsRequests.QUEUE;
+    for (int i = 0; i < capacity; i++) {
+      requests.handle(create("fill-" + i), answers::add);
+    }
+    await().atMost(java.time.Duration.ofSeconds(5)).until(() -> creates.get() == CmsRequests.THREADS);
+    requests.handle(create("one-too-many"), answers::add);
+    awaitAnswers(1);
+    assertThat(answers.get(0).getRequestId()).isEqualTo("one-too-many");
+    assertThat(answers.get(0).getError().getCode()).isEqualTo(StatusCode.RESOURCE_EXHAUSTED);
+    assertThat(answers.get(0).getError().getMessage()).startsWith("the manager is busy: ");
+    createMayFinish.countDown();
+    awaitAnswers(capacity + 1);
+    requests.handle(create("one-too-many"), answers::add);
+    awaitAnswers(capacity + 2);
+    assertThat(answers.get(capacity + 1).hasCreate()).as("forgotten when refused, so it runs now").isTrue();
+    assertThat(creates).hasValue(capacity + 1);
   }
 
   private void awaitAnswers(int count) throws InterruptedException {
