@@ -14,6 +14,8 @@ import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.api.WatchEventsReq;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.core.cvm.RequestLimits;
+import io.cocos.manager.grpc.server.GrpcServer;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import io.grpc.CallOptions;
@@ -514,12 +516,17 @@ class HostileInputTest {
   }
 
   @Test
-  void everyLimitAndTheIdChoiceAreWhatTheReadmeSays() throws IOException {
+  void everyLimitIsWhatTheReadmesApiTableSays() throws IOException {
     String readme = Files.readString(Path.of("../README.md"));
-    assertThat(readme).contains("| `ttl` | 64 characters", "| CVM ids | 36 characters",
-        "| PEM fields | 65536 bytes", "| `agent_cvm_server_url`, `agent_cvm_ca_url` | 2048 characters",
-        "| `agent_log_level` | 32 characters", "| CMS `request_id` | 128 characters");
-    assertThat(UUID.fromString(UUID_UNKNOWN).toString()).hasSize(36);
+    assertThat(readme).contains(
+        "`WatchEventsReq.cvm_id`) | " + RequestLimits.CVM_ID + " characters (a UUID)",
+        "| `agent_log_level` | " + RequestLimits.LOG_LEVEL + " characters |",
+        "| `agent_cvm_server_url`, `agent_cvm_ca_url` | " + RequestLimits.URL + " characters each |",
+        "| `ttl` | " + RequestLimits.TTL + " characters (",
+        "`agent_cvm_client_key`) | " + RequestLimits.PEM + " bytes each |",
+        "| CMS `request_id` | " + RequestLimits.REQUEST_ID + " characters |",
+        "| a whole request message | " + (GrpcServer.MAX_MESSAGE_BYTES >> 20) + " MiB");
+    assertThat(UUID.fromString(UUID_UNKNOWN).toString()).hasSize(RequestLimits.CVM_ID);
   }
 
   /** Request and response bytes as they are. */

@@ -9,7 +9,7 @@ import io.cocos.manager.core.config.BoundedText;
  *
  * <p>The limits are generous for honest clients (a PEM bundle of a dozen certificates, a URL with
  * a long path) and small enough that the costliest accepted request, every field at its limit,
- * is checked in about a millisecond (bench/hostile-input-cost.sh).
+ * is checked in about 3 ms of CPU (bench/hostile-input-cost.sh).
  */
 public final class RequestLimits {
   /** A CVM id is a UUID as the manager makes them: 36 characters. */
