@@ -2,6 +2,7 @@ package io.cocos.cli.manager;
 
 import io.cocos.cli.CliException;
 import io.cocos.cli.ExitCode;
+import io.cocos.manager.core.config.ControlCharacters;
 import io.cocos.manager.core.config.GoDuration;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -24,7 +25,7 @@ public final class StatusMessages {
 
   public static CliException describe(StatusRuntimeException e, ManagerClientConfig config) {
     Status status = e.getStatus();
-    String description = status.getDescription();
+    String description = bounded(status.getDescription());
     return switch (status.getCode()) {
       case UNAVAILABLE -> new CliException(ExitCode.UNREACHABLE,
           "manager unreachable at " + config.url() + ": " + transportReason(status, config));
@@ -43,6 +44,19 @@ public final class StatusMessages {
       default -> new CliException(ExitCode.MANAGER_ERROR,
           "the manager failed (" + words(status.getCode()) + ")" + (description == null ? "" : ": " + description));
     };
+  }
+
+  /** Longest description shown: the manager's are far shorter; this guards against any server. */
+  static final int MAX_DESCRIPTION = 512;
+
+  /** A server's description on one line and at most {@link #MAX_DESCRIPTION} characters (plus its length). */
+  static String bounded(String description) {
+    if (description == null) {
+      return null;
+    }
+    String line = ControlCharacters.escape(description);
+    return line.length() <= MAX_DESCRIPTION ? line
+        : line.substring(0, MAX_DESCRIPTION) + "… (" + description.length() + " characters)";
   }
 
   private static String orCode(String description, String fallback) {

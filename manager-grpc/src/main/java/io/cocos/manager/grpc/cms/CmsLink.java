@@ -12,6 +12,7 @@ import io.cocos.manager.cms.api.Hello;
 import io.cocos.manager.cms.api.LifecycleEvent;
 import io.cocos.manager.cms.api.ManagerMessage;
 import io.cocos.manager.cms.api.Response;
+import io.cocos.manager.core.config.BoundedText;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEvents;
 import io.grpc.Channel;
@@ -425,7 +426,7 @@ public final class CmsLink implements AutoCloseable {
       switch (message.getMessageCase()) {
         case REQUEST -> requests.handle(message.getRequest(), this::answer);
         case TERMINATE -> onLinkThread(() -> end(this,
-            "the CMS asked the manager to disconnect: " + message.getTerminate().getReason()));
+            "the CMS asked the manager to disconnect: " + BoundedText.of(message.getTerminate().getReason())));
         case MESSAGE_NOT_SET -> log.warn("CMS link: ignoring a message of a kind this manager does not know");
       }
     }
