@@ -112,4 +112,17 @@ class HostileConfigTest {
       }
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void anHttpPortInUseStopsStartUpNamingTheSetting() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+      env.put("MANAGER_HTTP_PORT", Integer.toString(taken.getLocalPort()));
+      ManagerDaemon.StartupException e = catchThrowableOfType(ManagerDaemon.StartupException.class,
+          () -> ManagerDaemon.start(new Env(env)).close());
+      assertThat(e).isNotNull();
+      assertThat(e.getMessage()).startsWith("cannot serve on 127.0.0.1:" + taken.getLocalPort()
+          + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT)").doesNotContain("\n");
+    }
+  }
 }

@@ -127,14 +127,13 @@ public final class HttpEndpoint implements AutoCloseable {
     try {
       Channel listener = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
       return new HttpEndpoint(boss, workers, listener);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // Netty rethrows the bind's own exception (address in use), checked or not, from sync()
       shutdown(boss, workers);
-      throw new IOException("interrupted while binding", e);
-    } catch (RuntimeException e) {
-      // Netty rethrows the bind's IOException (address in use) unchecked
-      shutdown(boss, workers);
-      throw new IOException(e.getMessage(), e);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
     }
   }
 
