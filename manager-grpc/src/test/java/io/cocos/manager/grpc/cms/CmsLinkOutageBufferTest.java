@@ -21,8 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +39,6 @@ class CmsLinkOutageBufferTest {
   CmsLink link;
   io.grpc.ManagedChannel api;
   RecordingCms cms;
-  final ScheduledExecutorService streams = Executors.newSingleThreadScheduledExecutor();
 
   @AfterEach
   void stop() throws Exception {
@@ -58,7 +55,6 @@ class CmsLinkOutageBufferTest {
       }
       daemon.close();
     }
-    streams.shutdownNow();
   }
 
   @Test
