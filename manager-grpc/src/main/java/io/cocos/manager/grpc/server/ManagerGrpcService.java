@@ -110,8 +110,9 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   public void attestationPolicy(AttestationPolicyReq req, StreamObserver<AttestationPolicyRes> out) {
     answer(out, () -> {
       RequestLimits.checkCvmId("id", req.getId());
-      return AttestationPolicyRes.newBuilder().setId(req.getId())
-          .setInfo(ByteString.copyFrom(service.attestationPolicy(req.getId()))).build();
+      // the policy tools may run for up to MANAGER_ATTESTATION_TOOL_TIMEOUT: stop them with the call
+      byte[] policy = interruptedOnCancel(() -> service.attestationPolicy(req.getId()));
+      return AttestationPolicyRes.newBuilder().setId(req.getId()).setInfo(ByteString.copyFrom(policy)).build();
     });
   }
 
@@ -180,6 +181,39 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
   }
 
+  /**
+   * Runs a step that only reads (so stopping it midway leaves nothing half-done) and that waits
+   * interruptibly, interrupting it when the call is cancelled or its deadline passes: the work
+   * stops with the call instead of running on for nobody. The interrupt can only land while the
+   * step runs: the flag and the interrupt share a lock, and a late interrupt is cleared before the
+   * thread goes back to gRPC's pool.
+   */
+  private static <T> T interruptedOnCancel(Call<T> step) throws ManagerException, InterruptedException {
+    Thread worker = Thread.currentThread();
+    Object lock = new Object();
+    boolean[] running = {true};
+    Context.CancellationListener interrupt = c -> {
+      synchronized (lock) {
+        if (running[0]) {
+          worker.interrupt();
+        }
+      }
+    };
+    Context context = Context.current();
+    context.addListener(interrupt, Runnable::run);
+    try {
+      return step.run();
+    } finally {
+      context.removeListener(interrupt);
+      synchronized (lock) {
+        running[0] = false;
+      }
+      if (context.isCancelled()) {
+        Thread.interrupted(); // the call is over; the pool thread must not carry the flag on
+      }
+    }
+  }
+
   private static <T> void answer(StreamObserver<T> out, Call<T> call) {
     T result;
     try {
@@ -193,6 +227,11 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       out.onError(StatusMapping.toStatus(e));
       return;
     } catch (InterruptedException e) {
+      if (Context.current().isCancelled()) {
+        // interrupted because the call ended: its status is already decided; this is not seen
+        out.onError(Status.CANCELLED.withDescription("the call ended while it ran").asRuntimeException());
+        return;
+      }
       Thread.currentThread().interrupt();
       out.onError(Status.CANCELLED.withDescription("the manager is shutting down").asRuntimeException());
       return;
