@@ -265,7 +265,9 @@ class ObservabilityTest {
         CreateReq.newBuilder().setAgentCertsToken(token + "\n").setAwsAccessKeyId("AKIA1")
             .setAwsSecretAccessKey(secret).build()));
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> spans(exports).stream().anyMatch(s -> s.name.equals("qemu ready")));
+    // the RPC's span ends after its steps', so it may come in a later export
+    await().atMost(Duration.ofSeconds(10)).until(() -> spans(exports).stream().map(s -> s.name).toList()
+        .containsAll(List.of("qemu ready", "manager.ManagerService/CreateVm")));
     List<ExportedSpan> spans = spans(exports);
     ExportedSpan rpc = spans.stream().filter(s -> s.name.equals("manager.ManagerService/CreateVm")).findFirst().orElseThrow();
     assertThat(rpc.traceId).isEqualTo(traceId);
