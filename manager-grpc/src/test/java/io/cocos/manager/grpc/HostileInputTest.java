@@ -71,6 +71,8 @@ class HostileInputTest {
   static final Duration WAIT = Duration.ofSeconds(10);
   /** Short so the idle and slow-client cases end quickly; production defaults are 5m and 10s. */
   static final Duration IDLE = Duration.ofSeconds(1);
+  /** MANAGER_GRPC_TIMEOUT here: long enough for a CreateVm with the fake QEMU. */
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
 
   @TempDir static Path tmp;
   static ManagerDaemon daemon;
@@ -83,6 +85,7 @@ class HostileInputTest {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_GRPC_MAX_CONNECTION_IDLE", IDLE.toMillis() + "ms");
     env.put("MANAGER_HTTP_REQUEST_TIMEOUT", IDLE.toMillis() + "ms");
+    env.put("MANAGER_GRPC_TIMEOUT", CALL_TIMEOUT.toMillis() + "ms");
     daemon = ManagerDaemon.start(new Env(env));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext()
         .maxInboundMessageSize(4 << 20).build();
@@ -498,8 +501,8 @@ class HostileInputTest {
   }
 
   @Test
-  void grpcAStreamOpenedWithoutItsRequestDoesNotHoldTheServer() throws Exception {
-    // a call whose request never comes: the unary deadline ends it; meanwhile others are served
+  void grpcACallWhoseRequestNeverComesIsEndedByTheCallTimeout() throws Exception {
+    // headers sent, the message never: the unary deadline (MANAGER_GRPC_TIMEOUT) ends the call
     var call = channel.newCall(rawMethod(RPCS.get(0)), CallOptions.DEFAULT);
     List<Status> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
     call.start(new io.grpc.ClientCall.Listener<>() {
@@ -509,9 +512,11 @@ class HostileInputTest {
       }
     }, new Metadata());
     call.request(1);
-    assertThat(stub().listVms(ListVmsReq.getDefaultInstance()).getCvmsCount()).isZero();
-    call.cancel("done", null);
-    await().atMost(WAIT).until(() -> !closed.isEmpty());
+    assertThat(stub().listVms(ListVmsReq.getDefaultInstance()).getCvmsCount()).as("others are served meanwhile")
+        .isZero();
+    await().atMost(CALL_TIMEOUT.plus(WAIT)).until(() -> !closed.isEmpty());
+    assertThat(closed.get(0).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertShortOneLine(closed.get(0));
   }
 
   @Test
