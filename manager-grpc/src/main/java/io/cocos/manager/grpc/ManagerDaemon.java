@@ -170,6 +170,7 @@ public final class ManagerDaemon implements AutoCloseable {
     } catch (IOException e) {
       lifecycle.close();
       observability.close();
+      closeQuietly(stateLock);
       throw new StartupException("cannot set up TLS for the gRPC server (MANAGER_GRPC_SERVER_CERT, "
           + "MANAGER_GRPC_SERVER_KEY): " + rootMessage(e), e);
     }

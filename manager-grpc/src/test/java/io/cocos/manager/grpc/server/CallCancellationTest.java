@@ -13,6 +13,7 @@ import io.cocos.manager.core.cvm.CvmInfo;
 import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
+import io.cocos.manager.core.event.CvmEvents;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -79,6 +80,18 @@ class CallCancellationTest {
     }
   };
 
+  static final CvmEvents NO_EVENTS = new CvmEvents() {
+    @Override
+    public AutoCloseable subscribe(io.cocos.manager.core.event.CvmEventListener listener) {
+      return () -> { };
+    }
+
+    @Override
+    public AutoCloseable subscribeConsole(io.cocos.manager.core.console.ConsoleWatcher.LineListener listener) {
+      return () -> { };
+    }
+  };
+
   @AfterEach
   void stop() {
     channel.shutdownNow();
@@ -89,7 +102,7 @@ class CallCancellationTest {
   @Test
   void aSlowAttestationPolicyIsInterruptedWhenTheClientsDeadlinePasses() throws Exception {
     server = InProcessServerBuilder.forName(name).addService(RequestParsing.strict(
-        new ManagerGrpcService(slowPolicy, listener -> () -> { }, streams).bindService())).build().start();
+        new ManagerGrpcService(slowPolicy, NO_EVENTS, streams).bindService())).build().start();
     channel = InProcessChannelBuilder.forName(name).build();
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> ManagerServiceGrpc
         .newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
