@@ -177,6 +177,16 @@ class HostileInputTest {
     createFields.forEach((field, build) -> badStrings.forEach(v -> cases.add(new FieldCase(
         "CreateVm." + field + " " + describe(v), value -> () -> stub().createVm(build.apply(value)), v,
         Status.Code.INVALID_ARGUMENT))));
+    Map<String, Function<String, CreateReq>> newFields = Map.of(
+        "agent_certs_token", v -> CreateReq.newBuilder().setAgentCertsToken(v).build(),
+        "aws_access_key_id", v -> CreateReq.newBuilder().setAwsAccessKeyId(v).setAwsSecretAccessKey("s").build(),
+        "aws_secret_access_key", v -> CreateReq.newBuilder().setAwsAccessKeyId("k").setAwsSecretAccessKey(v).build(),
+        "aws_endpoint_url", v -> CreateReq.newBuilder().setAwsEndpointUrl(v).build(),
+        "aws_region", v -> CreateReq.newBuilder().setAwsRegion(v).build(),
+        "aa_kbs_params", v -> CreateReq.newBuilder().setAaKbsParams(v).build());
+    newFields.forEach((field, build) -> List.of("x".repeat(300_000), "a\nb").forEach(v -> cases.add(new FieldCase(
+        "CreateVm." + field + " " + describe(v), value -> () -> stub().createVm(build.apply(value)), v,
+        Status.Code.INVALID_ARGUMENT))));
     // values that pass the length limit but not the field's check
     cases.add(new FieldCase("CreateVm.ttl negative", v -> () -> stub().createVm(CreateReq.newBuilder().setTtl(v).build()),
         "-1h", Status.Code.INVALID_ARGUMENT));
@@ -529,6 +539,9 @@ class HostileInputTest {
         "| `ttl` | " + RequestLimits.TTL + " characters (",
         "`agent_cvm_client_key`) | " + RequestLimits.PEM + " bytes each |",
         "| CMS `request_id` | " + RequestLimits.REQUEST_ID + " characters |",
+        "| `agent_certs_token` | " + RequestLimits.TOKEN + " characters |",
+        "| `aws_access_key_id`, `aws_secret_access_key` | " + RequestLimits.CREDENTIAL + " characters each |",
+        "| `aws_region` | " + RequestLimits.REGION + " characters |",
         "| a whole request message | " + (GrpcServer.MAX_MESSAGE_BYTES >> 20) + " MiB");
     assertThat(UUID.fromString(UUID_UNKNOWN).toString()).hasSize(RequestLimits.CVM_ID);
   }

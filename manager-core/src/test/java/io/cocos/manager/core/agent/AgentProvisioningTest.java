@@ -125,7 +125,7 @@ class AgentProvisioningTest {
     assertInvalid(withExtras("", storage("", "us east"), ""), "aws_region \"us east\" is not a region name");
     assertInvalid(withExtras("", storage("", "US-EAST-1"), ""), "is not a region name");
     assertInvalid(withExtras("", storage("", "r".repeat(100_000)), ""),
-        "aws_region of 100000 characters is not a region name");
+        "aws_region is 100000 characters long; at most 64 are accepted");
     assertInvalid(withExtras("", new CreateRequest.ObjectStorageAccess("AKIA", "", "", ""), ""),
         "aws_access_key_id and aws_secret_access_key must be given together");
     assertInvalid(withExtras("", new CreateRequest.ObjectStorageAccess("", SECRET, "", ""), ""),
