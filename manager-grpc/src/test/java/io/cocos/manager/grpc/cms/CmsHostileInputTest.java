@@ -40,7 +40,7 @@ class CmsHostileInputTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cms = RecordingCms.start(ManagerEnvironments.freePort());
+    cms = RecordingCms.start(0);
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_CMS_URL", "127.0.0.1:" + cms.port());
     daemon = ManagerDaemon.start(new Env(env));
