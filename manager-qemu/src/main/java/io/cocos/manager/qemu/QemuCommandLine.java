@@ -6,6 +6,17 @@ import io.cocos.manager.qemu.args.GuestName;
 import io.cocos.manager.qemu.args.PidFile;
 import io.cocos.manager.qemu.args.QemuOption;
 import io.cocos.manager.qemu.args.QemuValues;
+import io.cocos.manager.qemu.args.QmpSocket;
+import io.cocos.manager.qemu.args.SevGuest;
+import io.cocos.manager.qemu.args.SevMachine;
+import io.cocos.manager.qemu.args.SevSnpGuest;
+import io.cocos.manager.qemu.args.SevSnpMachine;
+import io.cocos.manager.qemu.args.Smp;
+import io.cocos.manager.qemu.args.TdxGuest;
+import io.cocos.manager.qemu.args.TdxMachine;
+import io.cocos.manager.qemu.args.UserNetdev;
+import io.cocos.manager.qemu.args.VhostVsockPci;
+import io.cocos.manager.qemu.args.VirtioNetPci;
 import io.cocos.manager.qemu.args.Virtio9pPci;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +30,10 @@ import java.util.Optional;
  * kernel (without a boot disk), display, monitor; the two 9P shares; then this port's own two, the
  * guest name (the CVM id) and the pid file in the CVM's work directory, by which a restarting
  * manager recognises its QEMUs.
+ * drives (plain and legacy SEV only); network and vsock; the TEE's objects; kernel, display,
+ * monitor; the two 9P shares; then this port's own three: the guest name (the CVM id) and the pid
+ * file in the CVM's work directory, by which a restarting manager recognises its QEMUs, and the QMP
+ * socket in that directory, through which the manager sees and steers each QEMU.
  *
  * <p>Every id that must be unique per CVM is the configured base id plus "-" plus the CVM id.
  */
@@ -30,6 +45,7 @@ public final class QemuCommandLine {
   static final String PID_FILE = "qemu.pid";
   /** The kernel parameter the agent reads its attestation agent's KBC parameters from. */
   static final String AA_KBC_PARAMS = "agent.aa_kbc_params";
+  static final String QMP_SOCKET = "qmp.sock";
 
   private final List<String> program;
   private final List<QemuOption> options;
@@ -81,6 +97,7 @@ public final class QemuCommandLine {
     options.add(new PidFile(pidFile(spec)));
     return new QemuCommandLine(config.launch().program(), options, varsCopy, disk);
   }
+    options.add(new QmpSocket(qmpSocket(spec)));
 
   /** Where a CVM's boot disk lives: inside its work directory, so it goes with the CVM. */
   public static Path cvmDisk(VmLaunchSpec spec, QemuConfig.DiskImage image) {
@@ -105,6 +122,11 @@ public final class QemuCommandLine {
    */
   public static Path pidFile(VmLaunchSpec spec) {
     return spec.workDir().toAbsolutePath().normalize().resolve(PID_FILE);
+  }
+
+  /** Where QEMU serves QMP: in the CVM's work directory, as an absolute normalised path. */
+  public static Path qmpSocket(VmLaunchSpec spec) {
+    return spec.workDir().toAbsolutePath().normalize().resolve(QMP_SOCKET);
   }
 
   /** The typed pieces, in command-line order. */
