@@ -139,11 +139,12 @@ class PlaintextManagerIT {
     CliRun.Result events = watching.result().get(20, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(events.code()).as(events.toString()).isZero();
     assertThat(events.outLines()).extracting(l -> l.split(" {2,}")[2])
-        .containsExactly("stopping", "removed");
+        .containsExactly("stopping", "guest-shutdown", "removed");
     assertThat(events.outLines()).allMatch(l -> l.contains(id));
     CliRun.Result followed = following.result().get(20, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(followed.code()).as(followed.toString()).isZero();
-    assertThat(followed.outLines()).last().isEqualTo("fake-qemu: SIGTERM, exiting");
+    assertThat(followed.outLines()).last().as("removal asks the guest to power off first")
+        .isEqualTo("fake-qemu: shutting down (guest-shutdown)");
 
     CliRun.Result unknown = cli().run("logs", "no-such-cvm");
     assertThat(unknown.code()).isEqualTo(ExitCode.NOT_FOUND);
@@ -163,16 +164,17 @@ class PlaintextManagerIT {
     assertThat(list.code()).as(list.toString()).isZero();
     assertThat(list.err()).isEmpty();
     List<String> lines = list.outLines();
-    assertThat(lines.get(0)).matches("ID +STATE +PORT +CID +PID +TEE +AGE +TTL LEFT");
+    assertThat(lines.get(0)).matches("ID +STATE +GUEST +PORT +CID +PID +TEE +AGE +TTL LEFT");
     String row = lines.stream().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
     List<String> cells = List.of(row.split(" {2,}"));
-    assertThat(cells).hasSize(8);
+    assertThat(cells).hasSize(9);
     assertThat(cells.get(1)).isEqualTo("running");
-    assertThat(cells.get(2)).isEqualTo(port);
-    assertThat(cells.get(4)).matches("\\d+");
-    assertThat(cells.get(5)).isEqualTo("none");
-    assertThat(cells.get(6)).matches("\\d+s");
-    assertThat(cells.get(7)).isIn("1h30m", "1h29m");
+    assertThat(cells.get(2)).as("the guest's status, from QMP").isEqualTo("running");
+    assertThat(cells.get(3)).isEqualTo(port);
+    assertThat(cells.get(5)).matches("\\d+");
+    assertThat(cells.get(6)).isEqualTo("none");
+    assertThat(cells.get(7)).matches("\\d+s");
+    assertThat(cells.get(8)).isIn("1h30m", "1h29m");
     // columns line up: every cell starts where its header does
     int stateColumn = lines.get(0).indexOf("STATE");
     assertThat(row.indexOf("running")).isEqualTo(stateColumn);
@@ -182,6 +184,7 @@ class PlaintextManagerIT {
     assertThat(listJson.code()).isZero();
     JsonObject s = summary(json(listJson.out()), id);
     assertThat(s.get("state").getAsString()).isEqualTo("running");
+    assertThat(s.get("guestStatus").getAsString()).isEqualTo("running");
     assertThat(s.get("forwardedPort").getAsString()).isEqualTo(port);
     assertThat(s.get("tee").getAsString()).isEqualTo("none");
     assertThat(s.get("pid").getAsLong()).isPositive();
@@ -344,8 +347,8 @@ class PlaintextManagerIT {
     String row = new CliRun(env(), work).withClock(later).run("list-vms").outLines().stream()
         .filter(l -> l.startsWith(id)).findFirst().orElseThrow();
     List<String> cells = List.of(row.split(" {2,}"));
-    assertThat(cells.get(6)).matches("3m\\d+s|2m59s");
-    assertThat(cells.get(7)).matches("[67]m\\d+s");
+    assertThat(cells.get(7)).matches("3m\\d+s|2m59s");
+    assertThat(cells.get(8)).matches("[67]m\\d+s");
     Clock muchLater = Clock.fixed(Instant.now().plus(Duration.ofHours(1)), ZoneOffset.UTC);
     String expired = new CliRun(env(), work).withClock(muchLater).run("list-vms").outLines().stream()
         .filter(l -> l.startsWith(id)).findFirst().orElseThrow();

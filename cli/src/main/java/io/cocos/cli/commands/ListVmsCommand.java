@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
     footer = {"  cocos-cli list-vms",
         "  cocos-cli list-vms --json | jq -r '.cvms[] | .id + \" \" + .state'"})
 public final class ListVmsCommand extends ManagerCommand {
-  static final List<String> HEADER = List.of("ID", "STATE", "PORT", "CID", "PID", "TEE", "AGE", "TTL LEFT");
+  static final List<String> HEADER = List.of("ID", "STATE", "GUEST", "PORT", "CID", "PID", "TEE", "AGE",
+      "TTL LEFT");
 
   @Option(names = "--json", description = "Print the manager's answer as JSON ({\"cvms\": [...]}, proto3 JSON mapping).")
   boolean json;
@@ -71,6 +72,7 @@ public final class ListVmsCommand extends ManagerCommand {
       ttl = left.isNegative() || left.isZero() ? "expired" : TableDuration.of(left);
     }
     return List.of(c.getId(), state,
+        dash(c.getGuestStatus()),
         dash(c.getForwardedPort()),
         c.getGuestCid() == 0 ? "-" : Integer.toUnsignedString(c.getGuestCid()),
         c.getPid() == 0 ? "-" : Long.toString(c.getPid()),

@@ -72,7 +72,10 @@ class GuestBootIT {
     CreateRes expiring = manager.client().createVm(CreateReq.newBuilder().setTtl("40s").build());
     int port = Integer.parseInt(created.getForwardedPort());
     List<CvmSummary> cvms = manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvmsList();
-    long pid = cvms.stream().filter(c -> c.getId().equals(created.getCvmId())).findFirst().orElseThrow().getPid();
+    CvmSummary summary = cvms.stream().filter(c -> c.getId().equals(created.getCvmId())).findFirst().orElseThrow();
+    long pid = summary.getPid();
+    // CreateVm returned once QEMU answered QMP: the guest's status is known at once
+    assertThat(summary.getGuestStatus()).isEqualTo("running");
     long expiringPid = cvms.stream().filter(c -> c.getId().equals(expiring.getCvmId())).findFirst().orElseThrow()
         .getPid();
 
@@ -121,6 +124,14 @@ class GuestBootIT {
     assertThat(followed).anyMatch(l -> l.contains("cocos-test-agent: env AGENT_CVM_ID=" + created.getCvmId()));
 
     manager.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+    // graceful first: the power button over QMP; the test guest has no ACPI daemon, so QMP quit ends it
+    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
+        && j.path("msg").asText().startsWith("asking the guest of CVM " + created.getCvmId() + " to power off"),
+        Duration.ofSeconds(10));
+    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
+        && (j.path("msg").asText().equals("QEMU of CVM " + created.getCvmId() + " quit")
+            || j.path("msg").asText().equals("the guest of CVM " + created.getCvmId() + " powered off")),
+        Duration.ofSeconds(10));
     follower.join(10_000);
     assertThat(follower.isAlive()).as("the follow stream ends with the CVM").isFalse();
     assertNothingLeft(created.getCvmId(), pid, port);

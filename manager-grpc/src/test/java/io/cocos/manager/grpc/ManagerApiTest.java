@@ -193,8 +193,9 @@ class ManagerApiTest {
   @Test
   void aCallLongerThanTheTimeoutIsCutOffWhileOtherCallsGoOn() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
-    env.put("MANAGER_GRPC_TIMEOUT", "1s");
+    env.put("MANAGER_GRPC_TIMEOUT", "2s"); // a CreateVm (the fake answering QMP) fits, the removal does not
     env.put("MANAGER_QEMU_STOP_TIMEOUT", "4s");
+    env.put("MANAGER_QEMU_POWERDOWN_TIMEOUT", "0s");
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=ignore-term");
     start(env);
     var stub = client();
@@ -212,9 +213,10 @@ class ManagerApiTest {
     await().until(() -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState().equals("stopping"));
     // the stuck removal does not hold up calls about other CVMs
     CreateRes other = stub.createVm(CreateReq.getDefaultInstance());
-    assertThat(removal.get(3, TimeUnit.SECONDS)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-    // the removal itself still completes: SIGKILL after the stop timeout, reaped
-    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
+    assertThat(removal.get(5, TimeUnit.SECONDS)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    // the removal itself still completes: QMP quit unanswered for the stop timeout, SIGTERM ignored
+    // for as long, then SIGKILL, reaped
+    await().atMost(Duration.ofSeconds(20)).until(() -> ProcessHandle.of(pid).isEmpty());
     await().until(() -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvmsCount() == 1);
     assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getId()).isEqualTo(other.getCvmId());
   }

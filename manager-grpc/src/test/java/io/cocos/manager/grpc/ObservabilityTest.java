@@ -92,7 +92,7 @@ class ObservabilityTest {
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     List<String> rest = new ArrayList<>();
     follow.forEachRemaining(l -> rest.add(l.getLine()));
-    assertThat(rest).last().asString().isEqualTo("fake-qemu: SIGTERM, exiting");
+    assertThat(rest).last().asString().isEqualTo("fake-qemu: shutting down (guest-shutdown)");
 
     StatusRuntimeException gone = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
         () -> lines(created.getCvmId(), 1, false));

@@ -1,5 +1,6 @@
 package io.cocos.manager.qemu;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -11,12 +12,12 @@ final class ChildQemuProcess extends QemuProcess {
   /** The console log's size before QEMU started: where its start-up output begins. */
   private final long consoleStart;
 
-  ChildQemuProcess(Process process, long consoleStart) {
+  ChildQemuProcess(Process process, long consoleStart, GuestMonitor guest, Duration powerdownTimeout) {
     super(process.pid(),
         // The info can only be missing if the process was already reaped, and then start() fails
         // it anyway; the launch time is the best stand-in for that moment.
         process.info().startInstant().orElseGet(Instant::now),
-        process.onExit().thenApply(Process::exitValue));
+        process.onExit().thenApply(Process::exitValue), guest, powerdownTimeout);
     this.process = process;
     this.consoleStart = consoleStart;
   }

@@ -95,9 +95,9 @@ public final class QemuCommandLine {
     options.add(new Virtio9pPci(ENV_FSDEV, ENV_TAG));
     options.add(new GuestName(cvmId));
     options.add(new PidFile(pidFile(spec)));
+    options.add(new QmpSocket(qmpSocket(spec)));
     return new QemuCommandLine(config.launch().program(), options, varsCopy, disk);
   }
-    options.add(new QmpSocket(qmpSocket(spec)));
 
   /** Where a CVM's boot disk lives: inside its work directory, so it goes with the CVM. */
   public static Path cvmDisk(VmLaunchSpec spec, QemuConfig.DiskImage image) {

@@ -2,6 +2,7 @@ package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.core.config.GoDuration;
 import io.cocos.manager.core.config.MemorySize;
 import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.qemu.args.Bios;
@@ -42,8 +43,8 @@ import java.util.regex.Pattern;
 
 /**
  * The MANAGER_QEMU_* configuration: every variable of upstream's manager with upstream's default,
- * plus KERNEL_CMDLINE, ENABLE_VSOCK, DISK_CLONE and STARTUP_GRACE (HOST_FWD_RANGE, VSOCK_GUEST_CID
- * and STOP_TIMEOUT are the lifecycle's: see LifecycleConfig), grouped by concern. Each group knows
+ * plus KERNEL_CMDLINE, ENABLE_VSOCK, DISK_CLONE, STARTUP_GRACE, STARTUP_TIMEOUT and
+ * POWERDOWN_TIMEOUT (HOST_FWD_RANGE, VSOCK_GUEST_CID and STOP_TIMEOUT are the lifecycle's: see LifecycleConfig), grouped by concern. Each group knows
  * the typed QEMU options (args/) it becomes; {@link QemuCommandLine} only puts them in upstream's
  * order and adds the per-CVM values.
  *
@@ -89,9 +90,15 @@ public record QemuConfig(
   /**
    * How QEMU is run.
    *
-   * @param startupGrace how long a fresh QEMU must stay alive before a start counts as done
+   * @param startupGrace     how long a fresh QEMU must, in addition, stay alive once ready before a
+   *                         start counts as done: 0 by default; with USE_SUDO (whose root-owned QMP
+   *                         socket the manager cannot use) the only readiness check, 1s by default
+   * @param startupTimeout   how long a fresh QEMU has to answer QMP's query-status
+   * @param powerdownTimeout how long RemoveVm waits for the guest to power off (ACPI) before it
+   *                         tells QEMU to quit
    */
-  public record Launch(String binPath, boolean useSudo, boolean enableKvm, Duration startupGrace) {
+  public record Launch(String binPath, boolean useSudo, boolean enableKvm, Duration startupGrace,
+      Duration startupTimeout, Duration powerdownTimeout) {
     /** The program part of the command: [sudo -n] QEMU. */
     List<String> program() {
       // -n: QEMU runs without a terminal, so sudo could never ask for a password; fail at once
@@ -260,8 +267,20 @@ public record QemuConfig(
       warnings.add(var("BIN_PATH") + "=" + binPath + " is not an executable file"
           + (binPath.contains("/") ? "" : " on PATH") + ": QEMU will fail to start CVMs");
     }
-    Launch launch = new Launch(binPath, env.bool(var("USE_SUDO"), false), enableKvm,
-        env.duration(var("STARTUP_GRACE"), Duration.ofSeconds(1)));
+    boolean useSudo = env.bool(var("USE_SUDO"), false);
+    Duration startupTimeout = env.duration(var("STARTUP_TIMEOUT"), Duration.ofSeconds(30));
+    if (startupTimeout.isZero() || startupTimeout.isNegative()) {
+      throw new ConfigException(var("STARTUP_TIMEOUT"), GoDuration.format(startupTimeout), "a positive duration");
+    }
+    Duration startupGrace = env.duration(var("STARTUP_GRACE"), useSudo ? Duration.ofSeconds(1) : Duration.ZERO);
+    Duration powerdownTimeout = env.duration(var("POWERDOWN_TIMEOUT"), Duration.ofSeconds(10));
+    for (String name : List.of("STARTUP_GRACE", "POWERDOWN_TIMEOUT")) {
+      Duration d = name.equals("STARTUP_GRACE") ? startupGrace : powerdownTimeout;
+      if (d.isNegative()) {
+        throw new ConfigException(var(name), GoDuration.format(d), "a duration of 0 or more");
+      }
+    }
+    Launch launch = new Launch(binPath, useSudo, enableKvm, startupGrace, startupTimeout, powerdownTimeout);
 
     int smpMaxCpus = env.integer(var("SMP_MAXCPUS"), 64, 1, 4096);
     int smpCount = env.integer(var("SMP_COUNT"), 4, 1, 4096);

@@ -1,5 +1,6 @@
 package io.cocos.manager.qemu;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.cocos.manager.core.config.GoDuration;
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
@@ -8,6 +9,8 @@ import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
+import io.cocos.manager.qemu.qmp.QmpClient;
+import io.cocos.manager.qemu.qmp.QmpErrorException;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,16 +47,19 @@ import org.slf4j.LoggerFactory;
  *       which relays SIGTERM to QEMU. A root QEMU cannot be SIGKILLed by an unprivileged manager
  *       anyway; giving the manager's user access to /dev/kvm and /dev/sev is the better setup.
  *   <li>spawn() returns as soon as the process exists, so that its pid reaches disk before any
- *       wait; awaitReady() then sees it through MANAGER_QEMU_STARTUP_GRACE: most failures (a bad
- *       option, a missing file, a host port already taken) make QEMU exit at once, and the caller
- *       then gets QEMU's own words in the {@link VmStartException}.
+ *       wait; awaitReady() then waits until QEMU answers QMP's query-status on the CVM's
+ *       {@code qmp.sock}: most failures (a bad option, a missing file, a host port already taken)
+ *       make QEMU exit before that, and the caller then gets QEMU's own words in the
+ *       {@link VmStartException}. The QMP connection stays open for the CVM's life: guest status,
+ *       guest events, graceful power-down; a restarting manager connects again when it adopts.
  *   <li>Every QEMU carries {@code -name guest=<cvm id>} and {@code -pidfile <work dir>/qemu.pid},
  *       so {@link #findVms} finds it from /proc alone, whatever became of its record.
  * </ul>
  *
  * <p>Concurrency: the hypervisor holds no per-CVM state (apart from files named after the CVM), so
  * calls for different CVMs run in parallel without locks. The one shared object is the poller
- * thread that watches adopted processes; see {@link AdoptedQemuProcess} and {@link QemuProcess} for
+ * thread that watches adopted processes; each QEMU's QMP connection has a reader thread of its own
+ * ({@link GuestMonitor}). See {@link AdoptedQemuProcess} and {@link QemuProcess} for
  * the processes' own guarantees.
  */
 public final class QemuHypervisor implements Hypervisor {
@@ -71,6 +78,8 @@ public final class QemuHypervisor implements Hypervisor {
   static final int START_ERROR_OUTPUT_BYTES = 4096;
 
   private static final File DEV_NULL = new File("/dev/null");
+  /** For a QEMU that has been running a while, QMP answers at once; a restart must not wait long on one. */
+  static final Duration ADOPT_QMP_TIMEOUT = Duration.ofSeconds(2);
 
   private final QemuConfig config;
   private final ScheduledExecutorService exitPoller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -117,6 +126,7 @@ public final class QemuHypervisor implements Hypervisor {
     Optional<Path> disk = commandLine.disk();
     boolean running = false;
     try {
+      createWorkDir(spec);
       if (varsCopy.isPresent()) {
         copyVarsTemplate(varsCopy.get());
       }
@@ -147,6 +157,16 @@ public final class QemuHypervisor implements Hypervisor {
         image.cloning().name().toLowerCase(), (System.nanoTime() - began) / 1_000_000);
   }
 
+  /** QEMU binds its QMP socket (and writes its pid file) there. */
+  private static void createWorkDir(VmLaunchSpec spec) throws VmStartException {
+    try {
+      Files.createDirectories(spec.workDir());
+    } catch (IOException e) {
+      throw new VmStartException("cannot create the work directory " + spec.workDir() + " of CVM " + spec.cvmId()
+          + ": " + e, e);
+    }
+  }
+
   private void copyVarsTemplate(Path copy) throws VmStartException {
     Path template = Path.of(config.firmware().varsTemplate().file());
     try {
@@ -172,38 +192,96 @@ public final class QemuHypervisor implements Hypervisor {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()))
           .redirectErrorStream(true)
           .start();
-      return new ChildQemuProcess(process, consoleStart);
+      return new ChildQemuProcess(process, consoleStart, new GuestMonitor(spec.cvmId()), config.launch().powerdownTimeout());
     } catch (IOException e) {
       throw new VmStartException("cannot start QEMU for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Sees QEMU through MANAGER_QEMU_STARTUP_GRACE: most failures (a bad option, a missing file, a
-   * host port already taken) make it exit at once, and its own words then go into the exception.
+   * Returns once QEMU answers QMP's query-status — every option parsed, every device created, the
+   * forwarded port bound — connecting again and again until its socket exists and accepts. Fails
+   * with QEMU's own words when it exits first, or with a timeout that names QMP after
+   * MANAGER_QEMU_STARTUP_TIMEOUT. The connection stays open for the CVM's life (guest status and
+   * events). With MANAGER_QEMU_USE_SUDO QMP's socket is root's: only MANAGER_QEMU_STARTUP_GRACE then
+   * applies. A positive grace is waited in addition, QEMU having to stay alive through it.
    */
   @Override
   public void awaitReady(VmLaunchSpec spec, VmProcess vm) throws VmStartException, InterruptedException {
     if (!(vm instanceof ChildQemuProcess child)) {
       throw new IllegalArgumentException("not a QEMU this hypervisor spawned: " + vm);
     }
-    Process process = child.process();
-    boolean exited;
     try {
-      exited = process.waitFor(config.launch().startupGrace().toNanos(), TimeUnit.NANOSECONDS);
+      if (!config.launch().useSudo()) {
+        awaitQmp(spec, child);
+      }
+      if (!config.launch().startupGrace().isZero()
+          && child.process().waitFor(config.launch().startupGrace().toNanos(), TimeUnit.NANOSECONDS)) {
+        throw failed(spec, child, "exited with status " + child.process().exitValue() + " within "
+            + GoDuration.format(config.launch().startupGrace()) + " (MANAGER_QEMU_STARTUP_GRACE)");
+      }
     } catch (InterruptedException e) {
-      process.destroyForcibly();
-      process.onExit().join();
-      release(spec);
+      kill(spec, child);
       throw e;
     }
-    if (exited) {
-      release(spec);
-      throw new VmStartException("QEMU for CVM " + spec.cvmId() + " exited with status " + process.exitValue()
-          + " within " + GoDuration.format(config.launch().startupGrace()) + ": "
-          + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
+    log.info("QEMU for CVM {} is ready as pid {} (guest {})", spec.cvmId(), child.pid(),
+        child.guestStatus().orElse("status unknown"));
+  }
+
+  private void awaitQmp(VmLaunchSpec spec, ChildQemuProcess child) throws VmStartException, InterruptedException {
+    Path socket = QemuCommandLine.qmpSocket(spec);
+    Process process = child.process();
+    long deadline = System.nanoTime() + config.launch().startupTimeout().toNanos();
+    // Short waits: a connect to a socket not yet there costs microseconds, and every millisecond
+    // of wait past QEMU's readiness is CreateVm latency.
+    long backoffMillis = 1;
+    String lastProblem = "its socket never accepted a connection";
+    while (true) {
+      if (!process.isAlive()) {
+        throw failed(spec, child, "exited with status " + process.exitValue() + " before it answered QMP");
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        kill(spec, child);
+        throw new VmStartException("QEMU for CVM " + spec.cvmId() + " did not answer QMP query-status on " + socket
+            + " within " + GoDuration.format(config.launch().startupTimeout()) + " (MANAGER_QEMU_STARTUP_TIMEOUT; "
+            + lastProblem + "): " + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
+      }
+      QmpClient client = null;
+      try {
+        client = QmpClient.connect(socket, spec.cvmId(), child.guestMonitor(), Duration.ofNanos(left));
+        JsonNode status = client.call("query-status", Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        child.guestMonitor().attach(client, status.path("status").asText());
+        return;
+      } catch (IOException e) {
+        lastProblem = e.getMessage(); // not listening yet, or QEMU went away: look again
+      } catch (TimeoutException e) {
+        lastProblem = "connected, but " + e.getMessage();
+      } catch (QmpErrorException e) {
+        lastProblem = e.getMessage();
+      }
+      if (client != null) {
+        client.close();
+      }
+      // Waiting on the process wakes at once when QEMU exits.
+      process.waitFor(Math.min(backoffMillis, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+          TimeUnit.MILLISECONDS);
+      backoffMillis = Math.min(backoffMillis * 2, 10);
     }
-    log.info("QEMU for CVM {} is running as pid {}", spec.cvmId(), process.pid());
+  }
+
+  /** QEMU failed to start: it is stopped and reaped, and its own output ends the message. */
+  private VmStartException failed(VmLaunchSpec spec, ChildQemuProcess child, String what) {
+    kill(spec, child);
+    return new VmStartException("QEMU for CVM " + spec.cvmId() + " " + what + ": "
+        + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
+  }
+
+  private void kill(VmLaunchSpec spec, ChildQemuProcess child) {
+    child.detach();
+    child.process().destroyForcibly();
+    child.process().onExit().join();
+    release(spec);
   }
 
   @Override
@@ -232,8 +310,34 @@ public final class QemuHypervisor implements Hypervisor {
       log.info("QEMU of CVM {} (pid {}) ended while being adopted", spec.cvmId(), pid);
       return Optional.empty();
     }
-    log.info("re-attached to QEMU of CVM {} (pid {}, started {})", spec.cvmId(), pid, started.get());
-    return Optional.of(new AdoptedQemuProcess(handle.get(), started.get(), before.get().startTicks(), exitPoller));
+    GuestMonitor guest = reconnect(spec);
+    log.info("re-attached to QEMU of CVM {} (pid {}, started {}; guest {})", spec.cvmId(), pid, started.get(),
+        guest.status().orElse("status unknown: no QMP"));
+    return Optional.of(new AdoptedQemuProcess(handle.get(), started.get(), before.get().startTicks(), exitPoller,
+        guest, config.launch().powerdownTimeout()));
+  }
+
+  /** The QMP connection of an adopted QEMU; without one (sudo, a QEMU from before QMP), no guest status. */
+  private GuestMonitor reconnect(VmLaunchSpec spec) {
+    GuestMonitor guest = new GuestMonitor(spec.cvmId());
+    Path socket = QemuCommandLine.qmpSocket(spec);
+    if (config.launch().useSudo() || !Files.exists(socket)) {
+      return guest;
+    }
+    QmpClient client = null;
+    try {
+      client = QmpClient.connect(socket, spec.cvmId(), guest, ADOPT_QMP_TIMEOUT);
+      guest.attach(client, client.call("query-status", ADOPT_QMP_TIMEOUT).path("status").asText());
+    } catch (IOException | QmpErrorException | TimeoutException e) {
+      log.warn("cannot reach QMP of CVM {} at {}: {}; watching its process only", spec.cvmId(), socket,
+          e.getMessage());
+      if (client != null) {
+        client.close();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return guest;
   }
 
   /**
@@ -272,7 +376,8 @@ public final class QemuHypervisor implements Hypervisor {
       }
       ProcessHandle.of(pid).ifPresent(handle -> found.add(new FoundVm(workDir,
           new AdoptedQemuProcess(handle, handle.info().startInstant().orElse(Instant.EPOCH), stat.startTicks(),
-              exitPoller))));
+              exitPoller, new GuestMonitor(workDir.getParent().getFileName().toString()),
+              config.launch().powerdownTimeout()))));
     });
     return found;
   }

@@ -2,12 +2,15 @@ package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.config.GoDuration;
 import io.cocos.manager.core.vm.VmProcess;
+import io.cocos.manager.core.vm.GuestEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * a signal to a pid that has meanwhile been reaped and reused is prevented by the JDK, which checks
  * under its own lock that a child has not been reaped (ProcessImpl.destroy) and, for any handle, that
  * the pid still has the start time it had (ProcessHandleImpl.destroy0).
+ *
+ * <p>{@link #shutDown} goes from the gentlest to the hardest: QMP system_powerdown (the guest's
+ * ACPI power button) for up to MANAGER_QEMU_POWERDOWN_TIMEOUT, then QMP quit for up to the grace,
+ * then {@link #stop}: SIGTERM, the grace again, SIGKILL. Without a QMP connection it is {@link #stop}.
  */
 abstract class QemuProcess implements VmProcess {
   private static final Logger log = LoggerFactory.getLogger(QemuProcess.class);
@@ -30,11 +37,21 @@ abstract class QemuProcess implements VmProcess {
   private final Instant startedAt;
   /** Completed once the process is gone (and, for a child, reaped). */
   protected final CompletableFuture<Integer> exitCode;
+  /** The guest as QMP shows it; without a connection, it knows nothing. */
+  protected final GuestMonitor guest;
+  private final Duration powerdownTimeout;
 
-  QemuProcess(long pid, Instant startedAt, CompletableFuture<Integer> exitCode) {
+  QemuProcess(long pid, Instant startedAt, CompletableFuture<Integer> exitCode, GuestMonitor guest,
+      Duration powerdownTimeout) {
     this.pid = pid;
     this.startedAt = startedAt;
     this.exitCode = exitCode;
+    this.guest = guest;
+    this.powerdownTimeout = powerdownTimeout;
+  }
+
+  GuestMonitor guestMonitor() {
+    return guest;
   }
 
   /** SIGTERM: QEMU shuts the guest down and exits. */
@@ -74,6 +91,65 @@ abstract class QemuProcess implements VmProcess {
       }
     }
     return awaitExit();
+  }
+
+  @Override
+  public int shutDown(Duration grace) throws InterruptedException {
+    String cvm = guest.cvmId();
+    try {
+      if (!exitCode.isDone() && !powerdownTimeout.isZero() && guest.client().isPresent()) {
+        log.info("asking the guest of CVM {} to power off (QMP system_powerdown); waiting up to {}", cvm,
+            GoDuration.format(powerdownTimeout));
+        guest.client().ifPresent(qmp -> qmp.execute("system_powerdown"));
+        if (awaitExit(powerdownTimeout)) {
+          log.info("the guest of CVM {} powered off", cvm);
+          return withLastWords(awaitExit());
+        }
+        log.info("the guest of CVM {} did not power off within {}", cvm, GoDuration.format(powerdownTimeout));
+      }
+      if (!exitCode.isDone() && guest.client().isPresent()) {
+        log.info("telling QEMU of CVM {} to quit (QMP quit); waiting up to {}", cvm, GoDuration.format(grace));
+        guest.client().ifPresent(qmp -> qmp.execute("quit"));
+        if (awaitExit(grace)) {
+          log.info("QEMU of CVM {} quit", cvm);
+          return withLastWords(awaitExit());
+        }
+        log.warn("QEMU of CVM {} did not quit within {}; sending SIGTERM", cvm, GoDuration.format(grace));
+      }
+    } catch (InterruptedException e) {
+      kill();
+      throw e;
+    }
+    return withLastWords(stop(grace));
+  }
+
+  /**
+   * Lets QMP deliver what QEMU said before it exited (the SHUTDOWN event), so that the caller's
+   * next step comes after the guest's last events. Bounded: see {@link GuestMonitor#shutdownReason}.
+   */
+  private int withLastWords(int exit) {
+    guest.shutdownReason();
+    return exit;
+  }
+
+  @Override
+  public Optional<String> guestStatus() {
+    return guest.status();
+  }
+
+  @Override
+  public void onGuestEvent(Consumer<GuestEvent> listener) {
+    guest.onGuestEvent(listener);
+  }
+
+  @Override
+  public Optional<String> shutdownReason() {
+    return guest.shutdownReason();
+  }
+
+  @Override
+  public void detach() {
+    guest.close();
   }
 
   private boolean awaitExit(Duration timeout) throws InterruptedException {

@@ -64,7 +64,9 @@ class QemuConfigTest {
     assertThat(c.tdx().ovmfFile()).isEqualTo("/usr/share/ovmf/OVMF.fd");
     assertThat(c.display().noGraphic()).isTrue();
     assertThat(c.display().monitor()).isEqualTo("pty");
-    assertThat(c.launch().startupGrace()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.launch().startupGrace()).isEqualTo(Duration.ZERO);
+    assertThat(c.launch().startupTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.launch().powerdownTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.warnings()).isEmpty();
   }
 
@@ -91,6 +93,13 @@ class QemuConfigTest {
     assertThat(c.vsock().enabled()).isFalse();
     assertThat(c.launch().startupGrace()).isEqualTo(Duration.ofMillis(250));
     assertThat(c.display().monitor()).isEqualTo("none");
+  }
+
+  @Test
+  void underSudoTheGraceIsTheOnlyReadinessCheckAndDefaultsToASecond() {
+    assertThat(TestEnv.config("USE_SUDO", "true").launch().startupGrace()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(TestEnv.config("USE_SUDO", "true", "STARTUP_GRACE", "0s").launch().startupGrace())
+        .isEqualTo(Duration.ZERO);
   }
 
   // Control characters sit inside the values: the CSV source trims them off the ends.
@@ -148,6 +157,8 @@ class QemuConfigTest {
       "NO_GRAPHIC|nah",
       "MONITOR|pty\u0000x",
       "STARTUP_GRACE|-1s",
+      "STARTUP_TIMEOUT|0s",
+      "POWERDOWN_TIMEOUT|-1s",
   })
   void aBadValueNamesItsVariable(String suffix, String value) {
     String variable = QemuConfig.PREFIX + suffix;

@@ -8,12 +8,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.TeeKind;
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.vm.FoundVm;
+import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,8 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * QemuHypervisor with real processes: src/test/resources/fake-qemu.sh stands in for QEMU, its
- * behaviour chosen through words in the kernel command line (see the script).
+ * QemuHypervisor with real processes: manager-core's test-jar fake-qemu stands in for QEMU (it
+ * serves QMP), its behaviour chosen through words in the kernel command line (see the script).
  */
 class QemuHypervisorTest {
   private static final byte[] VARS_TEMPLATE = "OVMF vars template".getBytes();
@@ -54,11 +55,7 @@ class QemuHypervisorTest {
 
   @BeforeAll
   static void installFakeQemu() throws IOException {
-    fakeQemu = installed.resolve("fake-qemu.sh");
-    try (InputStream in = QemuHypervisorTest.class.getResourceAsStream("/fake-qemu.sh")) {
-      Files.copy(in, fakeQemu);
-    }
-    assertThat(fakeQemu.toFile().setExecutable(true)).isTrue();
+    fakeQemu = ManagerEnvironments.fakeQemu(installed);
     varsTemplate = Files.write(installed.resolve("OVMF_VARS.fd"), VARS_TEMPLATE);
   }
 
@@ -81,8 +78,8 @@ class QemuHypervisorTest {
 
   private static QemuConfig config(String kernelCommandLine, String... more) {
     List<String> env = new ArrayList<>(List.of("BIN_PATH", fakeQemu.toString(), "ENABLE_SEV_SNP", "false",
-        "ENABLE_TDX", "false", "OVMF_VARS_FILE", varsTemplate.toString(), "STARTUP_GRACE", "300ms",
-        "KERNEL_CMDLINE", kernelCommandLine));
+        "ENABLE_TDX", "false", "OVMF_VARS_FILE", varsTemplate.toString(),
+        "KERNEL_CMDLINE", "fake.verbose " + kernelCommandLine));
     env.addAll(List.of(more));
     return TestEnv.config(env.toArray(String[]::new));
   }
@@ -104,6 +101,9 @@ class QemuHypervisorTest {
   }
 
   private static String console(VmLaunchSpec spec) throws IOException {
+    if (!Files.exists(spec.consoleLog())) {
+      return "";
+    }
     return Files.readString(spec.consoleLog());
   }
 
@@ -190,7 +190,7 @@ class QemuHypervisorTest {
 
     assertThatThrownBy(() -> start(new QemuHypervisor(config("fake.fail=3")), spec))
         .isInstanceOf(VmStartException.class)
-        .hasMessageContaining("exited with status 3 within 300ms")
+        .hasMessageContaining("exited with status 3 before it answered QMP")
         .hasMessageContaining("fake-qemu: -device bogus: fatal test error")
         .hasMessageNotContaining("earlier start");
     assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
@@ -211,7 +211,7 @@ class QemuHypervisorTest {
   @Test
   void startIsInterruptibleAndLeavesNothingRunning() throws Exception {
     VmLaunchSpec spec = spec();
-    QemuHypervisor hypervisor = new QemuHypervisor(config("quiet", "STARTUP_GRACE", "1m"));
+    QemuHypervisor hypervisor = new QemuHypervisor(config("fake.mode=no-qmp", "STARTUP_TIMEOUT", "1m"));
     ExecutorService thread = Executors.newSingleThreadExecutor();
     try {
       Future<VmProcess> starting = thread.submit(() -> {
@@ -281,8 +281,126 @@ class QemuHypervisorTest {
     QemuHypervisor hypervisor = new QemuHypervisor(config("console=ttyS0", "OVMF_VERSION", "edk2-stable202408",
         "SMP_COUNT", "2", "ENABLE_SEV_SNP", "true"));
 
-    assertThat(hypervisor.guest()).isEqualTo(new GuestDescription("edk2-stable202408", 2, "EPYC", "console=ttyS0"));
+    assertThat(hypervisor.guest()).isEqualTo(new GuestDescription("edk2-stable202408", 2, "EPYC", "fake.verbose console=ttyS0"));
     assertThat(hypervisor.tee()).isEqualTo(TeeKind.SEV_SNP);
+  }
+
+  // ------------------------------------------------------------------ QMP: readiness, status, events
+
+  @Test
+  void readyMeansQmpAnsweredQueryStatusAndTheGuestStatusIsKnown() throws Exception {
+    VmLaunchSpec spec = spec();
+    VmProcess vm = start(new QemuHypervisor(config("quiet")), spec);
+
+    assertThat(vm.guestStatus()).contains("running");
+    assertThat(((QemuProcess) vm).guestMonitor().client()).isPresent();
+    assertThat(spec.workDir().resolve("qmp.sock")).exists();
+  }
+
+  @Test
+  void aQemuThatNeverAnswersQmpFailsTheStartWithATimeoutNamingQmpAndLeavesNothing() throws Exception {
+    VmLaunchSpec spec = spec();
+
+    assertThatThrownBy(() -> start(new QemuHypervisor(config("fake.mode=no-qmp", "STARTUP_TIMEOUT", "1s")), spec))
+        .isInstanceOf(VmStartException.class)
+        .hasMessageContaining("did not answer QMP query-status on " + spec.workDir().resolve("qmp.sock"))
+        .hasMessageContaining("within 1s (MANAGER_QEMU_STARTUP_TIMEOUT")
+        .hasMessageContaining("fake-qemu: console line");
+    long pid = fakePid(spec);
+    assertThat(proc(pid)).doesNotExist();
+    assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
+  }
+
+  @Test
+  void guestEventsArriveInOrderAndTheStatusFollowsThem() throws Exception {
+    VmProcess vm = start(new QemuHypervisor(config("quiet")), spec());
+    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vm.onGuestEvent(events::add);
+    var qmp = ((QemuProcess) vm).guestMonitor().client().orElseThrow();
+
+    qmp.call("stop", Duration.ofSeconds(5));
+    await().atMost(5, SECONDS).until(() -> vm.guestStatus().equals(Optional.of("paused")));
+    qmp.call("cont", Duration.ofSeconds(5));
+    await().atMost(5, SECONDS).until(() -> events.size() == 2 && vm.guestStatus().equals(Optional.of("running")));
+
+    assertThat(events).extracting(GuestEvent::kind).containsExactly(GuestEvent.Kind.STOPPED, GuestEvent.Kind.RESUMED);
+  }
+
+  @Test
+  void aPanickedGuestIsAnEventAndAStatus() throws Exception {
+    VmProcess vm = start(new QemuHypervisor(config("fake.mode=panic-later")), spec());
+    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vm.onGuestEvent(events::add);
+
+    await().atMost(10, SECONDS).until(() -> !events.isEmpty());
+
+    assertThat(events.get(0).kind()).isEqualTo(GuestEvent.Kind.PANICKED);
+    assertThat(events.get(0).detail()).isEqualTo("action pause");
+    assertThat(vm.guestStatus()).contains("guest-panicked");
+    assertThat(vm.isAlive()).isTrue();
+  }
+
+  @Test
+  void aGuestThatPowersItselfOffEndsQemuWithItsReason() throws Exception {
+    VmProcess vm = start(new QemuHypervisor(config("fake.mode=poweroff-later")), spec());
+    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vm.onGuestEvent(events::add);
+
+    assertThat(vm.exit().get(10, SECONDS)).isZero();
+
+    assertThat(vm.shutdownReason()).contains("guest-shutdown");
+    assertThat(events).singleElement().satisfies(e -> {
+      assertThat(e.kind()).isEqualTo(GuestEvent.Kind.SHUTDOWN);
+      assertThat(e.detail()).isEqualTo("guest-shutdown");
+    });
+  }
+
+  @Test
+  void shutDownAsksTheGuestFirst() throws Exception {
+    VmLaunchSpec spec = spec();
+    VmProcess vm = start(new QemuHypervisor(config("quiet")), spec);
+
+    assertThat(vm.shutDown(Duration.ofSeconds(5))).isZero();
+
+    assertThat(vm.shutdownReason()).contains("guest-shutdown");
+    assertThat(console(spec)).contains("fake-qemu: shutting down (guest-shutdown)").doesNotContain("SIGTERM");
+  }
+
+  @Test
+  void shutDownTellsQemuToQuitWhenTheGuestIgnoresThePowerButton() throws Exception {
+    VmLaunchSpec spec = spec();
+    VmProcess vm = start(new QemuHypervisor(config("fake.mode=ignore-powerdown", "POWERDOWN_TIMEOUT", "300ms")), spec);
+
+    assertThat(vm.shutDown(Duration.ofSeconds(5))).isZero();
+
+    assertThat(vm.shutdownReason()).contains("host-qmp-quit");
+    assertThat(console(spec)).contains("fake-qemu: shutting down (host-qmp-quit)").doesNotContain("SIGTERM");
+  }
+
+  @Test
+  void shutDownOfAHungQemuEndsInSigkill() throws Exception {
+    VmLaunchSpec spec = spec();
+    VmProcess vm = start(new QemuHypervisor(config("fake.ignore-term", "POWERDOWN_TIMEOUT", "200ms")), spec);
+
+    assertThat(vm.shutDown(Duration.ofMillis(300))).isEqualTo(128 + 9);
+
+    assertThat(vm.shutdownReason()).isEmpty();
+    assertThat(console(spec)).contains("fake-qemu: ignoring SIGTERM");
+    assertThat(proc(vm.pid())).doesNotExist();
+  }
+
+  @Test
+  void anAdoptedQemuIsReachedOverQmpAgain() throws Exception {
+    QemuConfig config = configWithPidFile("fake.mode=ignore-powerdown");
+    VmLaunchSpec spec = spec();
+    long pid = launchElsewhere(config, spec, "wait");
+    await().atMost(5, SECONDS).until(() -> Files.exists(spec.workDir().resolve("qmp.sock")));
+
+    VmProcess vm = new QemuHypervisor(config).adopt(spec, pid, startOf(pid)).orElseThrow();
+
+    assertThat(vm.guestStatus()).contains("running");
+    assertThat(vm.shutDown(Duration.ofSeconds(5))).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+    assertThat(vm.shutdownReason()).contains("host-qmp-quit");
   }
 
   // ------------------------------------------------------------------ exit and stop
@@ -308,7 +426,7 @@ class QemuHypervisorTest {
     assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(3));
     assertThat(code).isZero();
     assertThat(vm.exit()).isCompletedWithValue(0);
-    assertThat(console(spec)).contains("fake-qemu: terminating on signal 15");
+    assertThat(console(spec)).contains("fake-qemu: SIGTERM, exiting");
     assertThat(proc(vm.pid())).doesNotExist();
   }
 

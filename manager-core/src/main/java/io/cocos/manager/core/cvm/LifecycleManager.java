@@ -19,6 +19,7 @@ import io.cocos.manager.core.store.SecureFiles;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
+import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
@@ -59,7 +60,9 @@ import org.slf4j.LoggerFactory;
  *       launch, exit handling, TTL expiry, removal, and the writes of its record. It is held across
  *       that CVM's QEMU start and stop, which blocks nobody but callers asking about the same CVM.
  *       No lock spans CVMs. Events about a CVM are published while its lock is held, so they
- *       arrive in transition order (TTL_EXPIRED before STOPPING before REMOVED).</li>
+ *       arrive in transition order (TTL_EXPIRED before STOPPING before REMOVED); guest events
+ *       (GUEST_*), which change no state, are published on the hypervisor's thread without it,
+ *       in the hypervisor's order ({@link #onGuestEvent}).</li>
  *   <li>A CVM's current {@link CvmRecord} is an immutable value in a volatile field, replaced
  *       under its lock, so ListVms and CVMInfo read it without locking.</li>
  *   <li>A CVM's {@link CvmLease} (port, CID, MAX_VMS slot) guards itself and the allocators guard
@@ -142,7 +145,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     final ConsoleLogBudget consoleBudget = new ConsoleLogBudget();
     volatile CvmRecord record;
     VmLaunchSpec spec;
-    VmProcess process;
+    /** Written under the lock; volatile for {@link #close} and {@link #guestStatus}, which read it without. */
+    volatile VmProcess process;
+    /** The guest's status when its VM ended (or empty): what ListVms shows afterwards. */
+    volatile String lastGuestStatus = "";
     ScheduledFuture<?> ttlTimer;
 
     Cvm(String id, CvmPaths paths, CvmRecord record, CvmLease lease) {
@@ -323,6 +329,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   }
 
   private void watch(Cvm cvm, VmProcess process, long consoleOffset) {
+    process.onGuestEvent(event -> onGuestEvent(cvm, process, event));
     console.follow(cvm.id, cvm.paths.consoleLog(), consoleOffset);
     process.exit().thenAcceptAsync(code -> onProcessExit(cvm, process, code), workers);
     armTtl(cvm);
@@ -371,7 +378,29 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
 
   // ---------------------------------------------------------------- exit, TTL, remove
 
+  /**
+   * A guest event becomes a lifecycle event at once, on the hypervisor's thread and without the
+   * CVM's lock: it changes no state, and a removal holds that lock while it waits for the VM to end,
+   * which the hypervisor may be about to report on this very thread.
+   */
+  private void onGuestEvent(Cvm cvm, VmProcess process, GuestEvent event) {
+    if (cvms.get(cvm.id) != cvm || cvm.process != process) {
+      return;
+    }
+    CvmEventType type = switch (event.kind()) {
+      case SHUTDOWN -> CvmEventType.GUEST_SHUTDOWN;
+      case RESET -> CvmEventType.GUEST_RESET;
+      case STOPPED -> CvmEventType.GUEST_STOPPED;
+      case RESUMED -> CvmEventType.GUEST_RESUMED;
+      case PANICKED -> CvmEventType.GUEST_PANICKED;
+    };
+    publish(cvm, type, event.detail());
+  }
+
   private void onProcessExit(Cvm cvm, VmProcess process, int exitCode) {
+    // Outside the lock: the hypervisor may take a moment to deliver its last words after the exit.
+    Optional<String> reason = process.shutdownReason();
+    cvm.lastGuestStatus = process.guestStatus().orElse("");
     cvm.lock.lock();
     try (var context = CvmLogContext.of(cvm.id)) {
       if (cvm.process != process || cvm.record.state() != CvmState.RUNNING) {
@@ -382,7 +411,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       deleteShares(cvm);
       cvm.record = moved(cvm.record, CvmState.EXITED).exited(exitCode);
       save(cvm);
-      publish(cvm, CvmEventType.EXITED, "exit code " + exitCode);
+      publish(cvm, CvmEventType.EXITED, "exit code " + exitCode + reason.map(r -> ", shutdown reason " + r).orElse(""));
     } finally {
       cvm.lock.unlock();
     }
@@ -437,7 +466,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       CrashPoint.REMOVE_STOPPING_PERSISTED.reach();
       if (cvm.process != null) {
         try (TracedStep step = TracedStep.start(tracer, "qemu stop", cvm.id)) {
-          int code = stopUninterruptibly(cvm.process, config.stopTimeout());
+          int code = shutDownUninterruptibly(cvm.process, config.stopTimeout());
           log.debug("QEMU of CVM {} stopped with exit code {}", cvm.id, code);
           step.ok();
         }
@@ -469,6 +498,20 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, "CVM " + cvm.id
           + " is stopped but not all of its files could be deleted: " + oneLine(String.valueOf(e.getMessage()))
           + "; it stays listed as stopping until RemoveVm is retried (or the manager restarts) once they can be", e);
+    }
+  }
+
+  /**
+   * Stops a VM gracefully ({@link VmProcess#shutDown}: the guest asked first) and always waits for
+   * it to be reaped; interrupted, it kills the VM at once and re-raises the interrupt afterwards.
+   */
+  private static int shutDownUninterruptibly(VmProcess process, Duration grace) {
+    try {
+      return process.shutDown(grace);
+    } catch (InterruptedException e) {
+      int code = stopUninterruptibly(process, Duration.ZERO);
+      Thread.currentThread().interrupt();
+      return code;
     }
   }
 
@@ -545,6 +588,16 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         default -> true;
       };
     });
+  }
+
+  @Override
+  public String guestStatus(String cvmId) {
+    Cvm cvm = cvms.get(cvmId);
+    if (cvm == null) {
+      return "";
+    }
+    VmProcess process = cvm.process;
+    return process == null ? cvm.lastGuestStatus : process.guestStatus().orElse(cvm.lastGuestStatus);
   }
 
   @Override
@@ -753,6 +806,12 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   /** Stops watching; CVMs keep running for the next manager to adopt. */
   @Override
   public void close() {
+    cvms.values().forEach(cvm -> {
+      VmProcess process = cvm.process;
+      if (process != null) {
+        process.detach(); // a QEMU serves one QMP client at a time: the next manager's
+      }
+    });
     console.close();
     timers.shutdownNow();
     workers.shutdownNow();

@@ -20,6 +20,15 @@ public interface ManagerService {
   /** Every CVM the manager knows, exited ones included, oldest first. */
   List<CvmRecord> listVms();
 
+  /**
+   * What the CVM's guest is doing, in the hypervisor's words (QMP's run state: running, paused,
+   * shutdown, internal-error, guest-panicked, ...): the last known for a CVM that ended, empty when
+   * unknown (an unknown CVM, or a VM the hypervisor cannot ask).
+   */
+  default String guestStatus(String cvmId) {
+    return "";
+  }
+
   /** Where a CVM's console can be read and followed. */
   ConsoleSource console(String cvmId) throws ManagerException;
 }

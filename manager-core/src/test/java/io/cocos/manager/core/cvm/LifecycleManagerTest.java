@@ -9,6 +9,7 @@ import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.config.PortRange;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventType;
+import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.testing.FakeHypervisor;
 import io.cocos.manager.core.vm.TeeKind;
@@ -205,6 +206,52 @@ class LifecycleManagerTest {
     assertThat(cvmDirs()).isEmpty();
     assertThat(m.slots().taken()).isZero();
     assertThat(m.createVm(request("")).id()).isNotEmpty(); // without them the same manager creates
+  }
+
+  @Test
+  void guestEventsBecomeLifecycleEventsAndTheGuestStatusIsListed() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm created = m.createVm(request(""));
+    FakeHypervisor.FakeVm vm = hypervisor.vmOf(created.id());
+    assertThat(m.guestStatus(created.id())).isEqualTo("running");
+
+    vm.guest(GuestEvent.Kind.STOPPED, "", "paused");
+    vm.guest(GuestEvent.Kind.RESUMED, "", "running");
+    vm.guest(GuestEvent.Kind.PANICKED, "action pause", "guest-panicked");
+
+    assertThat(events).extracting(CvmEvent::type).containsSubsequence(CvmEventType.RUNNING,
+        CvmEventType.GUEST_STOPPED, CvmEventType.GUEST_RESUMED, CvmEventType.GUEST_PANICKED);
+    CvmEvent panic = events.get(events.size() - 1);
+    assertThat(panic.detail()).isEqualTo("action pause");
+    assertThat(panic.state()).as("a guest event changes no state").isEqualTo(CvmState.RUNNING);
+    assertThat(m.guestStatus(created.id())).isEqualTo("guest-panicked");
+    assertThat(m.guestStatus("no-such-cvm")).isEmpty();
+  }
+
+  @Test
+  void aGuestThatPowersItselfOffEndsExitedWithTheReasonInTheEvent() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm created = m.createVm(request(""));
+
+    hypervisor.vmOf(created.id()).powerOff("guest-shutdown");
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> m.listVms().get(0).state() == CvmState.EXITED);
+    assertThat(events).extracting(CvmEvent::type).containsSubsequence(CvmEventType.GUEST_SHUTDOWN,
+        CvmEventType.EXITED);
+    CvmEvent exited = events.stream().filter(e -> e.type() == CvmEventType.EXITED).findFirst().orElseThrow();
+    assertThat(exited.detail()).isEqualTo("exit code 0, shutdown reason guest-shutdown");
+    assertThat(m.guestStatus(created.id())).isEqualTo("shutdown");
+  }
+
+  @Test
+  void removalShutsTheVmDownGracefully() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm created = m.createVm(request(""));
+    FakeHypervisor.FakeVm vm = hypervisor.vmOf(created.id());
+
+    m.removeVm(created.id());
+
+    assertThat(vm.shutDowns).hasValue(1);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.cocos.manager.core.testing;
 
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
+import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.core.vm.VmLaunchSpec;
@@ -44,6 +45,11 @@ public final class FakeHypervisor implements Hypervisor {
     final Instant start = Instant.now();
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
     public final VmLaunchSpec spec;
+    private volatile java.util.function.Consumer<GuestEvent> guestListener = e -> {};
+    private volatile String guestStatus = "running";
+    private volatile String shutdownReason;
+    /** How many times it was shut down gracefully (the guest asked first). */
+    public final java.util.concurrent.atomic.AtomicInteger shutDowns = new java.util.concurrent.atomic.AtomicInteger();
 
     FakeVm(VmLaunchSpec spec) {
       this.spec = spec;
@@ -67,6 +73,40 @@ public final class FakeHypervisor implements Hypervisor {
     @Override
     public boolean isAlive() {
       return !exit.isDone();
+    }
+
+    /** The guest does something: its status follows and the event goes to the listener. */
+    public void guest(GuestEvent.Kind kind, String detail, String status) {
+      guestStatus = status;
+      guestListener.accept(new GuestEvent(kind, detail, Instant.now()));
+    }
+
+    /** The guest powers itself off: a SHUTDOWN event with the reason, then the VM exits 0. */
+    public void powerOff(String reason) {
+      shutdownReason = reason;
+      guest(GuestEvent.Kind.SHUTDOWN, reason, "shutdown");
+      crash(0);
+    }
+
+    @Override
+    public java.util.Optional<String> guestStatus() {
+      return java.util.Optional.of(guestStatus);
+    }
+
+    @Override
+    public void onGuestEvent(java.util.function.Consumer<GuestEvent> listener) {
+      guestListener = listener;
+    }
+
+    @Override
+    public java.util.Optional<String> shutdownReason() {
+      return java.util.Optional.ofNullable(shutdownReason);
+    }
+
+    @Override
+    public int shutDown(Duration grace) throws InterruptedException {
+      shutDowns.incrementAndGet();
+      return stop(grace);
     }
 
     /** The VM dies on its own. */

@@ -121,7 +121,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     answer(out, () -> {
       ListVmsRes.Builder res = ListVmsRes.newBuilder();
       for (CvmRecord r : service.listVms()) {
-        res.addCvms(summary(r));
+        res.addCvms(summary(r, service.guestStatus(r.id())));
       }
       return res.build();
     });
@@ -160,7 +160,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     });
   }
 
-  static CvmSummary summary(CvmRecord r) {
+  static CvmSummary summary(CvmRecord r, String guestStatus) {
     CvmSummary.Builder b = CvmSummary.newBuilder().setId(r.id()).setState(r.state().wireName())
         .setForwardedPort(r.hostPort() == 0 ? "" : Integer.toString(r.hostPort()))
         .setGuestCid(r.guestCid()).setPid(r.pid()).setTee(r.tee().wireName())
@@ -174,6 +174,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     if (r.failure() != null) {
       b.setFailure(r.failure());
     }
+    b.setGuestStatus(guestStatus);
     return b.build();
   }
 

@@ -89,6 +89,11 @@ public final class LoggingManagerService implements ManagerService {
   }
 
   @Override
+  public String guestStatus(String cvmId) {
+    return next.guestStatus(cvmId);
+  }
+
+  @Override
   public ConsoleSource console(String cvmId) throws ManagerException {
     ConsoleSource source = next.console(cvmId);
     try (var c = CvmLogContext.of(cvmId)) {

@@ -80,6 +80,11 @@ public final class MetricsManagerService implements ManagerService {
   }
 
   @Override
+  public String guestStatus(String cvmId) {
+    return next.guestStatus(cvmId);
+  }
+
+  @Override
   public ConsoleSource console(String cvmId) throws ManagerException {
     return next.console(cvmId);
   }
