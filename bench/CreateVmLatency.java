@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * CreateVm latency against a running manager: N sequential CreateVm calls (each followed by a
- * RemoveVm), reporting the median and the 90th percentile. Run by bench/createvm-latency.sh.
+ * RemoveVm), reporting the median and the 90th percentile. Run by bench/createvm-vs-qmp.sh.
  */
 public class CreateVmLatency {
   public static void main(String[] args) throws Exception {
