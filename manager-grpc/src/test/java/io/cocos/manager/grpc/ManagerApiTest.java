@@ -1,5 +1,7 @@
 package io.cocos.manager.grpc;
 
+import io.cocos.manager.core.event.CvmEvent;
+import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -188,6 +190,47 @@ class ManagerApiTest {
     assertThat(exited.getExitCode()).isEqualTo(3);
     assertThat(daemon.lifecycle().ports().unheld()).isEqualTo(20);
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+  }
+
+  @Test
+  void aGuestThatPowersItselfOffEndsExitedWithQmpsReason() throws Exception {
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=poweroff-later");
+    ManagerDaemon daemon = start(env);
+    List<CvmEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    toClose.add(daemon.lifecycle().subscribe(events::add));
+    var stub = client(daemon);
+    CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
+    assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getGuestStatus()).isEqualTo("running");
+
+    await().atMost(Duration.ofSeconds(10)).until(
+        () -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState().equals("exited"));
+
+    CvmSummary exited = stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0);
+    assertThat(exited.getExitCode()).isZero();
+    assertThat(exited.getGuestStatus()).isEqualTo("shutdown");
+    assertThat(events).filteredOn(e -> e.cvmId().equals(created.getCvmId())).extracting(CvmEvent::type)
+        .containsSubsequence(CvmEventType.RUNNING, CvmEventType.GUEST_SHUTDOWN, CvmEventType.EXITED);
+    assertThat(events).filteredOn(e -> e.type() == CvmEventType.EXITED).singleElement()
+        .extracting(CvmEvent::detail).isEqualTo("exit code 0, shutdown reason guest-shutdown");
+  }
+
+  @Test
+  void aPanickedGuestIsListedAsSuchAndIsAnEvent() throws Exception {
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=panic-later");
+    ManagerDaemon daemon = start(env);
+    List<CvmEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    toClose.add(daemon.lifecycle().subscribe(events::add));
+    var stub = client(daemon);
+    stub.createVm(CreateReq.getDefaultInstance());
+
+    await().atMost(Duration.ofSeconds(10)).until(
+        () -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getGuestStatus().equals("guest-panicked"));
+
+    assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState()).isEqualTo("running");
+    assertThat(events).filteredOn(e -> e.type() == CvmEventType.GUEST_PANICKED).singleElement()
+        .extracting(CvmEvent::detail).isEqualTo("action pause");
   }
 
   @Test

@@ -79,6 +79,7 @@ class ManagerProcessIT {
       assertThat(c.getState()).isEqualTo("running");
       assertThat(c.getPid()).isEqualTo(pids.get(survivor.getCvmId()));
       assertThat(c.getForwardedPort()).isEqualTo(survivor.getForwardedPort());
+      assertThat(c.getGuestStatus()).as("QMP reached again after kill -9").isEqualTo("running");
     });
     assertThat(tmp.resolve("state/cvms").resolve(victim.getCvmId())).doesNotExist();
     // the adopted CVM's console is followed again, with its id and state on each line
@@ -105,7 +106,11 @@ class ManagerProcessIT {
 
     ManagerProcess second = manager(env);
     assertThat(list(second)).extracting(CvmSummary::getId).containsExactly(created.getCvmId());
+    assertThat(list(second).get(0).getGuestStatus()).isEqualTo("running");
     second.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+    // the adopted QEMU's guest was asked over the new QMP connection, and obeyed
+    second.awaitLog(j -> j.path("msg").asText().equals("the guest of CVM " + created.getCvmId() + " powered off"),
+        Duration.ofSeconds(10));
     await().until(() -> gone(pid));
     // an adopted QEMU is init's child, not the manager's: a zombie left here is init's to reap
     assertThat(parentOf(pid)).isNotEqualTo(second.process.pid());
