@@ -93,6 +93,11 @@ class GuestBootIT {
     follower.start();
 
     String report = awaitReport(port);
+    // the manager's own probe (an HTTP/2 preface, answered with bytes) saw the agent too
+    await().atMost(Duration.ofSeconds(15)).until(() -> manager.client().listVms(ListVmsReq.getDefaultInstance())
+        .getCvmsList().stream().anyMatch(c -> c.getId().equals(created.getCvmId()) && c.getAgentReadySeconds() > 0));
+    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
+        && j.path("msg").asText().matches("CVM agent-ready: \\d+\\.\\d s after CreateVm"), Duration.ofSeconds(5));
     System.out.printf("guest answered %.1f s after CreateVm (CreateVm took %d ms)%n",
         (System.nanoTime() - start) / 1e9, createdNanos / 1_000_000);
 

@@ -1,6 +1,8 @@
 package io.cocos.manager.core.cvm;
 
+import io.cocos.manager.core.agent.AgentProbe;
 import io.cocos.manager.core.agent.AgentProvisioning;
+import io.cocos.manager.core.agent.Http2AgentProbe;
 import io.cocos.manager.core.alloc.CidAllocator;
 import io.cocos.manager.core.alloc.ExclusiveDevice;
 import io.cocos.manager.core.alloc.PortAllocator;
@@ -115,6 +117,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private static final String PORT_RACE = "host forwarding rule";
   private static final int START_ATTEMPTS = 3;
   private static final int MAX_MESSAGE = 2000;
+  /** Between two probes of a booting CVM's agent; each probe waits at most this long too. */
+  static final Duration AGENT_PROBE_INTERVAL = Duration.ofSeconds(1);
 
   private final LifecycleConfig config;
   private final Hypervisor hypervisor;
@@ -130,6 +134,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private final ExecutorService workers;
   private final ConsoleWatcher console;
   private final Tracer tracer;
+  private final AgentProbe agentProbe;
 
   /** One CVM. The fields without volatile are guarded by {@link #lock}. */
   private static final class Cvm {
@@ -149,6 +154,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     volatile VmProcess process;
     /** The guest's status when its VM ended (or empty): what ListVms shows afterwards. */
     volatile String lastGuestStatus = "";
+    /** From CreateVm to the agent's first answer; null until then. */
+    volatile Duration agentReadyAfter;
     ScheduledFuture<?> ttlTimer;
 
     Cvm(String id, CvmPaths paths, CvmRecord record, CvmLease lease) {
@@ -161,6 +168,14 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
 
   public LifecycleManager(LifecycleConfig config, Hypervisor hypervisor, AttestationPolicies attestation,
       StateStore store, PortAllocator ports, Clock clock, Tracer tracer) {
+    this(config, hypervisor, attestation, store, ports, clock, tracer,
+        new Http2AgentProbe("127.0.0.1", AGENT_PROBE_INTERVAL));
+  }
+
+  /** With the agent probed by {@code agentProbe} instead of an HTTP/2 preface on 127.0.0.1. */
+  public LifecycleManager(LifecycleConfig config, Hypervisor hypervisor, AttestationPolicies attestation,
+      StateStore store, PortAllocator ports, Clock clock, Tracer tracer, AgentProbe agentProbe) {
+    this.agentProbe = agentProbe;
     this.config = config;
     this.hypervisor = hypervisor;
     this.attestation = attestation;
@@ -333,6 +348,41 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     console.follow(cvm.id, cvm.paths.consoleLog(), consoleOffset);
     process.exit().thenAcceptAsync(code -> onProcessExit(cvm, process, code), workers);
     armTtl(cvm);
+    workers.execute(() -> probeAgent(cvm, process));
+  }
+
+  /**
+   * Probes the CVM's agent every {@link #AGENT_PROBE_INTERVAL} until it answers (then one
+   * AGENT_READY event) or the CVM is no longer running with this VM. One probe at a time per CVM:
+   * the next is scheduled when this one is done. Runs on a worker, never under the CVM's lock.
+   */
+  private void probeAgent(Cvm cvm, VmProcess process) {
+    if (!stillRunning(cvm, process)) {
+      return;
+    }
+    if (agentProbe.answers(cvm.record.hostPort())) {
+      cvm.lock.lock();
+      try (var context = CvmLogContext.of(cvm.id)) {
+        if (stillRunning(cvm, process) && cvm.agentReadyAfter == null) {
+          cvm.agentReadyAfter = Duration.between(cvm.record.createdAt(), clock.instant());
+          publish(cvm, CvmEventType.AGENT_READY,
+              String.format(java.util.Locale.ROOT, "%.1f s after CreateVm", cvm.agentReadyAfter.toMillis() / 1000.0));
+        }
+      } finally {
+        cvm.lock.unlock();
+      }
+      return;
+    }
+    try {
+      timers.schedule(() -> workers.execute(() -> probeAgent(cvm, process)), AGENT_PROBE_INTERVAL.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("not probing the agent of CVM {} any more: the manager is closing", cvm.id);
+    }
+  }
+
+  private boolean stillRunning(Cvm cvm, VmProcess process) {
+    return cvms.get(cvm.id) == cvm && cvm.process == process && cvm.record.state() == CvmState.RUNNING;
   }
 
   /** Undoes a failed CreateVm: nothing of it may remain. */
@@ -598,6 +648,12 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     }
     VmProcess process = cvm.process;
     return process == null ? cvm.lastGuestStatus : process.guestStatus().orElse(cvm.lastGuestStatus);
+  }
+
+  @Override
+  public Optional<Duration> agentReadyAfter(String cvmId) {
+    Cvm cvm = cvms.get(cvmId);
+    return cvm == null ? Optional.empty() : Optional.ofNullable(cvm.agentReadyAfter);
   }
 
   @Override

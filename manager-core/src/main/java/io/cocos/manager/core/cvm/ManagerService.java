@@ -29,6 +29,14 @@ public interface ManagerService {
     return "";
   }
 
+  /**
+   * How long after CreateVm the CVM's agent first answered on its forwarded port; empty until it
+   * has (or for an unknown CVM).
+   */
+  default java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
+    return java.util.Optional.empty();
+  }
+
   /** Where a CVM's console can be read and followed. */
   ConsoleSource console(String cvmId) throws ManagerException;
 }

@@ -22,7 +22,9 @@ public enum CvmEventType {
   /** The guest's CPUs run again. */
   GUEST_RESUMED,
   /** The guest kernel panicked; detail: what the hypervisor did about it. */
-  GUEST_PANICKED;
+  GUEST_PANICKED,
+  /** The agent answered on the forwarded port for the first time; detail: seconds since CreateVm. */
+  AGENT_READY;
 
   public String wireName() {
     return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

@@ -51,10 +51,14 @@ class LifecycleManagerTest {
     }
   };
 
+  /** The host ports on which a CVM's agent answers. */
+  final java.util.Set<Integer> agentPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   LifecycleManager manager(int maxVms, PortRange range) throws Exception {
     LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20);
     LifecycleManager m = new LifecycleManager(config, hypervisor, NO_POLICIES, new StateStore(stateDir),
-        new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"));
+        new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"),
+        agentPorts::contains);
     m.subscribe(events::add);
     managers.add(m);
     return m;
@@ -241,6 +245,20 @@ class LifecycleManagerTest {
     CvmEvent exited = events.stream().filter(e -> e.type() == CvmEventType.EXITED).findFirst().orElseThrow();
     assertThat(exited.detail()).isEqualTo("exit code 0, shutdown reason guest-shutdown");
     assertThat(m.guestStatus(created.id())).isEqualTo("shutdown");
+  }
+
+  @Test
+  void theAgentIsProbedUntilItAnswersThenOneAgentReadyEventAndTheTimeIsKept() throws Exception {
+    LifecycleManager m = manager();
+    CreatedCvm created = m.createVm(request(""));
+    assertThat(m.agentReadyAfter(created.id())).isEmpty();
+
+    agentPorts.add(created.forwardedPort());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> m.agentReadyAfter(created.id()).isPresent());
+    assertThat(events).filteredOn(e -> e.type() == CvmEventType.AGENT_READY).singleElement()
+        .satisfies(e -> assertThat(e.detail()).matches("\\d+\\.\\d s after CreateVm"));
+    assertThat(m.agentReadyAfter(created.id()).get()).isPositive();
   }
 
   @Test

@@ -6,18 +6,21 @@ import io.cocos.manager.core.cvm.LifecycleManager;
 import io.cocos.manager.core.event.CvmEventType;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * What seed 001 tells operators to watch, read at scrape time from the lifecycle: CVMs by state,
- * free ports left, uptime, QEMU exits by code, and QEMU zombies on the host.
+ * free ports left, uptime, QEMU exits by code, QEMU zombies on the host, and how long agents take
+ * to answer after CreateVm.
  */
 public final class LifecycleMetrics {
   private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
@@ -45,9 +48,14 @@ public final class LifecycleMetrics {
         .buildWithCallback(m -> m.record(zombies(comm)));
     LongCounter exits = meter.counterBuilder("manager.qemu.exits")
         .setDescription("QEMU processes that exited on their own, by exit code").build();
+    DoubleHistogram agentBoot = meter.histogramBuilder("manager.agent.boot").setUnit("s")
+        .setDescription("seconds from CreateVm until the CVM's agent first answered on its forwarded port")
+        .setExplicitBucketBoundariesAdvice(List.of(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)).build();
     lifecycle.subscribe(e -> {
       if (e.type() == CvmEventType.EXITED) {
         exits.add(1, Attributes.of(EXIT_CODE, String.valueOf(e.exitCode())));
+      } else if (e.type() == CvmEventType.AGENT_READY) {
+        lifecycle.agentReadyAfter(e.cvmId()).ifPresent(d -> agentBoot.record(d.toNanos() / 1e9));
       }
     });
   }

@@ -121,7 +121,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     answer(out, () -> {
       ListVmsRes.Builder res = ListVmsRes.newBuilder();
       for (CvmRecord r : service.listVms()) {
-        res.addCvms(summary(r, service.guestStatus(r.id())));
+        res.addCvms(summary(r, service.guestStatus(r.id()), service.agentReadyAfter(r.id())));
       }
       return res.build();
     });
@@ -160,7 +160,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     });
   }
 
-  static CvmSummary summary(CvmRecord r, String guestStatus) {
+  static CvmSummary summary(CvmRecord r, String guestStatus, java.util.Optional<java.time.Duration> agentReadyAfter) {
     CvmSummary.Builder b = CvmSummary.newBuilder().setId(r.id()).setState(r.state().wireName())
         .setForwardedPort(r.hostPort() == 0 ? "" : Integer.toString(r.hostPort()))
         .setGuestCid(r.guestCid()).setPid(r.pid()).setTee(r.tee().wireName())
@@ -175,6 +175,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       b.setFailure(r.failure());
     }
     b.setGuestStatus(guestStatus);
+    agentReadyAfter.ifPresent(d -> b.setAgentReadySeconds(d.toNanos() / 1e9));
     return b.build();
   }
 

@@ -94,6 +94,11 @@ public final class LoggingManagerService implements ManagerService {
   }
 
   @Override
+  public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
+    return next.agentReadyAfter(cvmId);
+  }
+
+  @Override
   public ConsoleSource console(String cvmId) throws ManagerException {
     ConsoleSource source = next.console(cvmId);
     try (var c = CvmLogContext.of(cvmId)) {

@@ -85,6 +85,11 @@ public final class MetricsManagerService implements ManagerService {
   }
 
   @Override
+  public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
+    return next.agentReadyAfter(cvmId);
+  }
+
+  @Override
   public ConsoleSource console(String cvmId) throws ManagerException {
     return next.console(cvmId);
   }

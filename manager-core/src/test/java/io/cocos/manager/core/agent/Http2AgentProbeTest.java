@@ -1,0 +1,59 @@
+package io.cocos.manager.core.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The probe against real sockets: an answering server, one that accepts and closes, and none. */
+class Http2AgentProbeTest {
+  private final Http2AgentProbe probe = new Http2AgentProbe("127.0.0.1", Duration.ofSeconds(2));
+
+  @Test
+  void aServerThatAnswersThePrefaceIsReadyAndGotThePreface() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+          byte[] preface = in.readNBytes(Http2AgentProbe.HTTP2_PREFACE.length);
+          s.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // the server's SETTINGS
+          return preface;
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+
+      assertThat(probe.answers(server.getLocalPort())).isTrue();
+      assertThat(received.get(5, TimeUnit.SECONDS)).isEqualTo(Http2AgentProbe.HTTP2_PREFACE);
+    }
+  }
+
+  @Test
+  void aConnectionAcceptedThenClosedWithoutAByteIsNotReady() throws Exception {
+    // QEMU's user-mode network does this while nothing in the guest listens
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture.runAsync(() -> {
+        try (Socket s = server.accept()) {
+          s.getInputStream().readNBytes(1);
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+      assertThat(probe.answers(server.getLocalPort())).isFalse();
+    }
+  }
+
+  @Test
+  void nobodyListeningIsNotReady() throws Exception {
+    int port;
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = server.getLocalPort();
+    }
+    assertThat(probe.answers(port)).isFalse();
+  }
+}
