@@ -307,6 +307,17 @@ class ManagerApiTest {
         .hasMessageStartingWith("MANAGER_GRPC_SERVER_CERT=\"" + tmp.resolve("missing.pem") + "\"");
   }
 
+  @Test
+  void aStateDirTooLongForTheQmpSocketsStopsStartUpNamingIt() throws Exception {
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    Path deep = tmp.resolve("x".repeat(60));
+    env.put("MANAGER_STATE_DIR", deep.toString());
+    assertThatThrownBy(() -> ManagerDaemon.start(new Env(env))).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("MANAGER_STATE_DIR=\"" + deep + "\"")
+        .hasMessageContaining("QMP socket");
+    assertThat(deep).doesNotExist();
+  }
+
   static void assertStatus(Runnable call, Status.Code code, String messagePart) {
     assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
       assertThat(e.getStatus().getCode()).isEqualTo(code);

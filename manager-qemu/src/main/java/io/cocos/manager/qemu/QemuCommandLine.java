@@ -126,7 +126,12 @@ public final class QemuCommandLine {
 
   /** Where QEMU serves QMP: in the CVM's work directory, as an absolute normalised path. */
   public static Path qmpSocket(VmLaunchSpec spec) {
-    return spec.workDir().toAbsolutePath().normalize().resolve(QMP_SOCKET);
+    return qmpSocketIn(spec.workDir());
+  }
+
+  /** The QMP socket of the CVM whose work directory is {@code workDir}. */
+  public static Path qmpSocketIn(Path workDir) {
+    return workDir.toAbsolutePath().normalize().resolve(QMP_SOCKET);
   }
 
   /** The typed pieces, in command-line order. */
