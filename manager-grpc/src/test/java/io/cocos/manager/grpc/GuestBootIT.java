@@ -149,6 +149,26 @@ class GuestBootIT {
         && j.path("cvm").asText().equals(expiring.getCvmId()), Duration.ofSeconds(1));
   }
 
+  @Test
+  void aGuestThatPowersItselfOffEndsExitedWithQmpsReason() throws Exception {
+    manager.close();
+    env.put("MANAGER_QEMU_KERNEL_CMDLINE", "console=ttyS0 cocos.poweroff-after=1");
+    manager = ManagerProcess.startServing(env);
+    CreateRes created = manager.client().createVm(CreateReq.getDefaultInstance());
+
+    await().atMost(BOOT).pollInterval(Duration.ofSeconds(1)).until(() -> manager.client()
+        .listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState().equals("exited"));
+
+    CvmSummary exited = manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvms(0);
+    assertThat(exited.getExitCode()).isZero();
+    assertThat(exited.getGuestStatus()).isEqualTo("shutdown");
+    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
+        && j.path("msg").asText().equals("CVM guest-shutdown: guest-shutdown"), Duration.ofSeconds(5));
+    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
+        && j.path("msg").asText().equals("CVM exited: exit code 0, shutdown reason guest-shutdown"),
+        Duration.ofSeconds(5));
+  }
+
   private void assertNothingLeft(String cvmId, long pid, int port) {
     // QEMU was the manager's child: gone and reaped, no zombie
     assertThat(ProcessHandle.of(pid)).isEmpty();
