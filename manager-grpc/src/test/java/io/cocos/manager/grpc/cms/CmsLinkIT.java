@@ -170,8 +170,9 @@ class CmsLinkIT {
     for (int i = 0; i < events.size(); i++) {
       assertThat(events.get(i).getSequence()).isEqualTo(i + 1);
     }
+    // removal asks the guest first: the stand-in powers off and QMP reports it before the removal ends
     assertThat(events.stream().filter(e -> e.getCvmId().equals(cvmId)).map(LifecycleEvent::getType))
-        .containsExactly("created", "running", "stopping", "removed");
+        .containsExactly("created", "running", "stopping", "guest-shutdown", "removed");
   }
 
   @Test
@@ -197,9 +198,9 @@ class CmsLinkIT {
     List<LifecycleEvent> buffered = back.events();
     assertThat(buffered).extracting(LifecycleEvent::getCvmId).containsOnly(viaApi.getCvmId());
     assertThat(buffered).extracting(LifecycleEvent::getType).containsExactly("created", "running", "stopping",
-        "removed");
+        "guest-shutdown", "removed");
     assertThat(buffered).extracting(LifecycleEvent::getSequence)
-        .containsExactly(eventsBefore + 1L, eventsBefore + 2L, eventsBefore + 3L, eventsBefore + 4L);
+        .containsExactly(eventsBefore + 1L, eventsBefore + 2L, eventsBefore + 3L, eventsBefore + 4L, eventsBefore + 5L);
 
     // each delay level is logged once, and the delays grew
     List<JsonNode> down = linkLog(manager).stream().filter(j -> j.path("msg").asText().startsWith("CMS link down"))
