@@ -199,7 +199,7 @@ class ManagerApiTest {
     ManagerDaemon daemon = start(env);
     List<CvmEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     toClose.add(daemon.lifecycle().subscribe(events::add));
-    var stub = client(daemon);
+    var stub = client();
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
     assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getGuestStatus()).isEqualTo("running");
 
@@ -222,7 +222,7 @@ class ManagerApiTest {
     ManagerDaemon daemon = start(env);
     List<CvmEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     toClose.add(daemon.lifecycle().subscribe(events::add));
-    var stub = client(daemon);
+    var stub = client();
     stub.createVm(CreateReq.getDefaultInstance());
 
     await().atMost(Duration.ofSeconds(10)).until(

@@ -25,17 +25,13 @@ public interface ManagerService {
    * shutdown, internal-error, guest-panicked, ...): the last known for a CVM that ended, empty when
    * unknown (an unknown CVM, or a VM the hypervisor cannot ask).
    */
-  default String guestStatus(String cvmId) {
-    return "";
-  }
+  String guestStatus(String cvmId);
 
   /**
    * How long after CreateVm the CVM's agent first answered on its forwarded port; empty until it
    * has (or for an unknown CVM).
    */
-  default java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
-    return java.util.Optional.empty();
-  }
+  java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId);
 
   /** Where a CVM's console can be read and followed. */
   ConsoleSource console(String cvmId) throws ManagerException;

@@ -71,6 +71,16 @@ public final class UpstreamApiMetricsService implements ManagerService {
   }
 
   @Override
+  public String guestStatus(String cvmId) {
+    return next.guestStatus(cvmId);
+  }
+
+  @Override
+  public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
+    return next.agentReadyAfter(cvmId);
+  }
+
+  @Override
   public ConsoleSource console(String cvmId) throws ManagerException {
     return next.console(cvmId);
   }
