@@ -97,8 +97,8 @@ public final class ManagerDaemon implements AutoCloseable {
     java.nio.file.Path socket = io.cocos.manager.qemu.QemuCommandLine.qmpSocketIn(workDir);
     int length = socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (length > io.cocos.manager.qemu.args.QmpSocket.MAX_PATH_BYTES) {
-      throw new ConfigException("MANAGER_STATE_DIR", stateDir.toString(), "a shorter path: each CVM's QMP socket ("
-          + socket.toString().replace(id, "<id>") + ") would be " + length + " bytes, more than the "
+      throw new ConfigException("MANAGER_STATE_DIR", stateDir.toString(), "a shorter path: each CVM's QMP socket"
+          + " under it (cvms/<id>/vm/qmp.sock) would be " + length + " bytes, more than the "
           + io.cocos.manager.qemu.args.QmpSocket.MAX_PATH_BYTES + " a Unix socket allows");
     }
   }

@@ -75,6 +75,16 @@ class CallCancellationTest {
     }
 
     @Override
+    public String guestStatus(String cvmId) {
+      return "";
+    }
+
+    @Override
+    public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
+      return java.util.Optional.empty();
+    }
+
+    @Override
     public ConsoleSource console(String cvmId) throws ManagerException {
       throw ManagerException.notFound(cvmId);
     }
