@@ -2,6 +2,7 @@ package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.config.GoDuration;
 import io.cocos.manager.core.vm.VmProcess;
+import io.cocos.manager.core.vm.VmUnstoppableException;
 import io.cocos.manager.core.vm.GuestEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 abstract class QemuProcess implements VmProcess {
   private static final Logger log = LoggerFactory.getLogger(QemuProcess.class);
+  static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
   private final long pid;
   private final Instant startedAt;
@@ -83,7 +85,7 @@ abstract class QemuProcess implements VmProcess {
       try {
         if (!awaitExit(grace)) {
           log.warn("QEMU pid {} did not exit within {} of SIGTERM; sending SIGKILL", pid, GoDuration.format(grace));
-          kill();
+          killAndAwait();
         }
       } catch (InterruptedException e) {
         kill();
@@ -91,6 +93,25 @@ abstract class QemuProcess implements VmProcess {
       }
     }
     return awaitExit();
+  }
+
+  /**
+   * SIGKILL, then a bounded wait: a process that is not ours to signal (a root QEMU under
+   * MANAGER_QEMU_USE_SUDO, adopted by an unprivileged manager) would otherwise hang its caller —
+   * a removal, or a restart's restore — for ever.
+   */
+  private void killAndAwait() throws InterruptedException {
+    kill();
+    if (!awaitExit(killWait())) {
+      throw new VmUnstoppableException("QEMU pid " + pid + " is still alive " + GoDuration.format(killWait())
+          + " after SIGKILL: it is not this manager's to signal (a root QEMU under MANAGER_QEMU_USE_SUDO?) or it is"
+          + " stuck in the kernel; stop it by hand");
+    }
+  }
+
+  /** How long a SIGKILLed process may take to be gone and reaped. */
+  Duration killWait() {
+    return KILL_WAIT;
   }
 
   @Override

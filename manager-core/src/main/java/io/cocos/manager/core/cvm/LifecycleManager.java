@@ -26,6 +26,7 @@ import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
+import io.cocos.manager.core.vm.VmUnstoppableException;
 import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -394,7 +395,12 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     cvm.lock.lock();
     try (var context = CvmLogContext.of(cvm.id)) {
       if (cvm.process != null) {
-        stopUninterruptibly(cvm.process, Duration.ZERO);
+        try {
+          stopUninterruptibly(cvm.process, Duration.ZERO);
+        } catch (VmUnstoppableException e) {
+          keepUnstoppable(cvm, e);
+          return;
+        }
       }
       if (cvm.ttlTimer != null) {
         cvm.ttlTimer.cancel(false);
@@ -412,6 +418,19 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     } finally {
       cvm.lock.unlock();
     }
+  }
+
+  /**
+   * A failed create whose QEMU outlived SIGKILL: nothing of it is given back or deleted while that
+   * QEMU may still use it. It stays listed as stopping with its record on disk, so a RemoveVm retry
+   * or the next start finishes the job once the process is gone. Caller holds the CVM's lock.
+   */
+  private void keepUnstoppable(Cvm cvm, VmUnstoppableException e) {
+    log.error("CVM {} failed to start and its QEMU cannot be stopped: {}; it stays listed as stopping", cvm.id,
+        e.getMessage());
+    cvm.record = moved(cvm.record, CvmState.STOPPING);
+    save(cvm);
+    publish(cvm, CvmEventType.STOPPING, e.getMessage());
   }
 
   /**
@@ -519,6 +538,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
           int code = shutDownUninterruptibly(cvm.process, config.stopTimeout());
           log.debug("QEMU of CVM {} stopped with exit code {}", cvm.id, code);
           step.ok();
+        } catch (VmUnstoppableException e) {
+          log.error("cannot stop the QEMU of CVM {}: {}", cvm.id, e.getMessage());
+          throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, "CVM " + cvm.id + " is not removed: "
+              + e.getMessage() + "; it stays listed as stopping until RemoveVm is retried", e);
         }
         cvm.process = null;
       }
@@ -691,7 +714,12 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       Path cvmDir = vm.workDir().getParent();
       if (!(cvmDir.getParent().equals(store.cvmsDir()) && adopted.contains(cvmDir.getFileName().toString()))) {
         log.warn("stopping QEMU pid {} of {}: no valid record owns it", vm.process().pid(), vm.workDir());
-        stopUninterruptibly(vm.process(), config.stopTimeout());
+        try {
+          stopUninterruptibly(vm.process(), config.stopTimeout());
+        } catch (VmUnstoppableException e) {
+          log.error("QEMU pid {} of {} runs without an owner and cannot be stopped: {}", vm.process().pid(),
+              vm.workDir(), e.getMessage());
+        }
       }
     }
     for (CvmRecord r : gone) {

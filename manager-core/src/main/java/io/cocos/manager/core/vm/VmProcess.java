@@ -27,6 +27,8 @@ public interface VmProcess {
   /**
    * Asks the VM to stop (SIGTERM), waits up to {@code grace}, then kills it (SIGKILL). Returns
    * once the process is gone and reaped, with its exit code. Safe to call more than once.
+   *
+   * @throws VmUnstoppableException when the process is still alive a bounded time after SIGKILL
    */
   int stop(Duration grace) throws InterruptedException;
 

@@ -408,6 +408,36 @@ class LifecycleManagerTest {
   }
 
   @Test
+  void aVmThatCannotBeStoppedKeepsItsRecordAndHoldingsAndHangsNeitherRemovalNorRestore() throws Exception {
+    LifecycleManager first = manager();
+    CreatedCvm held = first.createVm(request(""));
+    CreatedCvm orphan = first.createVm(request(""));
+    hypervisor.unstoppable = true;
+
+    assertThatThrownBy(() -> first.removeVm(held.id()))
+        .hasMessageContaining("is not removed").hasMessageContaining("still alive after SIGKILL")
+        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+    assertThat(first.listVms()).filteredOn(r -> r.id().equals(held.id())).singleElement()
+        .extracting(CvmRecord::state).isEqualTo(CvmState.STOPPING);
+    assertThat(first.slots().taken()).isEqualTo(2);               // nothing given back while it may run
+    first.close();
+    rewriteRecord(orphan.id(), CvmState.PROVISIONING, false);     // its QEMU now has no valid owner
+
+    LifecycleManager second = manager();
+    second.restore();                                             // logs the unstoppable orphan, goes on
+    assertThat(second.listVms()).extracting(CvmRecord::id).contains(held.id());
+
+    hypervisor.unstoppable = false;                               // the operator stopped it by hand
+    try {
+      second.removeVm(held.id());
+    } catch (ManagerException e) {                                // restore's own retry got there first
+      assertThat(e.reason()).isEqualTo(ManagerException.Reason.NOT_FOUND);
+    }
+    await().until(() -> second.listVms().stream().noneMatch(r -> r.id().equals(held.id())));
+    assertThat(stateDir.resolve("cvms").resolve(held.id())).doesNotExist();
+  }
+
+  @Test
   void aCvmKilledDuringItsReadinessWaitIsAdoptedAsRunning() throws Exception {
     LifecycleManager first = manager();
     CreatedCvm created = first.createVm(request(""));

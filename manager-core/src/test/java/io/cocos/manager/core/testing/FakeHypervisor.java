@@ -8,6 +8,7 @@ import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
+import io.cocos.manager.core.vm.VmUnstoppableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,8 @@ public final class FakeHypervisor implements Hypervisor {
   public volatile CountDownLatch stopGate;
   /** The exclusive device (a GPU) every VM gets, when set before the lifecycle is built. */
   public volatile String exclusiveDevice;
+  /** When set, stop() fails as for a root QEMU an unprivileged manager cannot signal. */
+  public volatile boolean unstoppable;
   /** False to act as a hypervisor whose guests boot from a disk with their own kernel line. */
   public volatile boolean passesKernelParameters = true;
 
@@ -120,6 +123,9 @@ public final class FakeHypervisor implements Hypervisor {
       CountDownLatch gate = stopGate;
       if (gate != null && !gate.await(30, TimeUnit.SECONDS)) {
         throw new IllegalStateException("stop gate never opened");
+      }
+      if (unstoppable) {
+        throw new VmUnstoppableException("fake VM pid " + pid + " is still alive after SIGKILL");
       }
       running.remove(pid);
       exit.complete(143);
