@@ -17,6 +17,7 @@ packages=(
   gdisk                # sgdisk: the test disk's GPT
   openssl              # tests check generated keys with it
   procps               # ps/pgrep in the integration tests
+  python3              # /usr/bin/python3 runs the stand-in QEMU (it speaks QMP) in the tests
   prometheus           # promtool: the tests check monitoring/'s rules and configuration with it
   maven openjdk-17-jdk-headless
 )
