@@ -64,21 +64,7 @@ public final class AttestationPolicyCommand extends ManagerCommand {
           + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
     }
     if (output != null) {
-      Path file = ctx.resolve(output);
-      try {
-        Files.writeString(file, Json.pretty(policy) + "\n");
-      } catch (IOException e) {
-        throw new CliException(ExitCode.LOCAL, "cannot write " + output + ": " + Files2.reason(e));
-      }
-      if (json) {
-        JsonObject o = new JsonObject();
-        o.addProperty("id", id);
-        o.addProperty("file", file.toString());
-        out().println(Json.pretty(o));
-      } else {
-        out().println(ctx.outStyle().green("✅ Attestation policy of CVM " + id + " written to " + output));
-      }
-      return ExitCode.OK;
+      return save(id, (Json.pretty(policy) + "\n").getBytes(StandardCharsets.UTF_8), "Attestation policy");
     }
     if (json) {
       JsonObject o = new JsonObject();
@@ -104,21 +90,7 @@ public final class AttestationPolicyCommand extends ManagerCommand {
           + " is neither JSON nor a CoRIM: " + e.getMessage());
     }
     if (output != null) {
-      Path file = ctx.resolve(output);
-      try {
-        Files.write(file, bytes);
-      } catch (IOException e) {
-        throw new CliException(ExitCode.LOCAL, "cannot write " + output + ": " + Files2.reason(e));
-      }
-      if (json) {
-        JsonObject o = new JsonObject();
-        o.addProperty("id", id);
-        o.addProperty("file", file.toString());
-        out().println(Json.pretty(o));
-      } else {
-        out().println(ctx.outStyle().green("✅ Attestation policy (CoRIM) of CVM " + id + " written to " + output));
-      }
-      return ExitCode.OK;
+      return save(id, bytes, "Attestation policy (CoRIM)");
     }
     if (json) {
       JsonObject o = new JsonObject();
@@ -127,6 +99,25 @@ public final class AttestationPolicyCommand extends ManagerCommand {
       out().println(Json.pretty(o));
     } else {
       doc.describe().forEach(out()::println);
+    }
+    return ExitCode.OK;
+  }
+
+  /** Writes the policy to -o's file and says where (--json: as {"id", "file"}). */
+  private int save(String id, byte[] policy, String what) {
+    Path file = ctx.resolve(output);
+    try {
+      Files.write(file, policy);
+    } catch (IOException e) {
+      throw new CliException(ExitCode.LOCAL, "cannot write " + output + ": " + Files2.reason(e));
+    }
+    if (json) {
+      JsonObject o = new JsonObject();
+      o.addProperty("id", id);
+      o.addProperty("file", file.toString());
+      out().println(Json.pretty(o));
+    } else {
+      out().println(ctx.outStyle().green("✅ " + what + " of CVM " + id + " written to " + output));
     }
     return ExitCode.OK;
   }
