@@ -217,11 +217,33 @@ class Harness:
         print("  %s: %s" % (label, json.dumps(figures)), flush=True)
         return figures
 
+    @staticmethod
+    def thread_cpu(pid):
+        """CPU seconds by thread name (/proc/<pid>/task/*/comm: the JVM's names, cut at 15 characters;
+        numbered names such as pool-1-thread-3 are summed under their prefix)."""
+        by_name = {}
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                    name = re.sub(r"[-#]?\d+$", "", f.read().strip()) or "?"
+                with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            by_name[name] = by_name.get(name, 0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return by_name
+
     def idle_cpu(self, pid, label):
+        threads_before = self.thread_cpu(pid)
         before, start = self.cpu_seconds(pid), time.monotonic()
         time.sleep(self.args.idle_seconds)
-        percent = (self.cpu_seconds(pid) - before) / (time.monotonic() - start) * 100
-        self.results[label] = {"percent_of_one_core": round(percent, 2), "seconds": self.args.idle_seconds}
+        elapsed = time.monotonic() - start
+        percent = (self.cpu_seconds(pid) - before) / elapsed * 100
+        threads = {name: (cpu - threads_before.get(name, 0)) / elapsed * 100
+                   for name, cpu in self.thread_cpu(pid).items()}
+        busiest = sorted(((round(p, 2), name) for name, p in threads.items() if p > 0), reverse=True)[:6]
+        self.results[label] = {"percent_of_one_core": round(percent, 2), "seconds": self.args.idle_seconds,
+                               "busiest_threads_percent": [[name, p] for p, name in busiest]}
         print("  %s: %.2f %% of one core over %d s" % (label, percent, self.args.idle_seconds), flush=True)
         return percent
 
@@ -491,8 +513,9 @@ class Harness:
             ("ListVms at %d CVMs (%d calls after 20 warm-up; %d bytes a reply)" % (n, listed["calls"], listed["bytes"]),
              "p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (listed["p50_ms"], listed["p99_ms"], listed["max_ms"]),
              "p99 <= 20 ms"),
-            ("idle CPU at %d CVMs (manager's utime+stime over %d s)" % (n, self.args.idle_seconds),
-             "%.2f %% of one core" % r["idle_cpu_children"]["percent_of_one_core"], "<= 1 %"),
+            ("idle CPU at %d CVMs (manager's utime+stime over %d s; busiest threads)" % (n, self.args.idle_seconds),
+             "%.2f %% of one core (%s)" % (r["idle_cpu_children"]["percent_of_one_core"],
+                                          busiest(r["idle_cpu_children"])), "<= 1 %"),
             ("restart (SIGTERM, launcher again) with %d CVMs to adopt: to SERVING / to all %d listed running "
              "with guest status running" % (n, n),
              "%s s / %s s (first log line at %s s, first CVM re-attached at %s s, restore finished at %s s)" % (
@@ -503,8 +526,8 @@ class Harness:
              "<= 3 s"),
             ("after the restart, %d adopted: RSS / live heap / threads / fds" % n, "%.1f MiB / %.1f MiB / %d / %d" % (
                 adopted["rss_mib"], adopted["heap_after_gc_mib"], adopted["threads"], adopted["fds"]), ""),
-            ("idle CPU at %d adopted CVMs" % n, "%.2f %% of one core" % r["idle_cpu_adopted"]["percent_of_one_core"],
-             "<= 1 %"),
+            ("idle CPU at %d adopted CVMs" % n, "%.2f %% of one core (%s)" % (
+                r["idle_cpu_adopted"]["percent_of_one_core"], busiest(r["idle_cpu_adopted"])), "<= 1 %"),
             ("GC pauses of the restarted manager (adoption, ListVms polling, idle)",
              "%d pauses, max %.1f ms, total %.1f ms" % (gc2["count"], gc2["max_ms"], gc2["total_ms"]), ""),
             ("CreateVm vs its floor, stand-in QEMU (bench/createvm-vs-qmp.sh fake), medians",
@@ -549,6 +572,10 @@ class Harness:
         lines += ["| %s | %s | %s |" % (what, value.replace("|", "/"), goal) for what, value, goal in rows]
         lines += ["", "## Raw", "", "```json", json.dumps(r, indent=1, default=str), "```", ""]
         return "\n".join(lines)
+
+
+def busiest(idle):
+    return ", ".join("%s %.2f" % (name, p) for name, p in idle["busiest_threads_percent"][:4])
 
 
 def median_of(lines, pattern):
