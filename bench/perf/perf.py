@@ -76,7 +76,8 @@ class Harness:
             with open(log) as f:
                 if SERVING_LINE in f.read():
                     elapsed = time.monotonic() - start
-                    self.serving_cpu = self.cpu_seconds(process.pid)
+                    process.jvm = self.jvm_of(process.pid)
+                    self.serving_cpu = self.cpu_seconds(process.jvm)
                     return process, log, elapsed
             if process.poll() is not None:
                 break
@@ -85,15 +86,33 @@ class Harness:
             tail = f.read()[-2000:]
         raise SystemExit("the manager did not reach SERVING (exit %s); its log ends:\n%s" % (process.poll(), tail))
 
-    def stop_manager(self, process, sig=signal.SIGTERM):
-        if process.poll() is None:
-            process.send_signal(sig)
+    @staticmethod
+    def jvm_of(pid):
+        """The launcher execs java, except on a run that records a CDS archive, where java is its
+        child: the JVM's pid either way."""
+        if os.path.basename(os.readlink("/proc/%d/exe" % pid)).startswith("java"):
+            return pid
+        for entry in os.listdir("/proc"):
             try:
+                if entry.isdigit() and os.path.basename(os.readlink("/proc/%s/exe" % entry)).startswith("java"):
+                    with open("/proc/%s/stat" % entry) as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                            return int(entry)
+            except OSError:
+                pass
+        return pid
+
+    def stop_manager(self, process, sig=signal.SIGTERM):
+        """Signals the launcher's process group (its own session: the JVM, and a launcher shell
+        if there is one; the stand-ins run in sessions of their own and stay)."""
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, sig)
                 process.wait(60)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        self.forget_jvm_files(process.pid)
+        self.forget_jvm_files(getattr(process, "jvm", process.pid))
 
     def log_marks(self, log):
         """Seconds from the launcher's start to its first log line, its first adoption, the end of restore, SERVING."""
@@ -143,10 +162,12 @@ class Harness:
                 except subprocess.TimeoutExpired:
                     os.killpg(child.pid, signal.SIGKILL)
         for process in self.managers:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            self.forget_jvm_files(process.pid)
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+            self.forget_jvm_files(getattr(process, "jvm", process.pid))
         for _ in range(3):
             pids = self.standin_pids()
             if not pids:
@@ -207,8 +228,13 @@ class Harness:
         settle_until = time.monotonic() + 3
         time.sleep(max(0.0, settle_until - time.monotonic()))
         figures = self.status(pid)
-        figures["heap_used_after_gc_run_mib"] = self.heap_after_gc(pid)
-        figures["heap_after_gc_mib"], top = self.live_heap(pid)
+        try:
+            figures["heap_used_after_gc_run_mib"] = self.heap_after_gc(pid)
+            figures["heap_after_gc_mib"], top = self.live_heap(pid)
+        except (subprocess.CalledProcessError, StopIteration) as e:  # e.g. -XX:+DisableAttachMechanism
+            self.notes.append("jcmd failed on the manager (%s): no heap figures" % e)
+            figures["heap_used_after_gc_run_mib"] = figures["heap_after_gc_mib"] = float("nan")
+            top = []
         figures["standins"] = len(self.standin_pids())
         figures["standins_rss_mib"] = self.standins_rss_mib()
         if histogram:
@@ -352,7 +378,7 @@ class Harness:
                 self.stop_manager(process)
         self.results["startup_seconds"] = [round(s, 3) for s in seconds]
         self.results["startup_median_s"] = round(statistics.median(seconds), 3)
-        self.snapshot(process.pid, "idle")
+        self.snapshot(process.jvm, "idle")
         self.stop_manager(process)
 
     def scale(self):
@@ -361,17 +387,17 @@ class Harness:
         process, _, _ = self.start_manager("-Xlog:gc:file=%s" % gc_log)
         print("creating %d CVMs, then %d more (%d concurrent callers)" % (low, n - low, self.args.clients), flush=True)
         first = self.client("create", self.port, low, self.args.clients)
-        self.snapshot(process.pid, "at_%d" % low)
+        self.snapshot(process.jvm, "at_%d" % low)
         rest = self.client("create", self.port, n - low, self.args.clients)
         seconds = first["seconds"] + rest["seconds"]
         self.results["create"] = {"first": first, "rest": rest, "total_seconds": round(seconds, 2),
                                   "cvms_per_second": round(n / seconds, 1)}
         print("  CreateVm: %s / %s" % (json.dumps(first), json.dumps(rest)), flush=True)
-        self.snapshot(process.pid, "at_%d" % n, histogram=True)
+        self.snapshot(process.jvm, "at_%d" % n, histogram=True)
         listed = self.client("list", self.port, 200)
         self.results["list_vms"] = listed
         print("  ListVms at %d: %s" % (n, json.dumps(listed)), flush=True)
-        self.idle_cpu(process.pid, "idle_cpu_children")
+        self.idle_cpu(process.jvm, "idle_cpu_children")
         self.results["gc_first_manager"] = self.gc_pauses(gc_log)
 
         print("restart with %d CVMs to adopt (SIGTERM, then the launcher again)" % n, flush=True)
@@ -390,8 +416,8 @@ class Harness:
                                    "to_all_running_s": round(all_running, 3) if all_running else None,
                                    "running_seen": seen["running"], "log_marks": self.log_marks(log)}
         print("  %s" % json.dumps(self.results["restart"]), flush=True)
-        self.snapshot(process.pid, "adopted_%d" % n, histogram=True)
-        self.idle_cpu(process.pid, "idle_cpu_adopted")
+        self.snapshot(process.jvm, "adopted_%d" % n, histogram=True)
+        self.idle_cpu(process.jvm, "idle_cpu_adopted")
         self.results["gc_restarted_manager"] = self.gc_pauses(gc_log)
         self.stop_manager(process, signal.SIGKILL)
         for pid in self.standin_pids():
@@ -570,6 +596,7 @@ class Harness:
             "|---|---|---|",
         ]
         lines += ["| %s | %s | %s |" % (what, value.replace("|", "/"), goal) for what, value, goal in rows]
+        lines += [""] + ["Note: " + note for note in dict.fromkeys(self.notes)]
         lines += ["", "## Raw", "", "```json", json.dumps(r, indent=1, default=str), "```", ""]
         return "\n".join(lines)
 
