@@ -3,10 +3,7 @@ package io.cocos.manager.core.console;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -16,9 +13,9 @@ import java.util.concurrent.locks.Lock;
  * whole rotation behind) is counted in {@link #takeSkipped}. console.log stays open, so a CVM
  * removed (and its file deleted) while being read can still be read to its end.
  *
- * <p>Memory between reads: two file handles and a few numbers. A read allocates its buffer and
- * returns its lines; a line not yet complete is not kept but read again next time (a line longer
- * than {@link #MAX_LINE} bytes is cut into pieces).
+ * <p>Memory between reads: two file handles and a few numbers. A read fills the caller's buffer
+ * and hands over its lines as ranges of it; a line not yet complete is not kept but read again
+ * next time (a line longer than {@link #MAX_LINE} bytes is cut into pieces).
  *
  * <p>Not thread-safe: one cursor belongs to one reader. Reads hold the log's shared lock, so they
  * never see a rotation half done.
@@ -26,12 +23,13 @@ import java.util.concurrent.locks.Lock;
 public final class ConsoleCursor implements AutoCloseable {
   /** Longer lines are cut into pieces of this many bytes. */
   public static final int MAX_LINE = 8192;
-  private static final int READ_SIZE = 64 * 1024;
+  /** Blocks read backwards when looking for the start of a tail. */
+  private static final int TAIL_BLOCK = 64 * 1024;
 
   /** Receives each line read, as bytes (UTF-8 as the guest wrote it, carriage returns removed). */
   @FunctionalInterface
   public interface LineSink {
-    /** The line is {@code bytes[from, to)}; the array is reused once this returns. */
+    /** The line is {@code bytes[from, to)} of the buffer given to {@link #read}. */
     void line(byte[] bytes, int from, int to);
   }
 
@@ -125,100 +123,122 @@ public final class ConsoleCursor implements AutoCloseable {
   }
 
   /**
-   * Complete lines from the current position, at most {@code maxLines} and about {@code maxBytes}
-   * of text (each line counts its length plus one; the last line may pass the limit). A trailing
-   * partial line is left for the next call unless {@code flush} (the writer has ended).
+   * Complete lines from the current position, read as one chunk of at most {@code buffer.length}
+   * bytes, at most {@code maxLines} of them, each handed to {@code sink} as a range of
+   * {@code buffer} (no copy, no decoding: the bytes as the guest wrote them, carriage returns
+   * removed in place). The chunk is split at its last newline; what follows is read again next
+   * time, unless {@code flush} (the writer has ended) and the chunk reached the file's end, when
+   * it counts as a last line. A line longer than {@link #MAX_LINE} is cut into pieces, at a UTF-8
+   * character boundary, so that each piece of valid UTF-8 text is valid on its own.
+   *
+   * <p>The caller owns the buffer (one per reader thread, or a fresh one per message when the
+   * lines must outlive the call); the cursor keeps none. Returns the number of lines: 0 only when
+   * nothing complete is there.
    */
-  public List<String> read(int maxLines, int maxBytes, boolean flush) throws IOException {
-    List<String> lines = new ArrayList<>();
-    read(maxLines, maxBytes, flush, (bytes, from, to) -> lines.add(new String(bytes, from, to - from, StandardCharsets.UTF_8)));
-    return lines;
-  }
-
-  /**
-   * The same, handing each line to {@code sink} as bytes (no String made when the caller wants
-   * bytes, as a protobuf message does); returns the number of lines.
-   */
-  public int read(int maxLines, int maxBytes, boolean flush, LineSink sink) throws IOException {
+  public int read(byte[] buffer, int maxLines, boolean flush, LineSink sink) throws IOException {
+    if (buffer.length <= MAX_LINE) {
+      throw new IllegalArgumentException("a read buffer must hold more than a line's " + MAX_LINE + " bytes");
+    }
     lock.lock();
     try {
       followRotation();
-      return readLines(maxLines, maxBytes, flush, sink);
+      return readChunk(buffer, maxLines, flush, sink);
     } finally {
       lock.unlock();
     }
   }
 
-  private int readLines(int maxLines, int maxBytes, boolean flush, LineSink sink) throws IOException {
-    int lines = 0;
-    byte[] buffer = null;
-    long bytes = 0;
-    while (lines < maxLines && bytes < maxBytes) {
+  private int readChunk(byte[] buffer, int maxLines, boolean flush, LineSink sink) throws IOException {
+    while (true) {
       boolean inRotated = rotated != null;
-      FileChannel channel = inRotated ? rotated : current;
-      long offset = position - (inRotated ? rotatedBase : currentBase);
-      if (buffer == null) {
-        buffer = new byte[READ_SIZE];
+      int n = inRotated && position >= currentBase ? 0
+          : fill(inRotated ? rotated : current, buffer, position - (inRotated ? rotatedBase : currentBase));
+      if (n > 0) {
+        // The end of the rotated copy ends its last line: what followed went to console.log.
+        return split(buffer, n, maxLines, (flush || inRotated) && n < buffer.length, sink);
       }
-      int n = inRotated && position >= currentBase ? 0 : channel.read(ByteBuffer.wrap(buffer), offset);
-      if (n <= 0) {
-        if (!inRotated) {
-          break;
-        }
-        closeRotated(); // the rotated copy is read; console.log continues it
-        skipped += Math.max(0, currentBase - position); // a copy shorter than recorded: what it lacks
-        position = currentBase;
-        continue;
+      if (!inRotated) {
+        return 0;
       }
-      int lineStart = 0;
-      boolean cr = false;
-      for (int i = 0; i < n && lines < maxLines && bytes < maxBytes; i++) {
-        byte b = buffer[i];
-        if (b == '\n') {
-          bytes += emit(sink, buffer, lineStart, i, cr);
-          lines++;
-          lineStart = i + 1;
-          cr = false;
-        } else {
-          cr |= b == '\r';
-          if (i + 1 - lineStart >= MAX_LINE) {
-            bytes += emit(sink, buffer, lineStart, i + 1, cr);
-            lines++;
-            lineStart = i + 1;
-            cr = false;
-          }
-        }
-      }
-      position += lineStart;
-      if (lineStart == 0) {
-        // Only a partial line is left (shorter than MAX_LINE, so this read reached the end): it is
-        // complete when the writer has ended, or when it ends the rotated copy.
-        if (!flush && !inRotated) {
-          break;
-        }
-        emit(sink, buffer, 0, n, true);
-        lines++;
-        position += n;
+      closeRotated(); // the rotated copy is read; console.log continues it
+      skipped += Math.max(0, currentBase - position); // a copy shorter than recorded: what it lacks
+      position = currentBase;
+    }
+  }
+
+  /** Reads from {@code offset} until the buffer is full or the file ends; returns the bytes read. */
+  private static int fill(FileChannel channel, byte[] buffer, long offset) throws IOException {
+    ByteBuffer target = ByteBuffer.wrap(buffer);
+    while (target.hasRemaining()) {
+      if (channel.read(target, offset + target.position()) <= 0) {
+        break;
       }
     }
+    return target.position();
+  }
+
+  /**
+   * Hands over the lines of {@code buffer[0, n)} and moves the position past them;
+   * {@code endIsLineEnd}: a trailing partial line is a line too.
+   */
+  private int split(byte[] buffer, int n, int maxLines, boolean endIsLineEnd, LineSink sink) {
+    int lines = 0;
+    int lineStart = 0;
+    while (lines < maxLines && lineStart < n) {
+      int newline = indexOf(buffer, (byte) '\n', lineStart, Math.min(n, lineStart + MAX_LINE + 1));
+      if (newline >= 0) {
+        emit(sink, buffer, lineStart, newline);
+        lineStart = newline + 1;
+      } else if (lineStart + MAX_LINE < n) {
+        int cut = characterStart(buffer, lineStart + MAX_LINE, lineStart);
+        emit(sink, buffer, lineStart, cut);
+        lineStart = cut;
+      } else if (endIsLineEnd) {
+        emit(sink, buffer, lineStart, n);
+        lineStart = n;
+      } else {
+        break; // a partial line: read again once it is complete
+      }
+      lines++;
+    }
+    position += lineStart;
     return lines;
   }
 
-  /** Hands over buffer[from, to) without its carriage returns; returns the bytes it counts for. */
-  private static int emit(LineSink sink, byte[] buffer, int from, int to, boolean cr) {
-    if (!cr) {
-      sink.line(buffer, from, to);
-    } else {
-      byte[] kept = new byte[to - from];
-      int k = 0;
-      for (int i = from; i < to; i++) {
+  private static int indexOf(byte[] buffer, byte b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (buffer[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * {@code cut} moved back to the start of the UTF-8 character it falls in (past at most three
+   * continuation bytes, and never to {@code lineStart}); unchanged for bytes that are not UTF-8.
+   */
+  static int characterStart(byte[] buffer, int cut, int lineStart) {
+    int c = cut;
+    while (c > cut - 3 && c > lineStart + 1 && (buffer[c] & 0xC0) == 0x80) {
+      c--;
+    }
+    return (buffer[c] & 0xC0) == 0x80 ? cut : c;
+  }
+
+  /** Hands over buffer[from, to) after removing its carriage returns (in place: the line only shrinks). */
+  private static void emit(LineSink sink, byte[] buffer, int from, int to) {
+    int end = to;
+    int cr = indexOf(buffer, (byte) '\r', from, to);
+    if (cr >= 0) {
+      end = cr;
+      for (int i = cr + 1; i < to; i++) {
         if (buffer[i] != '\r') {
-          kept[k++] = buffer[i];
+          buffer[end++] = buffer[i];
         }
       }
-      sink.line(kept, 0, k);
     }
-    return to - from + 1;
+    sink.line(buffer, from, end);
   }
 
   /** Under the shared lock: takes notice of rotations since the last look. */
@@ -279,11 +299,11 @@ public final class ConsoleCursor implements AutoCloseable {
     if (lines <= 0 || end == 0) {
       return new long[] {end, 0};
     }
-    ByteBuffer block = ByteBuffer.allocate(READ_SIZE);
+    ByteBuffer block = ByteBuffer.allocate(TAIL_BLOCK);
     long at = end;
     long newlines = 0;
     while (at > 0) {
-      int size = (int) Math.min(READ_SIZE, at);
+      int size = (int) Math.min(TAIL_BLOCK, at);
       block.clear().limit(size);
       channel.read(block, at - size);
       for (int i = size - 1; i >= 0; i--) {
