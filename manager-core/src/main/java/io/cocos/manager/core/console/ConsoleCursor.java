@@ -1,7 +1,10 @@
 package io.cocos.manager.core.console;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.Lock;
@@ -23,6 +26,7 @@ import java.util.concurrent.locks.Lock;
 public final class ConsoleCursor implements AutoCloseable {
   /** Longer lines are cut into pieces of this many bytes. */
   public static final int MAX_LINE = 8192;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   /** Blocks read backwards when looking for the start of a tail. */
   private static final int TAIL_BLOCK = 64 * 1024;
 
@@ -184,29 +188,53 @@ public final class ConsoleCursor implements AutoCloseable {
   private int split(byte[] buffer, int n, int maxLines, boolean endIsLineEnd, LineSink sink) {
     int lines = 0;
     int lineStart = 0;
+    // carriage returns are rare: no line of a chunk without any is searched for them
+    int nextCr = indexOf(buffer, (byte) '\r', 0, n);
     while (lines < maxLines && lineStart < n) {
       int newline = indexOf(buffer, (byte) '\n', lineStart, Math.min(n, lineStart + MAX_LINE + 1));
+      int lineEnd;
+      int next;
       if (newline >= 0) {
-        emit(sink, buffer, lineStart, newline);
-        lineStart = newline + 1;
+        lineEnd = newline;
+        next = newline + 1;
       } else if (lineStart + MAX_LINE < n) {
-        int cut = characterStart(buffer, lineStart + MAX_LINE, lineStart);
-        emit(sink, buffer, lineStart, cut);
-        lineStart = cut;
+        lineEnd = characterStart(buffer, lineStart + MAX_LINE, lineStart);
+        next = lineEnd;
       } else if (endIsLineEnd) {
-        emit(sink, buffer, lineStart, n);
-        lineStart = n;
+        lineEnd = n;
+        next = n;
       } else {
         break; // a partial line: read again once it is complete
       }
+      if (nextCr >= 0 && nextCr < lineEnd) {
+        sink.line(buffer, lineStart, withoutCarriageReturns(buffer, nextCr, lineEnd));
+        nextCr = indexOf(buffer, (byte) '\r', next, n);
+      } else {
+        sink.line(buffer, lineStart, lineEnd);
+      }
+      lineStart = next;
       lines++;
     }
     position += lineStart;
     return lines;
   }
 
-  private static int indexOf(byte[] buffer, byte b, int from, int to) {
-    for (int i = from; i < to; i++) {
+  /**
+   * The first {@code b} in {@code buffer[from, to)}, or -1; eight bytes at a time (the lowest byte
+   * flagged by the zero-byte test is always a real match), as the console's text is scanned for
+   * every newline.
+   */
+  static int indexOf(byte[] buffer, byte b, int from, int to) {
+    long pattern = (b & 0xFFL) * 0x0101010101010101L;
+    int i = from;
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long x = (long) LONGS.get(buffer, i) ^ pattern;
+      long zeros = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
+      if (zeros != 0) {
+        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
       if (buffer[i] == b) {
         return i;
       }
@@ -226,19 +254,18 @@ public final class ConsoleCursor implements AutoCloseable {
     return (buffer[c] & 0xC0) == 0x80 ? cut : c;
   }
 
-  /** Hands over buffer[from, to) after removing its carriage returns (in place: the line only shrinks). */
-  private static void emit(LineSink sink, byte[] buffer, int from, int to) {
-    int end = to;
-    int cr = indexOf(buffer, (byte) '\r', from, to);
-    if (cr >= 0) {
-      end = cr;
-      for (int i = cr + 1; i < to; i++) {
-        if (buffer[i] != '\r') {
-          buffer[end++] = buffer[i];
-        }
+  /**
+   * Removes the carriage returns of {@code buffer[firstCr, to)} in place (the line only shrinks);
+   * returns where the line now ends.
+   */
+  private static int withoutCarriageReturns(byte[] buffer, int firstCr, int to) {
+    int end = firstCr;
+    for (int i = firstCr + 1; i < to; i++) {
+      if (buffer[i] != '\r') {
+        buffer[end++] = buffer[i];
       }
     }
-    sink.line(buffer, from, end);
+    return end;
   }
 
   /** Under the shared lock: takes notice of rotations since the last look. */
@@ -272,10 +299,15 @@ public final class ConsoleCursor implements AutoCloseable {
 
   /** Places a new cursor at the last {@code lines} lines: console.log's, then the rotated copy's. */
   private void placeAtTail(long lines) throws IOException {
-    long[] start = startOfLastLines(current, current.size(), lines);
+    long size = current.size();
+    long copyLength = currentBase - log.rotatedBase();
+    // A line takes at least a byte (its newline), so a tail of more lines than both files hold
+    // bytes (tail 2^32-1: "all of it") starts at the very beginning: no need to count the lines.
+    boolean all = lines > size + copyLength;
+    long[] start = all ? new long[] {0, 0} : startOfLastLines(current, size, lines);
     position = currentBase + start[0];
     long missing = lines - start[1];
-    if (start[0] > 0 || missing <= 0 || log.rotatedBase() >= currentBase) {
+    if (start[0] > 0 || missing <= 0 || copyLength <= 0) {
       return;
     }
     FileChannel copy;
@@ -284,10 +316,10 @@ public final class ConsoleCursor implements AutoCloseable {
     } catch (IOException e) {
       return; // no rotated copy: console.log's lines are all there are
     }
-    long length = Math.min(copy.size(), currentBase - log.rotatedBase());
+    long length = Math.min(copy.size(), copyLength);
     rotated = copy;
     rotatedBase = currentBase - length;
-    position = rotatedBase + startOfLastLines(copy, length, missing)[0];
+    position = rotatedBase + (all ? 0 : startOfLastLines(copy, length, missing)[0]);
   }
 
   /**
@@ -299,15 +331,17 @@ public final class ConsoleCursor implements AutoCloseable {
     if (lines <= 0 || end == 0) {
       return new long[] {end, 0};
     }
-    ByteBuffer block = ByteBuffer.allocate(TAIL_BLOCK);
+    byte[] block = new byte[TAIL_BLOCK];
     long at = end;
     long newlines = 0;
     while (at > 0) {
       int size = (int) Math.min(TAIL_BLOCK, at);
-      block.clear().limit(size);
-      channel.read(block, at - size);
+      ByteBuffer target = ByteBuffer.wrap(block, 0, size);
+      while (target.hasRemaining() && channel.read(target, at - size + target.position()) > 0) {
+        // a file read returns less only at its end, which `end` is before
+      }
       for (int i = size - 1; i >= 0; i--) {
-        if (block.get(i) == '\n') {
+        if (block[i] == '\n') {
           if (at - size + i == end - 1) {
             continue;
           }

@@ -174,6 +174,29 @@ class ConsoleCursorTest {
   }
 
   @Test
+  void theWordAtATimeSearchFindsTheFirstMatchAsAByteByByteOneDoes() {
+    java.util.Random random = new java.util.Random(14);
+    // bytes near the newline's value and with the high bit set: where a word-at-a-time test can go wrong
+    byte[] alphabet = {'\n', '\r', 0x0b, 0x09, (byte) 0x8a, (byte) 0x0a ^ (byte) 0x80, 0x00, (byte) 0xff, 'a', 0x01};
+    for (int round = 0; round < 2000; round++) {
+      byte[] bytes = new byte[random.nextInt(40)];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = alphabet[random.nextInt(round % 2 == 0 ? alphabet.length : alphabet.length - 2) + (round % 2 == 0 ? 0 : 2)];
+      }
+      int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+      int to = from + random.nextInt(bytes.length - from + 1);
+      for (byte b : new byte[] {'\n', '\r'}) {
+        int expected = -1;
+        for (int i = from; i < to && expected < 0; i++) {
+          expected = bytes[i] == b ? i : -1;
+        }
+        assertThat(ConsoleCursor.indexOf(bytes, b, from, to)).as("%s in %s[%d, %d)", b, Arrays.toString(bytes), from, to)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
   void aBufferNoLargerThanALineIsRefused() throws Exception {
     try (ConsoleCursor c = ConsoleCursor.atTail(file("a\n"), 1)) {
       assertThatThrownBy(() -> c.read(new byte[ConsoleCursor.MAX_LINE], 1, false, (b, from, to) -> { }))
