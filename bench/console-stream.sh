@@ -4,7 +4,9 @@
 # to a Java client), then `cocos-cli logs > /dev/null` of the same console, sampling the manager's
 # heap (jstat) and RSS all along, and prints a summary: medians of `runs` runs.
 # Needs `make manager cli` first. Usage: bench/console-stream.sh [MiB] [runs] [per-line]
-# MANAGER_JAVA_OPTS adds JVM options to the manager (e.g. a JFR recording to profile it).
+# MANAGER_JAVA_OPTS adds JVM options to the manager (e.g. a JFR recording to profile it);
+# MANAGER_JAR and COCOS_CLI replace the manager jar and the CLI under test (e.g. an older build's,
+# to compare; the Java client is always this tree's).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mib=${1:-100} runs=${2:-5} mode=${3:-batched}
@@ -22,7 +24,7 @@ env MANAGER_GRPC_HOST=127.0.0.1 MANAGER_GRPC_PORT=$port MANAGER_HTTP_PORT=$hport
   MANAGER_QEMU_ENABLE_SEV_SNP=false MANAGER_QEMU_ENABLE_TDX=false MANAGER_QEMU_STARTUP_GRACE=100ms \
   MANAGER_QEMU_OVMF_CODE_FILE=$work/code MANAGER_QEMU_OVMF_VARS_FILE=$work/vars \
   MANAGER_QEMU_DISK_IMG_KERNEL_FILE=$work/kernel MANAGER_QEMU_DISK_IMG_ROOTFS_FILE=$work/rootfs \
-  java -Xmx64m -XX:+UseSerialGC ${MANAGER_JAVA_OPTS:-} -jar "$repo/manager-grpc/target/cocos-manager.jar" \
+  java -Xmx64m -XX:+UseSerialGC ${MANAGER_JAVA_OPTS:-} -jar "${MANAGER_JAR:-$repo/manager-grpc/target/cocos-manager.jar}" \
   > "$work/manager.log" 2>&1 &
 manager=$!
 for _ in $(seq 1 100); do grep -q 'listening' "$work/manager.log" && break; sleep 0.2; done
@@ -34,10 +36,12 @@ java -cp "$repo/manager-grpc/target/cocos-manager.jar" "$repo/bench/ConsoleStrea
 id=$(tail -n 1 "$work/bench.out")
 size=$(stat -c %s "$work/state/cvms/$id/console.log")
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# the launcher's class-data archive, made by a first list-vms as after an install, for every run
+MANAGER_GRPC_URL=127.0.0.1:$port "${COCOS_CLI:-$repo/build/cocos-cli}" list-vms > /dev/null
 for run in $(seq 1 "$runs"); do
   start=$(date +%s.%N) mcpu=$(cpu $manager)
   # the CLI's own CPU (JVM start included): user + sys of the child, from bash's `times`
-  ccpu=$( { MANAGER_GRPC_URL=127.0.0.1:$port "$repo/build/cocos-cli" logs --tail 4294967295 "$id" > /dev/null; times; } \
+  ccpu=$( { MANAGER_GRPC_URL=127.0.0.1:$port "${COCOS_CLI:-$repo/build/cocos-cli}" logs --tail 4294967295 "$id" > /dev/null; times; } \
     | tail -n 1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
   end=$(date +%s.%N)
   python3 -c "s=$end-$start; m=($(cpu $manager)-$mcpu)/100; print(f'  cocos-cli logs > /dev/null, run $run: {s:.2f} s, {$size/1048576/s:.1f} MiB/s; CPU: manager {m:.2f} s, cli {$ccpu:.2f} s')" \
