@@ -22,11 +22,11 @@ import org.slf4j.LoggerFactory;
  * one adopted after a restart.
  *
  * <p>One thread polls all files, each through its own open {@link ConsoleCursor}; with a few dozen
- * CVMs that is cheaper than a thread each, and a poll of an unchanged file is one size() call and
- * one stat. Memory: the polling thread's one read buffer serves every console, so a followed
- * console costs its cursor (two numbers, a lock, an open file) and no buffer, whether it has
- * something new or not. A poll reads at most
- * {@link #LINES_PER_POLL} lines or {@link #BYTES_PER_POLL} bytes of one file, so a flooding guest
+ * CVMs that is cheaper than a thread each, and a poll of an unchanged file is one size() call.
+ * Memory: the polling thread's one read buffer serves every console, so a followed console costs
+ * its cursor (two numbers, a lock, an open file) and no buffer, whether it has something new or
+ * not. A poll reads at most {@link #LINES_PER_POLL} lines or {@link #BYTES_PER_POLL} bytes of one
+ * file, so a flooding guest
  * cannot starve the others; a guest writing faster than that is followed from its recent end
  * (the listener misses lines, the file keeps them, and a warning says how much was skipped).
  *
@@ -111,7 +111,8 @@ public final class ConsoleWatcher implements AutoCloseable {
 
   private void poll(String cvmId, Followed f, boolean last) {
     try {
-      if (f.cursor.behind() > MAX_BEHIND) {
+      long behind = f.cursor.behind();
+      if (behind > MAX_BEHIND) {
         f.cursor.skipToTail(LINES_AFTER_SKIP);
       }
       List<String> lines = new ArrayList<>();
@@ -133,7 +134,8 @@ public final class ConsoleWatcher implements AutoCloseable {
       for (String line : lines) {
         emit(cvmId, line);
       }
-      if (!last) {
+      if (!last && behind > 0) {
+        // a file that has not grown since the last poll is no larger than it was then
         f.log.rotateIfLargerThan(maxFileSize);
       }
     } catch (IOException e) {
