@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * Memory: the polling thread's one read buffer serves every console, so a followed console costs
  * its cursor (two numbers, a lock, an open file) and no buffer, whether it has something new or
  * not. A poll reads at most {@link #LINES_PER_POLL} lines or {@link #BYTES_PER_POLL} bytes of one
- * file, so a flooding guest
- * cannot starve the others; a guest writing faster than that is followed from its recent end
- * (the listener misses lines, the file keeps them, and a warning says how much was skipped).
+ * file, so a flooding guest cannot starve the others; a guest writing faster than that is
+ * followed from its recent end (the listener misses lines, the file keeps them, and a warning
+ * says how much was skipped).
  *
  * <p>Thread-safety: the map of followed files is concurrent; each cursor is only touched by the
  * polling thread (it is opened by {@link #follow} before it is published in the map), which is
@@ -43,6 +43,7 @@ public final class ConsoleWatcher implements AutoCloseable {
 
   static final int LINES_PER_POLL = 10_000;
   static final int BYTES_PER_POLL = 1 << 20;
+  /** The polling thread's one read buffer, for all consoles. */
   private static final int READ_BUFFER = 64 * 1024;
   /** Past this many unread bytes, the watcher jumps to the recent end of a console. */
   static final long MAX_BEHIND = 4L << 20;
