@@ -56,6 +56,8 @@ final class LogStream {
   private final ScheduledExecutorService scheduler;
   /** Skipped bytes not yet reported (nothing was read after them yet). */
   private long skipped;
+  /** Bytes unread when the last read found only a partial line; -1 when it found lines. */
+  private long partialOnly = -1;
   private boolean done;
 
   private LogStream(ConsoleSource source, ConsoleCursor cursor, boolean follow, boolean batch,
@@ -134,8 +136,9 @@ final class LogStream {
 
   /** One message of up to {@link #BATCH_BYTES} of lines; returns the number of lines sent. */
   private int sendBatch(boolean flush) throws IOException {
-    if (cursor.behind() == 0) {
-      return 0; // nothing new: no buffer allocated for a follower that waits
+    long behind = cursor.behind();
+    if (nothingToRead(behind, flush)) {
+      return 0;
     }
     // A fresh chunk per message: the lines are views of it (no copy per line), so it is never
     // reused; it is garbage once the message is sent.
@@ -143,6 +146,7 @@ final class LogStream {
     LogLine.Builder message = LogLine.newBuilder().setCvmId(source.cvmId());
     int lines = cursor.read(chunk, Integer.MAX_VALUE, flush,
         (bytes, from, to) -> message.addLines(utf8(UnsafeByteOperations.unsafeWrap(bytes, from, to - from))));
+    partialOnly = lines == 0 ? behind : -1;
     skipped += cursor.takeSkipped();
     if (lines > 0) {
       out.onNext(message.setSkippedBytes(skipped).build());
@@ -153,18 +157,29 @@ final class LogStream {
 
   /** Up to {@link #LINES_PER_READ} messages of one line each; returns the number of lines sent. */
   private int sendLines(boolean flush) throws IOException {
-    if (cursor.behind() == 0) {
+    long behind = cursor.behind();
+    if (nothingToRead(behind, flush)) {
       return 0;
     }
     List<ByteString> lines = new ArrayList<>();
     cursor.read(new byte[LINE_CHUNK], LINES_PER_READ, flush,
         (bytes, from, to) -> lines.add(utf8(ByteString.copyFrom(bytes, from, to - from))));
+    partialOnly = lines.isEmpty() ? behind : -1;
     skipped += cursor.takeSkipped();
     for (ByteString line : lines) {
       out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).setLineBytes(line).setSkippedBytes(skipped).build());
       skipped = 0;
     }
     return lines.size();
+  }
+
+  /**
+   * Whether a read would find no line, so a waiting follower allocates no buffer: nothing unread,
+   * or only the partial line (a prompt without its newline, say) that the last read left, with no
+   * byte written since.
+   */
+  private boolean nothingToRead(long behind, boolean flush) {
+    return behind == 0 || (behind == partialOnly && !flush);
   }
 
   /**
