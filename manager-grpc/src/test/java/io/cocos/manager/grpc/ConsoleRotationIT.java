@@ -3,6 +3,7 @@ package io.cocos.manager.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.LogLine;
@@ -117,8 +118,8 @@ class ConsoleRotationIT {
       assertThat(batch.getLinesCount()).isPositive();
       skipped.addAndGet(batch.getSkippedBytes());
       boolean reported = batch.getSkippedBytes() > 0;
-      for (String line : batch.getLinesList()) {
-        Matcher m = FLOOD.matcher(line);
+      for (ByteString line : batch.getLinesList()) {
+        Matcher m = FLOOD.matcher(line.toStringUtf8());
         if (!m.matches()) {
           continue; // the fake's first lines, or a line cut in two by a rotation
         }

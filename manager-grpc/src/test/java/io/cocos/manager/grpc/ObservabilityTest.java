@@ -4,8 +4,11 @@ import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnknownFieldSet;
+import com.google.protobuf.WireFormat;
 import com.sun.net.httpserver.HttpServer;
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.CreateRes;
@@ -30,7 +33,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -305,7 +310,7 @@ class ObservabilityTest {
       assertThat(b.getLinesCount()).isPositive();
       assertThat(b.getCvmId()).isEqualTo(created.getCvmId());
     });
-    List<String> batched = batches.stream().flatMap(b -> b.getLinesList().stream()).toList();
+    List<String> batched = batches.stream().flatMap(b -> b.getLinesList().stream()).map(ByteString::toStringUtf8).toList();
     assertThat(batches.size()).as("several lines per message").isLessThan(batched.size());
     assertThat(batched.get(0)).as("tail 2^32-1 (a uint32 read as unsigned) means from the start")
         .startsWith("fake-qemu: started");
@@ -313,6 +318,35 @@ class ObservabilityTest {
 
     List<String> unsignedTail = lines(created.getCvmId(), Integer.MIN_VALUE, false); // 2^31
     assertThat(unsignedTail.get(0)).startsWith("fake-qemu: started");
+  }
+
+  @Test
+  void invalidUtf8AndCarriageReturnsFromTheGuestReachBothFormsAsValidUtf8Lines() throws Exception {
+    start(ManagerEnvironments.fakeQemuEnv(tmp));
+    CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
+    Path console = tmp.resolve("state").resolve("cvms").resolve(created.getCvmId()).resolve("console.log");
+    // one write, so that the fake guest's own lines do not land inside it
+    Files.write(console, new byte[] {'b', 'a', 'd', ' ', (byte) 0xff, (byte) 0xc3, '\n', 'c', 'r', '\r', '\n',
+        'u', 't', 'f', ' ', (byte) 0xc3, (byte) 0xa9, '\n'}, StandardOpenOption.APPEND);
+    List<String> expected = List.of("bad \uFFFD\uFFFD", "cr", "utf \u00e9");
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines(created.getCvmId(), -1, false).containsAll(expected));
+
+    List<LogLine> batches = new ArrayList<>();
+    stub.withDeadlineAfter(10, TimeUnit.SECONDS).streamLogs(StreamLogsReq.newBuilder().setCvmId(created.getCvmId())
+        .setTail(-1).setBatch(true).build()).forEachRemaining(batches::add);
+    List<String> batched = new ArrayList<>();
+    for (LogLine batch : batches) {
+      // read field 4 as a client that declares it `string` does: invalid UTF-8 would fail the parse
+      CodedInputStream in = CodedInputStream.newInstance(batch.toByteArray());
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (WireFormat.getTagFieldNumber(tag) == LogLine.LINES_FIELD_NUMBER) {
+          batched.add(in.readStringRequireUtf8());
+        } else {
+          in.skipField(tag);
+        }
+      }
+    }
+    assertThat(batched).containsSubsequence(expected);
   }
 
   List<String> lines(String cvmId, int tail, boolean follow) {

@@ -1,12 +1,12 @@
 package io.cocos.manager.core.console;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -16,9 +16,9 @@ import java.util.concurrent.locks.Lock;
  * whole rotation behind) is counted in {@link #takeSkipped}. console.log stays open, so a CVM
  * removed (and its file deleted) while being read can still be read to its end.
  *
- * <p>Memory between reads: two file handles and a few numbers. A read allocates its buffer and
- * returns its lines; a line not yet complete is not kept but read again next time (a line longer
- * than {@link #MAX_LINE} bytes is cut into pieces).
+ * <p>Memory between reads: two file handles and a few numbers. A read fills the caller's buffer
+ * and hands over its lines as ranges of it; a line not yet complete is not kept but read again
+ * next time (a line longer than {@link #MAX_LINE} bytes is cut into pieces).
  *
  * <p>Not thread-safe: one cursor belongs to one reader. Reads hold the log's shared lock, so they
  * never see a rotation half done.
@@ -26,12 +26,14 @@ import java.util.concurrent.locks.Lock;
 public final class ConsoleCursor implements AutoCloseable {
   /** Longer lines are cut into pieces of this many bytes. */
   public static final int MAX_LINE = 8192;
-  private static final int READ_SIZE = 64 * 1024;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /** Blocks read backwards when looking for the start of a tail. */
+  private static final int TAIL_BLOCK = 64 * 1024;
 
   /** Receives each line read, as bytes (UTF-8 as the guest wrote it, carriage returns removed). */
   @FunctionalInterface
   public interface LineSink {
-    /** The line is {@code bytes[from, to)}; the array is reused once this returns. */
+    /** The line is {@code bytes[from, to)} of the buffer given to {@link #read}. */
     void line(byte[] bytes, int from, int to);
   }
 
@@ -125,100 +127,145 @@ public final class ConsoleCursor implements AutoCloseable {
   }
 
   /**
-   * Complete lines from the current position, at most {@code maxLines} and about {@code maxBytes}
-   * of text (each line counts its length plus one; the last line may pass the limit). A trailing
-   * partial line is left for the next call unless {@code flush} (the writer has ended).
+   * Complete lines from the current position, read as one chunk of at most {@code buffer.length}
+   * bytes, at most {@code maxLines} of them, each handed to {@code sink} as a range of
+   * {@code buffer} (no copy, no decoding: the bytes as the guest wrote them, carriage returns
+   * removed in place). The chunk is split at its last newline; what follows is read again next
+   * time, unless {@code flush} (the writer has ended) and the chunk reached the file's end, when
+   * it counts as a last line. A line longer than {@link #MAX_LINE} is cut into pieces, at a UTF-8
+   * character boundary, so that each piece of valid UTF-8 text is valid on its own.
+   *
+   * <p>The caller owns the buffer (one per reader thread, or a fresh one per message when the
+   * lines must outlive the call); the cursor keeps none. Returns the number of lines: 0 only when
+   * nothing complete is there.
    */
-  public List<String> read(int maxLines, int maxBytes, boolean flush) throws IOException {
-    List<String> lines = new ArrayList<>();
-    read(maxLines, maxBytes, flush, (bytes, from, to) -> lines.add(new String(bytes, from, to - from, StandardCharsets.UTF_8)));
-    return lines;
-  }
-
-  /**
-   * The same, handing each line to {@code sink} as bytes (no String made when the caller wants
-   * bytes, as a protobuf message does); returns the number of lines.
-   */
-  public int read(int maxLines, int maxBytes, boolean flush, LineSink sink) throws IOException {
+  public int read(byte[] buffer, int maxLines, boolean flush, LineSink sink) throws IOException {
+    if (buffer.length <= MAX_LINE) {
+      throw new IllegalArgumentException("a read buffer must hold more than a line's " + MAX_LINE + " bytes");
+    }
     lock.lock();
     try {
       followRotation();
-      return readLines(maxLines, maxBytes, flush, sink);
+      return readChunk(buffer, maxLines, flush, sink);
     } finally {
       lock.unlock();
     }
   }
 
-  private int readLines(int maxLines, int maxBytes, boolean flush, LineSink sink) throws IOException {
-    int lines = 0;
-    byte[] buffer = null;
-    long bytes = 0;
-    while (lines < maxLines && bytes < maxBytes) {
+  private int readChunk(byte[] buffer, int maxLines, boolean flush, LineSink sink) throws IOException {
+    while (true) {
       boolean inRotated = rotated != null;
-      FileChannel channel = inRotated ? rotated : current;
-      long offset = position - (inRotated ? rotatedBase : currentBase);
-      if (buffer == null) {
-        buffer = new byte[READ_SIZE];
+      int n = inRotated && position >= currentBase ? 0
+          : fill(inRotated ? rotated : current, buffer, position - (inRotated ? rotatedBase : currentBase));
+      if (n > 0) {
+        // The end of the rotated copy ends its last line: what followed went to console.log.
+        return split(buffer, n, maxLines, (flush || inRotated) && n < buffer.length, sink);
       }
-      int n = inRotated && position >= currentBase ? 0 : channel.read(ByteBuffer.wrap(buffer), offset);
-      if (n <= 0) {
-        if (!inRotated) {
-          break;
-        }
-        closeRotated(); // the rotated copy is read; console.log continues it
-        skipped += Math.max(0, currentBase - position); // a copy shorter than recorded: what it lacks
-        position = currentBase;
-        continue;
+      if (!inRotated) {
+        return 0;
       }
-      int lineStart = 0;
-      boolean cr = false;
-      for (int i = 0; i < n && lines < maxLines && bytes < maxBytes; i++) {
-        byte b = buffer[i];
-        if (b == '\n') {
-          bytes += emit(sink, buffer, lineStart, i, cr);
-          lines++;
-          lineStart = i + 1;
-          cr = false;
-        } else {
-          cr |= b == '\r';
-          if (i + 1 - lineStart >= MAX_LINE) {
-            bytes += emit(sink, buffer, lineStart, i + 1, cr);
-            lines++;
-            lineStart = i + 1;
-            cr = false;
-          }
-        }
-      }
-      position += lineStart;
-      if (lineStart == 0) {
-        // Only a partial line is left (shorter than MAX_LINE, so this read reached the end): it is
-        // complete when the writer has ended, or when it ends the rotated copy.
-        if (!flush && !inRotated) {
-          break;
-        }
-        emit(sink, buffer, 0, n, true);
-        lines++;
-        position += n;
+      closeRotated(); // the rotated copy is read; console.log continues it
+      skipped += Math.max(0, currentBase - position); // a copy shorter than recorded: what it lacks
+      position = currentBase;
+    }
+  }
+
+  /** Reads from {@code offset} until the buffer is full or the file ends; returns the bytes read. */
+  private static int fill(FileChannel channel, byte[] buffer, long offset) throws IOException {
+    ByteBuffer target = ByteBuffer.wrap(buffer);
+    while (target.hasRemaining()) {
+      if (channel.read(target, offset + target.position()) <= 0) {
+        break;
       }
     }
+    return target.position();
+  }
+
+  /**
+   * Hands over the lines of {@code buffer[0, n)} and moves the position past them;
+   * {@code endIsLineEnd}: a trailing partial line is a line too.
+   */
+  private int split(byte[] buffer, int n, int maxLines, boolean endIsLineEnd, LineSink sink) {
+    int lines = 0;
+    int lineStart = 0;
+    // carriage returns are rare: no line of a chunk without any is searched for them
+    int nextCr = indexOf(buffer, (byte) '\r', 0, n);
+    while (lines < maxLines && lineStart < n) {
+      int newline = indexOf(buffer, (byte) '\n', lineStart, Math.min(n, lineStart + MAX_LINE + 1));
+      int lineEnd;
+      int next;
+      if (newline >= 0) {
+        lineEnd = newline;
+        next = newline + 1;
+      } else if (lineStart + MAX_LINE < n) {
+        lineEnd = characterStart(buffer, lineStart + MAX_LINE, lineStart);
+        next = lineEnd;
+      } else if (endIsLineEnd) {
+        lineEnd = n;
+        next = n;
+      } else {
+        break; // a partial line: read again once it is complete
+      }
+      if (nextCr >= 0 && nextCr < lineEnd) {
+        sink.line(buffer, lineStart, withoutCarriageReturns(buffer, nextCr, lineEnd));
+        nextCr = indexOf(buffer, (byte) '\r', next, n);
+      } else {
+        sink.line(buffer, lineStart, lineEnd);
+      }
+      lineStart = next;
+      lines++;
+    }
+    position += lineStart;
     return lines;
   }
 
-  /** Hands over buffer[from, to) without its carriage returns; returns the bytes it counts for. */
-  private static int emit(LineSink sink, byte[] buffer, int from, int to, boolean cr) {
-    if (!cr) {
-      sink.line(buffer, from, to);
-    } else {
-      byte[] kept = new byte[to - from];
-      int k = 0;
-      for (int i = from; i < to; i++) {
-        if (buffer[i] != '\r') {
-          kept[k++] = buffer[i];
-        }
+  /**
+   * The first {@code b} in {@code buffer[from, to)}, or -1; eight bytes at a time (the lowest byte
+   * flagged by the zero-byte test is always a real match), as the console's text is scanned for
+   * every newline.
+   */
+  static int indexOf(byte[] buffer, byte b, int from, int to) {
+    long pattern = (b & 0xFFL) * 0x0101010101010101L;
+    int i = from;
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long x = (long) LONGS.get(buffer, i) ^ pattern;
+      long zeros = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
+      if (zeros != 0) {
+        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
       }
-      sink.line(kept, 0, k);
     }
-    return to - from + 1;
+    for (; i < to; i++) {
+      if (buffer[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * {@code cut} moved back to the start of the UTF-8 character it falls in (past at most three
+   * continuation bytes, and never to {@code lineStart}); unchanged for bytes that are not UTF-8.
+   */
+  static int characterStart(byte[] buffer, int cut, int lineStart) {
+    int c = cut;
+    while (c > cut - 3 && c > lineStart + 1 && (buffer[c] & 0xC0) == 0x80) {
+      c--;
+    }
+    return (buffer[c] & 0xC0) == 0x80 ? cut : c;
+  }
+
+  /**
+   * Removes the carriage returns of {@code buffer[firstCr, to)} in place (the line only shrinks);
+   * returns where the line now ends.
+   */
+  private static int withoutCarriageReturns(byte[] buffer, int firstCr, int to) {
+    int end = firstCr;
+    for (int i = firstCr + 1; i < to; i++) {
+      if (buffer[i] != '\r') {
+        buffer[end++] = buffer[i];
+      }
+    }
+    return end;
   }
 
   /** Under the shared lock: takes notice of rotations since the last look. */
@@ -252,10 +299,15 @@ public final class ConsoleCursor implements AutoCloseable {
 
   /** Places a new cursor at the last {@code lines} lines: console.log's, then the rotated copy's. */
   private void placeAtTail(long lines) throws IOException {
-    long[] start = startOfLastLines(current, current.size(), lines);
+    long size = current.size();
+    long copyLength = currentBase - log.rotatedBase();
+    // A line takes at least a byte (its newline), so a tail of more lines than both files hold
+    // bytes (tail 2^32-1: "all of it") starts at the very beginning: no need to count the lines.
+    boolean all = lines > size + copyLength;
+    long[] start = all ? new long[] {0, 0} : startOfLastLines(current, size, lines);
     position = currentBase + start[0];
     long missing = lines - start[1];
-    if (start[0] > 0 || missing <= 0 || log.rotatedBase() >= currentBase) {
+    if (start[0] > 0 || missing <= 0 || copyLength <= 0) {
       return;
     }
     FileChannel copy;
@@ -264,10 +316,10 @@ public final class ConsoleCursor implements AutoCloseable {
     } catch (IOException e) {
       return; // no rotated copy: console.log's lines are all there are
     }
-    long length = Math.min(copy.size(), currentBase - log.rotatedBase());
+    long length = Math.min(copy.size(), copyLength);
     rotated = copy;
     rotatedBase = currentBase - length;
-    position = rotatedBase + startOfLastLines(copy, length, missing)[0];
+    position = rotatedBase + (all ? 0 : startOfLastLines(copy, length, missing)[0]);
   }
 
   /**
@@ -279,15 +331,17 @@ public final class ConsoleCursor implements AutoCloseable {
     if (lines <= 0 || end == 0) {
       return new long[] {end, 0};
     }
-    ByteBuffer block = ByteBuffer.allocate(READ_SIZE);
+    byte[] block = new byte[TAIL_BLOCK];
     long at = end;
     long newlines = 0;
     while (at > 0) {
-      int size = (int) Math.min(READ_SIZE, at);
-      block.clear().limit(size);
-      channel.read(block, at - size);
+      int size = (int) Math.min(TAIL_BLOCK, at);
+      ByteBuffer target = ByteBuffer.wrap(block, 0, size);
+      while (target.hasRemaining() && channel.read(target, at - size + target.position()) > 0) {
+        // a file read returns less only at its end, which `end` is before
+      }
       for (int i = size - 1; i >= 0; i--) {
-        if (block.get(i) == '\n') {
+        if (block[i] == '\n') {
           if (at - size + i == end - 1) {
             continue;
           }

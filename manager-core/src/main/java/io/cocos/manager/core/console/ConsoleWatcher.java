@@ -2,8 +2,10 @@ package io.cocos.manager.core.console;
 
 import io.cocos.manager.core.cvm.CvmLogContext;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,12 +21,14 @@ import org.slf4j.LoggerFactory;
  * pipe to the manager), so following it works the same for a CVM started by this manager and for
  * one adopted after a restart.
  *
- * <p>One thread polls all files, each through its own open {@link ConsoleCursor} (no buffer held
- * between polls, long lines cut); with a few dozen CVMs that is cheaper than a thread each, and a
- * poll of an unchanged file is one size() call and one stat. A poll reads at most
- * {@link #LINES_PER_POLL} lines or {@link #BYTES_PER_POLL} bytes of one file, so a flooding guest
- * cannot starve the others; a guest writing faster than that is followed from its recent end
- * (the listener misses lines, the file keeps them, and a warning says how much was skipped).
+ * <p>One thread polls all files, each through its own open {@link ConsoleCursor}; with a few dozen
+ * CVMs that is cheaper than a thread each, and a poll of an unchanged file is one size() call.
+ * Memory: the polling thread's one read buffer serves every console, so a followed console costs
+ * its cursor (two numbers, a lock, an open file) and no buffer, whether it has something new or
+ * not. A poll reads at most {@link #LINES_PER_POLL} lines or {@link #BYTES_PER_POLL} bytes of one
+ * file, so a flooding guest cannot starve the others; a guest writing faster than that is
+ * followed from its recent end (the listener misses lines, the file keeps them, and a warning
+ * says how much was skipped).
  *
  * <p>Thread-safety: the map of followed files is concurrent; each cursor is only touched by the
  * polling thread (it is opened by {@link #follow} before it is published in the map), which is
@@ -39,6 +43,8 @@ public final class ConsoleWatcher implements AutoCloseable {
 
   static final int LINES_PER_POLL = 10_000;
   static final int BYTES_PER_POLL = 1 << 20;
+  /** The polling thread's one read buffer, for all consoles. */
+  private static final int READ_BUFFER = 64 * 1024;
   /** Past this many unread bytes, the watcher jumps to the recent end of a console. */
   static final long MAX_BEHIND = 4L << 20;
   private static final int LINES_AFTER_SKIP = 100;
@@ -50,6 +56,8 @@ public final class ConsoleWatcher implements AutoCloseable {
   private final long maxFileSize;
   private final Map<String, Followed> followed = new ConcurrentHashMap<>();
   private final ScheduledExecutorService poller;
+  /** Used by the polling thread only; holds no line past a poll. */
+  private final byte[] buffer = new byte[READ_BUFFER];
 
   /** {@code maxFileSize}: console.log is rotated once it is larger. */
   public ConsoleWatcher(LineListener listener, Duration interval, long maxFileSize) {
@@ -104,10 +112,19 @@ public final class ConsoleWatcher implements AutoCloseable {
 
   private void poll(String cvmId, Followed f, boolean last) {
     try {
-      if (f.cursor.behind() > MAX_BEHIND) {
+      long behind = f.cursor.behind();
+      if (behind > MAX_BEHIND) {
         f.cursor.skipToTail(LINES_AFTER_SKIP);
       }
-      List<String> lines = f.cursor.read(LINES_PER_POLL, BYTES_PER_POLL, last);
+      List<String> lines = new ArrayList<>();
+      // behind() first: a console with nothing new costs no read
+      for (int chunk = 0; chunk < BYTES_PER_POLL / READ_BUFFER && lines.size() < LINES_PER_POLL
+          && f.cursor.behind() > 0; chunk++) {
+        if (f.cursor.read(buffer, LINES_PER_POLL - lines.size(), last,
+            (bytes, from, to) -> lines.add(new String(bytes, from, to - from, StandardCharsets.UTF_8))) == 0) {
+          break;
+        }
+      }
       long skipped = f.cursor.takeSkipped();
       if (skipped > 0) {
         try (var context = CvmLogContext.of(cvmId)) {
@@ -118,7 +135,8 @@ public final class ConsoleWatcher implements AutoCloseable {
       for (String line : lines) {
         emit(cvmId, line);
       }
-      if (!last) {
+      if (!last && behind > 0) {
+        // a file that has not grown since the last poll is no larger than it was then
         f.log.rotateIfLargerThan(maxFileSize);
       }
     } catch (IOException e) {

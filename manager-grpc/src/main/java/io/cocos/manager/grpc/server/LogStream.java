@@ -1,6 +1,7 @@
 package io.cocos.manager.grpc.server;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.cocos.manager.api.LogLine;
 import io.cocos.manager.core.console.ConsoleCursor;
 import io.cocos.manager.core.console.ConsoleSource;
@@ -9,6 +10,7 @@ import io.cocos.manager.core.config.BoundedText;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>Two forms: one line per message (the original, for clients that do not ask for
  * {@code batch}), or batches of up to {@link #BATCH_BYTES} of lines per message: as many as are
  * there, so a reader that keeps up gets the file at disk speed, and a follower gets what the last
- * poll found in one message.
+ * poll found in one message. A batch is one read of the file into a fresh buffer, split at its
+ * last newline; its lines go out as views of that buffer, neither copied nor decoded (only
+ * scanned for valid UTF-8). A follower with nothing new holds no buffer.
  *
  * <p>Thread-safety: {@link #pump} runs on the scheduler and is synchronised; it is the only
  * method that touches the cursor or calls the observer's onNext/onCompleted/onError. gRPC's
@@ -38,8 +42,9 @@ final class LogStream {
   static final int LINES_AFTER_SKIP = 1000;
   /** Text per batched message; well under gRPC's default 4 MiB message limit. */
   static final int BATCH_BYTES = 128 * 1024;
-  /** Lines read at a time in the one-line-per-message form. */
+  /** Lines read at a time in the one-line-per-message form, and the buffer they are read with. */
   private static final int LINES_PER_READ = 256;
+  private static final int LINE_CHUNK = 64 * 1024;
   /** A follower sees a new line within this (plus the time to send it). */
   private static final long FOLLOW_POLL_MILLIS = 100;
 
@@ -51,6 +56,8 @@ final class LogStream {
   private final ScheduledExecutorService scheduler;
   /** Skipped bytes not yet reported (nothing was read after them yet). */
   private long skipped;
+  /** Bytes unread when the last read found only a partial line; -1 when it found lines. */
+  private long partialOnly = -1;
   private boolean done;
 
   private LogStream(ConsoleSource source, ConsoleCursor cursor, boolean follow, boolean batch,
@@ -129,8 +136,17 @@ final class LogStream {
 
   /** One message of up to {@link #BATCH_BYTES} of lines; returns the number of lines sent. */
   private int sendBatch(boolean flush) throws IOException {
+    long behind = cursor.behind();
+    if (nothingToRead(behind, flush)) {
+      return 0;
+    }
+    // A fresh chunk per message: the lines are views of it (no copy per line), so it is never
+    // reused; it is garbage once the message is sent.
+    byte[] chunk = new byte[BATCH_BYTES];
     LogLine.Builder message = LogLine.newBuilder().setCvmId(source.cvmId());
-    int lines = cursor.read(Integer.MAX_VALUE, BATCH_BYTES, flush, (bytes, from, to) -> addLine(message, bytes, from, to));
+    int lines = cursor.read(chunk, Integer.MAX_VALUE, flush,
+        (bytes, from, to) -> message.addLines(utf8(UnsafeByteOperations.unsafeWrap(bytes, from, to - from))));
+    partialOnly = lines == 0 ? behind : -1;
     skipped += cursor.takeSkipped();
     if (lines > 0) {
       out.onNext(message.setSkippedBytes(skipped).build());
@@ -141,23 +157,37 @@ final class LogStream {
 
   /** Up to {@link #LINES_PER_READ} messages of one line each; returns the number of lines sent. */
   private int sendLines(boolean flush) throws IOException {
-    List<String> lines = cursor.read(LINES_PER_READ, Integer.MAX_VALUE, flush);
+    long behind = cursor.behind();
+    if (nothingToRead(behind, flush)) {
+      return 0;
+    }
+    List<ByteString> lines = new ArrayList<>();
+    cursor.read(new byte[LINE_CHUNK], LINES_PER_READ, flush,
+        (bytes, from, to) -> lines.add(utf8(ByteString.copyFrom(bytes, from, to - from))));
+    partialOnly = lines.isEmpty() ? behind : -1;
     skipped += cursor.takeSkipped();
-    for (String line : lines) {
-      out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).setLine(line).setSkippedBytes(skipped).build());
+    for (ByteString line : lines) {
+      out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).setLineBytes(line).setSkippedBytes(skipped).build());
       skipped = 0;
     }
     return lines.size();
   }
 
-  /** The line's bytes as they are (no decoding and re-encoding) when they are valid UTF-8, as a string field needs. */
-  private static void addLine(LogLine.Builder message, byte[] bytes, int from, int to) {
-    ByteString line = ByteString.copyFrom(bytes, from, to - from);
-    if (line.isValidUtf8()) {
-      message.addLinesBytes(line);
-    } else {
-      message.addLines(line.toStringUtf8()); // invalid sequences become U+FFFD
-    }
+  /**
+   * Whether a read would find no line, so a waiting follower allocates no buffer: nothing unread,
+   * or only the partial line (a prompt without its newline, say) that the last read left, with no
+   * byte written since.
+   */
+  private boolean nothingToRead(long behind, boolean flush) {
+    return behind == 0 || (behind == partialOnly && !flush);
+  }
+
+  /**
+   * The line as it is when it is valid UTF-8 (a scan, no decoding), as a string field needs and
+   * the batch promises; else decoded with its invalid sequences replaced by U+FFFD.
+   */
+  static ByteString utf8(ByteString line) {
+    return line.isValidUtf8() ? line : ByteString.copyFromUtf8(line.toStringUtf8());
   }
 
   private void finish() {
