@@ -247,9 +247,16 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       } finally {
         cvm.lock.unlock();
       }
-    } catch (ManagerException | InterruptedException | RuntimeException e) {
-      rollBack(cvm, lease, e);
-      device.ifPresent(d -> d.release(id));
+    } catch (Throwable e) {
+      // Whatever was thrown — an Error too (OutOfMemoryError, StackOverflowError): a create that
+      // does not complete leaves no QEMU, lease or record behind. The rollback allocates little, and
+      // the failed step's garbage is collectable by now.
+      try {
+        rollBack(cvm, lease, e);
+        device.ifPresent(d -> d.release(id));
+      } catch (Throwable rollbackFailure) {
+        e.addSuppressed(rollbackFailure);
+      }
       throw e;
     }
   }
@@ -386,8 +393,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     return cvms.get(cvm.id) == cvm && cvm.process == process && cvm.record.state() == CvmState.RUNNING;
   }
 
-  /** Undoes a failed CreateVm: nothing of it may remain. */
-  private void rollBack(Cvm cvm, CvmLease lease, Exception cause) {
+  /** Undoes a failed CreateVm, whatever failed it: nothing of it may remain. */
+  private void rollBack(Cvm cvm, CvmLease lease, Throwable cause) {
     if (cvm == null) {
       lease.release();
       return;
@@ -413,8 +420,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       } catch (IOException e) {
         log.error("cannot delete the files of failed CVM {}: {}; the next start deletes them", cvm.id, e.getMessage());
       }
-      cvm.record = moved(cvm.record, CvmState.FAILED).failed(cause.getMessage());
-      publish(cvm, CvmEventType.FAILED, String.valueOf(cause.getMessage()));
+      // An Error's message alone ("Java heap space", or none) would not say what happened.
+      String why = cause instanceof Error || cause.getMessage() == null ? cause.toString() : cause.getMessage();
+      cvm.record = moved(cvm.record, CvmState.FAILED).failed(why);
+      publish(cvm, CvmEventType.FAILED, why);
     } finally {
       cvm.lock.unlock();
     }

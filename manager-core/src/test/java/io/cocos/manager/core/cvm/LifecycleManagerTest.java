@@ -133,6 +133,33 @@ class LifecycleManagerTest {
   }
 
   @Test
+  void anErrorOrRuntimeExceptionAfterTheSpawnStopsTheVmAndLeavesNothingBehind() throws Exception {
+    LifecycleManager m = manager();
+    OutOfMemoryError outOfMemory = new OutOfMemoryError("Java heap space");
+    StackOverflowError stackOverflow = new StackOverflowError();
+    IllegalStateException bug = new IllegalStateException("a bug in the last step");
+    hypervisor.readinessThrows.add(outOfMemory);
+    hypervisor.guestEventSubscriptionThrows.add(stackOverflow);
+
+    assertThatThrownBy(() -> m.createVm(request("1h"))).isSameAs(outOfMemory);
+    assertThatThrownBy(() -> m.createVm(request("1h"))).isSameAs(stackOverflow);
+    hypervisor.guestEventSubscriptionThrows.add(bug);
+    assertThatThrownBy(() -> m.createVm(request("1h"))).isSameAs(bug);
+
+    assertThat(hypervisor.started).hasSize(3); // each got as far as a running VM
+    assertThat(hypervisor.running).isEmpty(); // and each VM was stopped
+    assertThat(cvmDirs()).isEmpty();
+    assertThat(m.listVms()).isEmpty();
+    assertThat(m.ports().unheld()).isEqualTo(100);
+    assertThat(m.slots().taken()).isZero();
+    assertThat(events).filteredOn(e -> e.type() == CvmEventType.FAILED).extracting(CvmEvent::detail)
+        .containsExactly("java.lang.OutOfMemoryError: Java heap space", "java.lang.StackOverflowError",
+            "a bug in the last step");
+    m.createVm(request(""));
+    assertThat(m.listVms()).singleElement().extracting(CvmRecord::guestCid).isEqualTo(3);
+  }
+
+  @Test
   void aPortLostToAnotherProcessIsRetriedWithTheNextOne() throws Exception {
     LifecycleManager m = manager();
     hypervisor.failures.add("qemu-system-x86_64: -netdev user,id=vmnic: Could not set up host forwarding rule 'tcp::6100-:7002'");
