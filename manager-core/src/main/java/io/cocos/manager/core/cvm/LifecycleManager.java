@@ -461,6 +461,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
    * CVM's lock: it changes no state, and a removal holds that lock while it waits for the VM to end,
    * which the hypervisor may be about to report on this very thread.
    */
+  /**
+   * Called on the hypervisor's event thread (for QEMU, the one thread serving every CVM's QMP):
+   * takes no lock and does nothing slow, it only publishes.
+   */
   private void onGuestEvent(Cvm cvm, VmProcess process, GuestEvent event) {
     if (cvms.get(cvm.id) != cvm || cvm.process != process) {
       return;
