@@ -83,6 +83,11 @@ final class GuestMonitor implements QmpClient.EventListener {
     return Optional.ofNullable(shutdownReason);
   }
 
+  /** The last SHUTDOWN's reason as far as it has arrived, without waiting. */
+  Optional<String> announcedShutdownReason() {
+    return Optional.ofNullable(shutdownReason);
+  }
+
   void close() {
     QmpClient c = client;
     if (c != null) {
