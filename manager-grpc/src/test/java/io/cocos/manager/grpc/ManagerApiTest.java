@@ -127,7 +127,7 @@ class ManagerApiTest {
 
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
 
-    assertThat(ProcessHandle.of(pid)).isEmpty();
+    assertThat(GuestBootIT.ended(pid)).as("QEMU ended (its parent, not the manager, reaps it)").isTrue();
     assertThat(dir).doesNotExist();
     assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvmsList()).isEmpty();
   }

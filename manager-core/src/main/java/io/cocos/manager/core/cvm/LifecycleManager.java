@@ -304,7 +304,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         hypervisor.awaitReady(cvm.spec, process);
         step.ok();
       } catch (VmStartException e) {
-        cvm.process = null; // stopped and reaped by awaitReady
+        cvm.process = null; // stopped by awaitReady
         if (e.getMessage() != null && e.getMessage().contains(PORT_RACE) && attempt < START_ATTEMPTS) {
           log.warn("port {} was taken before QEMU bound it; trying another", cvm.record.hostPort());
           int port = cvm.lease.changePort();
@@ -356,19 +356,30 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     console.follow(cvm.id, cvm.paths.consoleLog(), consoleOffset);
     process.exit().thenAcceptAsync(code -> onProcessExit(cvm, process, code), workers);
     armTtl(cvm);
-    workers.execute(() -> probeAgent(cvm, process));
+    probeAgent(cvm, process);
   }
 
   /**
    * Probes the CVM's agent every {@link #AGENT_PROBE_INTERVAL} until it answers (then one
    * AGENT_READY event) or the CVM is no longer running with this VM. One probe at a time per CVM:
-   * the next is scheduled when this one is done. Runs on a worker, never under the CVM's lock.
+   * the next is scheduled when this one is done. A probe holds no thread while it waits (see
+   * {@link Http2AgentProbe}); its outcome is handled on a worker, never under the CVM's lock
+   * while probing.
    */
   private void probeAgent(Cvm cvm, VmProcess process) {
     if (!stillRunning(cvm, process)) {
       return;
     }
-    if (agentProbe.answers(cvm.record.hostPort())) {
+    agentProbe.answers(cvm.record.hostPort())
+        .thenAcceptAsync(answered -> afterProbe(cvm, process, answered), workers)
+        .exceptionally(failure -> {
+          log.debug("not probing the agent of CVM {} any more: {}", cvm.id, failure.toString()); // closing
+          return null;
+        });
+  }
+
+  private void afterProbe(Cvm cvm, VmProcess process, boolean answered) {
+    if (answered) {
       cvm.lock.lock();
       try (var context = CvmLogContext.of(cvm.id)) {
         if (stillRunning(cvm, process) && cvm.agentReadyAfter == null) {
@@ -382,8 +393,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       return;
     }
     try {
-      timers.schedule(() -> workers.execute(() -> probeAgent(cvm, process)), AGENT_PROBE_INTERVAL.toMillis(),
-          TimeUnit.MILLISECONDS);
+      timers.schedule(() -> probeAgent(cvm, process), AGENT_PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       log.debug("not probing the agent of CVM {} any more: the manager is closing", cvm.id);
     }

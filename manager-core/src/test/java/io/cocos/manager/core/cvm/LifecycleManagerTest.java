@@ -58,7 +58,7 @@ class LifecycleManagerTest {
     LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20);
     LifecycleManager m = new LifecycleManager(config, hypervisor, NO_POLICIES, new StateStore(stateDir),
         new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"),
-        agentPorts::contains);
+        port -> java.util.concurrent.CompletableFuture.completedFuture(agentPorts.contains(port)));
     m.subscribe(events::add);
     managers.add(m);
     return m;
