@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The manager's own cost per CVM, with manager-core's stand-in QEMU (python3, serves QMP): live heap
 # after a full GC (jcmd GC.class_histogram), RSS, threads and fds of the manager at 0 CVMs and at N,
-# and the difference per CVM; then CreateVm throughput and the GC log's pauses. Starts the manager
+# and the difference per CVM; CreateVm throughput, threads and CPU after 65 s idle, the GC pauses. Starts the manager
 # from LAUNCHER (default build/cocos-manager, `make manager` first) with its default JVM options,
 # plus JAVA_OPTS if set; kills everything it started at the end.
 # Usage: bench/cvm-footprint.sh [N] [parallel creates]
@@ -53,6 +53,12 @@ echo "per CVM: live heap $(( (live1 - live0) / count )) bytes, RSS $(( (rss1 - r
   "fds $(awk "BEGIN {printf \"%.2f\", ($fds1 - $fds0) / $count}")"
 echo "threads at $count CVMs, by name (digits dropped):"
 jcmd "$jvm" Thread.print | sed -n 's/^"\([^"]*\)".*/\1/p' | sed 's/[0-9]\+/N/g' | sort | uniq -c | sort -rn | head -12
+# Pooled threads idle for 60 s end: what remains is what 500 CVMs hold. The CPU meanwhile is the
+# manager's idle cost at N CVMs (every agent probe of stand-ins that never answer included).
+ticks() { awk '{print $14 + $15}' "/proc/$jvm/stat"; }
+before=$(ticks); sleep 65; after=$(ticks)
+echo "after 65 s idle at $count CVMs: $(awk '/^Threads/ {print $2}' "/proc/$jvm/status") threads," \
+  "CPU $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", 100 * t / hz / 65}') % of one core"
 echo "heap flags: $(jcmd "$jvm" VM.flags | tr ' ' '\n' | grep -E 'MaxHeapSize|TieredStopAtLevel|Use.*GC' | tr '\n' ' ')"
 awk '/Pause/ {gsub("ms","",$NF); n++; t+=$NF; if ($NF > m) m = $NF} END {printf "GC pauses: %d, total %.1f ms, longest %.1f ms\n", n, t, m}' "$work/gc.log"
 grep -c '"level":"ERROR"' "$work/manager.log" | sed 's/^/manager ERROR lines: /'

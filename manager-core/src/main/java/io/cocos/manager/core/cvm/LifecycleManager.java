@@ -363,39 +363,36 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
    * Probes the CVM's agent every {@link #AGENT_PROBE_INTERVAL} until it answers (then one
    * AGENT_READY event) or the CVM is no longer running with this VM. One probe at a time per CVM:
    * the next is scheduled when this one is done. A probe holds no thread while it waits (see
-   * {@link Http2AgentProbe}); its outcome is handled on a worker, never under the CVM's lock
-   * while probing.
+   * {@link Http2AgentProbe}); its outcome comes on the probe's thread, which only schedules the
+   * next probe or hands an answer to a worker (that takes the CVM's lock).
    */
   private void probeAgent(Cvm cvm, VmProcess process) {
     if (!stillRunning(cvm, process)) {
       return;
     }
-    agentProbe.answers(cvm.record.hostPort())
-        .thenAcceptAsync(answered -> afterProbe(cvm, process, answered), workers)
-        .exceptionally(failure -> {
-          log.debug("not probing the agent of CVM {} any more: {}", cvm.id, failure.toString()); // closing
-          return null;
-        });
+    agentProbe.answers(cvm.record.hostPort()).thenAccept(answered -> {
+      try {
+        if (answered) {
+          workers.execute(() -> agentAnswered(cvm, process));
+        } else {
+          timers.schedule(() -> probeAgent(cvm, process), AGENT_PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        log.debug("not probing the agent of CVM {} any more: the manager is closing", cvm.id);
+      }
+    });
   }
 
-  private void afterProbe(Cvm cvm, VmProcess process, boolean answered) {
-    if (answered) {
-      cvm.lock.lock();
-      try (var context = CvmLogContext.of(cvm.id)) {
-        if (stillRunning(cvm, process) && cvm.agentReadyAfter == null) {
-          cvm.agentReadyAfter = Duration.between(cvm.record.createdAt(), clock.instant());
-          publish(cvm, CvmEventType.AGENT_READY,
-              String.format(java.util.Locale.ROOT, "%.1f s after CreateVm", cvm.agentReadyAfter.toMillis() / 1000.0));
-        }
-      } finally {
-        cvm.lock.unlock();
+  private void agentAnswered(Cvm cvm, VmProcess process) {
+    cvm.lock.lock();
+    try (var context = CvmLogContext.of(cvm.id)) {
+      if (stillRunning(cvm, process) && cvm.agentReadyAfter == null) {
+        cvm.agentReadyAfter = Duration.between(cvm.record.createdAt(), clock.instant());
+        publish(cvm, CvmEventType.AGENT_READY,
+            String.format(java.util.Locale.ROOT, "%.1f s after CreateVm", cvm.agentReadyAfter.toMillis() / 1000.0));
       }
-      return;
-    }
-    try {
-      timers.schedule(() -> probeAgent(cvm, process), AGENT_PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      log.debug("not probing the agent of CVM {} any more: the manager is closing", cvm.id);
+    } finally {
+      cvm.lock.unlock();
     }
   }
 
