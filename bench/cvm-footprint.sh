@@ -13,8 +13,11 @@ work=$(mktemp -d /tmp/cfp.XXXXXX)   # short: the QMP socket path must fit in 107
 manager=
 cleanup() {
   [ -n "$manager" ] && { kill "$manager" 2>/dev/null || true; wait "$manager" 2>/dev/null || true; }
-  # the stand-in QEMUs outlive the manager by design: stop them by their pid files
-  for f in "$work"/state/cvms/*/vm/qemu.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
+  # the stand-in QEMUs outlive the manager by design (and write no -pidfile): stop every process
+  # whose command line names this run's directory
+  for p in /proc/[0-9]*; do
+    case "$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)" in *"$work/"*) kill -9 "${p#/proc/}" 2>/dev/null || true;; esac
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
