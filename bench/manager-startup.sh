@@ -32,8 +32,9 @@ for set in "${sets[@]}"; do
 for l in open(sys.argv[1]):
     if "gRPC server listening" in l:
         t = json.loads(l)["time"].rstrip("Z")
-        d = datetime.datetime.fromisoformat(t[:26]).replace(tzinfo=datetime.timezone.utc)
-        print(d.timestamp()); break' "$work/log")
+        whole, _, fraction = t.partition(".")
+        d = datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.timezone.utc)
+        print(d.timestamp() + float("0." + (fraction or "0"))); break' "$work/log")
     awk -v a="$began" -v b="$serving" 'BEGIN {printf "%.3f\n", b - a}' >> "$work/starts"
     sleep 3
     awk '/^VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$pid/status" >> "$work/rss"
