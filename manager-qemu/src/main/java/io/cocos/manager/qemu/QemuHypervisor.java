@@ -458,11 +458,12 @@ public final class QemuHypervisor implements Hypervisor {
         return;
       }
       ProcessHandle.of(pid).ifPresent(handle -> {
-        WatchedQemuProcess process = new WatchedQemuProcess(pid, Optional.of(handle),
+        // Not watched until it is signalled (stop() starts the checks): most QEMUs found are adopted
+        // as well, through adopt(), and polling each of these twins every second was a restarted
+        // manager's idle CPU.
+        found.add(new FoundVm(workDir, new WatchedQemuProcess(pid, Optional.of(handle),
             handle.info().startInstant().orElse(Instant.EPOCH), stat.startTicks(), 0, exitPoller,
-            new GuestMonitor(workDir.getParent().getFileName().toString()), config.launch().powerdownTimeout());
-        process.watchExit();
-        found.add(new FoundVm(workDir, process));
+            new GuestMonitor(workDir.getParent().getFileName().toString()), config.launch().powerdownTimeout())));
       });
     });
     return found;
