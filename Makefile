@@ -24,8 +24,13 @@ all: manager cli
 $(MANAGER_JAR) $(CLI_JAR) $(TEST_CMS_JAR) &: $(SOURCES) | deps
 	$(MVN) -q -DskipTests -DskipITs -Dcocos.commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) package
 
+# The manager's JVM options, measured in the README ("Start-up and memory of the daemon"); its
+# AppCDS archive is recorded by a training run beside the launcher, again where it is installed.
+MANAGER_JVM_OPTIONS = -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx64m
+
 manager: $(MANAGER_JAR)
-	scripts/make-launcher.sh $(MANAGER_JAR) $(BUILD_DIR)/cocos-manager "-XX:+UseSerialGC"
+	scripts/make-launcher.sh $(MANAGER_JAR) $(BUILD_DIR)/cocos-manager "$(MANAGER_JVM_OPTIONS)" --archive-beside
+	scripts/train-cds.sh $(BUILD_DIR)/cocos-manager
 
 cli: $(CLI_JAR)
 	scripts/make-launcher.sh $(CLI_JAR) $(BUILD_DIR)/cocos-cli "-XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
@@ -54,6 +59,7 @@ install: manager cli
 	install -d $(INSTALL_DIR)
 	install -m 755 $(BUILD_DIR)/cocos-cli $(INSTALL_DIR)/cocos-cli
 	install -m 755 $(BUILD_DIR)/cocos-manager $(INSTALL_DIR)/cocos-manager
+	scripts/train-cds.sh $(INSTALL_DIR)/cocos-manager
 	install -d -m 755 $(CONFIG_DIR)
 	@# An operator's configuration is never overwritten.
 	[ -e $(CONFIG_DIR)/cocos-manager.env ] || install -m 600 cocos-manager.env $(CONFIG_DIR)/cocos-manager.env

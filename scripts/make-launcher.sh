@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Makes a single-file launcher: a short shell script followed by the shaded jar. The JVM reads a
 # jar from its end (the zip directory), so `java -jar` on the launcher itself works and the file
-# can be installed anywhere on its own. Usage: make-launcher.sh JAR OUT "JVM OPTIONS" ["COMMANDS"]
+# can be installed anywhere on its own.
+# Usage: make-launcher.sh JAR OUT "JVM OPTIONS" ["COMMANDS" | --archive-beside]
 # COMMANDS, optional: the first run of one of these records an AppCDS archive
-# (JDK 17: -XX:ArchiveClassesAtExit) that later runs map, for a faster start.
+# (JDK 17: -XX:ArchiveClassesAtExit) in the user's cache that later runs map, for a faster start.
+# --archive-beside: the launcher maps OUT.jsa when it exists, an archive recorded by a training run
+# where the launcher is installed (scripts/train-cds.sh): for a daemon, which has no per-user cache
+# and is not started by hand.
 set -euo pipefail
 jar=$1 out=$2 jvm_options=$3 cds_commands=${4:-}
 mkdir -p "$(dirname "$out")"
@@ -11,7 +15,19 @@ mkdir -p "$(dirname "$out")"
   printf '#!/bin/sh\n'
   printf '# %s: a shell script followed by its jar. JAVA_OPTS adds JVM options.\n' "$(basename "$out")"
   printf 'java=java; [ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"\n'
-  if [ -n "$cds_commands" ]; then
+  if [ "$cds_commands" = --archive-beside ]; then
+    cat <<STUB
+# Class-data sharing: \$0.jsa, recorded by scripts/train-cds.sh for this very file, holds the classes
+# a start loads, mapped instead of loaded (about half the start-up time). The JVM checks that the
+# archive matches this file and the java binary and otherwise ignores it (-Xshare:auto, the
+# default); -Xlog:cds...=off keeps its notice of that off stdout. COCOS_MANAGER_CDS=0 turns it off.
+opts='$jvm_options -Xlog:cds=off,cds+dynamic=off'
+if [ "\${COCOS_MANAGER_CDS:-1}" != 0 ] && [ -s "\$0.jsa" ]; then
+  exec "\$java" \$opts -XX:SharedArchiveFile="\$0.jsa" \${JAVA_OPTS:-} -jar "\$0" "\$@"
+fi
+exec "\$java" \$opts \${JAVA_OPTS:-} -jar "\$0" "\$@"
+STUB
+  elif [ -n "$cds_commands" ]; then
     cat <<STUB
 # Class-data sharing: the first run of a command below records the classes it loaded in a per-user
 # archive (keyed by this file and the java binary, so an upgrade makes a new one); later runs map

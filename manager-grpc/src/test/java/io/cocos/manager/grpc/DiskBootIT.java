@@ -94,7 +94,7 @@ class DiskBootIT {
 
     manager.client().removeVm(RemoveReq.newBuilder().setCvmId(id).build());
 
-    assertThat(ProcessHandle.of(pid)).isEmpty();
+    assertThat(GuestBootIT.ended(pid)).as("QEMU ended (its parent, not the manager, reaps it)").isTrue();
     assertThat(GuestBootIT.bindable(port)).isTrue();
     assertThat(disk).doesNotExist();
     assertThat(cvmDir).doesNotExist();

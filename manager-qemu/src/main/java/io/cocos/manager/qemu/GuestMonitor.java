@@ -17,9 +17,12 @@ import org.slf4j.LoggerFactory;
  * and its events (SHUTDOWN, RESET, STOP, RESUME, GUEST_PANICKED) as {@link GuestEvent}s. It lives as
  * long as the QEMU: QEMU closes it when it exits.
  *
- * <p>Concurrency: the fields are volatile and written by the QMP reader thread (events and the
- * status refresh each event triggers) or, once, by whoever attaches the client; readers take what
- * is there. The listener is called on the reader thread, in QMP's order.
+ * <p>Concurrency: the fields are volatile and written by the QMP selector thread (events and the
+ * status refresh each event triggers, whose reply it also handles) or, once, by whoever attaches
+ * the client; readers take what is there. The domain's listener is called on the selector thread,
+ * in QMP's order, and must not block: the lifecycle's only publishes the event (a log line and
+ * queue appends), taking no lock. Handing it to another thread would let the guest's SHUTDOWN
+ * event arrive after the exit it explains.
  */
 final class GuestMonitor implements QmpClient.EventListener {
   private static final Logger log = LoggerFactory.getLogger(GuestMonitor.class);
@@ -77,6 +80,11 @@ final class GuestMonitor implements QmpClient.EventListener {
         log.debug("QMP of CVM {} still open after the exit: {}", cvmId, e.toString());
       }
     }
+    return Optional.ofNullable(shutdownReason);
+  }
+
+  /** The last SHUTDOWN's reason as far as it has arrived, without waiting. */
+  Optional<String> announcedShutdownReason() {
     return Optional.ofNullable(shutdownReason);
   }
 

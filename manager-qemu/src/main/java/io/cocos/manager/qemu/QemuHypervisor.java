@@ -40,12 +40,21 @@ import org.slf4j.LoggerFactory;
  *       pipe, so a manager restart neither loses the console nor kills QEMU with SIGPIPE; stdin is
  *       /dev/null.
  *   <li>It runs in a session of its own (util-linux {@code setsid}), so a Ctrl-C or SIGHUP meant for
- *       the manager's process group does not reach it. setsid forks only when the caller leads a
- *       process group, which a JVM's child never does (the JDK does not call setpgid), so setsid
- *       execs in place and the pid we hold is QEMU's.
+ *       the manager's process group does not reach it.
+ *   <li>The manager is not its parent. A short-lived {@code /bin/sh} (the JVM's only child, reaped
+ *       at once) starts {@code setsid qemu ...} in the background, prints its pid ({@code $!}) and
+ *       exits. setsid forks only when the caller leads a process group, which that background job
+ *       of a non-interactive shell never does, so setsid execs in place and the printed pid is
+ *       QEMU's. Why: the JDK keeps one "process reaper" thread blocked in waitpid per live child,
+ *       which made a thread per CVM. QEMU, orphaned as the shell exits, is reaped by the nearest
+ *       subreaper — systemd for the installed service (PID 1, or the user manager), a container's
+ *       init otherwise — and its exit is watched through QMP and /proc ({@link WatchedQemuProcess})
+ *       exactly as for a QEMU adopted after a restart; a zombie left unreaped counts as exited. The
+ *       price is the exit code, which only a parent learns: see {@link WatchedQemuProcess}.
  *   <li>With MANAGER_QEMU_USE_SUDO the command is {@code sudo -n qemu ...}; the pid is then sudo's,
- *       which relays SIGTERM to QEMU. A root QEMU cannot be SIGKILLed by an unprivileged manager
- *       anyway; giving the manager's user access to /dev/kvm and /dev/sev is the better setup.
+ *       which relays SIGTERM to QEMU and is QEMU's parent. A root QEMU cannot be SIGKILLed by an
+ *       unprivileged manager anyway; giving the manager's user access to /dev/kvm and /dev/sev is
+ *       the better setup.
  *   <li>spawn() returns as soon as the process exists, so that its pid reaches disk before any
  *       wait; awaitReady() then waits until QEMU answers QMP's query-status on the CVM's
  *       {@code qmp.sock}: most failures (a bad option, a missing file, a host port already taken)
@@ -56,11 +65,12 @@ import org.slf4j.LoggerFactory;
  *       so {@link #findVms} finds it from /proc alone, whatever became of its record.
  * </ul>
  *
- * <p>Concurrency: the hypervisor holds no per-CVM state (apart from files named after the CVM), so
- * calls for different CVMs run in parallel without locks. The one shared object is the poller
- * thread that watches adopted processes; each QEMU's QMP connection has a reader thread of its own
- * ({@link GuestMonitor}). See {@link AdoptedQemuProcess} and {@link QemuProcess} for
- * the processes' own guarantees.
+ * <p>Threads and concurrency: no thread per CVM. The hypervisor holds no per-CVM state (apart from
+ * files named after the CVM), so calls for different CVMs run in parallel without locks. Its shared
+ * threads: the poller ("qemu-exit-poller") that confirms exits in /proc, and the one QMP selector
+ * thread that serves every QEMU's connection ({@link io.cocos.manager.qemu.qmp.QmpClient}). The
+ * launching shell costs a JDK reaper thread for the few milliseconds it lives. See {@link
+ * WatchedQemuProcess} and {@link QemuProcess} for the processes' own guarantees.
  */
 public final class QemuHypervisor implements Hypervisor {
   private static final Logger log = LoggerFactory.getLogger(QemuHypervisor.class);
@@ -82,8 +92,17 @@ public final class QemuHypervisor implements Hypervisor {
   static final Duration ADOPT_QMP_TIMEOUT = Duration.ofSeconds(2);
 
   private final QemuConfig config;
+  /**
+   * Starts QEMU in the background in a session of its own, stdin /dev/null, stdout and stderr
+   * appended to the console log ($1), prints its pid and exits. The command follows as "$@".
+   */
+  private static final String LAUNCH_SCRIPT =
+      "console=$1; shift; setsid \"$@\" </dev/null >>\"$console\" 2>&1 & echo $!";
+  /** How often a start-up wait looks whether QEMU still lives, when nothing else wakes it. */
+  private static final Duration LIVENESS_POLL = Duration.ofMillis(10);
+
   private final ScheduledExecutorService exitPoller = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "qemu-adopted-exit-poller");
+    Thread t = new Thread(r, "qemu-exit-poller");
     t.setDaemon(true);
     return t;
   });
@@ -177,25 +196,64 @@ public final class QemuHypervisor implements Hypervisor {
     }
   }
 
-  /** Starts QEMU and returns at once: the caller persists the pid before any wait. */
-  private ChildQemuProcess launch(VmLaunchSpec spec, QemuCommandLine commandLine) throws VmStartException {
+  /**
+   * Starts QEMU and returns at once, with its pid, start time and no wait for readiness: the caller
+   * persists the pid before any wait. The launching shell is the JVM's child for a few
+   * milliseconds; QEMU never is.
+   */
+  private WatchedQemuProcess launch(VmLaunchSpec spec, QemuCommandLine commandLine) throws VmStartException {
     Path console = spec.consoleLog().toAbsolutePath();
-    List<String> command = new ArrayList<>();
-    command.add("setsid");
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", LAUNCH_SCRIPT, "sh", console.toString()));
     command.addAll(commandLine.command());
+    String printed;
+    long consoleStart;
     try {
       Files.createDirectories(console.getParent());
-      long consoleStart = sizeOf(console);
-      log.info("starting QEMU for CVM {}: {}", spec.cvmId(), String.join(" ", command));
-      Process process = new ProcessBuilder(command)
+      consoleStart = sizeOf(console);
+      log.info("starting QEMU for CVM {}: setsid {}", spec.cvmId(), String.join(" ", commandLine.command()));
+      Process shell = new ProcessBuilder(command)
           .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()))
           .redirectErrorStream(true)
           .start();
-      return new ChildQemuProcess(process, consoleStart, new GuestMonitor(spec.cvmId()), config.launch().powerdownTimeout());
+      // QEMU does not hold this pipe (its output goes to the console), so it ends as the shell does.
+      printed = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      int status = waitUninterruptibly(shell);
+      if (status != 0 || !printed.matches("[0-9]{1,10}")) {
+        throw new VmStartException("cannot start QEMU for CVM " + spec.cvmId() + ": the launching shell exited with "
+            + status + " and said " + bounded(printed));
+      }
     } catch (IOException e) {
       throw new VmStartException("cannot start QEMU for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
     }
+    long pid = Long.parseLong(printed);
+    // A QEMU that died at once may be gone already: then it is never alive, and awaitReady says so.
+    Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
+    Optional<ProcessHandle> handle = stat.isPresent() ? ProcessHandle.of(pid) : Optional.empty();
+    Instant started = handle.flatMap(h -> h.info().startInstant()).orElseGet(Instant::now);
+    return new WatchedQemuProcess(pid, handle, started, stat.map(ProcFs.Stat::startTicks).orElse(-1L), consoleStart,
+        exitPoller, new GuestMonitor(spec.cvmId()), config.launch().powerdownTimeout());
+  }
+
+  /** The shell only forks and prints: an interrupt must not leave it unreaped. */
+  private static int waitUninterruptibly(Process shell) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return shell.waitFor();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static String bounded(String text) {
+    return text.isEmpty() ? "nothing" : "\"" + (text.length() <= 200 ? text : text.substring(0, 200) + "…") + "\"";
   }
 
   /**
@@ -208,37 +266,36 @@ public final class QemuHypervisor implements Hypervisor {
    */
   @Override
   public void awaitReady(VmLaunchSpec spec, VmProcess vm) throws VmStartException, InterruptedException {
-    if (!(vm instanceof ChildQemuProcess child)) {
+    if (!(vm instanceof WatchedQemuProcess child)) {
       throw new IllegalArgumentException("not a QEMU this hypervisor spawned: " + vm);
     }
     try {
       if (!config.launch().useSudo()) {
         awaitQmp(spec, child);
       }
-      if (!config.launch().startupGrace().isZero()
-          && child.process().waitFor(config.launch().startupGrace().toNanos(), TimeUnit.NANOSECONDS)) {
-        throw failed(spec, child, "exited with status " + child.process().exitValue() + " within "
-            + GoDuration.format(config.launch().startupGrace()) + " (MANAGER_QEMU_STARTUP_GRACE)");
+      if (!config.launch().startupGrace().isZero() && exitsWithin(child, config.launch().startupGrace())) {
+        throw failed(spec, child, "exited within " + GoDuration.format(config.launch().startupGrace())
+            + " (MANAGER_QEMU_STARTUP_GRACE)");
       }
     } catch (InterruptedException e) {
       kill(spec, child);
       throw e;
     }
+    child.watchExit();
     log.info("QEMU for CVM {} is ready as pid {} (guest {})", spec.cvmId(), child.pid(),
         child.guestStatus().orElse("status unknown"));
   }
 
-  private void awaitQmp(VmLaunchSpec spec, ChildQemuProcess child) throws VmStartException, InterruptedException {
+  private void awaitQmp(VmLaunchSpec spec, WatchedQemuProcess child) throws VmStartException, InterruptedException {
     Path socket = QemuCommandLine.qmpSocket(spec);
-    Process process = child.process();
     long deadline = System.nanoTime() + config.launch().startupTimeout().toNanos();
     // Short waits: a connect to a socket not yet there costs microseconds, and every millisecond
     // of wait past QEMU's readiness is CreateVm latency.
     long backoffMillis = 1;
     String lastProblem = "its socket never accepted a connection";
     while (true) {
-      if (!process.isAlive()) {
-        throw failed(spec, child, "exited with status " + process.exitValue() + " before it answered QMP");
+      if (!child.isAlive()) {
+        throw failed(spec, child, "exited before it answered QMP");
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -263,24 +320,48 @@ public final class QemuHypervisor implements Hypervisor {
       if (client != null) {
         client.close();
       }
-      // Waiting on the process wakes at once when QEMU exits.
-      process.waitFor(Math.min(backoffMillis, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
-          TimeUnit.MILLISECONDS);
-      backoffMillis = Math.min(backoffMillis * 2, 10);
+      // The liveness check comes first in the loop, after at most LIVENESS_POLL.
+      Thread.sleep(Math.min(backoffMillis, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+      backoffMillis = Math.min(backoffMillis * 2, LIVENESS_POLL.toMillis());
     }
   }
 
-  /** QEMU failed to start: it is stopped and reaped, and its own output ends the message. */
-  private VmStartException failed(VmLaunchSpec spec, ChildQemuProcess child, String what) {
+  /** Whether QEMU ends within {@code time}, looking every {@link #LIVENESS_POLL}. */
+  private static boolean exitsWithin(WatchedQemuProcess child, Duration time) throws InterruptedException {
+    long deadline = System.nanoTime() + time.toNanos();
+    while (child.isAlive()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.sleep(Math.min(left, LIVENESS_POLL.toNanos()));
+    }
+    return true;
+  }
+
+  /** QEMU failed to start: it is stopped, and its own output ends the message. */
+  private VmStartException failed(VmLaunchSpec spec, WatchedQemuProcess child, String what) {
     kill(spec, child);
     return new VmStartException("QEMU for CVM " + spec.cvmId() + " " + what + ": "
         + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
   }
 
-  private void kill(VmLaunchSpec spec, ChildQemuProcess child) {
-    child.detach();
-    child.process().destroyForcibly();
-    child.process().onExit().join();
+  /** Stops a QEMU that failed to start, promptly and whatever the caller's interrupt status. */
+  private void kill(VmLaunchSpec spec, WatchedQemuProcess child) {
+    child.guestMonitor().close();
+    boolean interrupted = Thread.interrupted();
+    try {
+      child.stop(Duration.ZERO);
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } catch (io.cocos.manager.core.vm.VmUnstoppableException e) {
+      log.error("QEMU of CVM {} (pid {}) failed to start and cannot be stopped: {}", spec.cvmId(), child.pid(),
+          e.getMessage());
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
     release(spec);
   }
 
@@ -313,8 +394,10 @@ public final class QemuHypervisor implements Hypervisor {
     GuestMonitor guest = reconnect(spec);
     log.info("re-attached to QEMU of CVM {} (pid {}, started {}; guest {})", spec.cvmId(), pid, started.get(),
         guest.status().orElse("status unknown: no QMP"));
-    return Optional.of(new AdoptedQemuProcess(handle.get(), started.get(), before.get().startTicks(), exitPoller,
-        guest, config.launch().powerdownTimeout()));
+    WatchedQemuProcess process = new WatchedQemuProcess(pid, handle, started.get(), before.get().startTicks(), 0,
+        exitPoller, guest, config.launch().powerdownTimeout());
+    process.watchExit();
+    return Optional.of(process);
   }
 
   /** The QMP connection of an adopted QEMU; without one (sudo, a QEMU from before QMP), no guest status. */
@@ -374,10 +457,14 @@ public final class QemuHypervisor implements Hypervisor {
       if (stat == null || stat.isZombie() || wrappers.contains(pid)) {
         return;
       }
-      ProcessHandle.of(pid).ifPresent(handle -> found.add(new FoundVm(workDir,
-          new AdoptedQemuProcess(handle, handle.info().startInstant().orElse(Instant.EPOCH), stat.startTicks(),
-              exitPoller, new GuestMonitor(workDir.getParent().getFileName().toString()),
-              config.launch().powerdownTimeout()))));
+      ProcessHandle.of(pid).ifPresent(handle -> {
+        // Not watched until it is signalled (stop() starts the checks): most QEMUs found are adopted
+        // as well, through adopt(), and polling each of these twins every second was a restarted
+        // manager's idle CPU.
+        found.add(new FoundVm(workDir, new WatchedQemuProcess(pid, Optional.of(handle),
+            handle.info().startInstant().orElse(Instant.EPOCH), stat.startTicks(), 0, exitPoller,
+            new GuestMonitor(workDir.getParent().getFileName().toString()), config.launch().powerdownTimeout())));
+      });
     });
     return found;
   }

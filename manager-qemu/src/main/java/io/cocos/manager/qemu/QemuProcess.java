@@ -16,16 +16,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A QEMU process as the domain sees it; the two kinds differ only in how they learn of the exit and
- * how they signal.
+ * A QEMU process as the domain sees it: stopping and graceful shutdown; {@link WatchedQemuProcess}
+ * learns of the exit and sends the signals.
  *
- * <p>Concurrency: the only mutable state is {@link #exitCode}, completed exactly once by whoever
- * observes the exit (the JDK's reaper for a child, the poller for an adopted process);
- * CompletableFuture makes that safe. {@link #stop} takes no lock: concurrent calls each send SIGTERM
- * and, after their grace, SIGKILL — both harmless twice — and all return the same exit code. Sending
- * a signal to a pid that has meanwhile been reaped and reused is prevented by the JDK, which checks
- * under its own lock that a child has not been reaped (ProcessImpl.destroy) and, for any handle, that
- * the pid still has the start time it had (ProcessHandleImpl.destroy0).
+ * <p>Concurrency: the only mutable state here is {@link #exitCode}, completed exactly once by
+ * whoever observes the exit (the hypervisor's poller thread); CompletableFuture makes that safe.
+ * {@link #stop} takes no lock: concurrent calls each send SIGTERM and, after their grace, SIGKILL —
+ * both harmless twice — and all return the same exit code. Sending a signal to a pid that has
+ * meanwhile been reaped and reused is prevented by the JDK, which checks that the pid still has the
+ * start time it had (ProcessHandleImpl.destroy0).
  *
  * <p>{@link #shutDown} goes from the gentlest to the hardest: QMP system_powerdown (the guest's
  * ACPI power button) for up to MANAGER_QEMU_POWERDOWN_TIMEOUT, then QMP quit for up to the grace,

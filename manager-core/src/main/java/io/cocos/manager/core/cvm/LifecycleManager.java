@@ -247,9 +247,16 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       } finally {
         cvm.lock.unlock();
       }
-    } catch (ManagerException | InterruptedException | RuntimeException e) {
-      rollBack(cvm, lease, e);
-      device.ifPresent(d -> d.release(id));
+    } catch (Throwable e) {
+      // Whatever was thrown — an Error too (OutOfMemoryError, StackOverflowError): a create that
+      // does not complete leaves no QEMU, lease or record behind. The rollback allocates little, and
+      // the failed step's garbage is collectable by now.
+      try {
+        rollBack(cvm, lease, e);
+        device.ifPresent(d -> d.release(id));
+      } catch (Throwable rollbackFailure) {
+        e.addSuppressed(rollbackFailure);
+      }
       throw e;
     }
   }
@@ -297,7 +304,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         hypervisor.awaitReady(cvm.spec, process);
         step.ok();
       } catch (VmStartException e) {
-        cvm.process = null; // stopped and reaped by awaitReady
+        cvm.process = null; // stopped by awaitReady
         if (e.getMessage() != null && e.getMessage().contains(PORT_RACE) && attempt < START_ATTEMPTS) {
           log.warn("port {} was taken before QEMU bound it; trying another", cvm.record.hostPort());
           int port = cvm.lease.changePort();
@@ -349,36 +356,43 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     console.follow(cvm.id, cvm.paths.consoleLog(), consoleOffset);
     process.exit().thenAcceptAsync(code -> onProcessExit(cvm, process, code), workers);
     armTtl(cvm);
-    workers.execute(() -> probeAgent(cvm, process));
+    probeAgent(cvm, process);
   }
 
   /**
    * Probes the CVM's agent every {@link #AGENT_PROBE_INTERVAL} until it answers (then one
    * AGENT_READY event) or the CVM is no longer running with this VM. One probe at a time per CVM:
-   * the next is scheduled when this one is done. Runs on a worker, never under the CVM's lock.
+   * the next is scheduled when this one is done. A probe holds no thread while it waits (see
+   * {@link Http2AgentProbe}); its outcome comes on the probe's thread, which only schedules the
+   * next probe or hands an answer to a worker (that takes the CVM's lock).
    */
   private void probeAgent(Cvm cvm, VmProcess process) {
     if (!stillRunning(cvm, process)) {
       return;
     }
-    if (agentProbe.answers(cvm.record.hostPort())) {
-      cvm.lock.lock();
-      try (var context = CvmLogContext.of(cvm.id)) {
-        if (stillRunning(cvm, process) && cvm.agentReadyAfter == null) {
-          cvm.agentReadyAfter = Duration.between(cvm.record.createdAt(), clock.instant());
-          publish(cvm, CvmEventType.AGENT_READY,
-              String.format(java.util.Locale.ROOT, "%.1f s after CreateVm", cvm.agentReadyAfter.toMillis() / 1000.0));
+    agentProbe.answers(cvm.record.hostPort()).thenAccept(answered -> {
+      try {
+        if (answered) {
+          workers.execute(() -> agentAnswered(cvm, process));
+        } else {
+          timers.schedule(() -> probeAgent(cvm, process), AGENT_PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         }
-      } finally {
-        cvm.lock.unlock();
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        log.debug("not probing the agent of CVM {} any more: the manager is closing", cvm.id);
       }
-      return;
-    }
-    try {
-      timers.schedule(() -> workers.execute(() -> probeAgent(cvm, process)), AGENT_PROBE_INTERVAL.toMillis(),
-          TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      log.debug("not probing the agent of CVM {} any more: the manager is closing", cvm.id);
+    });
+  }
+
+  private void agentAnswered(Cvm cvm, VmProcess process) {
+    cvm.lock.lock();
+    try (var context = CvmLogContext.of(cvm.id)) {
+      if (stillRunning(cvm, process) && cvm.agentReadyAfter == null) {
+        cvm.agentReadyAfter = Duration.between(cvm.record.createdAt(), clock.instant());
+        publish(cvm, CvmEventType.AGENT_READY,
+            String.format(java.util.Locale.ROOT, "%.1f s after CreateVm", cvm.agentReadyAfter.toMillis() / 1000.0));
+      }
+    } finally {
+      cvm.lock.unlock();
     }
   }
 
@@ -386,8 +400,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     return cvms.get(cvm.id) == cvm && cvm.process == process && cvm.record.state() == CvmState.RUNNING;
   }
 
-  /** Undoes a failed CreateVm: nothing of it may remain. */
-  private void rollBack(Cvm cvm, CvmLease lease, Exception cause) {
+  /** Undoes a failed CreateVm, whatever failed it: nothing of it may remain. */
+  private void rollBack(Cvm cvm, CvmLease lease, Throwable cause) {
     if (cvm == null) {
       lease.release();
       return;
@@ -413,8 +427,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       } catch (IOException e) {
         log.error("cannot delete the files of failed CVM {}: {}; the next start deletes them", cvm.id, e.getMessage());
       }
-      cvm.record = moved(cvm.record, CvmState.FAILED).failed(cause.getMessage());
-      publish(cvm, CvmEventType.FAILED, String.valueOf(cause.getMessage()));
+      // An Error's message alone ("Java heap space", or none) would not say what happened.
+      String why = cause instanceof Error || cause.getMessage() == null ? cause.toString() : cause.getMessage();
+      cvm.record = moved(cvm.record, CvmState.FAILED).failed(why);
+      publish(cvm, CvmEventType.FAILED, why);
     } finally {
       cvm.lock.unlock();
     }
@@ -451,6 +467,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
    * A guest event becomes a lifecycle event at once, on the hypervisor's thread and without the
    * CVM's lock: it changes no state, and a removal holds that lock while it waits for the VM to end,
    * which the hypervisor may be about to report on this very thread.
+   */
+  /**
+   * Called on the hypervisor's event thread (for QEMU, the one thread serving every CVM's QMP):
+   * takes no lock and does nothing slow, it only publishes.
    */
   private void onGuestEvent(Cvm cvm, VmProcess process, GuestEvent event) {
     if (cvms.get(cvm.id) != cvm || cvm.process != process) {

@@ -40,7 +40,9 @@ public interface Hypervisor {
   /**
    * Every running VM whose own command line places its work directory under {@code cvmsDir},
    * whatever the records say: how a restart finds the VMs of records that are missing,
-   * incomplete or unreadable. A VM started through a wrapper (sudo) is reported once.
+   * incomplete or unreadable. A VM started through a wrapper (sudo) is reported once. The
+   * processes are handles to stop: a hypervisor may leave their exit unwatched until they are
+   * signalled (the QEMU one does; a found VM is usually adopted through {@link #adopt} as well).
    */
   List<FoundVm> findVms(Path cvmsDir);
 

@@ -28,7 +28,7 @@ class Http2AgentProbeTest {
         }
       });
 
-      assertThat(probe.answers(server.getLocalPort())).isTrue();
+      assertThat(probe.answers(server.getLocalPort()).get(5, TimeUnit.SECONDS)).isTrue();
       assertThat(received.get(5, TimeUnit.SECONDS)).isEqualTo(Http2AgentProbe.HTTP2_PREFACE);
     }
   }
@@ -44,8 +44,29 @@ class Http2AgentProbeTest {
           throw new java.util.concurrent.CompletionException(e);
         }
       });
-      assertThat(probe.answers(server.getLocalPort())).isFalse();
+      assertThat(probe.answers(server.getLocalPort()).get(5, TimeUnit.SECONDS)).isFalse();
     }
+  }
+
+  @Test
+  void aConnectionHeldSilentIsNotReadyAfterTheTimeoutAndManyWaitOnOneThread() throws Exception {
+    // QEMU's user-mode network holds the host connection while it tries a guest still booting
+    Http2AgentProbe quick = new Http2AgentProbe("127.0.0.1", Duration.ofMillis(300));
+    try (ServerSocket server = new ServerSocket(0, 100, InetAddress.getLoopbackAddress())) {
+      long probeThreadsBefore = probeThreads();
+      java.util.List<CompletableFuture<Boolean>> probes = new java.util.ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        probes.add(quick.answers(server.getLocalPort())); // accepted by the backlog, never answered
+      }
+      assertThat(probeThreads()).as("this probe's one thread").isEqualTo(probeThreadsBefore + 1);
+      for (CompletableFuture<Boolean> probe : probes) {
+        assertThat(probe.get(5, TimeUnit.SECONDS)).isFalse();
+      }
+    }
+  }
+
+  private static long probeThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("agent-probe")).count();
   }
 
   @Test
@@ -54,6 +75,6 @@ class Http2AgentProbeTest {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = server.getLocalPort();
     }
-    assertThat(probe.answers(port)).isFalse();
+    assertThat(probe.answers(port).get(5, TimeUnit.SECONDS)).isFalse();
   }
 }

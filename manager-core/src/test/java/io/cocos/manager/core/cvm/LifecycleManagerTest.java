@@ -58,7 +58,7 @@ class LifecycleManagerTest {
     LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20);
     LifecycleManager m = new LifecycleManager(config, hypervisor, NO_POLICIES, new StateStore(stateDir),
         new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"),
-        agentPorts::contains);
+        port -> java.util.concurrent.CompletableFuture.completedFuture(agentPorts.contains(port)));
     m.subscribe(events::add);
     managers.add(m);
     return m;
@@ -128,6 +128,33 @@ class LifecycleManagerTest {
     assertThat(m.slots().taken()).isZero();
     assertThat(events).extracting(CvmEvent::type).containsExactly(CvmEventType.CREATED, CvmEventType.FAILED);
     // the CID came back too: the next CVM gets the first one
+    m.createVm(request(""));
+    assertThat(m.listVms()).singleElement().extracting(CvmRecord::guestCid).isEqualTo(3);
+  }
+
+  @Test
+  void anErrorOrRuntimeExceptionAfterTheSpawnStopsTheVmAndLeavesNothingBehind() throws Exception {
+    LifecycleManager m = manager();
+    OutOfMemoryError outOfMemory = new OutOfMemoryError("Java heap space");
+    StackOverflowError stackOverflow = new StackOverflowError();
+    IllegalStateException bug = new IllegalStateException("a bug in the last step");
+    hypervisor.readinessThrows.add(outOfMemory);
+    hypervisor.guestEventSubscriptionThrows.add(stackOverflow);
+
+    assertThatThrownBy(() -> m.createVm(request("1h"))).isSameAs(outOfMemory);
+    assertThatThrownBy(() -> m.createVm(request("1h"))).isSameAs(stackOverflow);
+    hypervisor.guestEventSubscriptionThrows.add(bug);
+    assertThatThrownBy(() -> m.createVm(request("1h"))).isSameAs(bug);
+
+    assertThat(hypervisor.started).hasSize(3); // each got as far as a running VM
+    assertThat(hypervisor.running).isEmpty(); // and each VM was stopped
+    assertThat(cvmDirs()).isEmpty();
+    assertThat(m.listVms()).isEmpty();
+    assertThat(m.ports().unheld()).isEqualTo(100);
+    assertThat(m.slots().taken()).isZero();
+    assertThat(events).filteredOn(e -> e.type() == CvmEventType.FAILED).extracting(CvmEvent::detail)
+        .containsExactly("java.lang.OutOfMemoryError: Java heap space", "java.lang.StackOverflowError",
+            "a bug in the last step");
     m.createVm(request(""));
     assertThat(m.listVms()).singleElement().extracting(CvmRecord::guestCid).isEqualTo(3);
   }

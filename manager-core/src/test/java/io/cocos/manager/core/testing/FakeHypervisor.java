@@ -34,6 +34,14 @@ public final class FakeHypervisor implements Hypervisor {
   public final List<VmLaunchSpec> released = java.util.Collections.synchronizedList(new ArrayList<>());
   /** Failures handed out by the next start() calls, in order. */
   public final java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /**
+   * Throwables (Errors or RuntimeExceptions) thrown, once each, by the next awaitReady() calls while
+   * the VM keeps running: the manager itself failing (an OutOfMemoryError, a bug) after the spawn.
+   */
+  public final java.util.Queue<Throwable> readinessThrows = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Thrown, once, when the lifecycle subscribes to a VM's guest events: a failure in the create's last step. */
+  public final java.util.Queue<Throwable> guestEventSubscriptionThrows =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** When set, stop() blocks until it counts down (to prove other CVMs are not blocked). */
   public volatile CountDownLatch stopGate;
   /** The exclusive device (a GPU) every VM gets, when set before the lifecycle is built. */
@@ -98,6 +106,7 @@ public final class FakeHypervisor implements Hypervisor {
 
     @Override
     public void onGuestEvent(java.util.function.Consumer<GuestEvent> listener) {
+      throwUnchecked(guestEventSubscriptionThrows.poll());
       guestListener = listener;
     }
 
@@ -157,6 +166,7 @@ public final class FakeHypervisor implements Hypervisor {
   /** A queued failure makes the VM die during its readiness wait, as QEMU does on a bad option. */
   @Override
   public void awaitReady(VmLaunchSpec spec, VmProcess process) throws VmStartException {
+    throwUnchecked(readinessThrows.poll());
     String failure = failures.poll();
     if (failure != null) {
       ((FakeVm) process).crash(1);
@@ -192,6 +202,18 @@ public final class FakeHypervisor implements Hypervisor {
   @Override
   public void release(VmLaunchSpec spec) {
     released.add(spec);
+  }
+
+  private static void throwUnchecked(Throwable t) {
+    if (t instanceof Error error) {
+      throw error;
+    }
+    if (t instanceof RuntimeException runtime) {
+      throw runtime;
+    }
+    if (t != null) {
+      throw new IllegalArgumentException("only unchecked throwables can be injected: " + t);
+    }
   }
 
   public FakeVm vmOf(String cvmId) {

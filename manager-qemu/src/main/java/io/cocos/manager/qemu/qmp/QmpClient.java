@@ -1,21 +1,21 @@
 package io.cocos.manager.qemu.qmp;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,41 +35,65 @@ import org.slf4j.LoggerFactory;
  * <p>Why our own: QMP is a few messages of JSON, Jackson parses them, and no maintained Java
  * library speaks it (libvirt's bindings need libvirtd).
  *
- * <p>Threads and concurrency: one daemon reader thread per connection parses what QEMU sends and
- * completes the pending command's future, or hands an event to the {@link EventListener} — on that
- * thread, in QEMU's order, so a listener must not block on this client's replies. Commands may be
- * sent from any thread: writes are serialised by {@code writeLock}, the pending map is concurrent.
- * When the connection ends (QEMU exited or closed it, or {@link #close} was called), every pending
- * command fails with a {@link QmpClosedException} and {@link #closed()} completes; a command sent
- * after that fails at once. The order in {@link #execute} (register, then check {@code ended}) and
- * in the reader (set {@code ended}, then drain) guarantees no command waits forever.
+ * <p>Threads and concurrency: no thread of its own. Every connection's socket is non-blocking and
+ * served by the JVM's one {@link QmpSelector} thread, which reads, splits lines, parses each with
+ * Jackson and completes the pending command's future or hands an event to the {@link
+ * EventListener} — on that thread, in QEMU's order, so a listener (and a callback chained to a
+ * reply's future without an executor) must not block: it would stall every CVM's QMP. Commands may
+ * be sent from any thread and never block: {@code writeLock} guards the channel's writes and
+ * {@link #unsent} (what a full socket buffer did not take, flushed by the selector thread); the
+ * pending map is concurrent. When the connection ends (QEMU exited or closed it, a message over
+ * {@link #MAX_MESSAGE_BYTES}, or {@link #close}), every pending command fails with a {@link
+ * QmpClosedException} and {@link #closed()} completes; a command sent after that fails at once. The
+ * order in {@link #execute} (register, then check {@code ended}) and in {@link #end} (set {@code
+ * ended}, then drain) guarantees no command waits forever.
+ *
+ * <p>Memory: between messages a connection holds no buffer. The selector thread reads into its one
+ * shared buffer; only the start of a message not yet complete is copied into {@link #partial},
+ * which grows as needed up to {@link #MAX_MESSAGE_BYTES} and is dropped once its line ends.
  */
 public final class QmpClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(QmpClient.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * A message longer than this closes the connection: QEMU's replies to the commands we send and
+   * its events are a few KiB at most; a peer sending more without a line end is not a QEMU to trust.
+   */
+  public static final int MAX_MESSAGE_BYTES = 1 << 20;
 
-  /** Receives QMP's asynchronous events, on the reader thread. */
+  /** Receives QMP's asynchronous events, on the selector thread: it must not block. */
   @FunctionalInterface
   public interface EventListener {
     void onEvent(QmpEvent event);
   }
 
   private final Path socket;
+  private final String name;
   private final SocketChannel channel;
   private final EventListener listener;
+  private final QmpSelector selector;
   private final Object writeLock = new Object();
+  /** Bytes of commands the socket did not take yet, in order. Guarded by writeLock. */
+  private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
+  /** The channel's registration, set once by the selector thread. Guarded by writeLock. */
+  private SelectionKey key;
   private final AtomicLong ids = new AtomicLong();
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean ended;
+  /** The start of a message whose line end has not come yet; null between messages. Selector thread only. */
+  private byte[] partial;
+  private int partialLength;
 
   private record Pending(String command, CompletableFuture<JsonNode> reply) {}
 
-  private QmpClient(Path socket, SocketChannel channel, EventListener listener) {
+  private QmpClient(Path socket, String name, SocketChannel channel, EventListener listener, QmpSelector selector) {
     this.socket = socket;
+    this.name = name;
     this.channel = channel;
     this.listener = listener;
+    this.selector = selector;
   }
 
   /**
@@ -77,18 +101,19 @@ public final class QmpClient implements AutoCloseable {
    * Throws an IOException when nobody listens on {@code socket} (yet): callers waiting for a QEMU
    * that is starting retry.
    *
-   * @param name what the reader thread is named after (the CVM id)
+   * @param name what log lines call the connection (the CVM id)
    */
   public static QmpClient connect(Path socket, String name, EventListener listener, Duration timeout)
       throws IOException, QmpErrorException, TimeoutException, InterruptedException {
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-    QmpClient client = new QmpClient(socket, channel, listener);
+    QmpClient client = new QmpClient(socket, name, channel, listener, QmpSelector.shared());
     boolean ok = false;
     try {
+      // A Unix socket connects or fails (absent, nobody listening) at once: a blocking connect
+      // costs nothing.
       channel.connect(UnixDomainSocketAddress.of(socket));
-      Thread reader = new Thread(client::readLoop, "qmp-" + name);
-      reader.setDaemon(true);
-      reader.start();
+      channel.configureBlocking(false);
+      client.selector.register(channel, client);
       long deadline = System.nanoTime() + timeout.toNanos();
       await(client.greeting, "greeting", deadline);
       await(client.execute("qmp_capabilities"), "qmp_capabilities", deadline);
@@ -106,7 +131,7 @@ public final class QmpClient implements AutoCloseable {
     return execute(command, null);
   }
 
-  /** Sends a command; the future completes with its "return" value. */
+  /** Sends a command, without blocking; the future completes with its "return" value. */
   public CompletableFuture<JsonNode> execute(String command, ObjectNode arguments) {
     String id = Long.toString(ids.incrementAndGet());
     CompletableFuture<JsonNode> reply = new CompletableFuture<>();
@@ -123,17 +148,54 @@ public final class QmpClient implements AutoCloseable {
     }
     message.put("id", id);
     try {
-      ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8));
-      synchronized (writeLock) {
-        while (bytes.hasRemaining()) {
-          channel.write(bytes);
-        }
-      }
+      send(ByteBuffer.wrap((JSON.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8)));
     } catch (IOException e) {
       pending.remove(id);
       reply.completeExceptionally(new QmpClosedException("cannot send " + command + " to " + socket + ": " + e, e));
     }
     return reply;
+  }
+
+  /** Writes what the socket takes now; the selector thread writes the rest when it can. */
+  private void send(ByteBuffer bytes) throws IOException {
+    synchronized (writeLock) {
+      if (unsent.isEmpty()) {
+        channel.write(bytes);
+        if (!bytes.hasRemaining()) {
+          return;
+        }
+      }
+      unsent.add(bytes);
+      if (key != null) {
+        key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+        selector.wakeup();
+      }
+    }
+  }
+
+  /** On the selector thread, once the channel is registered. */
+  void registered(SelectionKey selectionKey) {
+    synchronized (writeLock) {
+      key = selectionKey;
+      if (!unsent.isEmpty()) {
+        key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+      }
+    }
+  }
+
+  /** On the selector thread: the socket takes more. */
+  void flush() throws IOException {
+    synchronized (writeLock) {
+      while (!unsent.isEmpty()) {
+        ByteBuffer next = unsent.peek();
+        channel.write(next);
+        if (next.hasRemaining()) {
+          return;
+        }
+        unsent.poll();
+      }
+      key.interestOps(SelectionKey.OP_READ);
+    }
   }
 
   /** Sends a command and waits for its reply. */
@@ -157,11 +219,6 @@ public final class QmpClient implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      channel.close(); // the reader's blocked read fails, and it ends the connection
-    } catch (IOException e) {
-      log.debug("closing QMP connection {}: {}", socket, e.toString());
-    }
     end(null);
   }
 
@@ -182,19 +239,72 @@ public final class QmpClient implements AutoCloseable {
     }
   }
 
-  private void readLoop() {
-    Throwable failure = null;
-    try (MappingIterator<JsonNode> messages = JSON.readerFor(JsonNode.class).readValues(new ChannelInput())) {
-      while (messages.hasNextValue()) {
-        dispatch(messages.nextValue());
+  /**
+   * On the selector thread: reads what has arrived, through the selector's shared buffer, and
+   * dispatches every complete line.
+   */
+  void readAvailable(ByteBuffer buffer) throws IOException {
+    while (!ended) {
+      buffer.clear();
+      int n = channel.read(buffer);
+      if (n < 0) {
+        end(partialLength == 0 ? null
+            : new IOException("the connection ended in the middle of a message (" + partialLength + " bytes)"));
+        return;
       }
-    } catch (JsonProcessingException e) {
-      failure = e; // a message cut off (QEMU died mid-reply) or not JSON
-    } catch (IOException | RuntimeException e) {
-      failure = ended || !channel.isOpen() ? null : e;
-    } finally {
-      end(failure);
+      if (n == 0) {
+        return;
+      }
+      consume(buffer.array(), n);
     }
+  }
+
+  private void consume(byte[] bytes, int length) throws IOException {
+    int lineStart = 0;
+    for (int i = 0; i < length && !ended; i++) {
+      if (bytes[i] != '\n') {
+        continue;
+      }
+      if (partial == null) {
+        parseLine(bytes, lineStart, i - lineStart);
+      } else {
+        keepPartial(bytes, lineStart, i - lineStart);
+        byte[] line = partial;
+        int lineLength = partialLength;
+        partial = null;
+        partialLength = 0;
+        parseLine(line, 0, lineLength);
+      }
+      lineStart = i + 1;
+    }
+    if (lineStart < length && !ended) {
+      keepPartial(bytes, lineStart, length - lineStart);
+    }
+  }
+
+  /** Appends to the message under way, growing its buffer only as far as needed and allowed. */
+  private void keepPartial(byte[] bytes, int offset, int length) throws IOException {
+    int needed = partialLength + length;
+    if (needed > MAX_MESSAGE_BYTES) {
+      log.warn("QMP connection {} of {}: a message exceeds {} bytes without a line end; closing the connection",
+          socket, name, MAX_MESSAGE_BYTES);
+      throw new IOException("a QMP message exceeds " + MAX_MESSAGE_BYTES + " bytes (QmpClient.MAX_MESSAGE_BYTES)");
+    }
+    if (partial == null || partial.length < needed) {
+      int capacity = Math.min(MAX_MESSAGE_BYTES, Math.max(needed, partial == null ? 512 : partial.length * 2));
+      partial = partial == null ? new byte[capacity] : Arrays.copyOf(partial, capacity);
+    }
+    System.arraycopy(bytes, offset, partial, partialLength, length);
+    partialLength = needed;
+  }
+
+  /** A line that is not JSON throws, which ends the connection: the peer is not speaking QMP. */
+  private void parseLine(byte[] bytes, int offset, int length) throws IOException {
+    JsonNode message = JSON.readTree(bytes, offset, length);
+    if (message == null || message.isMissingNode()) {
+      return; // a blank line
+    }
+    dispatch(message);
   }
 
   private void dispatch(JsonNode message) {
@@ -209,7 +319,7 @@ public final class QmpClient implements AutoCloseable {
       try {
         listener.onEvent(new QmpEvent(message.path("event").asText(), data, time));
       } catch (RuntimeException e) {
-        log.error("QMP event listener of {} failed on {}", socket, message.path("event").asText(), e);
+        log.error("QMP event listener of {} failed on {}", name, message.path("event").asText(), e);
       }
     } else if (message.has("return") || message.has("error")) {
       Pending command = message.has("id") ? pending.remove(message.path("id").asText()) : null;
@@ -227,13 +337,25 @@ public final class QmpClient implements AutoCloseable {
     }
   }
 
+  /** On the selector thread: reading or writing failed. */
+  void fail(Exception failure) {
+    end(failure);
+  }
+
   private void end(Throwable failure) {
-    ended = true;
+    synchronized (writeLock) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      unsent.clear();
+    }
     try {
-      channel.close();
+      channel.close(); // cancels the key; the selector releases the descriptor at its next selection
     } catch (IOException e) {
       log.debug("closing QMP connection {}: {}", socket, e.toString());
     }
+    selector.wakeup();
     String why = "QMP connection " + socket + " ended" + (failure == null ? "" : ": " + failure.getMessage());
     QmpClosedException closedError = failure == null ? new QmpClosedException(why) : new QmpClosedException(why, failure);
     greeting.completeExceptionally(closedError);
@@ -249,26 +371,5 @@ public final class QmpClient implements AutoCloseable {
   private static String bounded(JsonNode message) {
     String text = message.toString();
     return text.length() <= 200 ? text : text.substring(0, 200) + "…";
-  }
-
-  /**
-   * The channel as a stream, reading directly: Channels.newInputStream would hold the channel's
-   * blocking lock while it waits for data, which would stall every write meanwhile.
-   */
-  private final class ChannelInput extends InputStream {
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      return channel.read(ByteBuffer.wrap(b, off, len));
-    }
   }
 }

@@ -166,6 +166,79 @@ class QmpClientTest {
     assertThat(fromClient.readLine()).isNull();
   }
 
+  @Test
+  void aMessageOverTheCapClosesTheConnectionAndFailsWhatWaits() throws Exception {
+    connected();
+    CompletableFuture<JsonNode> status = client.execute("query-status");
+    request();
+    // Written from another thread: the peer's write blocks until the client has read it, or fails
+    // once the client has closed.
+    CompletableFuture.runAsync(() -> {
+      try {
+        send("{\"return\": {\"status\": \"" + "x".repeat(QmpClient.MAX_MESSAGE_BYTES) + "\"}}");
+      } catch (IOException expected) {
+        // the client closed its end while we wrote
+      }
+    });
+
+    assertThatThrownBy(() -> status.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(QmpClosedException.class)
+        .hasMessageContaining("exceeds " + QmpClient.MAX_MESSAGE_BYTES + " bytes");
+    client.closed().get(5, TimeUnit.SECONDS);
+    assertThat(client.isOpen()).isFalse();
+  }
+
+  @Test
+  void aMessageSplitAcrossReadsIsReassembled() throws Exception {
+    connected();
+    CompletableFuture<JsonNode> status = client.execute("query-status");
+    String reply = "{\"return\": {\"status\": \"" + "y".repeat(200_000) + "\"}, \"id\": " + request().get("id") + "}";
+    int half = reply.length() / 2;
+    peer.write(ByteBuffer.wrap(reply.substring(0, half).getBytes(StandardCharsets.UTF_8)));
+    org.awaitility.Awaitility.await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5))
+        .until(() -> !status.isDone());
+    send(reply.substring(half));
+
+    assertThat(status.get(5, TimeUnit.SECONDS).path("status").asText()).hasSize(200_000);
+  }
+
+  @Test
+  void manyConnectionsAreServedByOneThread() throws Exception {
+    int connections = 50;
+    List<QmpClient> clients = new java.util.ArrayList<>();
+    List<SocketChannel> peers = new java.util.ArrayList<>();
+    List<BufferedReader> readers = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < connections; i++) {
+        connected();
+        clients.add(client);
+        peers.add(peer);
+        readers.add(fromClient);
+        client = null;
+        peer = null;
+      }
+      List<CompletableFuture<JsonNode>> replies = clients.stream().map(c -> c.execute("query-status")).toList();
+      for (int i = connections - 1; i >= 0; i--) { // answered in the reverse order of asking
+        String id = JSON.readTree(readers.get(i).readLine()).get("id").toString();
+        ByteBuffer bytes = ByteBuffer.wrap(("{\"event\": \"RESUME\"}\n{\"return\": {\"status\": \"running-" + i
+            + "\"}, \"id\": " + id + "}\n").getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+          peers.get(i).write(bytes);
+        }
+      }
+      for (int i = 0; i < connections; i++) {
+        assertThat(replies.get(i).get(5, TimeUnit.SECONDS).path("status").asText()).isEqualTo("running-" + i);
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == connections);
+      assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+          .filteredOn(threadName -> threadName.startsWith("qmp")).containsExactly("qmp-selector");
+    } finally {
+      clients.forEach(QmpClient::close);
+      for (SocketChannel p : peers) {
+        p.close();
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ the scripted peer
 
   private void connected() throws Exception {
