@@ -21,8 +21,13 @@ import org.slf4j.LoggerFactory;
  * pipe to the manager), so following it works the same for a CVM started by this manager and for
  * one adopted after a restart.
  *
- * <p>One thread polls all files, each through its own open {@link ConsoleCursor}; with a few dozen
- * CVMs that is cheaper than a thread each, and a poll of an unchanged file is one size() call.
+ * <p>One thread polls all files, each through its own open {@link ConsoleCursor}; that is cheaper
+ * than a thread each, and a poll of an unchanged file is one size() call. A console that has been
+ * quiet for {@link #QUIET_POLLS} polls in a row is looked at only every {@link #QUIET_EVERY}th
+ * poll, until it grows again: at 500 CVMs whose guests are up and silent, polling every file at
+ * the full rate was most of the manager's idle CPU. The cost is that the first line after a quiet
+ * spell reaches the manager's log and the CMS link up to {@code QUIET_EVERY} polls later;
+ * StreamLogs followers read the file on their own and are not slowed.
  * Memory: the polling thread's one read buffer serves every console, so a followed console costs
  * its cursor (two numbers, a lock, an open file) and no buffer, whether it has something new or
  * not. A poll reads at most {@link #LINES_PER_POLL} lines or {@link #BYTES_PER_POLL} bytes of one
@@ -48,9 +53,23 @@ public final class ConsoleWatcher implements AutoCloseable {
   /** Past this many unread bytes, the watcher jumps to the recent end of a console. */
   static final long MAX_BEHIND = 4L << 20;
   private static final int LINES_AFTER_SKIP = 100;
+  /** Polls without anything new after which a console counts as quiet (5 s at the manager's 200 ms). */
+  static final int QUIET_POLLS = 25;
+  /** A quiet console is looked at every this many polls (1 s at the manager's 200 ms). */
+  static final int QUIET_EVERY = 5;
   private static final Logger log = LoggerFactory.getLogger(ConsoleWatcher.class);
 
-  private record Followed(ConsoleLog log, ConsoleCursor cursor) {}
+  private static final class Followed {
+    final ConsoleLog log;
+    final ConsoleCursor cursor;
+    /** Polls in a row that found nothing new; written by the polling thread only. */
+    volatile int quietPolls;
+
+    Followed(ConsoleLog log, ConsoleCursor cursor) {
+      this.log = log;
+      this.cursor = cursor;
+    }
+  }
 
   private final LineListener listener;
   private final long maxFileSize;
@@ -58,6 +77,8 @@ public final class ConsoleWatcher implements AutoCloseable {
   private final ScheduledExecutorService poller;
   /** Used by the polling thread only; holds no line past a poll. */
   private final byte[] buffer = new byte[READ_BUFFER];
+  /** Counts the polls of all consoles; the polling thread's only. */
+  private long pollRound;
 
   /** {@code maxFileSize}: console.log is rotated once it is larger. */
   public ConsoleWatcher(LineListener listener, Duration interval, long maxFileSize) {
@@ -95,6 +116,12 @@ public final class ConsoleWatcher implements AutoCloseable {
     return followed.containsKey(cvmId);
   }
 
+  /** Whether the CVM's console counts as quiet, and is polled at the lower rate. */
+  boolean isQuiet(String cvmId) {
+    Followed f = followed.get(cvmId);
+    return f != null && f.quietPolls >= QUIET_POLLS;
+  }
+
   /** Stops following, after handing over whatever was written up to now (a last partial line too). */
   public void stop(String cvmId) {
     Followed f = followed.remove(cvmId);
@@ -107,12 +134,18 @@ public final class ConsoleWatcher implements AutoCloseable {
   }
 
   private void pollAll() {
-    followed.forEach((cvmId, f) -> poll(cvmId, f, false));
+    boolean quietOnesToo = ++pollRound % QUIET_EVERY == 0;
+    followed.forEach((cvmId, f) -> {
+      if (quietOnesToo || f.quietPolls < QUIET_POLLS) {
+        poll(cvmId, f, false);
+      }
+    });
   }
 
   private void poll(String cvmId, Followed f, boolean last) {
     try {
       long behind = f.cursor.behind();
+      f.quietPolls = behind > 0 ? 0 : f.quietPolls + 1;
       if (behind > MAX_BEHIND) {
         f.cursor.skipToTail(LINES_AFTER_SKIP);
       }

@@ -41,6 +41,23 @@ class ConsoleWatcherTest {
   }
 
   @Test
+  void aConsoleQuietLongEnoughToBePolledLessStillHasItsNextLinesHandedOver() throws Exception {
+    Path quiet = tmp.resolve("quiet.log");
+    Files.writeString(quiet, "");
+    List<String> got = new CopyOnWriteArrayList<>();
+    try (ConsoleWatcher watcher = new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(2), 1 << 20)) {
+      watcher.follow("q", quiet, 0);
+      await().atMost(Duration.ofSeconds(5)).until(() -> watcher.isQuiet("q"));
+      Files.writeString(quiet, "after a quiet spell\n", StandardOpenOption.APPEND);
+      await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("after a quiet spell"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> watcher.isQuiet("q"));
+      Files.writeString(quiet, "and again\n", StandardOpenOption.APPEND);
+      await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("and again"));
+      assertThat(got).containsExactly("after a quiet spell", "and again");
+    }
+  }
+
+  @Test
   void aMissingFileIsNotFollowedAndBreaksNothing() throws Exception {
     List<String> got = new CopyOnWriteArrayList<>();
     try (ConsoleWatcher watcher = new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(20), 1 << 20)) {
