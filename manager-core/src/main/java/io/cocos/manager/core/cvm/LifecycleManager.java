@@ -120,6 +120,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private static final int MAX_MESSAGE = 2000;
   /** Between two probes of a booting CVM's agent; each probe waits at most this long too. */
   static final Duration AGENT_PROBE_INTERVAL = Duration.ofSeconds(1);
+  /** Unanswered probes at {@link #AGENT_PROBE_INTERVAL} before the interval grows. */
+  static final int AGENT_PROBES_AT_FULL_RATE = 120;
+  /** The longest wait between two probes of an agent that does not answer. */
+  static final Duration AGENT_PROBE_MAX_INTERVAL = Duration.ofSeconds(30);
 
   private final LifecycleConfig config;
   private final Hypervisor hypervisor;
@@ -360,13 +364,18 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   }
 
   /**
-   * Probes the CVM's agent every {@link #AGENT_PROBE_INTERVAL} until it answers (then one
+   * Probes the CVM's agent every {@link #AGENT_PROBE_INTERVAL}, less often after two minutes
+   * ({@link #agentProbeDelay}), until it answers (then one
    * AGENT_READY event) or the CVM is no longer running with this VM. One probe at a time per CVM:
    * the next is scheduled when this one is done. A probe holds no thread while it waits (see
    * {@link Http2AgentProbe}); its outcome comes on the probe's thread, which only schedules the
    * next probe or hands an answer to a worker (that takes the CVM's lock).
    */
   private void probeAgent(Cvm cvm, VmProcess process) {
+    probeAgent(cvm, process, 1);
+  }
+
+  private void probeAgent(Cvm cvm, VmProcess process, int probe) {
     if (!stillRunning(cvm, process)) {
       return;
     }
@@ -375,12 +384,29 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         if (answered) {
           workers.execute(() -> agentAnswered(cvm, process));
         } else {
-          timers.schedule(() -> probeAgent(cvm, process), AGENT_PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+          timers.schedule(() -> probeAgent(cvm, process, probe + 1), agentProbeDelay(probe).toMillis(),
+              TimeUnit.MILLISECONDS);
         }
       } catch (java.util.concurrent.RejectedExecutionException e) {
         log.debug("not probing the agent of CVM {} any more: the manager is closing", cvm.id);
       }
     });
+  }
+
+  /**
+   * The wait after the {@code probe}th unanswered probe: {@link #AGENT_PROBE_INTERVAL} while a boot
+   * is plausible ({@link #AGENT_PROBES_AT_FULL_RATE} probes, about two minutes), then doubling up to
+   * {@link #AGENT_PROBE_MAX_INTERVAL}: 500 CVMs whose agent never comes up cost the manager 500
+   * connections a second (about a tenth of a core) at the full rate. The price is that an agent
+   * slower than that is reported up to that much late.
+   */
+  static Duration agentProbeDelay(int probe) {
+    if (probe <= AGENT_PROBES_AT_FULL_RATE) {
+      return AGENT_PROBE_INTERVAL;
+    }
+    int doublings = Math.min(probe - AGENT_PROBES_AT_FULL_RATE, 8);
+    Duration delay = AGENT_PROBE_INTERVAL.multipliedBy(1L << doublings);
+    return delay.compareTo(AGENT_PROBE_MAX_INTERVAL) < 0 ? delay : AGENT_PROBE_MAX_INTERVAL;
   }
 
   private void agentAnswered(Cvm cvm, VmProcess process) {
