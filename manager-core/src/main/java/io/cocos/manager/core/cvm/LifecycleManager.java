@@ -119,6 +119,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private static final int START_ATTEMPTS = 3;
   private static final int MAX_MESSAGE = 2000;
   /** Between two probes of a booting CVM's agent; each probe waits at most this long too. */
+  /** Adoptions run in parallel at a restart; see {@link #adoptAll}. */
+  static final int ADOPTERS = 16;
   static final Duration AGENT_PROBE_INTERVAL = Duration.ofSeconds(1);
   /** Unanswered probes at {@link #AGENT_PROBE_INTERVAL} before the interval grows. */
   static final int AGENT_PROBES_AT_FULL_RATE = 120;
@@ -743,11 +745,12 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   public void restore() throws IOException {
     StateStore.Scan scan = store.scan();
     List<FoundVm> found = hypervisor.findVms(store.cvmsDir());
+    Map<String, Optional<VmProcess>> processes = adoptAll(scan.records());
     Set<String> adopted = new HashSet<>();
     List<CvmRecord> gone = new ArrayList<>();
     for (CvmRecord r : scan.records()) {
       try (var ignored = CvmLogContext.of(r.id())) {
-        if (restoreOne(r, gone)) {
+        if (restoreOne(r, processes.getOrDefault(r.id(), Optional.empty()), gone)) {
           adopted.add(r.id());
         }
       }
@@ -790,8 +793,68 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         paths.consoleLog());
   }
 
-  /** True when the CVM's QEMU was adopted; a CVM whose QEMU is gone is added to {@code gone}. */
-  private boolean restoreOne(CvmRecord r, List<CvmRecord> gone) {
+  /**
+   * The hypervisor's adoption of every recorded QEMU, {@link #ADOPTERS} at a time: each one waits
+   * for its QEMU's QMP handshake (up to the hypervisor's own timeout for a QEMU that does not
+   * answer), so one after the other a restart with many CVMs, or a few hung QEMUs, would keep the
+   * API down that much longer. Adoptions of different CVMs share no state (see {@link Hypervisor}).
+   */
+  private Map<String, Optional<VmProcess>> adoptAll(List<CvmRecord> records) {
+    List<CvmRecord> running = records.stream()
+        .filter(r -> r.state() != CvmState.EXITED && r.pid() > 0 && r.processStart() != null).toList();
+    if (running.isEmpty()) {
+      return Map.of();
+    }
+    ExecutorService adopters = Executors.newFixedThreadPool(Math.min(ADOPTERS, running.size()), daemon("cvm-adopt"));
+    try {
+      Map<String, java.util.concurrent.Future<Optional<VmProcess>>> pending = new java.util.LinkedHashMap<>();
+      for (CvmRecord r : running) {
+        pending.put(r.id(), adopters.submit(() -> {
+          try (var ignored = CvmLogContext.of(r.id())) {
+            return hypervisor.adopt(specOf(r, store.paths(r.id())), r.pid(), r.processStart());
+          }
+        }));
+      }
+      Map<String, Optional<VmProcess>> adopted = new java.util.HashMap<>();
+      for (var entry : pending.entrySet()) {
+        adopted.put(entry.getKey(), awaitAdoption(entry.getValue()));
+      }
+      return adopted;
+    } finally {
+      adopters.shutdown();
+    }
+  }
+
+  private static Optional<VmProcess> awaitAdoption(java.util.concurrent.Future<Optional<VmProcess>> adoption) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return adoption.get();
+        } catch (InterruptedException e) {
+          interrupted = true; // the adoption is bounded; its QEMU must not be left unowned
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException runtime) {
+            throw runtime;
+          }
+          if (e.getCause() instanceof Error error) {
+            throw error;
+          }
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * True when the CVM's QEMU was adopted ({@code process}: the hypervisor's adoption of it, empty
+   * when it is not running); a CVM whose QEMU is gone is added to {@code gone}.
+   */
+  private boolean restoreOne(CvmRecord r, Optional<VmProcess> process, List<CvmRecord> gone) {
     CvmPaths paths = store.paths(r.id());
     if (r.state() == CvmState.EXITED) {
       Cvm cvm = new Cvm(r.id(), paths, r, resources.nothing());
@@ -807,9 +870,6 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       return false;
     }
     VmLaunchSpec spec = specOf(r, paths);
-    Optional<VmProcess> process = r.pid() > 0 && r.processStart() != null
-        ? hypervisor.adopt(spec, r.pid(), r.processStart())
-        : Optional.empty();
     if (process.isEmpty()) {
       log.warn("QEMU of CVM {} (pid {}) is not running; cleaning up (was {})", r.id(), r.pid(), r.state().wireName());
       gone.add(r);
