@@ -22,6 +22,7 @@ import io.cocos.manager.core.cvm.ManagerService;
 import io.cocos.manager.grpc.observability.BuildInfo;
 import io.cocos.manager.grpc.observability.HttpEndpoint;
 import io.cocos.manager.grpc.observability.LifecycleMetrics;
+import io.cocos.manager.grpc.observability.PendingTelemetry;
 import io.cocos.manager.grpc.observability.RpcMetricsInterceptor;
 import io.cocos.manager.grpc.observability.Telemetry;
 import io.cocos.manager.grpc.service.LoggingManagerService;
@@ -116,39 +117,34 @@ public final class ManagerDaemon implements AutoCloseable {
 
   /** As {@link #start(Env)}, serving the API on the given transport (in-process in tests). */
   public static ManagerDaemon start(Env env, Transport transport) throws StartupException {
-    ServerConfig serverConfig = ServerConfig.fromEnv(env);
-    LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
-    QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect(), VfioGpus.host());
-    AttestationConfig attestationConfig = AttestationConfig.fromEnv(env);
-    CorimConfig corimConfig = CorimConfig.fromEnv(env);
-    CmsLinkConfig cmsLinkConfig = CmsLinkConfig.fromEnv(env);
-    setLogLevel(serverConfig.logLevel());
-    qemuConfig.warnings().forEach(w -> log.warn("{}", w));
-    corimConfig.warnings().forEach(w -> log.warn("{}", w));
-    log.info("attestation policy format: {}", corimConfig.describe());
-    qemuConfig.gpu().ifPresent(gpu -> log.info("GPU passthrough: {} (one CVM at a time)", gpu.bdf()));
-    requireQmpSocketsFit(lifecycleConfig.stateDir());
+    return start(env, transport, PendingTelemetry.begin(ServerConfig.fromEnv(env)));
+  }
 
-    // Before anything else reads or writes the state dir: a second manager on it stops here,
-    // having changed nothing.
-    StateDirLock stateLock;
-    StateStore store;
+  /**
+   * As {@link #start(Env, Transport)}, with the telemetry already being set up from the server's
+   * configuration: Main begins it before this class (whose logger sets up logging) is loaded, so
+   * the two set-ups run side by side. Every failure here closes it.
+   */
+  public static ManagerDaemon start(Env env, Transport transport, PendingTelemetry pendingTelemetry)
+      throws StartupException {
+    ServerConfig serverConfig = pendingTelemetry.serverConfig();
+    Groundwork ground;
     try {
-      stateLock = StateDirLock.acquire(lifecycleConfig.stateDir());
-    } catch (StateDirLock.HeldException e) {
-      throw new StartupException(e.getMessage(), e);
-    } catch (IOException e) {
-      throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
-          "a directory the manager can create and write (" + e.getMessage() + ")");
+      ground = readConfigurationAndLockState(env, serverConfig);
+    } catch (RuntimeException | StartupException e) {
+      pendingTelemetry.discard();
+      throw e;
     }
+    LifecycleConfig lifecycleConfig = ground.lifecycleConfig();
+    QemuConfig qemuConfig = ground.qemuConfig();
+    StateDirLock stateLock = ground.stateLock();
+    Telemetry telemetry;
     try {
-      store = new StateStore(lifecycleConfig.stateDir());
-    } catch (IOException e) {
+      telemetry = pendingTelemetry.await();
+    } catch (RuntimeException e) {
       closeQuietly(stateLock);
-      throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
-          "a directory the manager can create and write (" + e.getMessage() + ")");
+      throw e;
     }
-    Telemetry telemetry = Telemetry.create(serverConfig.instanceId(), serverConfig.jaegerUrl(), serverConfig.traceRatio());
     AtomicBoolean ready = new AtomicBoolean();
     // The CMS link starts last; until then /health shows it as starting.
     AtomicReference<CmsLink> link = new AtomicReference<>();
@@ -172,7 +168,7 @@ public final class ManagerDaemon implements AutoCloseable {
         Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams")));
     QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
     LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
-        new ToolAttestationPolicies(attestationConfig, corimConfig), store, new PortAllocator(lifecycleConfig.hostPorts()),
+        new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()), ground.store(), new PortAllocator(lifecycleConfig.hostPorts()),
         Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
     LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
     ManagerService service = new UpstreamApiMetricsService(
@@ -211,10 +207,49 @@ public final class ManagerDaemon implements AutoCloseable {
         http.port());
     ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, observability, stateLock);
     // Last, once the API serves: the link runs the CMS's requests through the same service.
-    daemon.cmsLink = CmsLink.start(cmsLinkConfig, ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
+    daemon.cmsLink = CmsLink.start(ground.cmsLinkConfig(), ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
         hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle, grpc.localChannel());
     link.set(daemon.cmsLink);
     return daemon;
+  }
+
+  /** What start-up reads and holds before it builds its services: the configuration, checked, and the state dir, locked. */
+  private record Groundwork(LifecycleConfig lifecycleConfig, QemuConfig qemuConfig, AttestationConfig attestationConfig,
+      CorimConfig corimConfig, CmsLinkConfig cmsLinkConfig, StateDirLock stateLock, StateStore store) {}
+
+  private static Groundwork readConfigurationAndLockState(Env env, ServerConfig serverConfig) throws StartupException {
+    LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
+    QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect(), VfioGpus.host());
+    AttestationConfig attestationConfig = AttestationConfig.fromEnv(env);
+    CorimConfig corimConfig = CorimConfig.fromEnv(env);
+    CmsLinkConfig cmsLinkConfig = CmsLinkConfig.fromEnv(env);
+    setLogLevel(serverConfig.logLevel());
+    qemuConfig.warnings().forEach(w -> log.warn("{}", w));
+    corimConfig.warnings().forEach(w -> log.warn("{}", w));
+    log.info("attestation policy format: {}", corimConfig.describe());
+    qemuConfig.gpu().ifPresent(gpu -> log.info("GPU passthrough: {} (one CVM at a time)", gpu.bdf()));
+    requireQmpSocketsFit(lifecycleConfig.stateDir());
+
+    // Before anything else reads or writes the state dir: a second manager on it stops here,
+    // having changed nothing.
+    StateDirLock stateLock;
+    StateStore store;
+    try {
+      stateLock = StateDirLock.acquire(lifecycleConfig.stateDir());
+    } catch (StateDirLock.HeldException e) {
+      throw new StartupException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
+          "a directory the manager can create and write (" + e.getMessage() + ")");
+    }
+    try {
+      store = new StateStore(lifecycleConfig.stateDir());
+    } catch (IOException e) {
+      closeQuietly(stateLock);
+      throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
+          "a directory the manager can create and write (" + e.getMessage() + ")");
+    }
+    return new Groundwork(lifecycleConfig, qemuConfig, attestationConfig, corimConfig, cmsLinkConfig, stateLock, store);
   }
 
   public int grpcPort() {
