@@ -2,7 +2,6 @@ package io.cocos.manager.grpc;
 
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
-import io.cocos.manager.grpc.observability.PendingTelemetry;
 import io.cocos.manager.grpc.server.GrpcServer;
 import io.cocos.manager.grpc.server.ServerConfig;
 import java.util.concurrent.CountDownLatch;

@@ -22,7 +22,6 @@ import io.cocos.manager.core.cvm.ManagerService;
 import io.cocos.manager.grpc.observability.BuildInfo;
 import io.cocos.manager.grpc.observability.HttpEndpoint;
 import io.cocos.manager.grpc.observability.LifecycleMetrics;
-import io.cocos.manager.grpc.observability.PendingTelemetry;
 import io.cocos.manager.grpc.observability.RpcMetricsInterceptor;
 import io.cocos.manager.grpc.observability.Telemetry;
 import io.cocos.manager.grpc.service.LoggingManagerService;
@@ -148,45 +147,68 @@ public final class ManagerDaemon implements AutoCloseable {
     AtomicBoolean ready = new AtomicBoolean();
     // The CMS link starts last; until then /health shows it as starting.
     AtomicReference<CmsLink> link = new AtomicReference<>();
-    HttpEndpoint http;
     BuildInfo build = BuildInfo.current();
-    try {
-      // Up before restore, so liveness answers while a long restore runs.
-      http = HttpEndpoint.start(serverConfig.httpHost(), serverConfig.httpPort(),
-          serverConfig.httpServerCert().map(cert -> new HttpEndpoint.Tls(cert, serverConfig.httpServerKey().orElseThrow())),
-          serverConfig.httpRequestTimeout(), telemetry,
-          () -> new HttpEndpoint.Health(ready.get(), serverConfig.instanceId(), build,
-              Map.of("grpc", ready.get() ? "serving" : "starting",
-              "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName())));
-    } catch (IOException e) {
-      telemetry.close();
-      closeQuietly(stateLock);
-      throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
-          + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): " + rootMessage(e), e);
-    }
-    Observability observability = new Observability(telemetry, http,
-        Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams")));
+    // Up before restore, so liveness answers while a long restore runs; bound and started on its own
+    // thread while this one builds the lifecycle and the gRPC server, which need nothing of it.
+    StartupStep<HttpEndpoint> httpStart = StartupStep.begin("http-setup", () -> HttpEndpoint.start(
+        serverConfig.httpHost(), serverConfig.httpPort(),
+        serverConfig.httpServerCert().map(cert -> new HttpEndpoint.Tls(cert, serverConfig.httpServerKey().orElseThrow())),
+        serverConfig.httpRequestTimeout(), telemetry,
+        () -> new HttpEndpoint.Health(ready.get(), serverConfig.instanceId(), build,
+            Map.of("grpc", ready.get() ? "serving" : "starting",
+            "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName()))));
+    ScheduledExecutorService streams = Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams"));
     QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
-    LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
-        new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()), ground.store(), new PortAllocator(lifecycleConfig.hostPorts()),
-        Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
-    LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
-    ManagerService service = new UpstreamApiMetricsService(
-        new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
+    LifecycleManager lifecycle;
     GrpcServer grpc;
     try {
+      lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
+          new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()), ground.store(),
+          new PortAllocator(lifecycleConfig.hostPorts()), Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
+    } catch (RuntimeException e) {
+      httpStart.discard(HttpEndpoint::close);
+      streams.shutdownNow();
+      telemetry.close();
+      closeQuietly(stateLock);
+      throw e;
+    }
+    try {
+      LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
+      ManagerService service = new UpstreamApiMetricsService(
+          new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
       // built (TLS context included) before restore, so nothing is adopted by a manager that cannot serve
       grpc = new GrpcServer(serverConfig, transport.builder(serverConfig),
-          new ManagerGrpcService(service, lifecycle, observability.streams()),
+          new ManagerGrpcService(service, lifecycle, streams),
           List.of(new RpcMetricsInterceptor(telemetry.meter()),
               GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      httpStart.discard(HttpEndpoint::close);
       lifecycle.close();
-      observability.close();
+      streams.shutdownNow();
+      telemetry.close();
       closeQuietly(stateLock);
+      if (e instanceof RuntimeException runtime) {
+        throw runtime;
+      }
       throw new StartupException("cannot set up TLS for the gRPC server (MANAGER_GRPC_SERVER_CERT, "
           + "MANAGER_GRPC_SERVER_KEY): " + rootMessage(e), e);
     }
+    HttpEndpoint http;
+    try {
+      http = httpStart.await(IOException.class);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(grpc);
+      lifecycle.close();
+      streams.shutdownNow();
+      telemetry.close();
+      closeQuietly(stateLock);
+      if (e instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
+          + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): " + rootMessage(e), e);
+    }
+    Observability observability = new Observability(telemetry, http, streams);
     try {
       lifecycle.restore();
       grpc.start();
@@ -286,6 +308,15 @@ public final class ManagerDaemon implements AutoCloseable {
     observability.close();
     log.info("manager stopped; {} CVM(s) left for the next manager to adopt", lifecycle.listVms().size());
     closeQuietly(stateLock);
+  }
+
+  /** A gRPC server built but not started, on a failed start. */
+  private static void closeQuietly(GrpcServer grpc) {
+    try {
+      grpc.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void closeQuietly(StateDirLock lock) {
