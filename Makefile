@@ -26,7 +26,7 @@ $(MANAGER_JAR) $(CLI_JAR) $(TEST_CMS_JAR) &: $(SOURCES) | deps
 
 # The manager's JVM options, measured in the README ("Start-up and memory of the daemon"); its
 # AppCDS archive is recorded by a training run beside the launcher, again where it is installed.
-MANAGER_JVM_OPTIONS = -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx64m
+MANAGER_JVM_OPTIONS = -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xmx64m
 
 manager: $(MANAGER_JAR)
 	scripts/make-launcher.sh $(MANAGER_JAR) $(BUILD_DIR)/cocos-manager "$(MANAGER_JVM_OPTIONS)" --archive-beside

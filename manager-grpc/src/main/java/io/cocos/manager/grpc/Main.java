@@ -2,6 +2,8 @@ package io.cocos.manager.grpc;
 
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.grpc.server.GrpcServer;
+import io.cocos.manager.grpc.server.ServerConfig;
 import java.util.concurrent.CountDownLatch;
 
 /** cocos-manager: configured by environment variables only, as upstream. */
@@ -16,7 +18,10 @@ public final class Main {
   public static void main(String[] args) throws InterruptedException {
     ManagerDaemon daemon;
     try {
-      daemon = ManagerDaemon.start(Env.system());
+      Env env = Env.system();
+      // Begun before ManagerDaemon is loaded (its logger sets up logging): the two set-ups overlap.
+      PendingTelemetry telemetry = PendingTelemetry.begin(ServerConfig.fromEnv(env));
+      daemon = ManagerDaemon.start(env, GrpcServer::tcp, telemetry);
     } catch (ConfigException e) {
       System.err.println("cocos-manager: configuration error: " + e.getMessage());
       System.exit(EXIT_BAD_CONFIGURATION);

@@ -116,7 +116,130 @@ public final class ManagerDaemon implements AutoCloseable {
 
   /** As {@link #start(Env)}, serving the API on the given transport (in-process in tests). */
   public static ManagerDaemon start(Env env, Transport transport) throws StartupException {
-    ServerConfig serverConfig = ServerConfig.fromEnv(env);
+    return start(env, transport, PendingTelemetry.begin(ServerConfig.fromEnv(env)));
+  }
+
+  /**
+   * As {@link #start(Env, Transport)}, with the telemetry already being set up from the server's
+   * configuration: Main begins it before this class (whose logger sets up logging) is loaded, so
+   * the two set-ups run side by side. Every failure here closes it.
+   */
+  public static ManagerDaemon start(Env env, Transport transport, PendingTelemetry pendingTelemetry)
+      throws StartupException {
+    ServerConfig serverConfig = pendingTelemetry.serverConfig();
+    Groundwork ground;
+    try {
+      ground = readConfigurationAndLockState(env, serverConfig);
+    } catch (RuntimeException | StartupException e) {
+      pendingTelemetry.discard();
+      throw e;
+    }
+    LifecycleConfig lifecycleConfig = ground.lifecycleConfig();
+    QemuConfig qemuConfig = ground.qemuConfig();
+    StateDirLock stateLock = ground.stateLock();
+    Telemetry telemetry;
+    try {
+      telemetry = pendingTelemetry.await();
+    } catch (RuntimeException e) {
+      closeQuietly(stateLock);
+      throw e;
+    }
+    AtomicBoolean ready = new AtomicBoolean();
+    // The CMS link starts last; until then /health shows it as starting.
+    AtomicReference<CmsLink> link = new AtomicReference<>();
+    BuildInfo build = BuildInfo.current();
+    // Up before restore, so liveness answers while a long restore runs; bound and started on its own
+    // thread while this one builds the lifecycle and the gRPC server, which need nothing of it.
+    StartupStep<HttpEndpoint> httpStart = StartupStep.begin("http-setup", () -> HttpEndpoint.start(
+        serverConfig.httpHost(), serverConfig.httpPort(),
+        serverConfig.httpServerCert().map(cert -> new HttpEndpoint.Tls(cert, serverConfig.httpServerKey().orElseThrow())),
+        serverConfig.httpRequestTimeout(), telemetry,
+        () -> new HttpEndpoint.Health(ready.get(), serverConfig.instanceId(), build,
+            Map.of("grpc", ready.get() ? "serving" : "starting",
+            "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName()))));
+    ScheduledExecutorService streams = Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams"));
+    QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
+    LifecycleManager lifecycle;
+    GrpcServer grpc;
+    try {
+      lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
+          new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()), ground.store(),
+          new PortAllocator(lifecycleConfig.hostPorts()), Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
+    } catch (RuntimeException e) {
+      httpStart.discard(HttpEndpoint::close);
+      streams.shutdownNow();
+      telemetry.close();
+      closeQuietly(stateLock);
+      throw e;
+    }
+    try {
+      LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
+      ManagerService service = new UpstreamApiMetricsService(
+          new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
+      // built (TLS context included) before restore, so nothing is adopted by a manager that cannot serve
+      grpc = new GrpcServer(serverConfig, transport.builder(serverConfig),
+          new ManagerGrpcService(service, lifecycle, streams),
+          List.of(new RpcMetricsInterceptor(telemetry.meter()),
+              GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
+    } catch (IOException | RuntimeException e) {
+      httpStart.discard(HttpEndpoint::close);
+      lifecycle.close();
+      streams.shutdownNow();
+      telemetry.close();
+      closeQuietly(stateLock);
+      if (e instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new StartupException("cannot set up TLS for the gRPC server (MANAGER_GRPC_SERVER_CERT, "
+          + "MANAGER_GRPC_SERVER_KEY): " + rootMessage(e), e);
+    }
+    HttpEndpoint http;
+    try {
+      http = httpStart.await(IOException.class);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(grpc);
+      lifecycle.close();
+      streams.shutdownNow();
+      telemetry.close();
+      closeQuietly(stateLock);
+      if (e instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
+          + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): " + rootMessage(e), e);
+    }
+    Observability observability = new Observability(telemetry, http, streams);
+    try {
+      lifecycle.restore();
+      grpc.start();
+    } catch (IOException e) {
+      lifecycle.close();
+      observability.close();
+      closeQuietly(stateLock);
+      throw new StartupException("cannot serve on " + serverConfig.grpcHost() + ":" + serverConfig.grpcPort()
+          + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT): " + rootMessage(e), e);
+    }
+    grpc.markServing();
+    ready.set(true);
+    log.info("manager service gRPC server listening at {}:{} {}", serverConfig.grpcHost(), grpc.port(),
+        serverConfig.securityDescription());
+    log.info("manager instance {} manages {} with a TEE of kind {}", serverConfig.instanceId(),
+        lifecycleConfig.stateDir(), qemuConfig.tee().wireName());
+    log.info("metrics and health at {}://{}:{}/metrics and /health", serverConfig.httpScheme(), serverConfig.httpHost(),
+        http.port());
+    ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, observability, stateLock);
+    // Last, once the API serves: the link runs the CMS's requests through the same service.
+    daemon.cmsLink = CmsLink.start(ground.cmsLinkConfig(), ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
+        hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle, grpc.localChannel());
+    link.set(daemon.cmsLink);
+    return daemon;
+  }
+
+  /** What start-up reads and holds before it builds its services: the configuration, checked, and the state dir, locked. */
+  private record Groundwork(LifecycleConfig lifecycleConfig, QemuConfig qemuConfig, AttestationConfig attestationConfig,
+      CorimConfig corimConfig, CmsLinkConfig cmsLinkConfig, StateDirLock stateLock, StateStore store) {}
+
+  private static Groundwork readConfigurationAndLockState(Env env, ServerConfig serverConfig) throws StartupException {
     LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
     QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect(), VfioGpus.host());
     AttestationConfig attestationConfig = AttestationConfig.fromEnv(env);
@@ -148,73 +271,7 @@ public final class ManagerDaemon implements AutoCloseable {
       throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
           "a directory the manager can create and write (" + e.getMessage() + ")");
     }
-    Telemetry telemetry = Telemetry.create(serverConfig.instanceId(), serverConfig.jaegerUrl(), serverConfig.traceRatio());
-    AtomicBoolean ready = new AtomicBoolean();
-    // The CMS link starts last; until then /health shows it as starting.
-    AtomicReference<CmsLink> link = new AtomicReference<>();
-    HttpEndpoint http;
-    BuildInfo build = BuildInfo.current();
-    try {
-      // Up before restore, so liveness answers while a long restore runs.
-      http = HttpEndpoint.start(serverConfig.httpHost(), serverConfig.httpPort(),
-          serverConfig.httpServerCert().map(cert -> new HttpEndpoint.Tls(cert, serverConfig.httpServerKey().orElseThrow())),
-          serverConfig.httpRequestTimeout(), telemetry,
-          () -> new HttpEndpoint.Health(ready.get(), serverConfig.instanceId(), build,
-              Map.of("grpc", ready.get() ? "serving" : "starting",
-              "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName())));
-    } catch (IOException e) {
-      telemetry.close();
-      closeQuietly(stateLock);
-      throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
-          + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): " + rootMessage(e), e);
-    }
-    Observability observability = new Observability(telemetry, http,
-        Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams")));
-    QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
-    LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
-        new ToolAttestationPolicies(attestationConfig, corimConfig), store, new PortAllocator(lifecycleConfig.hostPorts()),
-        Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
-    LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
-    ManagerService service = new UpstreamApiMetricsService(
-        new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
-    GrpcServer grpc;
-    try {
-      // built (TLS context included) before restore, so nothing is adopted by a manager that cannot serve
-      grpc = new GrpcServer(serverConfig, transport.builder(serverConfig),
-          new ManagerGrpcService(service, lifecycle, observability.streams()),
-          List.of(new RpcMetricsInterceptor(telemetry.meter()),
-              GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
-    } catch (IOException e) {
-      lifecycle.close();
-      observability.close();
-      closeQuietly(stateLock);
-      throw new StartupException("cannot set up TLS for the gRPC server (MANAGER_GRPC_SERVER_CERT, "
-          + "MANAGER_GRPC_SERVER_KEY): " + rootMessage(e), e);
-    }
-    try {
-      lifecycle.restore();
-      grpc.start();
-    } catch (IOException e) {
-      lifecycle.close();
-      observability.close();
-      closeQuietly(stateLock);
-      throw new StartupException("cannot serve on " + serverConfig.grpcHost() + ":" + serverConfig.grpcPort()
-          + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT): " + rootMessage(e), e);
-    }
-    grpc.markServing();
-    ready.set(true);
-    log.info("manager service gRPC server listening at {}:{} {}", serverConfig.grpcHost(), grpc.port(),
-        serverConfig.securityDescription());
-    log.info("manager instance {} manages {} with a TEE of kind {}", serverConfig.instanceId(),
-        lifecycleConfig.stateDir(), qemuConfig.tee().wireName());
-    log.info("metrics and health at {}://{}:{}/metrics and /health", serverConfig.httpScheme(), serverConfig.httpHost(),
-        http.port());
-    ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, observability, stateLock);
-    // Last, once the API serves: the link runs the CMS's requests through the same service.
-    daemon.cmsLink = CmsLink.start(cmsLinkConfig, ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
-        hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle, grpc.localChannel());
-    link.set(daemon.cmsLink);
-    return daemon;
+    return new Groundwork(lifecycleConfig, qemuConfig, attestationConfig, corimConfig, cmsLinkConfig, stateLock, store);
   }
 
   public int grpcPort() {
@@ -251,6 +308,15 @@ public final class ManagerDaemon implements AutoCloseable {
     observability.close();
     log.info("manager stopped; {} CVM(s) left for the next manager to adopt", lifecycle.listVms().size());
     closeQuietly(stateLock);
+  }
+
+  /** A gRPC server built but not started, on a failed start. */
+  private static void closeQuietly(GrpcServer grpc) {
+    try {
+      grpc.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void closeQuietly(StateDirLock lock) {

@@ -118,11 +118,20 @@ class HostileConfigTest {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
       env.put("MANAGER_HTTP_PORT", Integer.toString(taken.getLocalPort()));
+      java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
       ManagerDaemon.StartupException e = catchThrowableOfType(ManagerDaemon.StartupException.class,
           () -> ManagerDaemon.start(new Env(env)).close());
       assertThat(e).isNotNull();
       assertThat(e.getMessage()).startsWith("cannot serve on 127.0.0.1:" + taken.getLocalPort()
           + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT)").doesNotContain("\n");
+      // The endpoint is started beside the lifecycle and the gRPC server: what those made is closed too.
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.isAlive() && !before.contains(t))
+              .extracting(Thread::getName).noneMatch(name -> name.startsWith("cvm-") || name.startsWith("grpc-streams") || name.endsWith("-setup")
+                  || name.startsWith("BatchSpanProcessor")));
+      // and the state directory's lock was released: a manager starts on it
+      env.put("MANAGER_HTTP_PORT", "0");
+      ManagerDaemon.start(new Env(env)).close();
     }
   }
 }

@@ -186,6 +186,21 @@ class ManagerProcessIT {
   }
 
   @Test
+  void anOperatorsLogbackConfigurationFileReplacesTheBuiltInOne() throws Exception {
+    // The built-in JSON lines (configured in code) plus one field of the operator's own.
+    String reference = new String(getClass().getResourceAsStream("/logback-json-lines.xml").readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    String operators = reference.replace("</fieldNames>", "</fieldNames>\n      <customFields>{\"config\":\"operator\"}</customFields>");
+    assertThat(operators).isNotEqualTo(reference);
+    Path file = Files.writeString(tmp.resolve("logback.xml"), operators);
+    ManagerProcess m = ManagerProcess.start(ManagerEnvironments.fakeQemuEnv(tmp),
+        List.of("-Dlogback.configurationFile=" + file));
+    managers.add(m);
+    m.awaitLog(j -> j.path("msg").asText().startsWith("manager service gRPC server listening"), Duration.ofSeconds(30));
+    assertThat(m.jsonLines()).isNotEmpty().allSatisfy(j -> assertThat(j.path("config").asText()).isEqualTo("operator"));
+  }
+
+  @Test
   void aPortInUseStopsStartUpNamingTheSetting() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);

@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
  * batch processor's own thread, and spans beyond its queue are dropped).
  */
 final class OutageLoggingSpanExporter implements SpanExporter {
-  private static final Logger log = LoggerFactory.getLogger(OutageLoggingSpanExporter.class);
   private final SpanExporter next;
   private final String collector;
   private final AtomicBoolean failing = new AtomicBoolean();
@@ -29,12 +28,21 @@ final class OutageLoggingSpanExporter implements SpanExporter {
     CompletableResultCode result = next.export(spans);
     result.whenComplete(() -> {
       if (!result.isSuccess() && failing.compareAndSet(false, true)) {
-        log.warn("traces cannot be sent to {} (COCOS_JAEGER_URL); dropping them until it answers", collector);
+        log().warn("traces cannot be sent to {} (COCOS_JAEGER_URL); dropping them until it answers", collector);
       } else if (result.isSuccess() && failing.compareAndSet(true, false)) {
-        log.info("traces reach {} again", collector);
+        log().info("traces reach {} again", collector);
       }
     });
     return result;
+  }
+
+  /**
+   * Taken when needed, not when the class loads: the exporter is made on the thread that sets up
+   * telemetry while logging is still being set up (PendingTelemetry), when SLF4J would hand out a
+   * stand-in logger.
+   */
+  private static Logger log() {
+    return LoggerFactory.getLogger(OutageLoggingSpanExporter.class);
   }
 
   @Override
