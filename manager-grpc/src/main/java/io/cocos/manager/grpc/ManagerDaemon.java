@@ -35,6 +35,8 @@ import io.grpc.ServerBuilder;
 import java.io.IOException;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -126,24 +128,34 @@ public final class ManagerDaemon implements AutoCloseable {
    */
   public static ManagerDaemon start(Env env, Transport transport, PendingTelemetry pendingTelemetry)
       throws StartupException {
-    ServerConfig serverConfig = pendingTelemetry.serverConfig();
-    Groundwork ground;
+    Deque<Runnable> undo = new ArrayDeque<>();
+    undo.push(pendingTelemetry::discard);
     try {
-      ground = readConfigurationAndLockState(env, serverConfig);
-    } catch (RuntimeException | StartupException e) {
-      pendingTelemetry.discard();
+      return start(env, transport, pendingTelemetry, undo);
+    } catch (RuntimeException | Error | StartupException e) {
+      // Whatever failed the start — a bad variable, a port in use, a restore that threw — nothing
+      // it made outlives it: newest first, the lock on the state dir and telemetry last.
+      while (!undo.isEmpty()) {
+        try {
+          undo.pop().run();
+        } catch (RuntimeException cleanupFailure) {
+          e.addSuppressed(cleanupFailure);
+        }
+      }
       throw e;
     }
+  }
+
+  /** Each thing made is pushed on {@code undo}, which the caller runs if the start fails. */
+  private static ManagerDaemon start(Env env, Transport transport, PendingTelemetry pendingTelemetry,
+      Deque<Runnable> undo) throws StartupException {
+    ServerConfig serverConfig = pendingTelemetry.serverConfig();
+    Groundwork ground = readConfigurationAndLockState(env, serverConfig);
     LifecycleConfig lifecycleConfig = ground.lifecycleConfig();
     QemuConfig qemuConfig = ground.qemuConfig();
     StateDirLock stateLock = ground.stateLock();
-    Telemetry telemetry;
-    try {
-      telemetry = pendingTelemetry.await();
-    } catch (RuntimeException e) {
-      closeQuietly(stateLock);
-      throw e;
-    }
+    undo.push(() -> closeQuietly(stateLock));
+    Telemetry telemetry = pendingTelemetry.await();
     AtomicBoolean ready = new AtomicBoolean();
     // The CMS link starts last; until then /health shows it as starting.
     AtomicReference<CmsLink> link = new AtomicReference<>();
@@ -157,65 +169,40 @@ public final class ManagerDaemon implements AutoCloseable {
         () -> new HttpEndpoint.Health(ready.get(), serverConfig.instanceId(), build,
             Map.of("grpc", ready.get() ? "serving" : "starting",
             "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName()))));
+    undo.push(() -> httpStart.discard(HttpEndpoint::close));
     ScheduledExecutorService streams = Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams"));
+    undo.push(streams::shutdownNow);
     QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
-    LifecycleManager lifecycle;
+    LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
+        new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()), ground.store(),
+        new PortAllocator(lifecycleConfig.hostPorts()), Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
+    undo.push(lifecycle::close);
+    LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
+    ManagerService service = new UpstreamApiMetricsService(
+        new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
     GrpcServer grpc;
     try {
-      lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
-          new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()), ground.store(),
-          new PortAllocator(lifecycleConfig.hostPorts()), Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
-    } catch (RuntimeException e) {
-      httpStart.discard(HttpEndpoint::close);
-      streams.shutdownNow();
-      telemetry.close();
-      closeQuietly(stateLock);
-      throw e;
-    }
-    try {
-      LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
-      ManagerService service = new UpstreamApiMetricsService(
-          new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
       // built (TLS context included) before restore, so nothing is adopted by a manager that cannot serve
       grpc = new GrpcServer(serverConfig, transport.builder(serverConfig),
           new ManagerGrpcService(service, lifecycle, streams),
           List.of(new RpcMetricsInterceptor(telemetry.meter()),
               GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
-    } catch (IOException | RuntimeException e) {
-      httpStart.discard(HttpEndpoint::close);
-      lifecycle.close();
-      streams.shutdownNow();
-      telemetry.close();
-      closeQuietly(stateLock);
-      if (e instanceof RuntimeException runtime) {
-        throw runtime;
-      }
+    } catch (IOException e) {
       throw new StartupException("cannot set up TLS for the gRPC server (MANAGER_GRPC_SERVER_CERT, "
           + "MANAGER_GRPC_SERVER_KEY): " + rootMessage(e), e);
     }
+    undo.push(() -> closeQuietly(grpc));
     HttpEndpoint http;
     try {
       http = httpStart.await(IOException.class);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(grpc);
-      lifecycle.close();
-      streams.shutdownNow();
-      telemetry.close();
-      closeQuietly(stateLock);
-      if (e instanceof RuntimeException runtime) {
-        throw runtime;
-      }
+    } catch (IOException e) {
       throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
           + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): " + rootMessage(e), e);
     }
-    Observability observability = new Observability(telemetry, http, streams);
     try {
       lifecycle.restore();
       grpc.start();
     } catch (IOException e) {
-      lifecycle.close();
-      observability.close();
-      closeQuietly(stateLock);
       throw new StartupException("cannot serve on " + serverConfig.grpcHost() + ":" + serverConfig.grpcPort()
           + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT): " + rootMessage(e), e);
     }
@@ -227,7 +214,8 @@ public final class ManagerDaemon implements AutoCloseable {
         lifecycleConfig.stateDir(), qemuConfig.tee().wireName());
     log.info("metrics and health at {}://{}:{}/metrics and /health", serverConfig.httpScheme(), serverConfig.httpHost(),
         http.port());
-    ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, observability, stateLock);
+    ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, new Observability(telemetry, http, streams),
+        stateLock);
     // Last, once the API serves: the link runs the CMS's requests through the same service.
     daemon.cmsLink = CmsLink.start(ground.cmsLinkConfig(), ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
         hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle, grpc.localChannel());
