@@ -33,7 +33,7 @@ public final class Http2AgentProbe implements AgentProbe {
   /** The connection preface of RFC 9113 §3.4, then a SETTINGS frame without settings. */
   static final byte[] HTTP2_PREFACE = concat("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
       new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
-  /** How often the selector looks for probes past their time, at the latest. */
+  /** How often the selector looks for probes past their time, at the latest, while any is in flight. */
   private static final long SWEEP_MILLIS = 100;
 
   private final String host;
@@ -75,7 +75,12 @@ public final class Http2AgentProbe implements AgentProbe {
     ByteBuffer oneByte = ByteBuffer.allocate(1);
     while (true) {
       try {
-        sel.select(SWEEP_MILLIS);
+        // Nothing in flight (every agent answered, or no CVM): sleep until a probe is queued.
+        if (sel.keys().isEmpty()) {
+          sel.select();
+        } else {
+          sel.select(SWEEP_MILLIS);
+        }
         for (Attempt attempt = queued.poll(); attempt != null; attempt = queued.poll()) {
           attempt.start(sel);
         }
