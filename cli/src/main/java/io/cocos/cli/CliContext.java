@@ -14,38 +14,61 @@ import java.time.Clock;
 import java.util.Map;
 
 /**
- * Everything a command takes from the world outside the JVM: environment, working directory,
- * output streams and whether they are terminals, and the clock. Tests build one by hand.
+ * Everything a command takes from the world outside the JVM: environment, working directory, output
+ * streams and whether they are terminals, and the clock. Tests build one by hand.
  *
- * @param env            the environment (MANAGER_GRPC_*, NO_COLOR, TERM)
- * @param workDir        directory that relative paths are resolved against and keys are written to
- * @param out            standard output: results, line by line
- * @param outBytes       the same standard output for bytes written as they are (console text);
- *                       flush {@code out} before writing to it
- * @param err            standard error: "❌ ..." lines
- * @param outIsTerminal  stdout is a terminal: spinner and colours allowed there
- * @param errIsTerminal  stderr is a terminal: colours allowed there
- * @param clock          for ages and TTLs in list-vms
+ * @param env the environment (MANAGER_GRPC_*, NO_COLOR, TERM)
+ * @param workDir directory that relative paths are resolved against and keys are written to
+ * @param out standard output: results, line by line
+ * @param outBytes the same standard output for bytes written as they are (console text); flush
+ *     {@code out} before writing to it
+ * @param err standard error: "❌ ..." lines
+ * @param outIsTerminal stdout is a terminal: spinner and colours allowed there
+ * @param errIsTerminal stderr is a terminal: colours allowed there
+ * @param clock for ages and TTLs in list-vms
  */
-public record CliContext(Map<String, String> env, Path workDir, PrintWriter out, OutputStream outBytes,
-    PrintWriter err, boolean outIsTerminal, boolean errIsTerminal, Clock clock) {
+public record CliContext(
+    Map<String, String> env,
+    Path workDir,
+    PrintWriter out,
+    OutputStream outBytes,
+    PrintWriter err,
+    boolean outIsTerminal,
+    boolean errIsTerminal,
+    Clock clock) {
 
   public CliContext {
     env = Map.copyOf(env);
     workDir = workDir.toAbsolutePath().normalize();
   }
 
-  /** Output to writers only (tests): bytes written to {@link #outBytes} reach {@code out} as UTF-8 text. */
-  public CliContext(Map<String, String> env, Path workDir, PrintWriter out, PrintWriter err,
-      boolean outIsTerminal, boolean errIsTerminal, Clock clock) {
+  /**
+   * Output to writers only (tests): bytes written to {@link #outBytes} reach {@code out} as UTF-8
+   * text.
+   */
+  public CliContext(
+      Map<String, String> env,
+      Path workDir,
+      PrintWriter out,
+      PrintWriter err,
+      boolean outIsTerminal,
+      boolean errIsTerminal,
+      Clock clock) {
     this(env, workDir, out, new Utf8ToWriter(out), err, outIsTerminal, errIsTerminal, clock);
   }
 
   /** The real process: System.getenv, the current directory, stdout/stderr as UTF-8. */
   public static CliContext system() {
     FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
-    return new CliContext(System.getenv(), Path.of(""), utf8(stdout), stdout, utf8(new FileOutputStream(FileDescriptor.err)),
-        isTerminal(1), isTerminal(2), Clock.systemUTC());
+    return new CliContext(
+        System.getenv(),
+        Path.of(""),
+        utf8(stdout),
+        stdout,
+        utf8(new FileOutputStream(FileDescriptor.err)),
+        isTerminal(1),
+        isTerminal(2),
+        Clock.systemUTC());
   }
 
   /** A variable's value; unset and empty are the same (both mean "use the default"). */
@@ -103,11 +126,15 @@ public record CliContext(Map<String, String> env, Path workDir, PrintWriter out,
     }
   }
 
-  /** Whether file descriptor fd is a terminal (Linux: /proc/self/fd; elsewhere: System.console()). */
+  /**
+   * Whether file descriptor fd is a terminal (Linux: /proc/self/fd; elsewhere: System.console()).
+   */
   static boolean isTerminal(int fd) {
     try {
       String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+      return target.startsWith("/dev/pts/")
+          || target.startsWith("/dev/tty")
+          || target.equals("/dev/console");
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
       return System.console() != null;
     }

@@ -15,8 +15,8 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * cocos-cli: the manager's command-line client. {@link #execute} runs one command line against
- * a {@link CliContext} and returns the exit code; {@link #main} binds it to the real process.
+ * cocos-cli: the manager's command-line client. {@link #execute} runs one command line against a
+ * {@link CliContext} and returns the exit code; {@link #main} binds it to the real process.
  */
 public final class CocosCli {
   private static volatile boolean finished;
@@ -32,14 +32,18 @@ public final class CocosCli {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
     CliContext ctx = CliContext.system();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (!finished) { // Ctrl-C or SIGTERM while a command runs
-        Spinner.eraseActive();
-        ctx.err().println();
-        ctx.err().println(ctx.errStyle().red("❌ Operation aborted by user"));
-        ctx.err().flush();
-      }
-    }, "abort-message"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  if (!finished) { // Ctrl-C or SIGTERM while a command runs
+                    Spinner.eraseActive();
+                    ctx.err().println();
+                    ctx.err().println(ctx.errStyle().red("❌ Operation aborted by user"));
+                    ctx.err().flush();
+                  }
+                },
+                "abort-message"));
     int code = execute(ctx, args);
     finished = true;
     ctx.out().flush();
@@ -57,7 +61,8 @@ public final class CocosCli {
     CommandLine cl = new CommandLine(new RootCommand(ctx), new Factory(ctx));
     cl.setOut(ctx.out());
     cl.setErr(ctx.err());
-    cl.setColorScheme(Help.defaultColorScheme(ctx.outStyle().enabled() ? Help.Ansi.ON : Help.Ansi.OFF));
+    cl.setColorScheme(
+        Help.defaultColorScheme(ctx.outStyle().enabled() ? Help.Ansi.ON : Help.Ansi.OFF));
     cl.setParameterExceptionHandler(new UsageErrors(ctx));
     cl.setExecutionExceptionHandler(new Failures(ctx));
     cl.setExitCodeExceptionMapper(t -> ExitCode.FAILURE);
@@ -69,7 +74,10 @@ public final class CocosCli {
     if (cl.getCommandSpec().userObject() instanceof io.cocos.cli.commands.CompletionCommand) {
       return;
     }
-    cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
+    cl.getCommandSpec()
+        .usageMessage()
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(ExitCode.helpList());
     for (CommandLine sub : cl.getSubcommands().values()) {
       addExitCodes(sub);
     }
@@ -87,7 +95,9 @@ public final class CocosCli {
     }
   }
 
-  /** Usage errors: "❌ what is wrong", a suggestion if picocli has one, a pointer to --help; exit 2. */
+  /**
+   * Usage errors: "❌ what is wrong", a suggestion if picocli has one, a pointer to --help; exit 2.
+   */
   private record UsageErrors(CliContext ctx) implements IParameterExceptionHandler {
     @Override
     public int handleParseException(ParameterException ex, String[] args) {

@@ -9,24 +9,39 @@ import java.util.Map;
  */
 public final class ExitCode {
   public static final int OK = 0;
+
   /** Anything not covered below (a bug, or an answer the CLI cannot make sense of). */
   public static final int FAILURE = 1;
+
   /** Bad command line: unknown command or option, missing --server-url, invalid --ttl. */
   public static final int USAGE = 2;
+
   /** The manager could not be reached: connection refused, unknown host, TLS handshake failed. */
   public static final int UNREACHABLE = 3;
+
   /** The manager did not answer within MANAGER_GRPC_TIMEOUT. */
   public static final int TIMEOUT = 4;
+
   /** No CVM with that id (NOT_FOUND). */
   public static final int NOT_FOUND = 5;
-  /** The manager refused the request (INVALID_ARGUMENT, FAILED_PRECONDITION, PERMISSION_DENIED, ...). */
+
+  /**
+   * The manager refused the request (INVALID_ARGUMENT, FAILED_PRECONDITION, PERMISSION_DENIED,
+   * ...).
+   */
   public static final int REJECTED = 6;
+
   /** The manager is out of ports, CIDs or CVM slots (RESOURCE_EXHAUSTED). */
   public static final int EXHAUSTED = 7;
+
   /** The manager failed (INTERNAL, UNKNOWN, UNIMPLEMENTED, ...). */
   public static final int MANAGER_ERROR = 8;
-  /** A local file or setting is wrong: a PEM file that cannot be read, a bad MANAGER_GRPC_* value. */
+
+  /**
+   * A local file or setting is wrong: a PEM file that cannot be read, a bad MANAGER_GRPC_* value.
+   */
   public static final int LOCAL = 9;
+
   /** Interrupted (Ctrl-C): 128 + SIGINT, as the JVM reports it. */
   public static final int INTERRUPTED = 130;
 

@@ -23,7 +23,9 @@ public final class Files2 {
     Path file = ctx.resolve(path);
     byte[] bytes = read(what, path, file);
     if (!new String(bytes, StandardCharsets.US_ASCII).contains("-----BEGIN ")) {
-      throw new CliException(ExitCode.LOCAL, "cannot use " + what + " " + path + ": not a PEM file (no \"-----BEGIN\" line)");
+      throw new CliException(
+          ExitCode.LOCAL,
+          "cannot use " + what + " " + path + ": not a PEM file (no \"-----BEGIN\" line)");
     }
     return bytes;
   }
@@ -37,12 +39,14 @@ public final class Files2 {
 
   private static byte[] read(String what, String shown, Path file) {
     if (Files.isDirectory(file)) {
-      throw new CliException(ExitCode.LOCAL, "cannot read " + what + " " + shown + ": is a directory");
+      throw new CliException(
+          ExitCode.LOCAL, "cannot read " + what + " " + shown + ": is a directory");
     }
     try {
       return Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new CliException(ExitCode.LOCAL, "cannot read " + what + " " + shown + ": " + reason(e));
+      throw new CliException(
+          ExitCode.LOCAL, "cannot read " + what + " " + shown + ": " + reason(e));
     }
   }
 

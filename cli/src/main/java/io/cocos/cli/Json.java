@@ -12,11 +12,12 @@ import com.google.protobuf.util.JsonFormat;
 /**
  * --json output. Responses are printed with protobuf's JsonFormat, i.e. the canonical proto3 JSON
  * mapping (lowerCamelCase names, Timestamps as RFC 3339, 64-bit integers as strings) that grpcurl
- * and every protobuf library read back; fields at their default value are printed too, so a
- * script always finds every key. Layout: Gson's pretty printer, 2-space indent, no HTML escapes.
+ * and every protobuf library read back; fields at their default value are printed too, so a script
+ * always finds every key. Layout: Gson's pretty printer, 2-space indent, no HTML escapes.
  */
 public final class Json {
-  private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+  private static final Gson PRETTY =
+      new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
   private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().create();
 
   private Json() {}
@@ -26,8 +27,8 @@ public final class Json {
   }
 
   /**
-   * One message on one line, for streams (JSON Lines), leaving out fields that do not apply to
-   * the form being printed.
+   * One message on one line, for streams (JSON Lines), leaving out fields that do not apply to the
+   * form being printed.
    */
   public static String printCompact(MessageOrBuilder message, String... omittedFields) {
     JsonElement tree = tree(message);
@@ -39,11 +40,13 @@ public final class Json {
 
   private static JsonElement tree(MessageOrBuilder message) {
     try {
-      // JsonFormat escapes '=', '<', '>', '&' and '\'' for HTML (\u003d); a terminal or jq wants them
+      // JsonFormat escapes '=', '<', '>', '&' and '\'' for HTML (\u003d); a terminal or jq wants
+      // them
       // plain, so the text is re-printed, which also gives every command the same layout.
       return parse(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(message));
     } catch (InvalidProtocolBufferException e) {
-      throw new CliException(ExitCode.FAILURE, "cannot print the answer as JSON: " + e.getMessage());
+      throw new CliException(
+          ExitCode.FAILURE, "cannot print the answer as JSON: " + e.getMessage());
     }
   }
 

@@ -17,23 +17,35 @@ public final class Spinner implements AutoCloseable {
   private Spinner(PrintWriter out, String label) {
     this.out = out;
     long start = System.nanoTime();
-    this.thread = new Thread(() -> {
-      int i = 0;
-      while (!stopped) {
-        long tenths = (System.nanoTime() - start) / 100_000_000L;
-        synchronized (out) {
-          if (!stopped) {
-            out.print("\r" + FRAMES[i++ % FRAMES.length] + " " + label + " (" + tenths / 10 + "." + tenths % 10 + "s)");
-            out.flush();
-          }
-        }
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "spinner");
+    this.thread =
+        new Thread(
+            () -> {
+              int i = 0;
+              while (!stopped) {
+                long tenths = (System.nanoTime() - start) / 100_000_000L;
+                synchronized (out) {
+                  if (!stopped) {
+                    out.print(
+                        "\r"
+                            + FRAMES[i++ % FRAMES.length]
+                            + " "
+                            + label
+                            + " ("
+                            + tenths / 10
+                            + "."
+                            + tenths % 10
+                            + "s)");
+                    out.flush();
+                  }
+                }
+                try {
+                  Thread.sleep(100);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "spinner");
     thread.setDaemon(true);
   }
 

@@ -20,10 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AttestationPolicyIT {
   // compact, with a TCB above 2^63 and characters JSON printers like to escape
-  private static final String POLICY = "{\"policy\":{\"minimum_launch_tcb\":15352208179752599555,\"vmpl\":2,"
-      + "\"measurement\":\"q83vEjRWeJA=\",\"product\":{\"name\":1}},\"root_of_trust\":{\"product\":\"Milan\","
-      + "\"check_crl\":true},\"pcr_values\":{\"sha256\":{}}}";
-  private static final String PRETTY = """
+  private static final String POLICY =
+      "{\"policy\":{\"minimum_launch_tcb\":15352208179752599555,\"vmpl\":2,"
+          + "\"measurement\":\"q83vEjRWeJA=\",\"product\":{\"name\":1}},\"root_of_trust\":{\"product\":\"Milan\","
+          + "\"check_crl\":true},\"pcr_values\":{\"sha256\":{}}}";
+  private static final String PRETTY =
+      """
       {
         "policy": {
           "minimum_launch_tcb": 15352208179752599555,
@@ -43,8 +45,7 @@ class AttestationPolicyIT {
       }
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void prettyPrintsToStdoutOrAFileAndAsJson() throws Exception {
@@ -73,7 +74,8 @@ class AttestationPolicyIT {
 
         CliRun.Result saved = cli.run("attestation-policy", id, "-o", "policy.json");
         assertThat(saved.code()).isZero();
-        assertThat(saved.outLines()).containsExactly("✅ Attestation policy of CVM " + id + " written to policy.json");
+        assertThat(saved.outLines())
+            .containsExactly("✅ Attestation policy of CVM " + id + " written to policy.json");
         assertThat(dir.resolve("policy.json")).hasContent(PRETTY);
 
         CliRun.Result json = cli.run("attestation-policy", id, "--json");
@@ -84,7 +86,9 @@ class AttestationPolicyIT {
         assertThat(o.get("policy")).isEqualTo(JsonParser.parseString(POLICY));
         assertThat(json.out()).contains("15352208179752599555");
 
-        CliRun.Result jsonFile = cli.run("attestation-policy", id, "--json", "--output", dir.resolve("p2.json").toString());
+        CliRun.Result jsonFile =
+            cli.run(
+                "attestation-policy", id, "--json", "--output", dir.resolve("p2.json").toString());
         assertThat(jsonFile.code()).isZero();
         JsonObject f = JsonParser.parseString(jsonFile.out()).getAsJsonObject();
         assertThat(f.get("file").getAsString()).isEqualTo(dir.resolve("p2.json").toString());
@@ -92,10 +96,13 @@ class AttestationPolicyIT {
 
         CliRun.Result badFile = cli.run("attestation-policy", id, "-o", "no/such/dir/policy.json");
         assertThat(badFile.code()).isEqualTo(ExitCode.LOCAL);
-        assertThat(badFile.errLines()).containsExactly("❌ cannot write no/such/dir/policy.json: no such file");
+        assertThat(badFile.errLines())
+            .containsExactly("❌ cannot write no/such/dir/policy.json: no such file");
 
         // The real jar, to a pipe.
-        CliRun.Result process = CliProcess.run(Map.of("MANAGER_GRPC_URL", manager.url()), dir, "attestation-policy", id);
+        CliRun.Result process =
+            CliProcess.run(
+                Map.of("MANAGER_GRPC_URL", manager.url()), dir, "attestation-policy", id);
         assertThat(process.code()).isZero();
         assertThat(process.out()).isEqualTo(PRETTY);
       } finally {

@@ -24,9 +24,16 @@ public final class CliProcess {
   }
 
   /** Runs with exactly env (plus PATH), in dir, under LANG=C to prove output is UTF-8 anyway. */
-  public static CliRun.Result run(Map<String, String> env, Path dir, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", cliJar().toString()));
+  public static CliRun.Result run(Map<String, String> env, Path dir, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                cliJar().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     pb.environment().clear();
@@ -43,13 +50,16 @@ public final class CliProcess {
 
   private static CompletableFuture<String> read(InputStream in) {
     CompletableFuture<String> text = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      try {
-        text.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        text.complete("<" + e + ">");
-      }
-    }, "cli-output");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                text.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+              } catch (IOException e) {
+                text.complete("<" + e + ">");
+              }
+            },
+            "cli-output");
     t.setDaemon(true);
     t.start();
     return text;

@@ -48,8 +48,15 @@ public final class CliRun {
 
   private Result run(StringWriter out, String... args) {
     StringWriter err = new StringWriter();
-    CliContext ctx = new CliContext(env, workDir, new PrintWriter(out, true), new PrintWriter(err, true),
-        terminal, terminal, clock);
+    CliContext ctx =
+        new CliContext(
+            env,
+            workDir,
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            terminal,
+            terminal,
+            clock);
     int code = CocosCli.execute(ctx, args);
     return new Result(code, out.toString(), err.toString());
   }

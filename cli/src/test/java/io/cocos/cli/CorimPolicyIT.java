@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * written as it is for policy verify-corim.
  */
 class CorimPolicyIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aCorimPolicyIsPrintedOrSavedForVerifyCorim() throws Exception {
@@ -40,8 +39,11 @@ class CorimPolicyIT {
         CliRun.Result printed = cli.run("attestation-policy", id);
         assertThat(printed.code()).as(printed.toString()).isZero();
         assertThat(printed.outLines().get(0)).matches("CoRIM tdx-corim-[0-9a-f-]{36}");
-        assertThat(printed.outLines()).contains("  unsigned",
-            "        sha-384: " + ReferenceValues.Tdx.DEFAULT_MRTD, "        sha-384: " + "5e".repeat(48));
+        assertThat(printed.outLines())
+            .contains(
+                "  unsigned",
+                "        sha-384: " + ReferenceValues.Tdx.DEFAULT_MRTD,
+                "        sha-384: " + "5e".repeat(48));
 
         CliRun.Result json = cli.run("attestation-policy", id, "--json");
         JsonObject o = JsonParser.parseString(json.out()).getAsJsonObject();
@@ -49,7 +51,9 @@ class CorimPolicyIT {
         assertThat(o.getAsJsonObject("policy").get("id").getAsString()).startsWith("tdx-corim-");
 
         CliRun.Result saved = cli.run("attestation-policy", id, "-o", "policy.corim");
-        assertThat(saved.outLines()).containsExactly("✅ Attestation policy (CoRIM) of CVM " + id + " written to policy.corim");
+        assertThat(saved.outLines())
+            .containsExactly(
+                "✅ Attestation policy (CoRIM) of CVM " + id + " written to policy.corim");
         CliRun.Result verified = cli.run("policy", "verify-corim", "policy.corim");
         assertThat(verified.code()).isZero();
         assertThat(verified.outLines()).contains("        sha-384: " + "5e".repeat(48));

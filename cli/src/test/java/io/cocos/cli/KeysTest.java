@@ -17,31 +17,39 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** `keys`: files that the real openssl binary loads, with the PEM labels and modes promised. */
 class KeysTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @ParameterizedTest
   @CsvSource({
-      "rsa,     PRIVATE KEY,    Private-Key: (4096 bit",
-      "ecdsa,   EC PRIVATE KEY, Private-Key: (256 bit)",
-      "ed25519, PRIVATE KEY,    ED25519 Private-Key:"})
-  void writesAPairOpensslLoads(String type, String privateLabel, String opensslSays) throws Exception {
+    "rsa,     PRIVATE KEY,    Private-Key: (4096 bit",
+    "ecdsa,   EC PRIVATE KEY, Private-Key: (256 bit)",
+    "ed25519, PRIVATE KEY,    ED25519 Private-Key:"
+  })
+  void writesAPairOpensslLoads(String type, String privateLabel, String opensslSays)
+      throws Exception {
     CliRun.Result r = new CliRun(Map.of(), dir).run("keys", "-k", type);
 
     assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(r.outLines()).containsExactly("Successfully generated public/private key pair of type: " + type);
+    assertThat(r.outLines())
+        .containsExactly("Successfully generated public/private key pair of type: " + type);
     assertThat(r.err()).isEmpty();
 
     Path priv = dir.resolve("private.pem");
     Path pub = dir.resolve("public.pem");
-    assertThat(Files.getPosixFilePermissions(priv)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    assertThat(Files.getPosixFilePermissions(pub)).isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
-    assertThat(Files.readString(priv)).startsWith("-----BEGIN " + privateLabel + "-----\n")
+    assertThat(Files.getPosixFilePermissions(priv))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(pub))
+        .isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
+    assertThat(Files.readString(priv))
+        .startsWith("-----BEGIN " + privateLabel + "-----\n")
         .endsWith("-----END " + privateLabel + "-----\n");
-    assertThat(Files.readString(pub)).startsWith("-----BEGIN PUBLIC KEY-----\n").endsWith("-----END PUBLIC KEY-----\n");
+    assertThat(Files.readString(pub))
+        .startsWith("-----BEGIN PUBLIC KEY-----\n")
+        .endsWith("-----END PUBLIC KEY-----\n");
     // no temporary files left behind
     try (var files = Files.list(dir)) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("private.pem", "public.pem");
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("private.pem", "public.pem");
     }
 
     assertThat(openssl("pkey", "-in", priv.toString(), "-noout").exit).isZero();
@@ -61,7 +69,8 @@ class KeysTest {
     CliRun.Result r = new CliRun(Map.of(), dir).run("keys");
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("Successfully generated public/private key pair of type: rsa\n");
-    assertThat(openssl("rsa", "-in", dir.resolve("private.pem").toString(), "-noout", "-text").output)
+    assertThat(
+            openssl("rsa", "-in", dir.resolve("private.pem").toString(), "-noout", "-text").output)
         .contains("Private-Key: (4096 bit");
   }
 
@@ -69,7 +78,8 @@ class KeysTest {
   void typeIsCaseInsensitiveAndPrintedInLowerCase() {
     CliRun.Result r = new CliRun(Map.of(), dir).run("keys", "--key-type", "ECDSA");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).isEqualTo("Successfully generated public/private key pair of type: ecdsa\n");
+    assertThat(r.out())
+        .isEqualTo("Successfully generated public/private key pair of type: ecdsa\n");
   }
 
   @Test
@@ -80,7 +90,8 @@ class KeysTest {
 
     assertThat(new CliRun(Map.of(), dir).run("keys", "-k", "ed25519").code()).isZero();
 
-    assertThat(Files.getPosixFilePermissions(priv)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(priv))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     assertThat(Files.readString(priv)).startsWith("-----BEGIN PRIVATE KEY-----");
   }
 
@@ -89,7 +100,9 @@ class KeysTest {
     CliRun.Result r = new CliRun(Map.of(), dir).run("keys", "-k", "dsa");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.out()).isEmpty();
-    assertThat(r.errLines().get(0)).isEqualTo("❌ Invalid value for option '--key-type': 'dsa' is not one of rsa, ecdsa, ed25519");
+    assertThat(r.errLines().get(0))
+        .isEqualTo(
+            "❌ Invalid value for option '--key-type': 'dsa' is not one of rsa, ecdsa, ed25519");
     assertThat(dir.resolve("private.pem")).doesNotExist();
   }
 
@@ -105,7 +118,8 @@ class KeysTest {
       return;
     }
     assertThat(r.code()).isEqualTo(9);
-    assertThat(r.err()).startsWith("❌ cannot write " + ro.resolve("private.pem") + ": permission denied");
+    assertThat(r.err())
+        .startsWith("❌ cannot write " + ro.resolve("private.pem") + ": permission denied");
   }
 
   record Openssl(int exit, String output) {}

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * `cocos-cli logs` prints the lines it reads from the wire bytes of each batch, against a real gRPC
- * server on a real socket that sends batches as the manager does: non-ASCII text, an empty line,
- * a skipped-bytes count, several batches.
+ * server on a real socket that sends batches as the manager does: non-ASCII text, an empty line, a
+ * skipped-bytes count, several batches.
  */
 class LogsOutputTest {
   static final String ID = "e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3";
@@ -36,17 +36,27 @@ class LogsOutputTest {
 
   @BeforeEach
   void startServer() throws Exception {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
-        new ManagerServiceGrpc.ManagerServiceImplBase() {
-          @Override
-          public void streamLogs(StreamLogsReq request, StreamObserver<LogLine> out) {
-            asked.set(request);
-            out.onNext(LogLine.newBuilder().setCvmId(ID).setSkippedBytes(42).addLines(utf8("h\u00e9llo \u2713"))
-                .addLines(utf8("")).addLines(utf8("two")).build());
-            out.onNext(LogLine.newBuilder().setCvmId(ID).addLines(utf8("three")).build());
-            out.onCompleted();
-          }
-        }).build().start();
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(
+                new ManagerServiceGrpc.ManagerServiceImplBase() {
+                  @Override
+                  public void streamLogs(StreamLogsReq request, StreamObserver<LogLine> out) {
+                    asked.set(request);
+                    out.onNext(
+                        LogLine.newBuilder()
+                            .setCvmId(ID)
+                            .setSkippedBytes(42)
+                            .addLines(utf8("h\u00e9llo \u2713"))
+                            .addLines(utf8(""))
+                            .addLines(utf8("two"))
+                            .build());
+                    out.onNext(LogLine.newBuilder().setCvmId(ID).addLines(utf8("three")).build());
+                    out.onCompleted();
+                  }
+                })
+            .build()
+            .start();
   }
 
   @AfterEach
@@ -76,9 +86,14 @@ class LogsOutputTest {
   void jsonIsOneObjectPerLineWithTheSkipOnTheFirstLineAfterIt() {
     CliRun.Result run = cli().run("logs", ID, "--json");
     assertThat(run.code()).as(run.toString()).isZero();
-    List<JsonObject> lines = run.outLines().stream().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
-    assertThat(lines).extracting(o -> o.get("line").getAsString()).containsExactly("h\u00e9llo \u2713", "", "two", "three");
-    assertThat(lines).extracting(o -> o.get("skippedBytes").getAsLong()).containsExactly(42L, 0L, 0L, 0L);
+    List<JsonObject> lines =
+        run.outLines().stream().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+    assertThat(lines)
+        .extracting(o -> o.get("line").getAsString())
+        .containsExactly("h\u00e9llo \u2713", "", "two", "three");
+    assertThat(lines)
+        .extracting(o -> o.get("skippedBytes").getAsLong())
+        .containsExactly(42L, 0L, 0L, 0L);
     assertThat(lines).allSatisfy(o -> assertThat(o.get("cvmId").getAsString()).isEqualTo(ID));
   }
 }

@@ -1,8 +1,8 @@
 package io.cocos.cli;
 
-import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,8 +36,11 @@ public final class ManagerProcess implements AutoCloseable {
   /** The manager jar: from failsafe's system property, else next to this module. */
   static Path managerJar() {
     String p = System.getProperty("cocos.manager.jar");
-    Path jar = p != null ? Path.of(p) : Path.of("..", "manager-grpc", "target", "cocos-manager.jar");
-    assertThat(jar).as("the manager's shaded jar (build manager-grpc first: mvn -pl manager-grpc package)").isRegularFile();
+    Path jar =
+        p != null ? Path.of(p) : Path.of("..", "manager-grpc", "target", "cocos-manager.jar");
+    assertThat(jar)
+        .as("the manager's shaded jar (build manager-grpc first: mvn -pl manager-grpc package)")
+        .isRegularFile();
     return jar.toAbsolutePath().normalize();
   }
 
@@ -47,36 +50,49 @@ public final class ManagerProcess implements AutoCloseable {
   }
 
   /** Starts the manager and waits for "gRPC server listening". */
-  public static ManagerProcess start(Map<String, String> env) throws IOException, InterruptedException {
+  public static ManagerProcess start(Map<String, String> env)
+      throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
-        managerJar().toString()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                java,
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                managerJar().toString())
+            .redirectErrorStream(true);
     Map<String, String> penv = pb.environment();
     penv.keySet().removeIf(k -> k.startsWith("MANAGER_") || k.startsWith("COCOS_"));
     penv.putAll(env);
     Process p = pb.start();
     ManagerProcess m = new ManagerProcess(p);
     CountDownLatch ready = new CountDownLatch(1);
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          m.output.add(line);
-          Matcher listening = LISTENING.matcher(line);
-          if (listening.find()) {
-            m.port = Integer.parseInt(listening.group(1));
-            ready.countDown();
-          }
-        }
-      } catch (IOException e) {
-        // process gone
-      }
-    }, "manager-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  m.output.add(line);
+                  Matcher listening = LISTENING.matcher(line);
+                  if (listening.find()) {
+                    m.port = Integer.parseInt(listening.group(1));
+                    ready.countDown();
+                  }
+                }
+              } catch (IOException e) {
+                // process gone
+              }
+            },
+            "manager-output");
     reader.setDaemon(true);
     reader.start();
     if (!ready.await(30, TimeUnit.SECONDS)) {
       m.close();
-      throw new IllegalStateException("the manager did not start; its output:\n" + String.join("\n", m.output));
+      throw new IllegalStateException(
+          "the manager did not start; its output:\n" + String.join("\n", m.output));
     }
     return m;
   }

@@ -10,8 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** RESOURCE_EXHAUSTED: a manager allowed one CVM at a time. */
 class ResourceLimitsIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void secondCvmIsRefusedWithItsOwnExitCode() throws Exception {
@@ -25,8 +24,9 @@ class ResourceLimitsIT {
       try {
         CliRun.Result second = cli.run("create-vm", "--server-url", "10.0.0.1:7001");
         assertThat(second.code()).as(second.toString()).isEqualTo(ExitCode.EXHAUSTED);
-        assertThat(second.outLines()).containsExactly("🔗 Connected to manager using without TLS",
-            "🔗 Creating a new virtual machine");
+        assertThat(second.outLines())
+            .containsExactly(
+                "🔗 Connected to manager using without TLS", "🔗 Creating a new virtual machine");
         assertThat(second.errLines()).hasSize(1);
         assertThat(second.errLines().get(0)).startsWith("❌ ");
       } finally {

@@ -14,8 +14,14 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings("try")
 class SpinnerTest {
   private static CliContext ctx(StringWriter out, boolean terminal) {
-    return new CliContext(Map.of(), Path.of("."), new PrintWriter(out, true), new PrintWriter(new StringWriter()),
-        terminal, terminal, Clock.systemUTC());
+    return new CliContext(
+        Map.of(),
+        Path.of("."),
+        new PrintWriter(out, true),
+        new PrintWriter(new StringWriter()),
+        terminal,
+        terminal,
+        Clock.systemUTC());
   }
 
   @Test

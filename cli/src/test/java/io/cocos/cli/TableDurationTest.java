@@ -8,7 +8,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class TableDurationTest {
   @ParameterizedTest
-  @CsvSource({"PT42S, 42s", "PT5M12S, 5m12s", "PT42M10S, 42m", "PT3H5M, 3h5m", "PT51H, 2d3h", "PT-3S, 0s"})
+  @CsvSource({
+    "PT42S, 42s",
+    "PT5M12S, 5m12s",
+    "PT42M10S, 42m",
+    "PT3H5M, 3h5m",
+    "PT51H, 2d3h",
+    "PT-3S, 0s"
+  })
   void shortForm(String iso, String expected) {
     assertThat(TableDuration.of(Duration.parse(iso))).isEqualTo(expected);
   }

@@ -34,10 +34,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * The CMS end of the manager link: serves ComputationManagementService.Connect over plaintext,
- * TLS or mTLS, keeps a {@link ManagerSession} per connected manager and hands everything that
- * happens to a {@link Listener}. Listener calls come from gRPC's threads, one stream's messages in
- * order.
+ * The CMS end of the manager link: serves ComputationManagementService.Connect over plaintext, TLS
+ * or mTLS, keeps a {@link ManagerSession} per connected manager and hands everything that happens
+ * to a {@link Listener}. Listener calls come from gRPC's threads, one stream's messages in order.
  */
 public final class CmsServer implements AutoCloseable {
   /** What the server reports. Must return quickly. */
@@ -49,7 +48,9 @@ public final class CmsServer implements AutoCloseable {
     void onDisconnected(ManagerSession session, String reason);
   }
 
-  /** The server's identity; with {@code clientCa}, managers must present a certificate it signed. */
+  /**
+   * The server's identity; with {@code clientCa}, managers must present a certificate it signed.
+   */
   public record Tls(Path cert, Path key, Optional<Path> clientCa) {}
 
   /** As often as a manager may ping (it pings every 10 s); more often is answered with GOAWAY. */
@@ -63,17 +64,20 @@ public final class CmsServer implements AutoCloseable {
   private final String security;
   private final Set<ManagerSession> sessions = ConcurrentHashMap.newKeySet();
 
-  private CmsServer(String host, int port, Optional<Tls> tls, Listener listener) throws IOException {
+  private CmsServer(String host, int port, Optional<Tls> tls, Listener listener)
+      throws IOException {
     this.listener = listener;
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-        .addService(ServerInterceptors.intercept(new ConnectService(), new PeerInterceptor()))
-        // notice a manager that vanished without closing its connection
-        .keepAliveTime(10, TimeUnit.SECONDS)
-        .keepAliveTimeout(5, TimeUnit.SECONDS)
-        .permitKeepAliveTime(PERMITTED_PING_SECONDS, TimeUnit.SECONDS)
-        .permitKeepAliveWithoutCalls(true);
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+            .addService(ServerInterceptors.intercept(new ConnectService(), new PeerInterceptor()))
+            // notice a manager that vanished without closing its connection
+            .keepAliveTime(10, TimeUnit.SECONDS)
+            .keepAliveTimeout(5, TimeUnit.SECONDS)
+            .permitKeepAliveTime(PERMITTED_PING_SECONDS, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true);
     if (tls.isPresent()) {
-      SslContextBuilder ssl = SslContextBuilder.forServer(tls.get().cert().toFile(), tls.get().key().toFile());
+      SslContextBuilder ssl =
+          SslContextBuilder.forServer(tls.get().cert().toFile(), tls.get().key().toFile());
       if (tls.get().clientCa().isPresent()) {
         ssl.trustManager(tls.get().clientCa().get().toFile()).clientAuth(ClientAuth.REQUIRE);
       }
@@ -86,7 +90,8 @@ public final class CmsServer implements AutoCloseable {
   }
 
   /** Starts serving; port 0 picks a free port. */
-  public static CmsServer start(String host, int port, Optional<Tls> tls, Listener listener) throws IOException {
+  public static CmsServer start(String host, int port, Optional<Tls> tls, Listener listener)
+      throws IOException {
     return new CmsServer(host, port, tls, listener);
   }
 
@@ -101,7 +106,8 @@ public final class CmsServer implements AutoCloseable {
 
   /** The connected managers whose stream is open, the most recently connected first. */
   public List<ManagerSession> sessions() {
-    return sessions.stream().filter(ManagerSession::isOpen)
+    return sessions.stream()
+        .filter(ManagerSession::isOpen)
         .sorted(Comparator.comparing(ManagerSession::connectedAt).reversed())
         .toList();
   }
@@ -126,10 +132,12 @@ public final class CmsServer implements AutoCloseable {
     server.awaitTermination();
   }
 
-  private final class ConnectService extends ComputationManagementServiceGrpc.ComputationManagementServiceImplBase {
+  private final class ConnectService
+      extends ComputationManagementServiceGrpc.ComputationManagementServiceImplBase {
     @Override
     public StreamObserver<ManagerMessage> connect(StreamObserver<CmsMessage> toManager) {
-      ManagerSession session = new ManagerSession(toManager, PEER.get(), CLIENT_CERTIFICATE.get(), this::ended);
+      ManagerSession session =
+          new ManagerSession(toManager, PEER.get(), CLIENT_CERTIFICATE.get(), this::ended);
       sessions.add(session);
       listener.onConnected(session);
       return new StreamObserver<>() {
@@ -144,8 +152,10 @@ public final class CmsServer implements AutoCloseable {
         @Override
         public void onError(Throwable t) {
           Status status = Status.fromThrowable(t);
-          session.broken(status.getDescription() == null ? status.getCode().toString()
-              : status.getCode() + ": " + status.getDescription());
+          session.broken(
+              status.getDescription() == null
+                  ? status.getCode().toString()
+                  : status.getCode() + ": " + status.getDescription());
         }
 
         @Override
@@ -164,12 +174,20 @@ public final class CmsServer implements AutoCloseable {
   /** Puts the caller's address and certificate subject where the service can read them. */
   private static final class PeerInterceptor implements ServerInterceptor {
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-        ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-      String peer = remote instanceof InetSocketAddress a ? a.getHostString() + ":" + a.getPort() : String.valueOf(remote);
-      Context context = Context.current().withValues(PEER, peer,
-          CLIENT_CERTIFICATE, certificateSubject(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
+      String peer =
+          remote instanceof InetSocketAddress a
+              ? a.getHostString() + ":" + a.getPort()
+              : String.valueOf(remote);
+      Context context =
+          Context.current()
+              .withValues(
+                  PEER,
+                  peer,
+                  CLIENT_CERTIFICATE,
+                  certificateSubject(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
       return Contexts.interceptCall(context, call, headers, next);
     }
 
@@ -180,7 +198,8 @@ public final class CmsServer implements AutoCloseable {
       try {
         Certificate[] chain = ssl.getPeerCertificates();
         return chain.length > 0 && chain[0] instanceof X509Certificate x
-            ? x.getSubjectX500Principal().getName() : "";
+            ? x.getSubjectX500Principal().getName()
+            : "";
       } catch (SSLPeerUnverifiedException e) {
         return ""; // TLS without client certificates
       }

@@ -20,9 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The test CMS's command language: one command a line, read from stdin or given with --send.
- * Words are separated by blanks; quote a word that contains blanks ("..." or '...'). Blank
- * lines and lines starting with # are ignored.
+ * The test CMS's command language: one command a line, read from stdin or given with --send. Words
+ * are separated by blanks; quote a word that contains blanks ("..." or '...'). Blank lines and
+ * lines starting with # are ignored.
  */
 final class Commands {
   private Commands() {}
@@ -59,8 +59,19 @@ final class Commands {
     void run(Operator operator) throws CommandException;
   }
 
-  @Command(name = "", subcommands = {Create.class, Remove.class, Info.class, Policy.class, ListCvms.class,
-      TerminateLink.class, Managers.class, Help.class, Quit.class})
+  @Command(
+      name = "",
+      subcommands = {
+        Create.class,
+        Remove.class,
+        Info.class,
+        Policy.class,
+        ListCvms.class,
+        TerminateLink.class,
+        Managers.class,
+        Help.class,
+        Quit.class
+      })
   static final class Root {}
 
   /** Parses one line; null for a blank line or a comment. */
@@ -86,8 +97,12 @@ final class Commands {
     StringBuilder text = new StringBuilder("Commands, one a line:\n");
     for (CommandLine sub : new CommandLine(new Root()).getSubcommands().values()) {
       CommandLine.Help help = sub.getHelp();
-      text.append("  ").append(help.synopsis(0).strip().replaceAll("\\s+", " ")).append('\n')
-          .append("      ").append(help.description().strip()).append('\n');
+      text.append("  ")
+          .append(help.synopsis(0).strip().replaceAll("\\s+", " "))
+          .append('\n')
+          .append("      ")
+          .append(help.description().strip())
+          .append('\n');
     }
     text.append("Options of create (--manager and --request-id go with every request):\n")
         .append(new CommandLine(new Create()).getHelp().optionList());
@@ -130,13 +145,18 @@ final class Commands {
 
   /** Options every request has: whom to ask, and the request id. */
   static final class Addressing {
-    @Option(names = "--manager", paramLabel = "INSTANCE_ID",
+    @Option(
+        names = "--manager",
+        paramLabel = "INSTANCE_ID",
         description = "The manager to ask (default: the one that connected last).")
     String manager;
 
-    @Option(names = "--request-id", paramLabel = "ID",
-        description = "The request id (default: a new one). Send one again to see a request answered twice "
-            + "but run once.")
+    @Option(
+        names = "--request-id",
+        paramLabel = "ID",
+        description =
+            "The request id (default: a new one). Send one again to see a request answered twice "
+                + "but run once.")
     String requestId;
   }
 
@@ -150,39 +170,66 @@ final class Commands {
     public void run(Operator operator) throws CommandException {
       ManagerSession session = operator.target(addressing.manager);
       String id = addressing.requestId != null ? addressing.requestId : operator.nextRequestId();
-      operator.send(session, CmsMessage.newBuilder().setRequest(operation().setRequestId(id)).build());
+      operator.send(
+          session, CmsMessage.newBuilder().setRequest(operation().setRequestId(id)).build());
     }
   }
 
-  @Command(name = "create", description = "Asks the manager to create a CVM (the fields of CreateReq).")
+  @Command(
+      name = "create",
+      description = "Asks the manager to create a CVM (the fields of CreateReq).")
   static final class Create extends RequestStep {
-    @Option(names = "--server-url", paramLabel = "HOST:PORT", description = "The CVMS server the agent dials.")
+    @Option(
+        names = "--server-url",
+        paramLabel = "HOST:PORT",
+        description = "The CVMS server the agent dials.")
     String serverUrl = "";
 
-    @Option(names = "--ca-url", paramLabel = "URL", description = "The CA service the agent gets its certificate from.")
+    @Option(
+        names = "--ca-url",
+        paramLabel = "URL",
+        description = "The CA service the agent gets its certificate from.")
     String caUrl = "";
 
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "The agent's log level.")
     String logLevel = "";
 
-    @Option(names = "--ttl", paramLabel = "DURATION", description = "Remove the CVM after this long (90s, 1h30m).")
+    @Option(
+        names = "--ttl",
+        paramLabel = "DURATION",
+        description = "Remove the CVM after this long (90s, 1h30m).")
     String ttl = "";
 
-    @Option(names = "--server-ca-cert", paramLabel = "FILE", description = "PEM CA of the CVMS server.")
+    @Option(
+        names = "--server-ca-cert",
+        paramLabel = "FILE",
+        description = "PEM CA of the CVMS server.")
     Path serverCaCert;
 
-    @Option(names = "--client-cert", paramLabel = "FILE", description = "PEM certificate of the agent.")
+    @Option(
+        names = "--client-cert",
+        paramLabel = "FILE",
+        description = "PEM certificate of the agent.")
     Path clientCert;
 
-    @Option(names = "--client-key", paramLabel = "FILE", description = "PEM private key of the agent.")
+    @Option(
+        names = "--client-key",
+        paramLabel = "FILE",
+        description = "PEM private key of the agent.")
     Path clientKey;
 
     @Override
     Request.Builder operation() throws CommandException {
-      return Request.newBuilder().setCreate(CreateReq.newBuilder().setAgentCvmServerUrl(serverUrl)
-          .setAgentCvmCaUrl(caUrl).setAgentLogLevel(logLevel).setTtl(ttl)
-          .setAgentCvmServerCaCert(read(serverCaCert)).setAgentCvmClientCert(read(clientCert))
-          .setAgentCvmClientKey(read(clientKey)));
+      return Request.newBuilder()
+          .setCreate(
+              CreateReq.newBuilder()
+                  .setAgentCvmServerUrl(serverUrl)
+                  .setAgentCvmCaUrl(caUrl)
+                  .setAgentLogLevel(logLevel)
+                  .setTtl(ttl)
+                  .setAgentCvmServerCaCert(read(serverCaCert))
+                  .setAgentCvmClientCert(read(clientCert))
+                  .setAgentCvmClientKey(read(clientKey)));
     }
 
     private static ByteString read(Path file) throws CommandException {
@@ -199,7 +246,8 @@ final class Commands {
 
   @Command(name = "remove", description = "Asks the manager to remove a CVM.")
   static final class Remove extends RequestStep {
-    @Parameters(paramLabel = "CVM_ID") String cvmId;
+    @Parameters(paramLabel = "CVM_ID")
+    String cvmId;
 
     @Override
     Request.Builder operation() {
@@ -209,7 +257,8 @@ final class Commands {
 
   @Command(name = "info", description = "Asks for a CVM's CVMInfo.")
   static final class Info extends RequestStep {
-    @Parameters(paramLabel = "CVM_ID") String cvmId;
+    @Parameters(paramLabel = "CVM_ID")
+    String cvmId;
 
     @Override
     Request.Builder operation() {
@@ -219,11 +268,13 @@ final class Commands {
 
   @Command(name = "policy", description = "Asks for a CVM's attestation policy.")
   static final class Policy extends RequestStep {
-    @Parameters(paramLabel = "CVM_ID") String cvmId;
+    @Parameters(paramLabel = "CVM_ID")
+    String cvmId;
 
     @Override
     Request.Builder operation() {
-      return Request.newBuilder().setAttestationPolicy(AttestationPolicyReq.newBuilder().setId(cvmId));
+      return Request.newBuilder()
+          .setAttestationPolicy(AttestationPolicyReq.newBuilder().setId(cvmId));
     }
   }
 
@@ -235,9 +286,13 @@ final class Commands {
     }
   }
 
-  @Command(name = "terminate", description = "Tells the manager to disconnect (it reconnects later, with backoff).")
+  @Command(
+      name = "terminate",
+      description = "Tells the manager to disconnect (it reconnects later, with backoff).")
   static final class TerminateLink implements Step {
-    @Option(names = "--manager", paramLabel = "INSTANCE_ID",
+    @Option(
+        names = "--manager",
+        paramLabel = "INSTANCE_ID",
         description = "The manager to disconnect (default: the one that connected last).")
     String manager;
 
@@ -247,7 +302,8 @@ final class Commands {
     @Override
     public void run(Operator operator) throws CommandException {
       ManagerSession session = operator.target(manager);
-      String text = reason.isEmpty() ? "terminated by the test CMS's operator" : String.join(" ", reason);
+      String text =
+          reason.isEmpty() ? "terminated by the test CMS's operator" : String.join(" ", reason);
       operator.terminate(session, text);
     }
   }

@@ -22,8 +22,11 @@ import java.util.Base64;
  * attestation policy, shown as the JSON it is, and a client key, never shown.
  */
 final class JsonLines {
-  private static final JsonFormat.Printer PROTO = JsonFormat.printer().preservingProtoFieldNames()
-      .omittingInsignificantWhitespace().alwaysPrintFieldsWithNoPresence();
+  private static final JsonFormat.Printer PROTO =
+      JsonFormat.printer()
+          .preservingProtoFieldNames()
+          .omittingInsignificantWhitespace()
+          .alwaysPrintFieldsWithNoPresence();
 
   private final PrintStream out;
 
@@ -129,8 +132,9 @@ final class JsonLines {
     }
     String base64 = policy.get("info").getAsString();
     try {
-      JsonElement decoded = JsonParser.parseString(
-          new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8));
+      JsonElement decoded =
+          JsonParser.parseString(
+              new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8));
       policy.add("info", decoded);
     } catch (IllegalArgumentException | JsonParseException e) {
       // not JSON: leave it base64
@@ -139,12 +143,16 @@ final class JsonLines {
 
   private static void hideClientKey(JsonObject message) {
     JsonObject create = object(object(message, "request"), "create");
-    if (create != null && create.has("agent_cvm_client_key") && !create.get("agent_cvm_client_key").getAsString().isEmpty()) {
+    if (create != null
+        && create.has("agent_cvm_client_key")
+        && !create.get("agent_cvm_client_key").getAsString().isEmpty()) {
       create.addProperty("agent_cvm_client_key", "(hidden)");
     }
   }
 
   private static JsonObject object(JsonObject parent, String name) {
-    return parent != null && parent.has(name) && parent.get(name).isJsonObject() ? parent.getAsJsonObject(name) : null;
+    return parent != null && parent.has(name) && parent.get(name).isJsonObject()
+        ? parent.getAsJsonObject(name)
+        : null;
   }
 }

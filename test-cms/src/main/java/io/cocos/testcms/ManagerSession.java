@@ -9,22 +9,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
- * One manager's Connect stream, seen from the CMS. Sending is synchronised: a gRPC stream
- * observer must not be called from two threads at once, and the operator's commands, the
- * one-shot commands and the tests may all send.
+ * One manager's Connect stream, seen from the CMS. Sending is synchronised: a gRPC stream observer
+ * must not be called from two threads at once, and the operator's commands, the one-shot commands
+ * and the tests may all send.
  */
 public final class ManagerSession {
   private final StreamObserver<CmsMessage> toManager;
   private final String peer;
   private final String clientCertificate;
   private final Instant connectedAt = Instant.now();
+
   /** Told once, with the reason, however the stream ends. */
   private final BiConsumer<ManagerSession, String> whenEnded;
+
   private final AtomicBoolean endReported = new AtomicBoolean();
   private volatile Hello hello;
   private boolean closed;
 
-  ManagerSession(StreamObserver<CmsMessage> toManager, String peer, String clientCertificate,
+  ManagerSession(
+      StreamObserver<CmsMessage> toManager,
+      String peer,
+      String clientCertificate,
       BiConsumer<ManagerSession, String> whenEnded) {
     this.toManager = toManager;
     this.peer = peer;
@@ -70,8 +75,8 @@ public final class ManagerSession {
   }
 
   /**
-   * Asks the manager to disconnect, then ends the stream from this side (gRPC then reports
-   * nothing more about it: a server call ends when the server ends it).
+   * Asks the manager to disconnect, then ends the stream from this side (gRPC then reports nothing
+   * more about it: a server call ends when the server ends it).
    */
   public void terminate(String reason) {
     synchronized (this) {
@@ -86,7 +91,9 @@ public final class ManagerSession {
     return !closed;
   }
 
-  /** The manager half-closed: answer in kind (a gRPC server call ends only when the server ends it). */
+  /**
+   * The manager half-closed: answer in kind (a gRPC server call ends only when the server ends it).
+   */
   void endFromManager() {
     synchronized (this) {
       if (!closed) {

@@ -22,42 +22,61 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * cocos-test-cms: a stand-in Computation Management service. Managers started with
- * MANAGER_CMS_URL pointing here connect to it; it prints everything they send as JSON lines on
- * stdout and sends them the requests typed on stdin (see {@link Commands}).
+ * cocos-test-cms: a stand-in Computation Management service. Managers started with MANAGER_CMS_URL
+ * pointing here connect to it; it prints everything they send as JSON lines on stdout and sends
+ * them the requests typed on stdin (see {@link Commands}).
  */
-@Command(name = "cocos-test-cms", mixinStandardHelpOptions = true, version = "cocos-test-cms",
-    description = "A stand-in Computation Management service for trying the manager's link (MANAGER_CMS_URL). "
-        + "Prints every message a manager sends as one JSON line on stdout; reads commands from stdin, one a line "
-        + "(type help). Stops on quit, Ctrl-C or SIGTERM; not at the end of stdin.",
+@Command(
+    name = "cocos-test-cms",
+    mixinStandardHelpOptions = true,
+    version = "cocos-test-cms",
+    description =
+        "A stand-in Computation Management service for trying the manager's link (MANAGER_CMS_URL). "
+            + "Prints every message a manager sends as one JSON line on stdout; reads commands from stdin, one a line "
+            + "(type help). Stops on quit, Ctrl-C or SIGTERM; not at the end of stdin.",
     sortOptions = false)
 public final class TestCms implements Callable<Integer>, Commands.Operator, CmsServer.Listener {
   static final int EXIT_BAD_USAGE = 2;
   static final int EXIT_CANNOT_LISTEN = 1;
 
-  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--host",
+      defaultValue = "0.0.0.0",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--port", defaultValue = "7010", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      defaultValue = "7010",
+      description = "Port to listen on (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--cert", paramLabel = "FILE", description = "PEM certificate of this CMS: serve TLS (with --key).")
+  @Option(
+      names = "--cert",
+      paramLabel = "FILE",
+      description = "PEM certificate of this CMS: serve TLS (with --key).")
   Path cert;
 
   @Option(names = "--key", paramLabel = "FILE", description = "PEM private key of this CMS.")
   Path key;
 
-  @Option(names = "--client-ca", paramLabel = "FILE",
+  @Option(
+      names = "--client-ca",
+      paramLabel = "FILE",
       description = "PEM CA bundle: require managers to present a certificate it signed (mTLS).")
   Path clientCa;
 
-  @Option(names = "--send", paramLabel = "COMMAND",
-      description = "A command sent once, to the first manager that says hello, e.g. --send 'create --ttl 5m'. "
-          + "Repeatable; sent in order.")
+  @Option(
+      names = "--send",
+      paramLabel = "COMMAND",
+      description =
+          "A command sent once, to the first manager that says hello, e.g. --send 'create --ttl 5m'. "
+              + "Repeatable; sent in order.")
   List<String> oneShot = new ArrayList<>();
 
   private final JsonLines out;
-  private final String runId = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+  private final String runId =
+      HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
   private final AtomicLong requests = new AtomicLong();
   private final AtomicBoolean oneShotPending = new AtomicBoolean();
   private final List<Commands.Step> oneShotSteps = new ArrayList<>();
@@ -95,12 +114,15 @@ public final class TestCms implements Callable<Integer>, Commands.Operator, CmsS
       }
     }
     oneShotPending.set(!oneShotSteps.isEmpty());
-    Optional<CmsServer.Tls> tls = cert == null ? Optional.empty()
-        : Optional.of(new CmsServer.Tls(cert, key, Optional.ofNullable(clientCa)));
+    Optional<CmsServer.Tls> tls =
+        cert == null
+            ? Optional.empty()
+            : Optional.of(new CmsServer.Tls(cert, key, Optional.ofNullable(clientCa)));
     try {
       server = CmsServer.start(host, port, tls, this);
     } catch (IOException | IllegalArgumentException e) {
-      System.err.println("cocos-test-cms: cannot listen on " + host + ":" + port + ": " + e.getMessage());
+      System.err.println(
+          "cocos-test-cms: cannot listen on " + host + ":" + port + ": " + e.getMessage());
       return EXIT_CANNOT_LISTEN;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
@@ -113,7 +135,8 @@ public final class TestCms implements Callable<Integer>, Commands.Operator, CmsS
   }
 
   private void readCommands() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       String line;
       while (!quitting && (line = in.readLine()) != null) {
         runQuietly(line);
@@ -133,7 +156,6 @@ public final class TestCms implements Callable<Integer>, Commands.Operator, CmsS
       out.error(e.getMessage());
     }
   }
-
 
   // ------------------------------------------------------------- what the server reports
 
@@ -166,13 +188,20 @@ public final class TestCms implements Callable<Integer>, Commands.Operator, CmsS
   @Override
   public ManagerSession target(String instanceId) throws Commands.CommandException {
     if (instanceId == null) {
-      return server.latestSession().orElseThrow(() -> new Commands.CommandException("no manager is connected"));
+      return server
+          .latestSession()
+          .orElseThrow(() -> new Commands.CommandException("no manager is connected"));
     }
-    return server.sessions().stream().filter(s -> s.name().equals(instanceId)).findFirst()
-        .orElseThrow(() -> new Commands.CommandException("no manager " + instanceId + " is connected"));
+    return server.sessions().stream()
+        .filter(s -> s.name().equals(instanceId))
+        .findFirst()
+        .orElseThrow(
+            () -> new Commands.CommandException("no manager " + instanceId + " is connected"));
   }
 
-  /** Ids unique across runs of the test CMS: a manager remembers ids, so "1" again would not run. */
+  /**
+   * Ids unique across runs of the test CMS: a manager remembers ids, so "1" again would not run.
+   */
   @Override
   public String nextRequestId() {
     return runId + "-" + requests.incrementAndGet();
@@ -194,7 +223,9 @@ public final class TestCms implements Callable<Integer>, Commands.Operator, CmsS
       throw new Commands.CommandException("manager " + session.name() + " has disconnected");
     }
     // reported first: the session reports its own end as soon as it has sent this
-    out.sent(session, CmsMessage.newBuilder().setTerminate(Terminate.newBuilder().setReason(reason)).build());
+    out.sent(
+        session,
+        CmsMessage.newBuilder().setTerminate(Terminate.newBuilder().setReason(reason)).build());
     try {
       session.terminate(reason);
     } catch (IllegalStateException e) {

@@ -26,37 +26,38 @@ class CommandsTest {
   final List<String> terminated = new ArrayList<>();
   String asked;
 
-  final Commands.Operator operator = new Commands.Operator() {
-    @Override
-    public ManagerSession target(String instanceId) {
-      asked = instanceId;
-      return null;
-    }
+  final Commands.Operator operator =
+      new Commands.Operator() {
+        @Override
+        public ManagerSession target(String instanceId) {
+          asked = instanceId;
+          return null;
+        }
 
-    @Override
-    public String nextRequestId() {
-      return "generated";
-    }
+        @Override
+        public String nextRequestId() {
+          return "generated";
+        }
 
-    @Override
-    public void send(ManagerSession session, CmsMessage message) {
-      sent.add(message);
-    }
+        @Override
+        public void send(ManagerSession session, CmsMessage message) {
+          sent.add(message);
+        }
 
-    @Override
-    public void terminate(ManagerSession session, String reason) {
-      terminated.add(reason);
-    }
+        @Override
+        public void terminate(ManagerSession session, String reason) {
+          terminated.add(reason);
+        }
 
-    @Override
-    public void listManagers() {}
+        @Override
+        public void listManagers() {}
 
-    @Override
-    public void help(String text) {}
+        @Override
+        public void help(String text) {}
 
-    @Override
-    public void quit() {}
-  };
+        @Override
+        public void quit() {}
+      };
 
   Request run(String line) throws Exception {
     Commands.parse(line).run(operator);
@@ -66,7 +67,8 @@ class CommandsTest {
   @Test
   void createCarriesItsOptionsAndTheFilesContents() throws Exception {
     Path ca = Files.writeString(tmp.resolve("ca.pem"), "CA PEM");
-    Request r = run("create --server-url 10.0.2.2:7001 --ttl 5m --log-level debug --server-ca-cert " + ca);
+    Request r =
+        run("create --server-url 10.0.2.2:7001 --ttl 5m --log-level debug --server-ca-cert " + ca);
     assertThat(r.getRequestId()).isEqualTo("generated");
     assertThat(r.getCreate().getAgentCvmServerUrl()).isEqualTo("10.0.2.2:7001");
     assertThat(r.getCreate().getTtl()).isEqualTo("5m");
@@ -76,7 +78,8 @@ class CommandsTest {
 
   @Test
   void everyRequestTakesAnIdAndAManager() throws Exception {
-    assertThat(run("remove cvm-1 --request-id r-7 --manager host-a").getRemove().getCvmId()).isEqualTo("cvm-1");
+    assertThat(run("remove cvm-1 --request-id r-7 --manager host-a").getRemove().getCvmId())
+        .isEqualTo("cvm-1");
     assertThat(sent.get(0).getRequest().getRequestId()).isEqualTo("r-7");
     assertThat(asked).isEqualTo("host-a");
     assertThat(run("info cvm-2").getCvmInfo().getId()).isEqualTo("cvm-2");
@@ -97,8 +100,10 @@ class CommandsTest {
     assertThat(Commands.parse("# a comment")).isNull();
     assertThatThrownBy(() -> Commands.parse("creat")).hasMessageEndingWith("; try help");
     assertThatThrownBy(() -> Commands.parse("remove")).hasMessageContaining("CVM_ID");
-    assertThatThrownBy(() -> Commands.parse("terminate \"unclosed")).hasMessage("unclosed quote \"");
-    assertThatThrownBy(() -> Commands.parse("create --client-key " + tmp.resolve("missing")).run(operator))
+    assertThatThrownBy(() -> Commands.parse("terminate \"unclosed"))
+        .hasMessage("unclosed quote \"");
+    assertThatThrownBy(
+            () -> Commands.parse("create --client-key " + tmp.resolve("missing")).run(operator))
         .hasMessageStartingWith("cannot read ");
   }
 
@@ -107,16 +112,28 @@ class CommandsTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     JsonLines out = new JsonLines(new PrintStream(bytes, true, StandardCharsets.UTF_8));
     Path key = Files.writeString(tmp.resolve("key.pem"), "SECRET KEY");
-    out.sent(new ManagerSession(null, "peer", "", (s, r) -> {}),
+    out.sent(
+        new ManagerSession(null, "peer", "", (s, r) -> {}),
         CmsMessage.newBuilder().setRequest(run("create --client-key " + key)).build());
-    out.received(new ManagerSession(null, "peer", "", (s, r) -> {}), ManagerMessage.newBuilder()
-        .setResponse(Response.newBuilder().setRequestId("p").setAttestationPolicy(AttestationPolicyRes.newBuilder()
-            .setId("cvm").setInfo(ByteString.copyFromUtf8("{\"policy\":{\"measurement\":\"ab\"}}"))))
-        .build());
+    out.received(
+        new ManagerSession(null, "peer", "", (s, r) -> {}),
+        ManagerMessage.newBuilder()
+            .setResponse(
+                Response.newBuilder()
+                    .setRequestId("p")
+                    .setAttestationPolicy(
+                        AttestationPolicyRes.newBuilder()
+                            .setId("cvm")
+                            .setInfo(
+                                ByteString.copyFromUtf8("{\"policy\":{\"measurement\":\"ab\"}}"))))
+            .build());
     String printed = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(printed).doesNotContain("SECRET")
-        .doesNotContain(Base64.getEncoder().encodeToString("SECRET KEY".getBytes(StandardCharsets.UTF_8)));
-    assertThat(printed).contains("\"agent_cvm_client_key\":\"(hidden)\"")
+    assertThat(printed)
+        .doesNotContain("SECRET")
+        .doesNotContain(
+            Base64.getEncoder().encodeToString("SECRET KEY".getBytes(StandardCharsets.UTF_8)));
+    assertThat(printed)
+        .contains("\"agent_cvm_client_key\":\"(hidden)\"")
         .contains("\"info\":{\"policy\":{\"measurement\":\"ab\"}}");
   }
 }

@@ -22,26 +22,38 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "attestation-policy",
-    description = {"Print the attestation policy of a CVM.", "",
-        "The policy (JSON, pretty-printed) that a verifier should hold the CVM's attestation report "
-            + "against; SEV-SNP and TDX CVMs only. A manager run with MANAGER_ATTESTATION_POLICY_FORMAT=corim "
-            + "returns a CoRIM: -o writes it as it is (CBOR), otherwise it is printed as "
-            + "policy verify-corim prints it.", ""},
+@Command(
+    name = "attestation-policy",
+    description = {
+      "Print the attestation policy of a CVM.",
+      "",
+      "The policy (JSON, pretty-printed) that a verifier should hold the CVM's attestation report "
+          + "against; SEV-SNP and TDX CVMs only. A manager run with MANAGER_ATTESTATION_POLICY_FORMAT=corim "
+          + "returns a CoRIM: -o writes it as it is (CBOR), otherwise it is printed as "
+          + "policy verify-corim prints it.",
+      ""
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
-        "  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 \\",
-        "      -o policy.json",
-        "  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 --json \\",
-        "      | jq -r .policy.policy.measurement"})
+    footer = {
+      "  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
+      "  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 \\",
+      "      -o policy.json",
+      "  cocos-cli attestation-policy e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 --json \\",
+      "      | jq -r .policy.policy.measurement"
+    })
 public final class AttestationPolicyCommand extends ManagerCommand {
   @Parameters(paramLabel = "<cvm_id>", description = "Id of the CVM.")
   String cvmId;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "<file>", description = "Write the policy to this file instead of stdout.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "<file>",
+      description = "Write the policy to this file instead of stdout.")
   String output;
 
-  @Option(names = "--json", description = "Print {\"id\": <cvm_id>, \"policy\": <policy>} (with -o: {\"id\", \"file\"}).")
+  @Option(
+      names = "--json",
+      description = "Print {\"id\": <cvm_id>, \"policy\": <policy>} (with -o: {\"id\", \"file\"}).")
   boolean json;
 
   public AttestationPolicyCommand(CliContext ctx) {
@@ -50,7 +62,8 @@ public final class AttestationPolicyCommand extends ManagerCommand {
 
   @Override
   protected int run(ManagerConnection manager) {
-    AttestationPolicyRes res = manager.stub().attestationPolicy(AttestationPolicyReq.newBuilder().setId(cvmId).build());
+    AttestationPolicyRes res =
+        manager.stub().attestationPolicy(AttestationPolicyReq.newBuilder().setId(cvmId).build());
     String id = res.getId().isEmpty() ? cvmId : res.getId();
     byte[] bytes = res.getInfo().toByteArray();
     if (bytes.length > 0 && bytes[0] != '{' && !Character.isWhitespace(bytes[0])) {
@@ -60,11 +73,16 @@ public final class AttestationPolicyCommand extends ManagerCommand {
     try {
       policy = Json.parse(res.getInfo().toString(StandardCharsets.UTF_8));
     } catch (JsonParseException e) {
-      throw new CliException(ExitCode.FAILURE, "the manager's attestation policy for " + cvmId + " is not JSON: "
-          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+      throw new CliException(
+          ExitCode.FAILURE,
+          "the manager's attestation policy for "
+              + cvmId
+              + " is not JSON: "
+              + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
     }
     if (output != null) {
-      return save(id, (Json.pretty(policy) + "\n").getBytes(StandardCharsets.UTF_8), "Attestation policy");
+      return save(
+          id, (Json.pretty(policy) + "\n").getBytes(StandardCharsets.UTF_8), "Attestation policy");
     }
     if (json) {
       JsonObject o = new JsonObject();
@@ -86,8 +104,12 @@ public final class AttestationPolicyCommand extends ManagerCommand {
     try {
       doc = CorimDocument.parse(bytes);
     } catch (CborException e) {
-      throw new CliException(ExitCode.FAILURE, "the manager's attestation policy for " + cvmId
-          + " is neither JSON nor a CoRIM: " + e.getMessage());
+      throw new CliException(
+          ExitCode.FAILURE,
+          "the manager's attestation policy for "
+              + cvmId
+              + " is neither JSON nor a CoRIM: "
+              + e.getMessage());
     }
     if (output != null) {
       return save(id, bytes, "Attestation policy (CoRIM)");

@@ -10,13 +10,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "cvm-info",
-    description = {"Show what a CVM runs with.", "",
-        "OVMF and EOS versions, vCPU count, CPU model and kernel command line.", ""},
+@Command(
+    name = "cvm-info",
+    description = {
+      "Show what a CVM runs with.",
+      "",
+      "OVMF and EOS versions, vCPU count, CPU model and kernel command line.",
+      ""
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  cocos-cli cvm-info e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
-        "  cocos-cli cvm-info e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 --json \\",
-        "      | jq -r .kernelCmd"})
+    footer = {
+      "  cocos-cli cvm-info e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
+      "  cocos-cli cvm-info e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 --json \\",
+      "      | jq -r .kernelCmd"
+    })
 public final class CvmInfoCommand extends ManagerCommand {
   @Parameters(paramLabel = "<cvm_id>", description = "Id of the CVM.")
   String cvmId;
@@ -45,6 +52,9 @@ public final class CvmInfoCommand extends ManagerCommand {
   }
 
   private void field(String name, String value) {
-    out().println(ctx.outStyle().bold(String.format("%-16s", name + ":")) + (value.isEmpty() ? "-" : value));
+    out()
+        .println(
+            ctx.outStyle().bold(String.format("%-16s", name + ":"))
+                + (value.isEmpty() ? "-" : value));
   }
 }

@@ -14,12 +14,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "events",
-    description = {"Follow lifecycle events of all CVMs, or of one until it is removed.", "",
-        "created, running, stopping, removed, exited (with its code), failed, ttl-expired, restored.", ""},
+@Command(
+    name = "events",
+    description = {
+      "Follow lifecycle events of all CVMs, or of one until it is removed.",
+      "",
+      "created, running, stopping, removed, exited (with its code), failed, ttl-expired, restored.",
+      ""
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  cocos-cli events",
-        "  cocos-cli events e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 --json"})
+    footer = {
+      "  cocos-cli events",
+      "  cocos-cli events e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3 --json"
+    })
 public final class EventsCommand extends ManagerCommand {
   @Parameters(paramLabel = "<cvm_id>", arity = "0..1", description = "Only this CVM's events.")
   String cvmId = "";
@@ -33,19 +40,29 @@ public final class EventsCommand extends ManagerCommand {
 
   @Override
   protected int run(ManagerConnection manager) {
-    Iterator<LifecycleEvent> events = ManagerServiceGrpc.newBlockingStub(manager.channel())
-        .watchEvents(WatchEventsReq.newBuilder().setCvmId(cvmId).build());
+    Iterator<LifecycleEvent> events =
+        ManagerServiceGrpc.newBlockingStub(manager.channel())
+            .watchEvents(WatchEventsReq.newBuilder().setCvmId(cvmId).build());
     while (events.hasNext()) {
       LifecycleEvent e = events.next();
       if (json) {
         out().println(Json.printCompact(e));
       } else {
         if (e.getDroppedBefore() > 0) {
-          ctx.err().println("… " + e.getDroppedBefore() + " events dropped: this reader fell behind");
+          ctx.err()
+              .println("… " + e.getDroppedBefore() + " events dropped: this reader fell behind");
         }
         String detail = e.hasExitCode() ? "exit code " + e.getExitCode() : e.getDetail();
-        out().println(String.join("  ", instant(e.getTime()).toString(), e.getCvmId(),
-            String.format("%-11s", e.getType()), String.format("%-12s", e.getState()), detail).stripTrailing());
+        out()
+            .println(
+                String.join(
+                        "  ",
+                        instant(e.getTime()).toString(),
+                        e.getCvmId(),
+                        String.format("%-11s", e.getType()),
+                        String.format("%-12s", e.getState()),
+                        detail)
+                    .stripTrailing());
       }
       out().flush();
     }

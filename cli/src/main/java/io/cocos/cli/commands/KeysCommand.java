@@ -18,30 +18,41 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-@Command(name = "keys", sortOptions = false,
-    description = {"Generate a new public/private key pair.",
-        "",
-        "Writes public.pem and private.pem into the current directory, private.pem readable by you alone; "
-            + "existing files are replaced, as upstream does. rsa: 4096 bits, private key PKCS#8; "
-            + "ecdsa: P-256, private key SEC 1 (\"EC PRIVATE KEY\"); ed25519: private key PKCS#8. "
-            + "Public keys are SubjectPublicKeyInfo (\"PUBLIC KEY\").",
-        ""},
+@Command(
+    name = "keys",
+    sortOptions = false,
+    description = {
+      "Generate a new public/private key pair.",
+      "",
+      "Writes public.pem and private.pem into the current directory, private.pem readable by you alone; "
+          + "existing files are replaced, as upstream does. rsa: 4096 bits, private key PKCS#8; "
+          + "ecdsa: P-256, private key SEC 1 (\"EC PRIVATE KEY\"); ed25519: private key PKCS#8. "
+          + "Public keys are SubjectPublicKeyInfo (\"PUBLIC KEY\").",
+      ""
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  cocos-cli keys", "  cocos-cli keys -k ecdsa", "  cocos-cli keys --key-type ed25519"})
+    footer = {
+      "  cocos-cli keys",
+      "  cocos-cli keys -k ecdsa",
+      "  cocos-cli keys --key-type ed25519"
+    })
 public final class KeysCommand implements Callable<Integer> {
   static final String PUBLIC_FILE = "public.pem";
   static final String PRIVATE_FILE = "private.pem";
 
   private final CliContext ctx;
-  @Mixin
-  HelpOption help;
+  @Mixin HelpOption help;
 
-  @Option(names = {"-k", "--key-type"}, paramLabel = "<type>", defaultValue = "rsa", converter = TypeConverter.class,
+  @Option(
+      names = {"-k", "--key-type"},
+      paramLabel = "<type>",
+      defaultValue = "rsa",
+      converter = TypeConverter.class,
       completionCandidates = KeyType.Candidates.class,
       description = "Key type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   KeyType keyType;
@@ -56,7 +67,8 @@ public final class KeysCommand implements Callable<Integer> {
     try {
       pair = KeyPairs.generate(keyType);
     } catch (GeneralSecurityException e) {
-      throw new CliException(ExitCode.FAILURE, "cannot generate a " + keyType.id() + " key: " + e.getMessage());
+      throw new CliException(
+          ExitCode.FAILURE, "cannot generate a " + keyType.id() + " key: " + e.getMessage());
     }
     write(PRIVATE_FILE, pair.privatePem(), "rw-------");
     write(PUBLIC_FILE, pair.publicPem(), "rw-r--r--");
@@ -75,13 +87,17 @@ public final class KeysCommand implements Callable<Integer> {
     Path tmp = null;
     try {
       boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-      FileAttribute<?>[] attrs = posix
-          ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode))}
-          : new FileAttribute<?>[0];
+      FileAttribute<?>[] attrs =
+          posix
+              ? new FileAttribute<?>[] {
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode))
+              }
+              : new FileAttribute<?>[0];
       tmp = Files.createTempFile(dir, "." + name + ".", ".tmp", attrs);
       Files.writeString(tmp, pem, StandardCharsets.US_ASCII);
       try {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }

@@ -3,9 +3,9 @@ package io.cocos.cli.commands;
 import com.google.protobuf.Timestamp;
 import io.cocos.cli.CliContext;
 import io.cocos.cli.ExitCode;
-import io.cocos.cli.TableDuration;
 import io.cocos.cli.Json;
 import io.cocos.cli.Style;
+import io.cocos.cli.TableDuration;
 import io.cocos.cli.manager.ManagerConnection;
 import io.cocos.manager.api.CvmSummary;
 import io.cocos.manager.api.ListVmsReq;
@@ -18,20 +18,27 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "list-vms",
-    description = {"List the CVMs the manager knows.",
-        "",
-        "Exited and failed CVMs stay listed until removed. Columns: id, state (with the exit code of an "
-            + "exited CVM), forwarded host port, vsock guest CID, QEMU pid, TEE, age, TTL left.",
-        ""},
+@Command(
+    name = "list-vms",
+    description = {
+      "List the CVMs the manager knows.",
+      "",
+      "Exited and failed CVMs stay listed until removed. Columns: id, state (with the exit code of an "
+          + "exited CVM), forwarded host port, vsock guest CID, QEMU pid, TEE, age, TTL left.",
+      ""
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  cocos-cli list-vms",
-        "  cocos-cli list-vms --json | jq -r '.cvms[] | .id + \" \" + .state'"})
+    footer = {
+      "  cocos-cli list-vms",
+      "  cocos-cli list-vms --json | jq -r '.cvms[] | .id + \" \" + .state'"
+    })
 public final class ListVmsCommand extends ManagerCommand {
-  static final List<String> HEADER = List.of("ID", "STATE", "GUEST", "PORT", "CID", "PID", "TEE", "AGE",
-      "TTL LEFT");
+  static final List<String> HEADER =
+      List.of("ID", "STATE", "GUEST", "PORT", "CID", "PID", "TEE", "AGE", "TTL LEFT");
 
-  @Option(names = "--json", description = "Print the manager's answer as JSON ({\"cvms\": [...]}, proto3 JSON mapping).")
+  @Option(
+      names = "--json",
+      description = "Print the manager's answer as JSON ({\"cvms\": [...]}, proto3 JSON mapping).")
   boolean json;
 
   public ListVmsCommand(CliContext ctx) {
@@ -50,8 +57,10 @@ public final class ListVmsCommand extends ManagerCommand {
       return ExitCode.OK;
     }
     List<CvmSummary> cvms = new ArrayList<>(res.getCvmsList());
-    cvms.sort(Comparator.comparingLong((CvmSummary c) -> c.getCreatedAt().getSeconds())
-        .thenComparingInt(c -> c.getCreatedAt().getNanos()).thenComparing(CvmSummary::getId));
+    cvms.sort(
+        Comparator.comparingLong((CvmSummary c) -> c.getCreatedAt().getSeconds())
+            .thenComparingInt(c -> c.getCreatedAt().getNanos())
+            .thenComparing(CvmSummary::getId));
     Instant now = ctx.clock().instant();
     List<List<String>> rows = new ArrayList<>();
     for (CvmSummary c : cvms) {
@@ -71,7 +80,9 @@ public final class ListVmsCommand extends ManagerCommand {
       Duration left = Duration.between(now, instant(c.getTtlDeadline()));
       ttl = left.isNegative() || left.isZero() ? "expired" : TableDuration.of(left);
     }
-    return List.of(c.getId(), state,
+    return List.of(
+        c.getId(),
+        state,
         dash(c.getGuestStatus()),
         dash(c.getForwardedPort()),
         c.getGuestCid() == 0 ? "-" : Integer.toUnsignedString(c.getGuestCid()),
@@ -97,9 +108,14 @@ public final class ListVmsCommand extends ManagerCommand {
       if (style.enabled()) {
         int at = width[0] + 2;
         String cell = text.substring(at, at + state.length());
-        String coloured = state.startsWith("running") ? style.green(cell)
-            : state.startsWith("failed") ? style.red(cell)
-            : state.startsWith("exited") || state.startsWith("stopping") ? style.yellow(cell) : cell;
+        String coloured =
+            state.startsWith("running")
+                ? style.green(cell)
+                : state.startsWith("failed")
+                    ? style.red(cell)
+                    : state.startsWith("exited") || state.startsWith("stopping")
+                        ? style.yellow(cell)
+                        : cell;
         text = text.substring(0, at) + coloured + text.substring(at + state.length());
       }
       out().println(text);

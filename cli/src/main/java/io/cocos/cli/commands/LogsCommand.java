@@ -26,12 +26,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "logs",
-    description = {"Show a CVM's console (QEMU's output).", "",
-        "The last lines, then with -f new lines as they come, until the CVM ends or Ctrl-C.", ""},
+@Command(
+    name = "logs",
+    description = {
+      "Show a CVM's console (QEMU's output).",
+      "",
+      "The last lines, then with -f new lines as they come, until the CVM ends or Ctrl-C.",
+      ""
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  cocos-cli logs e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
-        "  cocos-cli logs -f --tail 0 e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3"})
+    footer = {
+      "  cocos-cli logs e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
+      "  cocos-cli logs -f --tail 0 e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3"
+    })
 public final class LogsCommand extends ManagerCommand {
   /** The request's tail is a uint32. */
   private static final long MAX_TAIL = 0xFFFF_FFFFL;
@@ -39,15 +46,23 @@ public final class LogsCommand extends ManagerCommand {
   @Parameters(paramLabel = "<cvm_id>", description = "Id of the CVM.")
   String cvmId;
 
-  @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until the CVM ends.")
+  @Option(
+      names = {"-f", "--follow"},
+      description = "Keep printing new lines until the CVM ends.")
   boolean follow;
 
-  @Option(names = {"-n", "--tail"}, paramLabel = "N", defaultValue = "100",
-      description = "Lines from before the call to show first (default: ${DEFAULT-VALUE}; at most 4294967295, "
-          + "which means all of them).")
+  @Option(
+      names = {"-n", "--tail"},
+      paramLabel = "N",
+      defaultValue = "100",
+      description =
+          "Lines from before the call to show first (default: ${DEFAULT-VALUE}; at most 4294967295, "
+              + "which means all of them).")
   long tail;
 
-  @Option(names = "--json", description = "Print each line as a JSON object (LogLine: cvmId, line, skippedBytes).")
+  @Option(
+      names = "--json",
+      description = "Print each line as a JSON object (LogLine: cvmId, line, skippedBytes).")
   boolean json;
 
   public LogsCommand(CliContext ctx) {
@@ -57,21 +72,27 @@ public final class LogsCommand extends ManagerCommand {
   @Override
   protected void prepare() {
     if (tail < 0 || tail > MAX_TAIL) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tail must be from 0 to " + MAX_TAIL);
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--tail must be from 0 to " + MAX_TAIL);
     }
   }
 
   /**
    * StreamLogs with each answer left as its wire bytes: printing copies the lines straight out of
-   * them, with no LogLine and no object per line (a 100 MiB console is about a million lines).
-   * Same method, same request, same messages as the generated stub's.
+   * them, with no LogLine and no object per line (a 100 MiB console is about a million lines). Same
+   * method, same request, same messages as the generated stub's.
    */
-  private static final MethodDescriptor<StreamLogsReq, byte[]> STREAM_LOGS_WIRE = ManagerServiceGrpc
-      .getStreamLogsMethod().toBuilder(ProtoUtils.marshaller(StreamLogsReq.getDefaultInstance()), new WireBytes())
-      .build();
+  private static final MethodDescriptor<StreamLogsReq, byte[]> STREAM_LOGS_WIRE =
+      ManagerServiceGrpc.getStreamLogsMethod().toBuilder(
+              ProtoUtils.marshaller(StreamLogsReq.getDefaultInstance()), new WireBytes())
+          .build();
+
   /** A field's tag on the wire: its number, then three bits of wire type. */
-  private static final int LINE_TAG = LogLine.LINES_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-  private static final int SKIPPED_BYTES_TAG = LogLine.SKIPPED_BYTES_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
+  private static final int LINE_TAG =
+      LogLine.LINES_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+  private static final int SKIPPED_BYTES_TAG =
+      LogLine.SKIPPED_BYTES_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
 
   @Override
   protected int run(ManagerConnection manager) {
@@ -80,10 +101,17 @@ public final class LogsCommand extends ManagerCommand {
         follow ? ManagerServiceGrpc.newBlockingStub(manager.channel()) : manager.stub();
     // Batches: many lines per message, printed with one flush each, so the whole console goes at
     // the speed of the stream, and a follower still sees each batch as soon as it arrives.
-    Iterator<byte[]> batches = ClientCalls.blockingServerStreamingCall(stub.getChannel(), STREAM_LOGS_WIRE,
-        stub.getCallOptions(), StreamLogsReq.newBuilder().setCvmId(cvmId)
-            .setTail((int) tail) /* a uint32's bits: values past 2^31 go as negative ints */
-            .setFollow(follow).setBatch(true).build());
+    Iterator<byte[]> batches =
+        ClientCalls.blockingServerStreamingCall(
+            stub.getChannel(),
+            STREAM_LOGS_WIRE,
+            stub.getCallOptions(),
+            StreamLogsReq.newBuilder()
+                .setCvmId(cvmId)
+                .setTail((int) tail) /* a uint32's bits: values past 2^31 go as negative ints */
+                .setFollow(follow)
+                .setBatch(true)
+                .build());
     PrintWriter out = out();
     out.flush();
     // Not --json: each line's bytes as the manager sent them (valid UTF-8), neither decoded nor
@@ -101,7 +129,9 @@ public final class LogsCommand extends ManagerCommand {
         }
       }
     } catch (InvalidProtocolBufferException e) {
-      throw Status.INTERNAL.withDescription("the manager sent a malformed LogLine: " + e.getMessage()).asRuntimeException();
+      throw Status.INTERNAL
+          .withDescription("the manager sent a malformed LogLine: " + e.getMessage())
+          .asRuntimeException();
     } catch (IOException stdoutClosed) {
       // e.g. `| head` has what it wanted: stop reading
     }
@@ -144,7 +174,9 @@ public final class LogsCommand extends ManagerCommand {
       try {
         return stream.readAllBytes();
       } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("reading a StreamLogs message: " + e.getMessage()).withCause(e)
+        throw Status.INTERNAL
+            .withDescription("reading a StreamLogs message: " + e.getMessage())
+            .withCause(e)
             .asRuntimeException();
       }
     }
@@ -154,8 +186,14 @@ public final class LogsCommand extends ManagerCommand {
   private static void printJson(PrintWriter out, LogLine batch) {
     long skipped = batch.getSkippedBytes();
     for (ByteString line : batch.getLinesList()) {
-      out.write(Json.printCompact(LogLine.newBuilder().setCvmId(batch.getCvmId()).setLineBytes(line)
-          .setSkippedBytes(skipped).build(), "lines"));
+      out.write(
+          Json.printCompact(
+              LogLine.newBuilder()
+                  .setCvmId(batch.getCvmId())
+                  .setLineBytes(line)
+                  .setSkippedBytes(skipped)
+                  .build(),
+              "lines"));
       out.write('\n');
       skipped = 0;
     }

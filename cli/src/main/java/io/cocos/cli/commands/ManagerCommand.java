@@ -16,10 +16,8 @@ import picocli.CommandLine.Spec;
 @Command(sortOptions = false)
 abstract class ManagerCommand implements Callable<Integer> {
   protected final CliContext ctx;
-  @Mixin
-  HelpOption help;
-  @Spec
-  protected CommandSpec spec;
+  @Mixin HelpOption help;
+  @Spec protected CommandSpec spec;
 
   ManagerCommand(CliContext ctx) {
     this.ctx = ctx;
@@ -32,7 +30,9 @@ abstract class ManagerCommand implements Callable<Integer> {
   /** Checks local input before anything is dialled (e.g. that PEM files can be read). */
   protected void prepare() {}
 
-  /** Runs with an open connection; gRPC failures thrown from here are put in words by the caller. */
+  /**
+   * Runs with an open connection; gRPC failures thrown from here are put in words by the caller.
+   */
   protected abstract int run(ManagerConnection manager);
 
   /**
@@ -51,7 +51,8 @@ abstract class ManagerCommand implements Callable<Integer> {
       if (announceOnStdout()) {
         out().println("🔗 Connected to manager using " + manager.mode());
       } else if (RootCommand.verbose(spec)) {
-        ctx.err().println("🔗 Connected to manager using " + manager.mode() + " at " + config.url());
+        ctx.err()
+            .println("🔗 Connected to manager using " + manager.mode() + " at " + config.url());
       }
       try {
         return run(manager);

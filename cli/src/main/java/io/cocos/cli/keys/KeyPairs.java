@@ -22,13 +22,14 @@ import org.bouncycastle.util.io.pem.PemWriter;
  * <ul>
  *   <li>rsa: 4096 bits; private key PKCS#8 in a "PRIVATE KEY" block. Upstream puts PKCS#1 bytes
  *       under that label, which OpenSSL and most libraries refuse; upstream's own readers try
- *       PKCS#8 first for that label, so PKCS#8 is what both sides can load.</li>
+ *       PKCS#8 first for that label, so PKCS#8 is what both sides can load.
  *   <li>ecdsa: P-256; private key SEC 1 ("EC PRIVATE KEY", with the curve and public point, as Go's
- *       x509.MarshalECPrivateKey writes it).</li>
- *   <li>ed25519: private key PKCS#8 ("PRIVATE KEY").</li>
+ *       x509.MarshalECPrivateKey writes it).
+ *   <li>ed25519: private key PKCS#8 ("PRIVATE KEY").
  * </ul>
  *
- * The public key is always SubjectPublicKeyInfo in a "PUBLIC KEY" block (x509.MarshalPKIXPublicKey).
+ * The public key is always SubjectPublicKeyInfo in a "PUBLIC KEY" block
+ * (x509.MarshalPKIXPublicKey).
  */
 public final class KeyPairs {
   public static final int RSA_BITS = 4096;
@@ -44,7 +45,9 @@ public final class KeyPairs {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(new RSAKeyGenParameterSpec(RSA_BITS, RSAKeyGenParameterSpec.F4));
         KeyPair kp = g.generateKeyPair();
-        yield new PemPair(pem("PRIVATE KEY", kp.getPrivate().getEncoded()), pem("PUBLIC KEY", kp.getPublic().getEncoded()));
+        yield new PemPair(
+            pem("PRIVATE KEY", kp.getPrivate().getEncoded()),
+            pem("PUBLIC KEY", kp.getPublic().getEncoded()));
       }
       case ECDSA -> {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
@@ -52,10 +55,14 @@ public final class KeyPairs {
         KeyPair kp = g.generateKeyPair();
         byte[] spki = kp.getPublic().getEncoded();
         BigInteger d = ((ECPrivateKey) kp.getPrivate()).getS();
-        DERBitString point = new DERBitString(SubjectPublicKeyInfo.getInstance(spki).getPublicKeyData().getOctets());
+        DERBitString point =
+            new DERBitString(SubjectPublicKeyInfo.getInstance(spki).getPublicKeyData().getOctets());
         byte[] sec1;
         try {
-          sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, d, point, X9ObjectIdentifiers.prime256v1).getEncoded("DER");
+          sec1 =
+              new org.bouncycastle.asn1.sec.ECPrivateKey(
+                      256, d, point, X9ObjectIdentifiers.prime256v1)
+                  .getEncoded("DER");
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -63,7 +70,9 @@ public final class KeyPairs {
       }
       case ED25519 -> {
         KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        yield new PemPair(pem("PRIVATE KEY", kp.getPrivate().getEncoded()), pem("PUBLIC KEY", kp.getPublic().getEncoded()));
+        yield new PemPair(
+            pem("PRIVATE KEY", kp.getPrivate().getEncoded()),
+            pem("PUBLIC KEY", kp.getPublic().getEncoded()));
       }
     };
   }

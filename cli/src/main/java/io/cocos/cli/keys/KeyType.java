@@ -6,7 +6,9 @@ import java.util.Locale;
 
 /** The key types of upstream's `keys -k`: RSA 4096, ECDSA P-256, Ed25519. */
 public enum KeyType {
-  RSA, ECDSA, ED25519;
+  RSA,
+  ECDSA,
+  ED25519;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT);
@@ -18,7 +20,8 @@ public enum KeyType {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown key type '" + text + "' (expected rsa, ecdsa or ed25519)");
+    throw new IllegalArgumentException(
+        "unknown key type '" + text + "' (expected rsa, ecdsa or ed25519)");
   }
 
   /** For picocli: shell completion and the ${COMPLETION-CANDIDATES} of --help. */

@@ -23,15 +23,16 @@ import javax.net.ssl.SSLException;
 
 /**
  * A channel to the manager. Like upstream's grpc.NewClient it connects lazily: the first call
- * dials, so "Connected to manager" means "configured", and an unreachable manager shows up as
- * that call's UNAVAILABLE, which {@link StatusMessages} puts in words.
+ * dials, so "Connected to manager" means "configured", and an unreachable manager shows up as that
+ * call's UNAVAILABLE, which {@link StatusMessages} puts in words.
  */
 public final class ManagerConnection implements AutoCloseable {
   private final ManagerClientConfig config;
   private final EventLoopGroup eventLoop;
   private final ManagedChannel channel;
 
-  private ManagerConnection(ManagerClientConfig config, EventLoopGroup eventLoop, ManagedChannel channel) {
+  private ManagerConnection(
+      ManagerClientConfig config, EventLoopGroup eventLoop, ManagedChannel channel) {
     this.config = config;
     this.eventLoop = eventLoop;
     this.channel = channel;
@@ -42,13 +43,15 @@ public final class ManagerConnection implements AutoCloseable {
     // An event loop of our own, ended in close(). grpc-java's shared one outlives the channel by a
     // second, its thread parked in epoll_wait, and a JDK 17 VM then spends 300 ms at exit waiting
     // for that thread "in native" to stop: a third of a short command's run time.
-    EventLoopGroup eventLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cocos-cli-io", true),
-        NioIoHandler.newFactory());
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(config.url())
-        .eventLoopGroup(eventLoop)
-        .channelType(NioSocketChannel.class)
-        .maxInboundMessageSize(64 << 20)
-        .userAgent("cocos-cli");
+    EventLoopGroup eventLoop =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("cocos-cli-io", true), NioIoHandler.newFactory());
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forTarget(config.url())
+            .eventLoopGroup(eventLoop)
+            .channelType(NioSocketChannel.class)
+            .maxInboundMessageSize(64 << 20)
+            .userAgent("cocos-cli");
     if (tls != null) {
       builder.sslContext(tls).useTransportSecurity();
     } else {
@@ -74,20 +77,31 @@ public final class ManagerConnection implements AutoCloseable {
       try {
         tls.keyManager(cert.toFile(), key.toFile());
       } catch (IllegalArgumentException e) {
-        throw bad(ManagerClientConfig.CLIENT_CERT + "/" + ManagerClientConfig.CLIENT_KEY,
-            config.clientCert() + ", " + config.clientKey(), e);
+        throw bad(
+            ManagerClientConfig.CLIENT_CERT + "/" + ManagerClientConfig.CLIENT_KEY,
+            config.clientCert() + ", " + config.clientKey(),
+            e);
       }
     }
     try {
       return tls.build();
     } catch (SSLException | RuntimeException e) {
-      throw new CliException(ExitCode.LOCAL, "cannot set up TLS from " + ManagerClientConfig.SERVER_CA + "/"
-          + ManagerClientConfig.CLIENT_CERT + "/" + ManagerClientConfig.CLIENT_KEY + ": " + innermost(e));
+      throw new CliException(
+          ExitCode.LOCAL,
+          "cannot set up TLS from "
+              + ManagerClientConfig.SERVER_CA
+              + "/"
+              + ManagerClientConfig.CLIENT_CERT
+              + "/"
+              + ManagerClientConfig.CLIENT_KEY
+              + ": "
+              + innermost(e));
     }
   }
 
   private static CliException bad(String what, String files, Exception e) {
-    return new CliException(ExitCode.LOCAL, "cannot use " + what + " " + files + ": " + innermost(e));
+    return new CliException(
+        ExitCode.LOCAL, "cannot use " + what + " " + files + ": " + innermost(e));
   }
 
   private static String innermost(Throwable e) {
@@ -109,7 +123,8 @@ public final class ManagerConnection implements AutoCloseable {
 
   /** A stub whose next call has MANAGER_GRPC_TIMEOUT as its deadline. */
   public ManagerServiceGrpc.ManagerServiceBlockingStub stub() {
-    ManagerServiceGrpc.ManagerServiceBlockingStub stub = ManagerServiceGrpc.newBlockingStub(channel);
+    ManagerServiceGrpc.ManagerServiceBlockingStub stub =
+        ManagerServiceGrpc.newBlockingStub(channel);
     if (!config.timeout().isZero()) {
       stub = stub.withDeadlineAfter(config.timeout().toNanos(), TimeUnit.NANOSECONDS);
     }

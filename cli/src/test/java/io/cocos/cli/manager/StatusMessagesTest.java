@@ -10,7 +10,9 @@ class StatusMessagesTest {
     assertThat(StatusMessages.bounded("no CVM with id 1234")).isEqualTo("no CVM with id 1234");
     assertThat(StatusMessages.bounded("two\nlines")).isEqualTo("two\\x0alines");
     String huge = StatusMessages.bounded("x".repeat(100_000));
-    assertThat(huge).hasSizeLessThan(StatusMessages.MAX_DESCRIPTION + 40).endsWith("… (100000 characters)");
+    assertThat(huge)
+        .hasSizeLessThan(StatusMessages.MAX_DESCRIPTION + 40)
+        .endsWith("… (100000 characters)");
     assertThat(StatusMessages.bounded(null)).isNull();
   }
 }

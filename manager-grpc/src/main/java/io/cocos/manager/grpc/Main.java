@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
   /** Exit code for a configuration the manager refuses. */
   static final int EXIT_BAD_CONFIGURATION = 2;
+
   /** Exit code for any other start-up failure (port in use, state directory unusable). */
   static final int EXIT_CANNOT_START = 1;
 
@@ -32,10 +33,14 @@ public final class Main {
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      daemon.close();
-      stopped.countDown();
-    }, "shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  daemon.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
     stopped.await();
   }
 }

@@ -9,21 +9,21 @@ import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.cvm.LifecycleManager;
+import io.cocos.manager.core.cvm.ManagerService;
 import io.cocos.manager.core.store.StateDirLock;
 import io.cocos.manager.core.store.StateStore;
-import io.cocos.manager.grpc.server.GrpcServer;
-import io.cocos.manager.grpc.server.ManagerGrpcService;
-import io.cocos.manager.grpc.server.ServerConfig;
 import io.cocos.manager.grpc.cms.CmsLink;
 import io.cocos.manager.grpc.cms.CmsLinkConfig;
 import io.cocos.manager.grpc.cms.LinkState;
 import io.cocos.manager.grpc.cms.ManagerDescription;
-import io.cocos.manager.core.cvm.ManagerService;
 import io.cocos.manager.grpc.observability.BuildInfo;
 import io.cocos.manager.grpc.observability.HttpEndpoint;
 import io.cocos.manager.grpc.observability.LifecycleMetrics;
 import io.cocos.manager.grpc.observability.RpcMetricsInterceptor;
 import io.cocos.manager.grpc.observability.Telemetry;
+import io.cocos.manager.grpc.server.GrpcServer;
+import io.cocos.manager.grpc.server.ManagerGrpcService;
+import io.cocos.manager.grpc.server.ServerConfig;
 import io.cocos.manager.grpc.service.LoggingManagerService;
 import io.cocos.manager.grpc.service.MetricsManagerService;
 import io.cocos.manager.grpc.service.UpstreamApiMetricsService;
@@ -32,8 +32,8 @@ import io.cocos.manager.qemu.QemuConfig;
 import io.cocos.manager.qemu.QemuHypervisor;
 import io.cocos.manager.qemu.VfioGpus;
 import io.grpc.ServerBuilder;
-import java.io.IOException;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The manager assembled from its parts: configuration read and checked first (a bad value stops
  * here, before anything is touched), then the state directory locked (a second manager on it stops
- * here, exit code 1, having changed nothing), then restore of the CVMs an earlier manager left, then the
- * gRPC server.
+ * here, exit code 1, having changed nothing), then restore of the CVMs an earlier manager left,
+ * then the gRPC server.
  */
 public final class ManagerDaemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ManagerDaemon.class);
@@ -66,13 +66,18 @@ public final class ManagerDaemon implements AutoCloseable {
   private final LifecycleManager lifecycle;
   private final GrpcServer grpc;
   private final Observability observability;
+
   /** This manager's hold on MANAGER_STATE_DIR; released last. */
   private final StateDirLock stateLock;
+
   /** The link to the Computation Management service; set once start() has the API serving. */
   private CmsLink cmsLink;
 
-  /** What serves metrics, health and traces, and the threads of the streaming calls: closed last. */
-  private record Observability(Telemetry telemetry, HttpEndpoint http, ScheduledExecutorService streams) {
+  /**
+   * What serves metrics, health and traces, and the threads of the streaming calls: closed last.
+   */
+  private record Observability(
+      Telemetry telemetry, HttpEndpoint http, ScheduledExecutorService streams) {
     void close() {
       streams.shutdownNow();
       http.close();
@@ -80,8 +85,12 @@ public final class ManagerDaemon implements AutoCloseable {
     }
   }
 
-  private ManagerDaemon(ServerConfig serverConfig, LifecycleManager lifecycle, GrpcServer grpc,
-      Observability observability, StateDirLock stateLock) {
+  private ManagerDaemon(
+      ServerConfig serverConfig,
+      LifecycleManager lifecycle,
+      GrpcServer grpc,
+      Observability observability,
+      StateDirLock stateLock) {
     this.stateLock = stateLock;
     this.serverConfig = serverConfig;
     this.lifecycle = lifecycle;
@@ -95,13 +104,20 @@ public final class ManagerDaemon implements AutoCloseable {
    */
   static void requireQmpSocketsFit(java.nio.file.Path stateDir) {
     String id = java.util.UUID.randomUUID().toString();
-    java.nio.file.Path workDir = stateDir.toAbsolutePath().normalize().resolve("cvms").resolve(id).resolve("vm");
+    java.nio.file.Path workDir =
+        stateDir.toAbsolutePath().normalize().resolve("cvms").resolve(id).resolve("vm");
     java.nio.file.Path socket = io.cocos.manager.qemu.QemuCommandLine.qmpSocketIn(workDir);
     int length = socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (length > io.cocos.manager.qemu.args.QmpSocket.MAX_PATH_BYTES) {
-      throw new ConfigException("MANAGER_STATE_DIR", stateDir.toString(), "a shorter path: each CVM's QMP socket"
-          + " under it (cvms/<id>/vm/qmp.sock) would be " + length + " bytes, more than the "
-          + io.cocos.manager.qemu.args.QmpSocket.MAX_PATH_BYTES + " a Unix socket allows");
+      throw new ConfigException(
+          "MANAGER_STATE_DIR",
+          stateDir.toString(),
+          "a shorter path: each CVM's QMP socket"
+              + " under it (cvms/<id>/vm/qmp.sock) would be "
+              + length
+              + " bytes, more than the "
+              + io.cocos.manager.qemu.args.QmpSocket.MAX_PATH_BYTES
+              + " a Unix socket allows");
     }
   }
 
@@ -147,8 +163,9 @@ public final class ManagerDaemon implements AutoCloseable {
   }
 
   /** Each thing made is pushed on {@code undo}, which the caller runs if the start fails. */
-  private static ManagerDaemon start(Env env, Transport transport, PendingTelemetry pendingTelemetry,
-      Deque<Runnable> undo) throws StartupException {
+  private static ManagerDaemon start(
+      Env env, Transport transport, PendingTelemetry pendingTelemetry, Deque<Runnable> undo)
+      throws StartupException {
     ServerConfig serverConfig = pendingTelemetry.serverConfig();
     Groundwork ground = readConfigurationAndLockState(env, serverConfig);
     LifecycleConfig lifecycleConfig = ground.lifecycleConfig();
@@ -160,74 +177,152 @@ public final class ManagerDaemon implements AutoCloseable {
     // The CMS link starts last; until then /health shows it as starting.
     AtomicReference<CmsLink> link = new AtomicReference<>();
     BuildInfo build = BuildInfo.current();
-    // Up before restore, so liveness answers while a long restore runs; bound and started on its own
+    // Up before restore, so liveness answers while a long restore runs; bound and started on its
+    // own
     // thread while this one builds the lifecycle and the gRPC server, which need nothing of it.
-    StartupStep<HttpEndpoint> httpStart = StartupStep.begin("http-setup", () -> HttpEndpoint.start(
-        serverConfig.httpHost(), serverConfig.httpPort(),
-        serverConfig.httpServerCert().map(cert -> new HttpEndpoint.Tls(cert, serverConfig.httpServerKey().orElseThrow())),
-        serverConfig.httpRequestTimeout(), telemetry,
-        () -> new HttpEndpoint.Health(ready.get(), serverConfig.instanceId(), build,
-            Map.of("grpc", ready.get() ? "serving" : "starting",
-            "cms_link", link.get() == null ? "starting" : link.get().linkState().wireName()))));
+    StartupStep<HttpEndpoint> httpStart =
+        StartupStep.begin(
+            "http-setup",
+            () ->
+                HttpEndpoint.start(
+                    serverConfig.httpHost(),
+                    serverConfig.httpPort(),
+                    serverConfig
+                        .httpServerCert()
+                        .map(
+                            cert ->
+                                new HttpEndpoint.Tls(
+                                    cert, serverConfig.httpServerKey().orElseThrow())),
+                    serverConfig.httpRequestTimeout(),
+                    telemetry,
+                    () ->
+                        new HttpEndpoint.Health(
+                            ready.get(),
+                            serverConfig.instanceId(),
+                            build,
+                            Map.of(
+                                "grpc",
+                                ready.get() ? "serving" : "starting",
+                                "cms_link",
+                                link.get() == null
+                                    ? "starting"
+                                    : link.get().linkState().wireName()))));
     undo.push(() -> httpStart.discard(HttpEndpoint::close));
-    ScheduledExecutorService streams = Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams"));
+    ScheduledExecutorService streams =
+        Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams"));
     undo.push(streams::shutdownNow);
     QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
-    LifecycleManager lifecycle = new LifecycleManager(lifecycleConfig, hypervisor,
-        new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()), ground.store(),
-        new PortAllocator(lifecycleConfig.hostPorts()), Clock.systemUTC(), telemetry.tracer("io.cocos.manager.core"));
+    LifecycleManager lifecycle =
+        new LifecycleManager(
+            lifecycleConfig,
+            hypervisor,
+            new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()),
+            ground.store(),
+            new PortAllocator(lifecycleConfig.hostPorts()),
+            Clock.systemUTC(),
+            telemetry.tracer("io.cocos.manager.core"));
     undo.push(lifecycle::close);
     LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
-    ManagerService service = new UpstreamApiMetricsService(
-        new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()), telemetry.upstreamApi());
+    ManagerService service =
+        new UpstreamApiMetricsService(
+            new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()),
+            telemetry.upstreamApi());
     GrpcServer grpc;
     try {
-      // built (TLS context included) before restore, so nothing is adopted by a manager that cannot serve
-      grpc = new GrpcServer(serverConfig, transport.builder(serverConfig),
-          new ManagerGrpcService(service, lifecycle, streams),
-          List.of(new RpcMetricsInterceptor(telemetry.meter()),
-              GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
+      // built (TLS context included) before restore, so nothing is adopted by a manager that cannot
+      // serve
+      grpc =
+          new GrpcServer(
+              serverConfig,
+              transport.builder(serverConfig),
+              new ManagerGrpcService(service, lifecycle, streams),
+              List.of(
+                  new RpcMetricsInterceptor(telemetry.meter()),
+                  GrpcTelemetry.create(telemetry.openTelemetry()).createServerInterceptor()));
     } catch (IOException e) {
-      throw new StartupException("cannot set up TLS for the gRPC server (MANAGER_GRPC_SERVER_CERT, "
-          + "MANAGER_GRPC_SERVER_KEY): " + rootMessage(e), e);
+      throw new StartupException(
+          "cannot set up TLS for the gRPC server (MANAGER_GRPC_SERVER_CERT, "
+              + "MANAGER_GRPC_SERVER_KEY): "
+              + rootMessage(e),
+          e);
     }
     undo.push(() -> closeQuietly(grpc));
     HttpEndpoint http;
     try {
       http = httpStart.await(IOException.class);
     } catch (IOException e) {
-      throw new StartupException("cannot serve on " + serverConfig.httpHost() + ":" + serverConfig.httpPort()
-          + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): " + rootMessage(e), e);
+      throw new StartupException(
+          "cannot serve on "
+              + serverConfig.httpHost()
+              + ":"
+              + serverConfig.httpPort()
+              + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): "
+              + rootMessage(e),
+          e);
     }
     try {
       lifecycle.restore();
       grpc.start();
     } catch (IOException e) {
-      throw new StartupException("cannot serve on " + serverConfig.grpcHost() + ":" + serverConfig.grpcPort()
-          + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT): " + rootMessage(e), e);
+      throw new StartupException(
+          "cannot serve on "
+              + serverConfig.grpcHost()
+              + ":"
+              + serverConfig.grpcPort()
+              + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT): "
+              + rootMessage(e),
+          e);
     }
     grpc.markServing();
     ready.set(true);
-    log.info("manager service gRPC server listening at {}:{} {}", serverConfig.grpcHost(), grpc.port(),
+    log.info(
+        "manager service gRPC server listening at {}:{} {}",
+        serverConfig.grpcHost(),
+        grpc.port(),
         serverConfig.securityDescription());
-    log.info("manager instance {} manages {} with a TEE of kind {}", serverConfig.instanceId(),
-        lifecycleConfig.stateDir(), qemuConfig.tee().wireName());
-    log.info("metrics and health at {}://{}:{}/metrics and /health", serverConfig.httpScheme(), serverConfig.httpHost(),
+    log.info(
+        "manager instance {} manages {} with a TEE of kind {}",
+        serverConfig.instanceId(),
+        lifecycleConfig.stateDir(),
+        qemuConfig.tee().wireName());
+    log.info(
+        "metrics and health at {}://{}:{}/metrics and /health",
+        serverConfig.httpScheme(),
+        serverConfig.httpHost(),
         http.port());
-    ManagerDaemon daemon = new ManagerDaemon(serverConfig, lifecycle, grpc, new Observability(telemetry, http, streams),
-        stateLock);
+    ManagerDaemon daemon =
+        new ManagerDaemon(
+            serverConfig, lifecycle, grpc, new Observability(telemetry, http, streams), stateLock);
     // Last, once the API serves: the link runs the CMS's requests through the same service.
-    daemon.cmsLink = CmsLink.start(ground.cmsLinkConfig(), ManagerDescription.of(serverConfig.instanceId(), qemuConfig.tee(),
-        hypervisor.guest(), lifecycleConfig.eosVersion()), lifecycle, grpc.localChannel());
+    daemon.cmsLink =
+        CmsLink.start(
+            ground.cmsLinkConfig(),
+            ManagerDescription.of(
+                serverConfig.instanceId(),
+                qemuConfig.tee(),
+                hypervisor.guest(),
+                lifecycleConfig.eosVersion()),
+            lifecycle,
+            grpc.localChannel());
     link.set(daemon.cmsLink);
     return daemon;
   }
 
-  /** What start-up reads and holds before it builds its services: the configuration, checked, and the state dir, locked. */
-  private record Groundwork(LifecycleConfig lifecycleConfig, QemuConfig qemuConfig, AttestationConfig attestationConfig,
-      CorimConfig corimConfig, CmsLinkConfig cmsLinkConfig, StateDirLock stateLock, StateStore store) {}
+  /**
+   * What start-up reads and holds before it builds its services: the configuration, checked, and
+   * the state dir, locked.
+   */
+  private record Groundwork(
+      LifecycleConfig lifecycleConfig,
+      QemuConfig qemuConfig,
+      AttestationConfig attestationConfig,
+      CorimConfig corimConfig,
+      CmsLinkConfig cmsLinkConfig,
+      StateDirLock stateLock,
+      StateStore store) {}
 
-  private static Groundwork readConfigurationAndLockState(Env env, ServerConfig serverConfig) throws StartupException {
+  private static Groundwork readConfigurationAndLockState(Env env, ServerConfig serverConfig)
+      throws StartupException {
     LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
     QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect(), VfioGpus.host());
     AttestationConfig attestationConfig = AttestationConfig.fromEnv(env);
@@ -237,7 +332,9 @@ public final class ManagerDaemon implements AutoCloseable {
     qemuConfig.warnings().forEach(w -> log.warn("{}", w));
     corimConfig.warnings().forEach(w -> log.warn("{}", w));
     log.info("attestation policy format: {}", corimConfig.describe());
-    qemuConfig.gpu().ifPresent(gpu -> log.info("GPU passthrough: {} (one CVM at a time)", gpu.bdf()));
+    qemuConfig
+        .gpu()
+        .ifPresent(gpu -> log.info("GPU passthrough: {} (one CVM at a time)", gpu.bdf()));
     requireQmpSocketsFit(lifecycleConfig.stateDir());
 
     // Before anything else reads or writes the state dir: a second manager on it stops here,
@@ -249,17 +346,28 @@ public final class ManagerDaemon implements AutoCloseable {
     } catch (StateDirLock.HeldException e) {
       throw new StartupException(e.getMessage(), e);
     } catch (IOException e) {
-      throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
+      throw new ConfigException(
+          "MANAGER_STATE_DIR",
+          lifecycleConfig.stateDir().toString(),
           "a directory the manager can create and write (" + e.getMessage() + ")");
     }
     try {
       store = new StateStore(lifecycleConfig.stateDir());
     } catch (IOException e) {
       closeQuietly(stateLock);
-      throw new ConfigException("MANAGER_STATE_DIR", lifecycleConfig.stateDir().toString(),
+      throw new ConfigException(
+          "MANAGER_STATE_DIR",
+          lifecycleConfig.stateDir().toString(),
           "a directory the manager can create and write (" + e.getMessage() + ")");
     }
-    return new Groundwork(lifecycleConfig, qemuConfig, attestationConfig, corimConfig, cmsLinkConfig, stateLock, store);
+    return new Groundwork(
+        lifecycleConfig,
+        qemuConfig,
+        attestationConfig,
+        corimConfig,
+        cmsLinkConfig,
+        stateLock,
+        store);
   }
 
   public int grpcPort() {
@@ -278,7 +386,10 @@ public final class ManagerDaemon implements AutoCloseable {
     return observability.http().port();
   }
 
-  /** Where the link to the Computation Management service stands (STANDALONE without MANAGER_CMS_URL). */
+  /**
+   * Where the link to the Computation Management service stands (STANDALONE without
+   * MANAGER_CMS_URL).
+   */
   public LinkState cmsLinkState() {
     return cmsLink.linkState();
   }
@@ -294,7 +405,9 @@ public final class ManagerDaemon implements AutoCloseable {
     }
     lifecycle.close();
     observability.close();
-    log.info("manager stopped; {} CVM(s) left for the next manager to adopt", lifecycle.listVms().size());
+    log.info(
+        "manager stopped; {} CVM(s) left for the next manager to adopt",
+        lifecycle.listVms().size());
     closeQuietly(stateLock);
   }
 
@@ -316,7 +429,8 @@ public final class ManagerDaemon implements AutoCloseable {
   }
 
   private static void setLogLevel(String level) {
-    var root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    var root =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(level, Level.INFO));
   }
 

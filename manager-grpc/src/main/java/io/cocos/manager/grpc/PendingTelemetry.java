@@ -15,8 +15,14 @@ public final class PendingTelemetry {
 
   private PendingTelemetry(ServerConfig serverConfig) {
     this.serverConfig = serverConfig;
-    this.setup = StartupStep.begin("telemetry-setup", () -> Telemetry.create(serverConfig.instanceId(),
-        serverConfig.jaegerUrl(), serverConfig.traceRatio()));
+    this.setup =
+        StartupStep.begin(
+            "telemetry-setup",
+            () ->
+                Telemetry.create(
+                    serverConfig.instanceId(),
+                    serverConfig.jaegerUrl(),
+                    serverConfig.traceRatio()));
   }
 
   /** Starts the set-up. */
@@ -33,7 +39,10 @@ public final class PendingTelemetry {
     return setup.await(RuntimeException.class);
   }
 
-  /** For a start that failed before taking the telemetry: waits for it and closes it (its threads with it). */
+  /**
+   * For a start that failed before taking the telemetry: waits for it and closes it (its threads
+   * with it).
+   */
   void discard() {
     setup.discard(Telemetry::close);
   }

@@ -26,7 +26,9 @@ final class StartupStep<T> {
     return step;
   }
 
-  /** What the step made; what it threw, unchanged (a checked exception only of type {@code thrown}). */
+  /**
+   * What the step made; what it threw, unchanged (a checked exception only of type {@code thrown}).
+   */
   <X extends Exception> T await(Class<X> thrown) throws X {
     boolean interrupted = false;
     try {

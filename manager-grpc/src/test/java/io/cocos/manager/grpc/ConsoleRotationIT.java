@@ -28,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A guest flooding its console into a state directory on a small tmpfs (mounted here: CI runs as
- * root): the console is rotated at MANAGER_CONSOLE_LOG_MAX_SIZE, so the disk never fills though
- * the guest writes several times its size, and a batched StreamLogs follower keeps getting the
- * flood's numbered lines in order across the rotations, told of any bytes it did not get.
+ * root): the console is rotated at MANAGER_CONSOLE_LOG_MAX_SIZE, so the disk never fills though the
+ * guest writes several times its size, and a batched StreamLogs follower keeps getting the flood's
+ * numbered lines in order across the rotations, told of any bytes it did not get.
  */
 class ConsoleRotationIT {
   static final long TMPFS_BYTES = 64L << 20;
@@ -39,7 +39,8 @@ class ConsoleRotationIT {
   @TempDir Path tmp;
 
   @Test
-  void aFloodedConsoleIsRotatedTheDiskNeverFillsAndStreamLogsFollowsAcrossRotations() throws Exception {
+  void aFloodedConsoleIsRotatedTheDiskNeverFillsAndStreamLogsFollowsAcrossRotations()
+      throws Exception {
     Path state = Files.createDirectories(tmp.resolve("state"));
     run("mount", "-t", "tmpfs", "-o", "size=" + TMPFS_BYTES, "tmpfs", state.toString());
     try {
@@ -49,7 +50,8 @@ class ConsoleRotationIT {
       env.put("JAVA_TOOL_OPTIONS", "-Xmx64m -XX:+UseSerialGC");
       try (ManagerProcess manager = ManagerProcess.startServing(env)) {
         String id = manager.client().createVm(CreateReq.getDefaultInstance()).getCvmId();
-        long floodPid = manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getPid();
+        long floodPid =
+            manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getPid();
         try {
           floodAndFollow(manager, state, id);
         } finally {
@@ -62,13 +64,14 @@ class ConsoleRotationIT {
     }
   }
 
-  private void floodAndFollow(ManagerProcess manager, Path state, String id)
-      throws Exception {
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", manager.grpcPort())
-        .usePlaintext().build();
+  private void floodAndFollow(ManagerProcess manager, Path state, String id) throws Exception {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", manager.grpcPort()).usePlaintext().build();
     Follower follower = new Follower();
-    ManagerServiceGrpc.newStub(channel).streamLogs(
-        StreamLogsReq.newBuilder().setCvmId(id).setFollow(true).setBatch(true).build(), follower);
+    ManagerServiceGrpc.newStub(channel)
+        .streamLogs(
+            StreamLogsReq.newBuilder().setCvmId(id).setFollow(true).setBatch(true).build(),
+            follower);
     FileStore disk = Files.getFileStore(state);
     Path console = state.resolve("cvms").resolve(id).resolve("console.log");
     long leastFree = Long.MAX_VALUE;
@@ -81,22 +84,33 @@ class ConsoleRotationIT {
       largestConsole = Math.max(largestConsole, Files.size(console));
       Thread.sleep(20);
     }
-    System.out.printf("rotation: flood line %d reached (~%d MiB through an %d MiB tmpfs); least free %d KiB; "
+    System.out.printf(
+        "rotation: flood line %d reached (~%d MiB through an %d MiB tmpfs); least free %d KiB; "
             + "largest console.log %d KiB; follower: %d flood lines, %d bytes reported skipped, %d gaps unreported%n",
-        follower.last.get(), follower.last.get() * 120 >> 20, TMPFS_BYTES >> 20, leastFree >> 10, largestConsole >> 10,
-        follower.lines.get(), follower.skipped.get(), follower.unreportedGaps.get());
+        follower.last.get(),
+        follower.last.get() * 120 >> 20,
+        TMPFS_BYTES >> 20,
+        leastFree >> 10,
+        largestConsole >> 10,
+        follower.lines.get(),
+        follower.skipped.get(),
+        follower.unreportedGaps.get());
 
     assertThat(follower.error).isNull();
-    assertThat(follower.last.get()).as("the flood went on: several times the disk's size was written")
+    assertThat(follower.last.get())
+        .as("the flood went on: several times the disk's size was written")
         .isGreaterThanOrEqualTo(target);
     // console.log grows by what the guest writes between two 200 ms polls (12 MiB seen at ~12 MiB/s
     // on a busy machine), its rotated copy as much: far from the disk's size
     assertThat(leastFree).as("the disk never filled").isGreaterThan(TMPFS_BYTES / 8);
     assertThat(state.resolve("cvms").resolve(id).resolve("console.log.1")).exists();
-    assertThat(follower.lines.get()).as("the follower got lines all along").isGreaterThan(target / 10);
+    assertThat(follower.lines.get())
+        .as("the follower got lines all along")
+        .isGreaterThan(target / 10);
     // A gap without a skip report can only come from the few microseconds of a rotation's
     // truncate (documented); one per rotation at most.
-    assertThat(follower.unreportedGaps.get()).isLessThanOrEqualTo(follower.last.get() * 120 / (1 << 20));
+    assertThat(follower.unreportedGaps.get())
+        .isLessThanOrEqualTo(follower.last.get() * 120 / (1 << 20));
     assertThat(manager.stdout).noneMatch(l -> l.contains("No space left"));
 
     manager.client().removeVm(RemoveReq.newBuilder().setCvmId(id).build());
@@ -104,7 +118,10 @@ class ConsoleRotationIT {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
-  /** Checks the flood's numbering: in order, and a jump only where the manager reported skipped bytes. */
+  /**
+   * Checks the flood's numbering: in order, and a jump only where the manager reported skipped
+   * bytes.
+   */
   static final class Follower implements StreamObserver<LogLine> {
     final AtomicLong last = new AtomicLong();
     final AtomicLong lines = new AtomicLong();

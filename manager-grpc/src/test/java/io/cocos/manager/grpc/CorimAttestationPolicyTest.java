@@ -39,8 +39,7 @@ class CorimAttestationPolicyTest {
       "37424f4929b505a76ec5cd8b91355646d22290ecb5a1042df24d79b924a05ad0b880455524744feb8768ee81c88fc8d9";
   private static final String TCB = "15352208179752599555";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void anSnpCvmsPolicyIsASignedCorimCarryingItsLaunchDigestHostDataAndLaunchTcb() throws Exception {
@@ -49,15 +48,19 @@ class CorimAttestationPolicyTest {
       Files.copy(in, igvm);
     }
     Path tool = tmp.resolve("attestation_policy");
-    Files.writeString(tool, "#!/bin/sh\necho '{\"policy\": {\"minimum_launch_tcb\": " + TCB + "}}'\n");
+    Files.writeString(
+        tool, "#!/bin/sh\necho '{\"policy\": {\"minimum_launch_tcb\": " + TCB + "}}'\n");
     Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwx------"));
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair signing = generator.generateKeyPair();
     Path key = tmp.resolve("corim-signing.pem");
-    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(signing.getPrivate().getEncoded())
-        + "\n-----END PRIVATE KEY-----\n");
+    Files.writeString(
+        key,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(signing.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
     byte[] hostData = new byte[32];
     hostData[31] = 7;
@@ -73,19 +76,25 @@ class CorimAttestationPolicyTest {
     env.put("MANAGER_CORIM_SIGNING_KEY", key.toString());
 
     try (ManagerDaemon daemon = ManagerDaemon.start(new Env(env))) {
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build();
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build();
       try {
-        var stub = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        var stub =
+            ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
         CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
         try {
-          AttestationPolicyRes res = stub.attestationPolicy(AttestationPolicyReq.newBuilder().setId(created.getCvmId()).build());
+          AttestationPolicyRes res =
+              stub.attestationPolicy(
+                  AttestationPolicyReq.newBuilder().setId(created.getCvmId()).build());
           byte[] policy = res.getInfo().toByteArray();
 
           CorimDocument doc = CorimDocument.parse(policy);
           assertThat(doc.signed()).isTrue();
           assertThat(doc.verify(signing.getPublic())).isTrue();
-          CorimDocument.Measurement m = doc.comids().get(0).referenceValues().get(0).measurements().get(0);
-          assertThat(HexFormat.of().formatHex(m.digests().get(0).value())).isEqualTo(FIXTURE_DIGEST);
+          CorimDocument.Measurement m =
+              doc.comids().get(0).referenceValues().get(0).measurements().get(0);
+          assertThat(HexFormat.of().formatHex(m.digests().get(0).value()))
+              .isEqualTo(FIXTURE_DIGEST);
           assertThat(m.digests().get(0).algorithm()).isEqualTo(7);
           assertThat(m.svn()).contains(new CorimDocument.Svn(new BigInteger(TCB), true));
           assertThat(m.rawValue()).hasValueSatisfying(r -> assertThat(r).isEqualTo(hostData));
@@ -94,9 +103,23 @@ class CorimAttestationPolicyTest {
           CBORObject sign1 = CBORObject.DecodeFromBytes(policy);
           assertThat(sign1.getMostOuterTag().ToInt32Checked()).isEqualTo(18);
           CBORObject corim = CBORObject.DecodeFromBytes(sign1.UntagOne().get(2).GetByteString());
-          CBORObject comid = CBORObject.DecodeFromBytes(corim.get(1).get(0).UntagOne().GetByteString());
-          assertThat(HexFormat.of().formatHex(comid.get(4).get(0).get(0).get(1).get(0).get(1).get(2).get(0).get(1)
-              .GetByteString())).isEqualTo(FIXTURE_DIGEST);
+          CBORObject comid =
+              CBORObject.DecodeFromBytes(corim.get(1).get(0).UntagOne().GetByteString());
+          assertThat(
+                  HexFormat.of()
+                      .formatHex(
+                          comid
+                              .get(4)
+                              .get(0)
+                              .get(0)
+                              .get(1)
+                              .get(0)
+                              .get(1)
+                              .get(2)
+                              .get(0)
+                              .get(1)
+                              .GetByteString()))
+              .isEqualTo(FIXTURE_DIGEST);
         } finally {
           daemon.lifecycle().removeVm(created.getCvmId());
         }

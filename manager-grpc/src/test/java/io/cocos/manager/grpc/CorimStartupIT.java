@@ -13,10 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real manager process refuses a CoRIM configuration it cannot use: exit 2, one line, no key material. */
+/**
+ * The real manager process refuses a CoRIM configuration it cannot use: exit 2, one line, no key
+ * material.
+ */
 class CorimStartupIT {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private ManagerProcess startWith(Map<String, String> extra) throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
@@ -35,15 +37,28 @@ class CorimStartupIT {
   void anRsaSigningKeyStopsStartUpWithoutShowingTheKey() throws Exception {
     KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
     rsa.initialize(2048);
-    String body = Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(rsa.generateKeyPair().getPrivate().getEncoded());
-    Path key = Files.writeString(tmp.resolve("rsa.pem"), "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n");
+    String body =
+        Base64.getMimeEncoder(64, "\n".getBytes())
+            .encodeToString(rsa.generateKeyPair().getPrivate().getEncoded());
+    Path key =
+        Files.writeString(
+            tmp.resolve("rsa.pem"),
+            "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n");
 
-    ManagerProcess bad = startWith(Map.of("MANAGER_ATTESTATION_POLICY_FORMAT", "corim",
-        "MANAGER_CORIM_SIGNING_KEY", key.toString()));
+    ManagerProcess bad =
+        startWith(
+            Map.of(
+                "MANAGER_ATTESTATION_POLICY_FORMAT",
+                "corim",
+                "MANAGER_CORIM_SIGNING_KEY",
+                key.toString()));
     assertThat(bad.process.exitValue()).isEqualTo(2);
-    assertThat(bad.stderr).containsExactly("cocos-manager: configuration error: MANAGER_CORIM_SIGNING_KEY=\"" + key
-        + "\": expected a PEM EC P-256 or P-384 private key (PKCS#8 or SEC1), but the file holds an RSA private key; "
-        + "a CoRIM is signed with an EC P-256 (ES256) or P-384 (ES384) key");
+    assertThat(bad.stderr)
+        .containsExactly(
+            "cocos-manager: configuration error: MANAGER_CORIM_SIGNING_KEY=\""
+                + key
+                + "\": expected a PEM EC P-256 or P-384 private key (PKCS#8 or SEC1), but the file holds an RSA private key; "
+                + "a CoRIM is signed with an EC P-256 (ES256) or P-384 (ES384) key");
     String everything = String.join("\n", bad.stdout) + String.join("\n", bad.stderr);
     assertThat(everything).doesNotContain(body.lines().skip(2).findFirst().orElseThrow());
   }
@@ -52,7 +67,8 @@ class CorimStartupIT {
   void anUnknownFormatStopsStartUp() throws Exception {
     ManagerProcess bad = startWith(Map.of("MANAGER_ATTESTATION_POLICY_FORMAT", "cbor"));
     assertThat(bad.process.exitValue()).isEqualTo(2);
-    assertThat(bad.stderr).containsExactly(
-        "cocos-manager: configuration error: MANAGER_ATTESTATION_POLICY_FORMAT=\"cbor\": expected one of json, corim");
+    assertThat(bad.stderr)
+        .containsExactly(
+            "cocos-manager: configuration error: MANAGER_ATTESTATION_POLICY_FORMAT=\"cbor\": expected one of json, corim");
   }
 }

@@ -65,8 +65,12 @@ class CrashSafetyIT {
   }
 
   ManagerProcess armed(Map<String, String> env, CrashPoint point) throws Exception {
-    ManagerProcess m = ManagerProcess.startServing(env, List.of("-Dcocos.test.crash-point=" + point.name(),
-        "-Dcocos.test.crash-marker=" + marker()));
+    ManagerProcess m =
+        ManagerProcess.startServing(
+            env,
+            List.of(
+                "-Dcocos.test.crash-point=" + point.name(),
+                "-Dcocos.test.crash-marker=" + marker()));
     managers.add(m);
     return m;
   }
@@ -74,18 +78,23 @@ class CrashSafetyIT {
   /** Live (not zombie) processes whose command line names a pid file under {@code dir}. */
   static Set<Long> qemusOf(Path dir) throws IOException {
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+      return procs
+          .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
           .map(p -> Long.parseLong(p.getFileName().toString()))
-          .filter(pid -> {
-            String cmdline = cmdline(pid);
-            return cmdline.contains("-pidfile\0" + dir) && !ManagerProcessIT.isZombie(pid);
-          }).collect(Collectors.toSet());
+          .filter(
+              pid -> {
+                String cmdline = cmdline(pid);
+                return cmdline.contains("-pidfile\0" + dir) && !ManagerProcessIT.isZombie(pid);
+              })
+          .collect(Collectors.toSet());
     }
   }
 
   private static String cmdline(long pid) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
+      return new String(
+          Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+          StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "";
     }
@@ -114,20 +123,30 @@ class CrashSafetyIT {
    * of the state dir is the pid of a listed running CVM; every listed running CVM's QEMU lives.
    */
   void assertConsistent(ManagerProcess m, Map<String, String> env, Path precious) throws Exception {
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      List<CvmSummary> cvms = list(m);
-      assertThat(cvmDirs(env)).containsExactlyElementsOf(cvms.stream().map(CvmSummary::getId).sorted().toList());
-      Set<Long> running = cvms.stream().filter(c -> c.getState().equals("running")).map(CvmSummary::getPid)
-          .collect(Collectors.toSet());
-      assertThat(qemusOf(Path.of(env.get("MANAGER_STATE_DIR")))).containsExactlyInAnyOrderElementsOf(running);
-      assertThat(cvms).allSatisfy(c -> assertThat(c.getState()).isIn("running", "exited"));
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              List<CvmSummary> cvms = list(m);
+              assertThat(cvmDirs(env))
+                  .containsExactlyElementsOf(
+                      cvms.stream().map(CvmSummary::getId).sorted().toList());
+              Set<Long> running =
+                  cvms.stream()
+                      .filter(c -> c.getState().equals("running"))
+                      .map(CvmSummary::getPid)
+                      .collect(Collectors.toSet());
+              assertThat(qemusOf(Path.of(env.get("MANAGER_STATE_DIR"))))
+                  .containsExactlyInAnyOrderElementsOf(running);
+              assertThat(cvms).allSatisfy(c -> assertThat(c.getState()).isIn("running", "exited"));
+            });
     assertThat(precious).hasContent("keep me");
   }
 
   @ParameterizedTest
-  @EnumSource(value = CrashPoint.class, names = {"CREATE_RECORD_WRITTEN", "CREATE_SPAWNED", "CREATE_PID_PERSISTED",
-      "CREATE_RUNNING"})
+  @EnumSource(
+      value = CrashPoint.class,
+      names = {"CREATE_RECORD_WRITTEN", "CREATE_SPAWNED", "CREATE_PID_PERSISTED", "CREATE_RUNNING"})
   void killedDuringCreateEndsFullyAdoptedOrFullyGone(CrashPoint point) throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     Path precious = outside();
@@ -142,7 +161,9 @@ class CrashSafetyIT {
     List<CvmSummary> cvms = list(second);
     if (point == CrashPoint.CREATE_PID_PERSISTED || point == CrashPoint.CREATE_RUNNING) {
       // The record was complete: the QEMU is adopted, and is removable as any other.
-      assertThat(cvms).singleElement().satisfies(c -> assertThat(c.getState()).isEqualTo("running"));
+      assertThat(cvms)
+          .singleElement()
+          .satisfies(c -> assertThat(c.getState()).isEqualTo("running"));
       second.client().removeVm(RemoveReq.newBuilder().setCvmId(cvms.get(0).getId()).build());
       assertConsistent(second, env, precious);
     }
@@ -151,15 +172,17 @@ class CrashSafetyIT {
   }
 
   @ParameterizedTest
-  @EnumSource(value = CrashPoint.class, names = {"REMOVE_STOPPING_PERSISTED", "REMOVE_QEMU_STOPPED",
-      "REMOVE_CONTENTS_DELETED"})
+  @EnumSource(
+      value = CrashPoint.class,
+      names = {"REMOVE_STOPPING_PERSISTED", "REMOVE_QEMU_STOPPED", "REMOVE_CONTENTS_DELETED"})
   void killedDuringRemoveEndsFullyGone(CrashPoint point) throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     Path precious = outside();
     ManagerProcess first = armed(env, point);
     CreateRes kept = first.client().createVm(CreateReq.getDefaultInstance());
     CreateRes removed = first.client().createVm(CreateReq.getDefaultInstance());
-    calls.submit(() -> first.client().removeVm(RemoveReq.newBuilder().setCvmId(removed.getCvmId()).build()));
+    calls.submit(
+        () -> first.client().removeVm(RemoveReq.newBuilder().setCvmId(removed.getCvmId()).build()));
     await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(marker()));
     first.kill();
 
@@ -184,11 +207,15 @@ class CrashSafetyIT {
     assertThat(list(second)).isEmpty();
   }
 
-  /** Real QEMU (TCG), killed inside the spawn-to-ready window: its forwarded port must come free. */
+  /**
+   * Real QEMU (TCG), killed inside the spawn-to-ready window: its forwarded port must come free.
+   */
   @ParameterizedTest
-  @EnumSource(value = CrashPoint.class, names = {"CREATE_SPAWNED", "CREATE_PID_PERSISTED"})
-  void realQemuKilledBetweenSpawnAndReadyIsStoppedOrAdoptedAndHoldsNoPortForNothing(CrashPoint point)
-      throws Exception {
+  @EnumSource(
+      value = CrashPoint.class,
+      names = {"CREATE_SPAWNED", "CREATE_PID_PERSISTED"})
+  void realQemuKilledBetweenSpawnAndReadyIsStoppedOrAdoptedAndHoldsNoPortForNothing(
+      CrashPoint point) throws Exception {
     Map<String, String> env = ManagerEnvironments.realQemuEnv(tmp);
     env.put("MANAGER_QEMU_STARTUP_GRACE", "5s");
     Path precious = outside();
@@ -207,12 +234,17 @@ class CrashSafetyIT {
       assertThat(list(second)).isEmpty();
       await().atMost(Duration.ofSeconds(20)).until(() -> canBind(port));
     } else {
-      assertThat(list(second)).singleElement().satisfies(c -> {
-        assertThat(c.getState()).isEqualTo("running");
-        assertThat(c.getForwardedPort()).isEqualTo(Integer.toString(port));
-      });
+      assertThat(list(second))
+          .singleElement()
+          .satisfies(
+              c -> {
+                assertThat(c.getState()).isEqualTo("running");
+                assertThat(c.getForwardedPort()).isEqualTo(Integer.toString(port));
+              });
       assertThat(canBind(port)).as("the adopted QEMU still holds its port").isFalse();
-      second.client().removeVm(RemoveReq.newBuilder().setCvmId(list(second).get(0).getId()).build());
+      second
+          .client()
+          .removeVm(RemoveReq.newBuilder().setCvmId(list(second).get(0).getId()).build());
       assertConsistent(second, env, precious);
       await().atMost(Duration.ofSeconds(20)).until(() -> canBind(port));
     }
@@ -228,7 +260,8 @@ class CrashSafetyIT {
   }
 
   @Test
-  void aSecondManagerOnTheSameStateDirExitsAtOnceNamingTheHolderAndChangesNothing() throws Exception {
+  void aSecondManagerOnTheSameStateDirExitsAtOnceNamingTheHolderAndChangesNothing()
+      throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     ManagerProcess first = manager(env);
     CreateRes cvm = first.client().createVm(CreateReq.getDefaultInstance());
@@ -242,13 +275,21 @@ class CrashSafetyIT {
     assertThat(second.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(second.process.exitValue()).isEqualTo(1);
     await().atMost(Duration.ofSeconds(5)).until(() -> !second.stderr.isEmpty());
-    assertThat(second.stderr).singleElement().satisfies(line -> assertThat(line)
-        .contains(stateDir.toString()).contains("pid " + first.process.pid()));
+    assertThat(second.stderr)
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line)
+                    .contains(stateDir.toString())
+                    .contains("pid " + first.process.pid()));
     assertThat(snapshot(stateDir)).isEqualTo(before);
-    assertThat(list(first)).singleElement().satisfies(c -> {
-      assertThat(c.getId()).isEqualTo(cvm.getCvmId());
-      assertThat(c.getState()).isEqualTo("running");
-    });
+    assertThat(list(first))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getId()).isEqualTo(cvm.getCvmId());
+              assertThat(c.getState()).isEqualTo("running");
+            });
   }
 
   /** Every file of the state dir but the growing console logs, with its content. */
@@ -256,8 +297,10 @@ class CrashSafetyIT {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> s = Files.walk(stateDir)) {
       for (Path p : s.toList()) {
-        String content = Files.isRegularFile(p) && !p.getFileName().toString().equals("console.log")
-            ? Files.readString(p, StandardCharsets.ISO_8859_1) : "";
+        String content =
+            Files.isRegularFile(p) && !p.getFileName().toString().equals("console.log")
+                ? Files.readString(p, StandardCharsets.ISO_8859_1)
+                : "";
         files.put(stateDir.relativize(p).toString(), content);
       }
     }

@@ -1,6 +1,5 @@
 package io.cocos.manager.grpc;
 
-import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +10,7 @@ import io.cocos.manager.api.CvmSummary;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.api.StreamLogsReq;
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end: the manager process boots the test guest (a real kernel and a busybox stand-in
- * for the agent, built by `make guest`) under real QEMU with TCG, through the gRPC API.
+ * End to end: the manager process boots the test guest (a real kernel and a busybox stand-in for
+ * the agent, built by `make guest`) under real QEMU with TCG, through the gRPC API.
  */
 class GuestBootIT {
   static final Duration BOOT = Duration.ofSeconds(150);
@@ -61,92 +61,151 @@ class GuestBootIT {
     TestPki pki = new TestPki("cvms-ca");
     TestPki.Identity agent = pki.issue("agent");
     long start = System.nanoTime();
-    CreateRes created = manager.client().createVm(CreateReq.newBuilder().setAgentLogLevel("debug")
-        .setAgentCvmServerUrl("10.0.2.2:7001").setAgentCvmCaUrl("https://ca.example:9010")
-        .setAgentCvmServerCaCert(ByteString.copyFrom(pki.caBytes()))
-        .setAgentCvmClientCert(ByteString.copyFrom(agent.certBytes()))
-        .setAgentCvmClientKey(ByteString.copyFrom(agent.keyBytes()))
-        .setAwsEndpointUrl("http://10.0.2.2:9000").setAwsRegion("us-east-1").setAaKbsParams("type=sample").build());
+    CreateRes created =
+        manager
+            .client()
+            .createVm(
+                CreateReq.newBuilder()
+                    .setAgentLogLevel("debug")
+                    .setAgentCvmServerUrl("10.0.2.2:7001")
+                    .setAgentCvmCaUrl("https://ca.example:9010")
+                    .setAgentCvmServerCaCert(ByteString.copyFrom(pki.caBytes()))
+                    .setAgentCvmClientCert(ByteString.copyFrom(agent.certBytes()))
+                    .setAgentCvmClientKey(ByteString.copyFrom(agent.keyBytes()))
+                    .setAwsEndpointUrl("http://10.0.2.2:9000")
+                    .setAwsRegion("us-east-1")
+                    .setAaKbsParams("type=sample")
+                    .build());
     long createdNanos = System.nanoTime() - start;
     // a second CVM with a TTL boots alongside and must vanish on its own
     CreateRes expiring = manager.client().createVm(CreateReq.newBuilder().setTtl("40s").build());
     int port = Integer.parseInt(created.getForwardedPort());
     List<CvmSummary> cvms = manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvmsList();
-    CvmSummary summary = cvms.stream().filter(c -> c.getId().equals(created.getCvmId())).findFirst().orElseThrow();
+    CvmSummary summary =
+        cvms.stream().filter(c -> c.getId().equals(created.getCvmId())).findFirst().orElseThrow();
     long pid = summary.getPid();
     // CreateVm returned once QEMU answered QMP: the guest's status is known at once
     assertThat(summary.getGuestStatus()).isEqualTo("running");
-    long expiringPid = cvms.stream().filter(c -> c.getId().equals(expiring.getCvmId())).findFirst().orElseThrow()
-        .getPid();
+    long expiringPid =
+        cvms.stream()
+            .filter(c -> c.getId().equals(expiring.getCvmId()))
+            .findFirst()
+            .orElseThrow()
+            .getPid();
 
     // a client follows the console while the guest boots
     List<String> followed = new java.util.concurrent.CopyOnWriteArrayList<>();
-    var console = manager.client().withDeadlineAfter(BOOT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
-        .streamLogs(StreamLogsReq.newBuilder().setCvmId(created.getCvmId()).setTail(1000).setFollow(true).build());
-    Thread follower = new Thread(() -> {
-      try {
-        console.forEachRemaining(l -> followed.add(l.getLine()));
-      } catch (io.grpc.StatusRuntimeException e) {
-        followed.add("stream ended: " + e.getStatus());
-      }
-    });
+    var console =
+        manager
+            .client()
+            .withDeadlineAfter(BOOT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+            .streamLogs(
+                StreamLogsReq.newBuilder()
+                    .setCvmId(created.getCvmId())
+                    .setTail(1000)
+                    .setFollow(true)
+                    .build());
+    Thread follower =
+        new Thread(
+            () -> {
+              try {
+                console.forEachRemaining(l -> followed.add(l.getLine()));
+              } catch (io.grpc.StatusRuntimeException e) {
+                followed.add("stream ended: " + e.getStatus());
+              }
+            });
     follower.start();
 
     String report = awaitReport(port);
     // the manager's own probe (an HTTP/2 preface, answered with bytes) saw the agent too
-    await().atMost(Duration.ofSeconds(15)).until(() -> manager.client().listVms(ListVmsReq.getDefaultInstance())
-        .getCvmsList().stream().anyMatch(c -> c.getId().equals(created.getCvmId()) && c.getAgentReadySeconds() > 0));
-    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
-        && j.path("msg").asText().matches("CVM agent-ready: \\d+\\.\\d s after CreateVm"), Duration.ofSeconds(5));
-    System.out.printf("guest answered %.1f s after CreateVm (CreateVm took %d ms)%n",
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvmsList().stream()
+                    .anyMatch(
+                        c -> c.getId().equals(created.getCvmId()) && c.getAgentReadySeconds() > 0));
+    manager.awaitLog(
+        j ->
+            j.path("cvm").asText().equals(created.getCvmId())
+                && j.path("msg").asText().matches("CVM agent-ready: \\d+\\.\\d s after CreateVm"),
+        Duration.ofSeconds(5));
+    System.out.printf(
+        "guest answered %.1f s after CreateVm (CreateVm took %d ms)%n",
         (System.nanoTime() - start) / 1e9, createdNanos / 1_000_000);
 
     // the real kernel got this CVM's KBC parameters; the 0600 environment file reads through 9P
     // (OVMF adds initrd=… after the line QEMU passes)
-    assertThat(report.lines()).anyMatch(l -> l.startsWith("cmdline ")
-        && List.of(l.split(" ")).contains("agent.aa_kbc_params=type=sample"));
-    assertThat(report.lines()).contains(
-        "env AGENT_CERTS_TOKEN=",
-        "env AWS_ENDPOINT_URL=http://10.0.2.2:9000",
-        "env AWS_REGION=us-east-1",
-        "env AGENT_LOG_LEVEL=debug",
-        "env AGENT_CVM_GRPC_URL=10.0.2.2:7001",
-        "env AGENT_CVM_ID=" + created.getCvmId(),
-        "env AGENT_CVM_CA_URL=https://ca.example:9010",
-        "env AGENT_CVM_GRPC_CLIENT_CERT=/etc/certs/cert.pem",
-        "env AGENT_CVM_GRPC_CLIENT_KEY=/etc/certs/key.pem",
-        "env AGENT_CVM_GRPC_SERVER_CA_CERTS=/etc/certs/ca.pem",
-        "file ca.pem sha256=" + sha256(pki.caBytes()),
-        "file cert.pem sha256=" + sha256(agent.certBytes()),
-        "file key.pem sha256=" + sha256(agent.keyBytes()));
+    assertThat(report.lines())
+        .anyMatch(
+            l ->
+                l.startsWith("cmdline ")
+                    && List.of(l.split(" ")).contains("agent.aa_kbc_params=type=sample"));
+    assertThat(report.lines())
+        .contains(
+            "env AGENT_CERTS_TOKEN=",
+            "env AWS_ENDPOINT_URL=http://10.0.2.2:9000",
+            "env AWS_REGION=us-east-1",
+            "env AGENT_LOG_LEVEL=debug",
+            "env AGENT_CVM_GRPC_URL=10.0.2.2:7001",
+            "env AGENT_CVM_ID=" + created.getCvmId(),
+            "env AGENT_CVM_CA_URL=https://ca.example:9010",
+            "env AGENT_CVM_GRPC_CLIENT_CERT=/etc/certs/cert.pem",
+            "env AGENT_CVM_GRPC_CLIENT_KEY=/etc/certs/key.pem",
+            "env AGENT_CVM_GRPC_SERVER_CA_CERTS=/etc/certs/ca.pem",
+            "file ca.pem sha256=" + sha256(pki.caBytes()),
+            "file cert.pem sha256=" + sha256(agent.certBytes()),
+            "file key.pem sha256=" + sha256(agent.keyBytes()));
     // the console reaches the manager's log, with the CVM's id
-    manager.awaitLog(j -> j.path("logger").asText().endsWith("console")
-        && j.path("cvm").asText().equals(created.getCvmId())
-        && j.path("msg").asText().contains("cocos-test-agent: listening on 7002"), Duration.ofSeconds(10));
+    manager.awaitLog(
+        j ->
+            j.path("logger").asText().endsWith("console")
+                && j.path("cvm").asText().equals(created.getCvmId())
+                && j.path("msg").asText().contains("cocos-test-agent: listening on 7002"),
+        Duration.ofSeconds(10));
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> followed.stream()
-        .anyMatch(l -> l.contains("cocos-test-agent: listening on 7002")));
-    assertThat(followed).anyMatch(l -> l.contains("cocos-test-agent: env AGENT_CVM_ID=" + created.getCvmId()));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                followed.stream().anyMatch(l -> l.contains("cocos-test-agent: listening on 7002")));
+    assertThat(followed)
+        .anyMatch(l -> l.contains("cocos-test-agent: env AGENT_CVM_ID=" + created.getCvmId()));
 
     manager.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
-    // graceful first: the power button over QMP; the test guest has no ACPI daemon, so QMP quit ends it
-    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
-        && j.path("msg").asText().startsWith("asking the guest of CVM " + created.getCvmId() + " to power off"),
+    // graceful first: the power button over QMP; the test guest has no ACPI daemon, so QMP quit
+    // ends it
+    manager.awaitLog(
+        j ->
+            j.path("cvm").asText().equals(created.getCvmId())
+                && j.path("msg")
+                    .asText()
+                    .startsWith("asking the guest of CVM " + created.getCvmId() + " to power off"),
         Duration.ofSeconds(10));
-    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
-        && (j.path("msg").asText().equals("QEMU of CVM " + created.getCvmId() + " quit")
-            || j.path("msg").asText().equals("the guest of CVM " + created.getCvmId() + " powered off")),
+    manager.awaitLog(
+        j ->
+            j.path("cvm").asText().equals(created.getCvmId())
+                && (j.path("msg").asText().equals("QEMU of CVM " + created.getCvmId() + " quit")
+                    || j.path("msg")
+                        .asText()
+                        .equals("the guest of CVM " + created.getCvmId() + " powered off")),
         Duration.ofSeconds(10));
     follower.join(10_000);
     assertThat(follower.isAlive()).as("the follow stream ends with the CVM").isFalse();
     assertNothingLeft(created.getCvmId(), pid, port);
 
-    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(1))
         .until(() -> manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvmsCount() == 0);
-    assertNothingLeft(expiring.getCvmId(), expiringPid, Integer.parseInt(expiring.getForwardedPort()));
+    assertNothingLeft(
+        expiring.getCvmId(), expiringPid, Integer.parseInt(expiring.getForwardedPort()));
     assertThat(tmp.resolve("state/cvms")).isEmptyDirectory();
-    manager.awaitLog(j -> j.path("msg").asText().startsWith("CVM ttl-expired")
-        && j.path("cvm").asText().equals(expiring.getCvmId()), Duration.ofSeconds(1));
+    manager.awaitLog(
+        j ->
+            j.path("msg").asText().startsWith("CVM ttl-expired")
+                && j.path("cvm").asText().equals(expiring.getCvmId()),
+        Duration.ofSeconds(1));
   }
 
   @Test
@@ -156,16 +215,32 @@ class GuestBootIT {
     manager = ManagerProcess.startServing(env);
     CreateRes created = manager.client().createVm(CreateReq.getDefaultInstance());
 
-    await().atMost(BOOT).pollInterval(Duration.ofSeconds(1)).until(() -> manager.client()
-        .listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState().equals("exited"));
+    await()
+        .atMost(BOOT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                manager
+                    .client()
+                    .listVms(ListVmsReq.getDefaultInstance())
+                    .getCvms(0)
+                    .getState()
+                    .equals("exited"));
 
     CvmSummary exited = manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvms(0);
     assertThat(exited.getExitCode()).isZero();
     assertThat(exited.getGuestStatus()).isEqualTo("shutdown");
-    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
-        && j.path("msg").asText().equals("CVM guest-shutdown: guest-shutdown"), Duration.ofSeconds(5));
-    manager.awaitLog(j -> j.path("cvm").asText().equals(created.getCvmId())
-        && j.path("msg").asText().equals("CVM exited: exit code 0, shutdown reason guest-shutdown"),
+    manager.awaitLog(
+        j ->
+            j.path("cvm").asText().equals(created.getCvmId())
+                && j.path("msg").asText().equals("CVM guest-shutdown: guest-shutdown"),
+        Duration.ofSeconds(5));
+    manager.awaitLog(
+        j ->
+            j.path("cvm").asText().equals(created.getCvmId())
+                && j.path("msg")
+                    .asText()
+                    .equals("CVM exited: exit code 0, shutdown reason guest-shutdown"),
         Duration.ofSeconds(5));
   }
 

@@ -10,17 +10,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Records each call whose handler has run, by method name: for a streaming call, once it returns
- * the stream has subscribed to what it follows. Tests wait for that instead of a fixed time.
- * Added to a test server with {@code ManagerDaemon.start(env, config -> GrpcServer.tcp(config).intercept(handled))}.
+ * the stream has subscribed to what it follows. Tests wait for that instead of a fixed time. Added
+ * to a test server with {@code ManagerDaemon.start(env, config ->
+ * GrpcServer.tcp(config).intercept(handled))}.
  */
 final class HandledCalls implements ServerInterceptor {
   private final List<String> handled = new CopyOnWriteArrayList<>();
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getBareMethodName();
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+        next.startCall(call, headers)) {
       @Override
       public void onHalfClose() {
         super.onHalfClose(); // a call with one request message runs its handler here

@@ -15,9 +15,9 @@ import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.api.WatchEventsReq;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.cvm.RequestLimits;
-import io.cocos.manager.grpc.server.GrpcServer;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
+import io.cocos.manager.grpc.server.GrpcServer;
 import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
@@ -64,13 +64,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and both ports (gRPC and HTTP) with clients that never finish, sit idle or send too much. Each
  * case checks the status code, that the message is one short line, and that nothing was left
  * behind: no CVM record, no file in the state directory, no child process, and the manager still
- * answering. Case count and the CPU cost of the costliest accepted request: README, "Hostile input".
+ * answering. Case count and the CPU cost of the costliest accepted request: README, "Hostile
+ * input".
  */
 class HostileInputTest {
   static final int MAX_MESSAGE = 512;
   static final Duration WAIT = Duration.ofSeconds(10);
+
   /** Short so the idle and slow-client cases end quickly; production defaults are 5m and 10s. */
   static final Duration IDLE = Duration.ofSeconds(1);
+
   /** MANAGER_GRPC_TIMEOUT here: long enough for a CreateVm with the fake QEMU. */
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
 
@@ -87,8 +90,11 @@ class HostileInputTest {
     env.put("MANAGER_HTTP_REQUEST_TIMEOUT", IDLE.toMillis() + "ms");
     env.put("MANAGER_GRPC_TIMEOUT", CALL_TIMEOUT.toMillis() + "ms");
     daemon = ManagerDaemon.start(new Env(env));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext()
-        .maxInboundMessageSize(4 << 20).build();
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort())
+            .usePlaintext()
+            .maxInboundMessageSize(4 << 20)
+            .build();
     client = ManagerServiceGrpc.newBlockingStub(channel);
     stateBefore = stateFiles();
   }
@@ -103,7 +109,8 @@ class HostileInputTest {
   void nothingLeftBehind() throws Exception {
     assertThat(daemon.lifecycle().listVms()).as("CVM records").isEmpty();
     assertThat(stateFiles()).as("files in the state directory").isEqualTo(stateBefore);
-    assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count()).as("child processes")
+    assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count())
+        .as("child processes")
         .isZero();
     // still serving
     assertThat(stub().listVms(ListVmsReq.getDefaultInstance()).getCvmsCount()).isZero();
@@ -121,14 +128,17 @@ class HostileInputTest {
 
   static void assertShortOneLine(Status status) {
     String description = status.getDescription() == null ? "" : status.getDescription();
-    assertThat(description.length()).as("message length of %s", status.getCode()).isLessThanOrEqualTo(MAX_MESSAGE);
+    assertThat(description.length())
+        .as("message length of %s", status.getCode())
+        .isLessThanOrEqualTo(MAX_MESSAGE);
     assertThat(description).doesNotContain("\n", "\r", "\u0000", "\u2028");
   }
 
   // ------------------------------------------------------------------ fields of every RPC
 
   /** A hostile value for one field, the call that carries it, and the code it must get. */
-  record FieldCase(String name, Function<String, Runnable> call, String value, Status.Code expected) {
+  record FieldCase(
+      String name, Function<String, Runnable> call, String value, Status.Code expected) {
     @Override
     public String toString() {
       return name;
@@ -141,9 +151,19 @@ class HostileInputTest {
     return Map.of(
         "RemoveVm.cvm_id", id -> () -> stub().removeVm(RemoveReq.newBuilder().setCvmId(id).build()),
         "CVMInfo.id", id -> () -> stub().cVMInfo(CVMInfoReq.newBuilder().setId(id).build()),
-        "AttestationPolicy.id", id -> () -> stub().attestationPolicy(AttestationPolicyReq.newBuilder().setId(id).build()),
-        "StreamLogs.cvm_id", id -> () -> drain(stub().streamLogs(StreamLogsReq.newBuilder().setCvmId(id).setTail(10).build())),
-        "WatchEvents.cvm_id", id -> () -> drain(stub().watchEvents(WatchEventsReq.newBuilder().setCvmId(id).build())));
+        "AttestationPolicy.id",
+            id ->
+                () -> stub().attestationPolicy(AttestationPolicyReq.newBuilder().setId(id).build()),
+        "StreamLogs.cvm_id",
+            id ->
+                () ->
+                    drain(
+                        stub()
+                            .streamLogs(
+                                StreamLogsReq.newBuilder().setCvmId(id).setTail(10).build())),
+        "WatchEvents.cvm_id",
+            id ->
+                () -> drain(stub().watchEvents(WatchEventsReq.newBuilder().setCvmId(id).build())));
   }
 
   static void drain(Iterator<?> stream) {
@@ -164,48 +184,91 @@ class HostileInputTest {
     ids.put("a\u0000b", Status.Code.NOT_FOUND);
     ids.put("line\u2028break", Status.Code.NOT_FOUND);
     ids.put("../../etc/passwd", Status.Code.NOT_FOUND);
-    idCalls().forEach((rpc, call) -> ids.forEach((id, code) ->
-        cases.add(new FieldCase(rpc + " " + describe(id), call, id, code))));
+    idCalls()
+        .forEach(
+            (rpc, call) ->
+                ids.forEach(
+                    (id, code) ->
+                        cases.add(new FieldCase(rpc + " " + describe(id), call, id, code))));
 
-    Map<String, Function<String, CreateReq>> createFields = Map.of(
-        "agent_log_level", v -> CreateReq.newBuilder().setAgentLogLevel(v).build(),
-        "agent_cvm_server_url", v -> CreateReq.newBuilder().setAgentCvmServerUrl(v).build(),
-        "agent_cvm_ca_url", v -> CreateReq.newBuilder().setAgentCvmCaUrl(v).build(),
-        "ttl", v -> CreateReq.newBuilder().setTtl(v).build());
-    List<String> badStrings = List.of("x".repeat(500_000), "9".repeat(100_000), "info\nAGENT_CVM_ID=evil",
-        "a\u0000b", "a\u2028b", "%s%n%x");
-    createFields.forEach((field, build) -> badStrings.forEach(v -> cases.add(new FieldCase(
-        "CreateVm." + field + " " + describe(v), value -> () -> stub().createVm(build.apply(value)), v,
-        Status.Code.INVALID_ARGUMENT))));
-    Map<String, Function<String, CreateReq>> newFields = Map.of(
-        "agent_certs_token", v -> CreateReq.newBuilder().setAgentCertsToken(v).build(),
-        "aws_access_key_id", v -> CreateReq.newBuilder().setAwsAccessKeyId(v).setAwsSecretAccessKey("s").build(),
-        "aws_secret_access_key", v -> CreateReq.newBuilder().setAwsAccessKeyId("k").setAwsSecretAccessKey(v).build(),
-        "aws_endpoint_url", v -> CreateReq.newBuilder().setAwsEndpointUrl(v).build(),
-        "aws_region", v -> CreateReq.newBuilder().setAwsRegion(v).build(),
-        "aa_kbs_params", v -> CreateReq.newBuilder().setAaKbsParams(v).build());
-    newFields.forEach((field, build) -> List.of("x".repeat(300_000), "a\nb").forEach(v -> cases.add(new FieldCase(
-        "CreateVm." + field + " " + describe(v), value -> () -> stub().createVm(build.apply(value)), v,
-        Status.Code.INVALID_ARGUMENT))));
+    Map<String, Function<String, CreateReq>> createFields =
+        Map.of(
+            "agent_log_level", v -> CreateReq.newBuilder().setAgentLogLevel(v).build(),
+            "agent_cvm_server_url", v -> CreateReq.newBuilder().setAgentCvmServerUrl(v).build(),
+            "agent_cvm_ca_url", v -> CreateReq.newBuilder().setAgentCvmCaUrl(v).build(),
+            "ttl", v -> CreateReq.newBuilder().setTtl(v).build());
+    List<String> badStrings =
+        List.of(
+            "x".repeat(500_000),
+            "9".repeat(100_000),
+            "info\nAGENT_CVM_ID=evil",
+            "a\u0000b",
+            "a\u2028b",
+            "%s%n%x");
+    createFields.forEach(
+        (field, build) ->
+            badStrings.forEach(
+                v ->
+                    cases.add(
+                        new FieldCase(
+                            "CreateVm." + field + " " + describe(v),
+                            value -> () -> stub().createVm(build.apply(value)),
+                            v,
+                            Status.Code.INVALID_ARGUMENT))));
+    Map<String, Function<String, CreateReq>> newFields =
+        Map.of(
+            "agent_certs_token", v -> CreateReq.newBuilder().setAgentCertsToken(v).build(),
+            "aws_access_key_id",
+                v -> CreateReq.newBuilder().setAwsAccessKeyId(v).setAwsSecretAccessKey("s").build(),
+            "aws_secret_access_key",
+                v -> CreateReq.newBuilder().setAwsAccessKeyId("k").setAwsSecretAccessKey(v).build(),
+            "aws_endpoint_url", v -> CreateReq.newBuilder().setAwsEndpointUrl(v).build(),
+            "aws_region", v -> CreateReq.newBuilder().setAwsRegion(v).build(),
+            "aa_kbs_params", v -> CreateReq.newBuilder().setAaKbsParams(v).build());
+    newFields.forEach(
+        (field, build) ->
+            List.of("x".repeat(300_000), "a\nb")
+                .forEach(
+                    v ->
+                        cases.add(
+                            new FieldCase(
+                                "CreateVm." + field + " " + describe(v),
+                                value -> () -> stub().createVm(build.apply(value)),
+                                v,
+                                Status.Code.INVALID_ARGUMENT))));
     // values that pass the length limit but not the field's check
-    cases.add(new FieldCase("CreateVm.ttl negative", v -> () -> stub().createVm(CreateReq.newBuilder().setTtl(v).build()),
-        "-1h", Status.Code.INVALID_ARGUMENT));
-    cases.add(new FieldCase("CreateVm.ttl 64 digits", v -> () -> stub().createVm(CreateReq.newBuilder().setTtl(v).build()),
-        "9".repeat(63) + "h", Status.Code.INVALID_ARGUMENT));
-    cases.add(new FieldCase("CreateVm.agent_cvm_ca_url ftp", v -> () -> stub().createVm(
-        CreateReq.newBuilder().setAgentCvmCaUrl(v).build()), "ftp://x.example", Status.Code.INVALID_ARGUMENT));
+    cases.add(
+        new FieldCase(
+            "CreateVm.ttl negative",
+            v -> () -> stub().createVm(CreateReq.newBuilder().setTtl(v).build()),
+            "-1h",
+            Status.Code.INVALID_ARGUMENT));
+    cases.add(
+        new FieldCase(
+            "CreateVm.ttl 64 digits",
+            v -> () -> stub().createVm(CreateReq.newBuilder().setTtl(v).build()),
+            "9".repeat(63) + "h",
+            Status.Code.INVALID_ARGUMENT));
+    cases.add(
+        new FieldCase(
+            "CreateVm.agent_cvm_ca_url ftp",
+            v -> () -> stub().createVm(CreateReq.newBuilder().setAgentCvmCaUrl(v).build()),
+            "ftp://x.example",
+            Status.Code.INVALID_ARGUMENT));
     return cases.stream();
   }
 
   static String describe(String value) {
-    String shown = value.length() > 24 ? value.substring(0, 12) + "…(" + value.length() + ")" : value;
+    String shown =
+        value.length() > 24 ? value.substring(0, 12) + "…(" + value.length() + ")" : value;
     return shown.replaceAll("\\p{Cntrl}|\u2028", "?");
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("fieldCases")
   void aHostileFieldGetsItsCodeAndAShortMessage(FieldCase c) {
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> c.call().apply(c.value()).run());
+    StatusRuntimeException e =
+        catchThrowableOfType(StatusRuntimeException.class, () -> c.call().apply(c.value()).run());
     assertThat(e).as("the call fails").isNotNull();
     assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(c.expected());
     assertShortOneLine(e.getStatus());
@@ -219,25 +282,45 @@ class HostileInputTest {
     byte[] random = new byte[4096];
     new java.util.Random(11).nextBytes(random);
     return Stream.of(
-        Arguments.of("server CA too large", CreateReq.newBuilder().setAgentCvmServerCaCert(ByteString.copyFrom(big))),
-        Arguments.of("client key too large", CreateReq.newBuilder().setAgentCvmClientKey(ByteString.copyFrom(big))),
-        Arguments.of("client cert too large", CreateReq.newBuilder().setAgentCvmClientCert(ByteString.copyFrom(big))),
-        Arguments.of("server CA random bytes", CreateReq.newBuilder().setAgentCvmServerCaCert(ByteString.copyFrom(random))),
-        Arguments.of("client key random bytes", CreateReq.newBuilder().setAgentCvmClientKey(ByteString.copyFrom(random))
-            .setAgentCvmClientCert(ByteString.copyFrom(id.certBytes()))),
-        Arguments.of("a key where the CA goes", CreateReq.newBuilder().setAgentCvmServerCaCert(ByteString.copyFrom(id.keyBytes()))),
-        Arguments.of("a certificate where the key goes", CreateReq.newBuilder()
-            .setAgentCvmClientKey(ByteString.copyFrom(id.certBytes())).setAgentCvmClientCert(ByteString.copyFrom(id.certBytes()))),
-        Arguments.of("a key without its certificate", CreateReq.newBuilder().setAgentCvmClientKey(ByteString.copyFrom(id.keyBytes()))));
+        Arguments.of(
+            "server CA too large",
+            CreateReq.newBuilder().setAgentCvmServerCaCert(ByteString.copyFrom(big))),
+        Arguments.of(
+            "client key too large",
+            CreateReq.newBuilder().setAgentCvmClientKey(ByteString.copyFrom(big))),
+        Arguments.of(
+            "client cert too large",
+            CreateReq.newBuilder().setAgentCvmClientCert(ByteString.copyFrom(big))),
+        Arguments.of(
+            "server CA random bytes",
+            CreateReq.newBuilder().setAgentCvmServerCaCert(ByteString.copyFrom(random))),
+        Arguments.of(
+            "client key random bytes",
+            CreateReq.newBuilder()
+                .setAgentCvmClientKey(ByteString.copyFrom(random))
+                .setAgentCvmClientCert(ByteString.copyFrom(id.certBytes()))),
+        Arguments.of(
+            "a key where the CA goes",
+            CreateReq.newBuilder().setAgentCvmServerCaCert(ByteString.copyFrom(id.keyBytes()))),
+        Arguments.of(
+            "a certificate where the key goes",
+            CreateReq.newBuilder()
+                .setAgentCvmClientKey(ByteString.copyFrom(id.certBytes()))
+                .setAgentCvmClientCert(ByteString.copyFrom(id.certBytes()))),
+        Arguments.of(
+            "a key without its certificate",
+            CreateReq.newBuilder().setAgentCvmClientKey(ByteString.copyFrom(id.keyBytes()))));
   }
 
   @ParameterizedTest(name = "CreateVm {0}")
   @MethodSource("pemCases")
   void aHostilePemFieldIsRefusedWithoutQuotingIt(String name, CreateReq.Builder request) {
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-        () -> stub().createVm(request.build()));
+    StatusRuntimeException e =
+        catchThrowableOfType(StatusRuntimeException.class, () -> stub().createVm(request.build()));
     assertThat(e).isNotNull();
-    assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getCode())
+        .as(e.getStatus().toString())
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertShortOneLine(e.getStatus());
     assertThat(e.getStatus().getDescription()).doesNotContain("AAAA", "PRIVATE KEY");
   }
@@ -251,11 +334,15 @@ class HostileInputTest {
     }
   }
 
-  static final List<Rpc> RPCS = List.of(new Rpc("CreateVm", MethodDescriptor.MethodType.UNARY),
-      new Rpc("RemoveVm", MethodDescriptor.MethodType.UNARY), new Rpc("CVMInfo", MethodDescriptor.MethodType.UNARY),
-      new Rpc("AttestationPolicy", MethodDescriptor.MethodType.UNARY), new Rpc("ListVms", MethodDescriptor.MethodType.UNARY),
-      new Rpc("StreamLogs", MethodDescriptor.MethodType.SERVER_STREAMING),
-      new Rpc("WatchEvents", MethodDescriptor.MethodType.SERVER_STREAMING));
+  static final List<Rpc> RPCS =
+      List.of(
+          new Rpc("CreateVm", MethodDescriptor.MethodType.UNARY),
+          new Rpc("RemoveVm", MethodDescriptor.MethodType.UNARY),
+          new Rpc("CVMInfo", MethodDescriptor.MethodType.UNARY),
+          new Rpc("AttestationPolicy", MethodDescriptor.MethodType.UNARY),
+          new Rpc("ListVms", MethodDescriptor.MethodType.UNARY),
+          new Rpc("StreamLogs", MethodDescriptor.MethodType.SERVER_STREAMING),
+          new Rpc("WatchEvents", MethodDescriptor.MethodType.SERVER_STREAMING));
 
   static Stream<Arguments> malformedCases() {
     Map<String, byte[]> payloads = new java.util.LinkedHashMap<>();
@@ -267,17 +354,21 @@ class HostileInputTest {
     payloads.put("random bytes", randomInvalid());
     List<Arguments> cases = new ArrayList<>();
     for (Rpc rpc : RPCS) {
-      payloads.forEach((name, bytes) -> {
-        // ListVmsReq has no fields: an invalid string in field 1 is an unknown field there, and valid
-        if (!(rpc.name().equals("ListVms") && name.startsWith("invalid UTF-8"))) {
-          cases.add(Arguments.of(rpc, name, bytes));
-        }
-      });
+      payloads.forEach(
+          (name, bytes) -> {
+            // ListVmsReq has no fields: an invalid string in field 1 is an unknown field there, and
+            // valid
+            if (!(rpc.name().equals("ListVms") && name.startsWith("invalid UTF-8"))) {
+              cases.add(Arguments.of(rpc, name, bytes));
+            }
+          });
     }
     return cases.stream();
   }
 
-  /** Fixed "random" bytes (seeded) that start with a tag of wire type 6, which no message accepts. */
+  /**
+   * Fixed "random" bytes (seeded) that start with a tag of wire type 6, which no message accepts.
+   */
   static byte[] randomInvalid() {
     byte[] bytes = new byte[256];
     new java.util.Random(42).nextBytes(bytes);
@@ -286,33 +377,53 @@ class HostileInputTest {
   }
 
   static MethodDescriptor<byte[], byte[]> rawMethod(Rpc rpc) {
-    return MethodDescriptor.<byte[], byte[]>newBuilder().setType(rpc.type())
-        .setFullMethodName(MethodDescriptor.generateFullMethodName("manager.ManagerService", rpc.name()))
-        .setRequestMarshaller(RawBytes.INSTANCE).setResponseMarshaller(RawBytes.INSTANCE).build();
+    return MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(rpc.type())
+        .setFullMethodName(
+            MethodDescriptor.generateFullMethodName("manager.ManagerService", rpc.name()))
+        .setRequestMarshaller(RawBytes.INSTANCE)
+        .setResponseMarshaller(RawBytes.INSTANCE)
+        .build();
   }
 
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("malformedCases")
   void requestBytesThatDoNotParseGetInvalidArgument(Rpc rpc, String name, byte[] payload) {
-    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> {
-      if (rpc.type() == MethodDescriptor.MethodType.UNARY) {
-        ClientCalls.blockingUnaryCall(channel, rawMethod(rpc), options, payload);
-      } else {
-        drain(ClientCalls.blockingServerStreamingCall(channel, rawMethod(rpc), options, payload));
-      }
-    });
+    CallOptions options =
+        CallOptions.DEFAULT.withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> {
+              if (rpc.type() == MethodDescriptor.MethodType.UNARY) {
+                ClientCalls.blockingUnaryCall(channel, rawMethod(rpc), options, payload);
+              } else {
+                drain(
+                    ClientCalls.blockingServerStreamingCall(
+                        channel, rawMethod(rpc), options, payload));
+              }
+            });
     assertThat(e).isNotNull();
-    assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(e.getStatus().getDescription()).startsWith("the " + rpc.name() + " request does not parse: ");
+    assertThat(e.getStatus().getCode())
+        .as(e.getStatus().toString())
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription())
+        .startsWith("the " + rpc.name() + " request does not parse: ");
     assertShortOneLine(e.getStatus());
   }
 
   @Test
   void aMessageOverTheServersLimitIsRefusedBeforeItIsRead() {
     byte[] big = new byte[2 << 20];
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> stub().createVm(
-        CreateReq.newBuilder().setAgentCvmServerCaCert(ByteString.copyFrom(big)).build()));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                stub()
+                    .createVm(
+                        CreateReq.newBuilder()
+                            .setAgentCvmServerCaCert(ByteString.copyFrom(big))
+                            .build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertShortOneLine(e.getStatus());
   }
@@ -320,9 +431,15 @@ class HostileInputTest {
   @Test
   void metadataOverTheServersLimitIsRefused() {
     Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("x-padding", Metadata.ASCII_STRING_MARSHALLER), "p".repeat(32 * 1024));
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> stub()
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).listVms(ListVmsReq.getDefaultInstance()));
+    headers.put(
+        Metadata.Key.of("x-padding", Metadata.ASCII_STRING_MARSHALLER), "p".repeat(32 * 1024));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                stub()
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .listVms(ListVmsReq.getDefaultInstance()));
     assertThat(e).isNotNull();
     assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isNotEqualTo(Status.Code.OK);
     assertShortOneLine(e.getStatus());
@@ -335,7 +452,9 @@ class HostileInputTest {
     var created = stub().createVm(CreateReq.newBuilder().setTtl(ttl).build());
     stub().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     await().atMost(WAIT).until(() -> daemon.lifecycle().listVms().isEmpty());
-    await().atMost(WAIT).until(() -> ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive));
+    await()
+        .atMost(WAIT)
+        .until(() -> ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive));
   }
 
   // ------------------------------------------------------------------ the ports
@@ -343,8 +462,11 @@ class HostileInputTest {
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(WAIT).build();
 
   static HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort() + path)).timeout(WAIT)
-        .build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort() + path))
+            .timeout(WAIT)
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static Socket connect(int port) throws IOException {
@@ -371,11 +493,13 @@ class HostileInputTest {
   }
 
   @Test
-  void httpSlowClientsNeverFinishingTheirHeadersDoNotStopProbesAndAreDisconnected() throws Exception {
+  void httpSlowClientsNeverFinishingTheirHeadersDoNotStopProbesAndAreDisconnected()
+      throws Exception {
     List<Socket> slow = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       Socket s = connect(daemon.httpPort());
-      s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
       slow.add(s);
     }
@@ -419,23 +543,35 @@ class HostileInputTest {
 
   static Stream<Arguments> httpRequests() {
     return Stream.of(
-        Arguments.of("header of 16 KiB", "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "h".repeat(16 * 1024)
-            + "\r\n\r\n", List.of(400, 431)),
-        Arguments.of("request line of 8 KiB", "GET /" + "u".repeat(8 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+        Arguments.of(
+            "header of 16 KiB",
+            "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "h".repeat(16 * 1024) + "\r\n\r\n",
+            List.of(400, 431)),
+        Arguments.of(
+            "request line of 8 KiB",
+            "GET /" + "u".repeat(8 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n",
             List.of(400, 414)),
-        Arguments.of("POST", "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", List.of(405)),
-        Arguments.of("body over 64 KiB", "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
+        Arguments.of(
+            "POST", "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", List.of(405)),
+        Arguments.of(
+            "body over 64 KiB",
+            "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
             List.of(413)),
         Arguments.of("unknown path", "GET /admin HTTP/1.1\r\nHost: x\r\n\r\n", List.of(404)),
-        Arguments.of("not HTTP", "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\u0000\u00a1\u0003\u0003 garbage\r\n\r\n",
+        Arguments.of(
+            "not HTTP",
+            "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\u0000\u00a1\u0003\u0003 garbage\r\n\r\n",
             List.of(400)),
-        Arguments.of("path with a NUL", "GET /health\u0000x HTTP/1.1\r\nHost: x\r\n\r\n", List.of(400, 404)));
+        Arguments.of(
+            "path with a NUL",
+            "GET /health\u0000x HTTP/1.1\r\nHost: x\r\n\r\n",
+            List.of(400, 404)));
   }
 
   @ParameterizedTest(name = "HTTP {0}")
   @MethodSource("httpRequests")
-  void httpHostileRequestsGetAShortAnswerAndTheConnectionCloses(String name, String request, List<Integer> codes)
-      throws Exception {
+  void httpHostileRequestsGetAShortAnswerAndTheConnectionCloses(
+      String name, String request, List<Integer> codes) throws Exception {
     try (Socket s = connect(daemon.httpPort())) {
       try {
         s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -488,10 +624,14 @@ class HostileInputTest {
 
   @Test
   void grpcAnIdleConnectionIsClosedByTheServer() throws Exception {
-    ManagedChannel idle = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext()
-        .idleTimeout(1, TimeUnit.DAYS).build();
+    ManagedChannel idle =
+        NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort())
+            .usePlaintext()
+            .idleTimeout(1, TimeUnit.DAYS)
+            .build();
     try {
-      ManagerServiceGrpc.newBlockingStub(idle).withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS)
+      ManagerServiceGrpc.newBlockingStub(idle)
+          .withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS)
           .listVms(ListVmsReq.getDefaultInstance());
       assertThat(idle.getState(false)).isEqualTo(ConnectivityState.READY);
       // the server's GOAWAY takes the channel out of READY although the client would keep it a day
@@ -504,7 +644,10 @@ class HostileInputTest {
   @Test
   void grpcGarbageInsteadOfHttp2IsClosed() throws Exception {
     try (Socket s = connect(daemon.grpcPort())) {
-      s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "z".repeat(10_000)).getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "z".repeat(10_000))
+                  .getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
       readUntilClosed(s);
     }
@@ -515,14 +658,17 @@ class HostileInputTest {
     // headers sent, the message never: the unary deadline (MANAGER_GRPC_TIMEOUT) ends the call
     var call = channel.newCall(rawMethod(RPCS.get(0)), CallOptions.DEFAULT);
     List<Status> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
-    call.start(new io.grpc.ClientCall.Listener<>() {
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        closed.add(status);
-      }
-    }, new Metadata());
+    call.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            closed.add(status);
+          }
+        },
+        new Metadata());
     call.request(1);
-    assertThat(stub().listVms(ListVmsReq.getDefaultInstance()).getCvmsCount()).as("others are served meanwhile")
+    assertThat(stub().listVms(ListVmsReq.getDefaultInstance()).getCvmsCount())
+        .as("others are served meanwhile")
         .isZero();
     await().atMost(CALL_TIMEOUT.plus(WAIT)).until(() -> !closed.isEmpty());
     assertThat(closed.get(0).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
@@ -532,17 +678,22 @@ class HostileInputTest {
   @Test
   void everyLimitIsWhatTheReadmesApiTableSays() throws IOException {
     String readme = Files.readString(Path.of("../README.md"));
-    assertThat(readme).contains(
-        "`WatchEventsReq.cvm_id`) | " + RequestLimits.CVM_ID + " characters (a UUID)",
-        "| `agent_log_level` | " + RequestLimits.LOG_LEVEL + " characters |",
-        "| `agent_cvm_server_url`, `agent_cvm_ca_url` | " + RequestLimits.URL + " characters each |",
-        "| `ttl` | " + RequestLimits.TTL + " characters (",
-        "`agent_cvm_client_key`) | " + RequestLimits.PEM + " bytes each |",
-        "| CMS `request_id` | " + RequestLimits.REQUEST_ID + " characters |",
-        "| `agent_certs_token` | " + RequestLimits.TOKEN + " characters |",
-        "| `aws_access_key_id`, `aws_secret_access_key` | " + RequestLimits.CREDENTIAL + " characters each |",
-        "| `aws_region` | " + RequestLimits.REGION + " characters |",
-        "| a whole request message | " + (GrpcServer.MAX_MESSAGE_BYTES >> 20) + " MiB");
+    assertThat(readme)
+        .contains(
+            "`WatchEventsReq.cvm_id`) | " + RequestLimits.CVM_ID + " characters (a UUID)",
+            "| `agent_log_level` | " + RequestLimits.LOG_LEVEL + " characters |",
+            "| `agent_cvm_server_url`, `agent_cvm_ca_url` | "
+                + RequestLimits.URL
+                + " characters each |",
+            "| `ttl` | " + RequestLimits.TTL + " characters (",
+            "`agent_cvm_client_key`) | " + RequestLimits.PEM + " bytes each |",
+            "| CMS `request_id` | " + RequestLimits.REQUEST_ID + " characters |",
+            "| `agent_certs_token` | " + RequestLimits.TOKEN + " characters |",
+            "| `aws_access_key_id`, `aws_secret_access_key` | "
+                + RequestLimits.CREDENTIAL
+                + " characters each |",
+            "| `aws_region` | " + RequestLimits.REGION + " characters |",
+            "| a whole request message | " + (GrpcServer.MAX_MESSAGE_BYTES >> 20) + " MiB");
     assertThat(UUID.fromString(UUID_UNKNOWN).toString()).hasSize(RequestLimits.CVM_ID);
   }
 

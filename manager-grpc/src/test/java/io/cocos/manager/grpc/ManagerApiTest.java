@@ -1,12 +1,10 @@
 package io.cocos.manager.grpc;
 
-import io.cocos.manager.core.event.CvmEvent;
-import io.cocos.manager.core.event.CvmEventType;
-import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.cocos.manager.api.AttestationPolicyReq;
 import io.cocos.manager.api.CVMInfoReq;
 import io.cocos.manager.api.CVMInfoRes;
@@ -18,6 +16,9 @@ import io.cocos.manager.api.ManagerServiceGrpc;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.core.event.CvmEvent;
+import io.cocos.manager.core.event.CvmEventType;
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -31,7 +32,6 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
-import com.google.protobuf.ByteString;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,11 +47,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The API through gRPC's in-process transport (the whole server: interceptors, health, reflection;
- * no socket), against a manager whose QEMU is the fake script. TCP and TLS: TlsTest, ManagerProcessIT.
+ * no socket), against a manager whose QEMU is the fake script. TCP and TLS: TlsTest,
+ * ManagerProcessIT.
  */
 class ManagerApiTest {
   @TempDir Path tmp;
   final List<AutoCloseable> toClose = new ArrayList<>();
+
   /** The in-process server's name: one per test. */
   final String serverName = InProcessServerBuilder.generateName();
 
@@ -63,14 +65,16 @@ class ManagerApiTest {
   }
 
   ManagerDaemon start(Map<String, String> env) throws Exception {
-    ManagerDaemon daemon = ManagerDaemon.start(new Env(env), config -> InProcessServerBuilder.forName(serverName));
-    toClose.add(() -> {
-      // remove what the test left so no fake QEMU outlives it, then stop serving
-      for (var r : daemon.lifecycle().listVms()) {
-        daemon.lifecycle().removeVm(r.id());
-      }
-      daemon.close();
-    });
+    ManagerDaemon daemon =
+        ManagerDaemon.start(new Env(env), config -> InProcessServerBuilder.forName(serverName));
+    toClose.add(
+        () -> {
+          // remove what the test left so no fake QEMU outlives it, then stop serving
+          for (var r : daemon.lifecycle().listVms()) {
+            daemon.lifecycle().removeVm(r.id());
+          }
+          daemon.close();
+        });
     return daemon;
   }
 
@@ -95,19 +99,32 @@ class ManagerApiTest {
     TestPki pki = new TestPki("cvms-ca");
     TestPki.Identity agent = pki.issue("agent");
 
-    CreateRes created = stub.createVm(CreateReq.newBuilder().setAgentLogLevel("debug")
-        .setAgentCvmServerUrl("10.0.2.2:7001").setAgentCvmServerCaCert(ByteString.copyFrom(pki.caBytes()))
-        .setAgentCvmClientCert(ByteString.copyFrom(agent.certBytes()))
-        .setAgentCvmClientKey(ByteString.copyFrom(agent.keyBytes())).setTtl("1h").build());
+    CreateRes created =
+        stub.createVm(
+            CreateReq.newBuilder()
+                .setAgentLogLevel("debug")
+                .setAgentCvmServerUrl("10.0.2.2:7001")
+                .setAgentCvmServerCaCert(ByteString.copyFrom(pki.caBytes()))
+                .setAgentCvmClientCert(ByteString.copyFrom(agent.certBytes()))
+                .setAgentCvmClientKey(ByteString.copyFrom(agent.keyBytes()))
+                .setTtl("1h")
+                .build());
 
     assertThat(UUID.fromString(created.getCvmId())).isNotNull();
     int firstPort = Integer.parseInt(env.get("MANAGER_QEMU_HOST_FWD_RANGE").split("-")[0]);
     assertThat(Integer.parseInt(created.getForwardedPort())).isBetween(firstPort, firstPort + 19);
     Path dir = tmp.resolve("state/cvms").resolve(created.getCvmId());
-    assertThat(dir.resolve("env/environment")).content().contains("AGENT_CVM_GRPC_URL=10.0.2.2:7001");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(dir.resolve("console.log")).content()
-        .contains("hostfwd=tcp::" + created.getForwardedPort() + "-:7002")
-        .contains("fsdev local,id=cert_fs,path=" + dir.resolve("certs")));
+    assertThat(dir.resolve("env/environment"))
+        .content()
+        .contains("AGENT_CVM_GRPC_URL=10.0.2.2:7001");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(dir.resolve("console.log"))
+                    .content()
+                    .contains("hostfwd=tcp::" + created.getForwardedPort() + "-:7002")
+                    .contains("fsdev local,id=cert_fs,path=" + dir.resolve("certs")));
 
     CVMInfoRes info = stub.cVMInfo(CVMInfoReq.newBuilder().setId(created.getCvmId()).build());
     assertThat(info.getId()).isEqualTo(created.getCvmId());
@@ -127,7 +144,9 @@ class ManagerApiTest {
 
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
 
-    assertThat(GuestBootIT.ended(pid)).as("QEMU ended (its parent, not the manager, reaps it)").isTrue();
+    assertThat(GuestBootIT.ended(pid))
+        .as("QEMU ended (its parent, not the manager, reaps it)")
+        .isTrue();
     assertThat(dir).doesNotExist();
     assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvmsList()).isEmpty();
   }
@@ -139,23 +158,46 @@ class ManagerApiTest {
     start(env);
     var stub = client();
 
-    assertStatus(() -> stub.removeVm(RemoveReq.newBuilder().setCvmId("missing").build()), Status.Code.NOT_FOUND,
+    assertStatus(
+        () -> stub.removeVm(RemoveReq.newBuilder().setCvmId("missing").build()),
+        Status.Code.NOT_FOUND,
         "no CVM with id missing");
-    assertStatus(() -> stub.cVMInfo(CVMInfoReq.newBuilder().setId("missing").build()), Status.Code.NOT_FOUND,
+    assertStatus(
+        () -> stub.cVMInfo(CVMInfoReq.newBuilder().setId("missing").build()),
+        Status.Code.NOT_FOUND,
         "no CVM with id missing");
-    assertStatus(() -> stub.createVm(CreateReq.newBuilder().setTtl("soon").build()), Status.Code.INVALID_ARGUMENT,
+    assertStatus(
+        () -> stub.createVm(CreateReq.newBuilder().setTtl("soon").build()),
+        Status.Code.INVALID_ARGUMENT,
         "ttl \"soon\" is not a duration");
-    assertStatus(() -> stub.createVm(CreateReq.newBuilder().setAgentCvmServerUrl("h:1\nAGENT_CVM_ID=x").build()),
-        Status.Code.INVALID_ARGUMENT, "agent_cvm_server_url contains a control character");
-    assertStatus(() -> stub.createVm(CreateReq.newBuilder()
-        .setAgentCvmServerCaCert(ByteString.copyFromUtf8("-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n"))
-        .build()), Status.Code.INVALID_ARGUMENT, "agent_cvm_server_ca_cert is not valid PEM");
+    assertStatus(
+        () ->
+            stub.createVm(
+                CreateReq.newBuilder().setAgentCvmServerUrl("h:1\nAGENT_CVM_ID=x").build()),
+        Status.Code.INVALID_ARGUMENT,
+        "agent_cvm_server_url contains a control character");
+    assertStatus(
+        () ->
+            stub.createVm(
+                CreateReq.newBuilder()
+                    .setAgentCvmServerCaCert(
+                        ByteString.copyFromUtf8(
+                            "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n"))
+                    .build()),
+        Status.Code.INVALID_ARGUMENT,
+        "agent_cvm_server_ca_cert is not valid PEM");
 
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
-    assertStatus(() -> stub.createVm(CreateReq.getDefaultInstance()), Status.Code.RESOURCE_EXHAUSTED,
+    assertStatus(
+        () -> stub.createVm(CreateReq.getDefaultInstance()),
+        Status.Code.RESOURCE_EXHAUSTED,
         "MANAGER_MAX_VMS reached");
-    assertStatus(() -> stub.attestationPolicy(AttestationPolicyReq.newBuilder().setId(created.getCvmId()).build()),
-        Status.Code.FAILED_PRECONDITION, "runs without SEV-SNP or TDX");
+    assertStatus(
+        () ->
+            stub.attestationPolicy(
+                AttestationPolicyReq.newBuilder().setId(created.getCvmId()).build()),
+        Status.Code.FAILED_PRECONDITION,
+        "runs without SEV-SNP or TDX");
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     try (var dirs = Files.list(tmp.resolve("state/cvms"))) {
       assertThat(dirs).isEmpty();
@@ -169,7 +211,9 @@ class ManagerApiTest {
     ManagerDaemon daemon = start(env);
     var stub = client();
 
-    assertStatus(() -> stub.createVm(CreateReq.getDefaultInstance()), Status.Code.FAILED_PRECONDITION,
+    assertStatus(
+        () -> stub.createVm(CreateReq.getDefaultInstance()),
+        Status.Code.FAILED_PRECONDITION,
         "-device virtio-9p-pci,fsdev=cert_fs: fake failure at start");
     try (var dirs = Files.list(tmp.resolve("state/cvms"))) {
       assertThat(dirs).isEmpty();
@@ -184,10 +228,17 @@ class ManagerApiTest {
     ManagerDaemon daemon = start(env);
     var stub = client();
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
-    await().atMost(Duration.ofSeconds(5)).until(
-        () -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState().equals("exited"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                stub.listVms(ListVmsReq.getDefaultInstance())
+                    .getCvms(0)
+                    .getState()
+                    .equals("exited"));
     CvmSummary exited = stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0);
-    // it crashed (exit 3, no SHUTDOWN event); only QEMU's parent, which the manager is not, learns the code
+    // it crashed (exit 3, no SHUTDOWN event); only QEMU's parent, which the manager is not, learns
+    // the code
     assertThat(exited.getExitCode()).isEqualTo(-1);
     assertThat(daemon.lifecycle().ports().unheld()).isEqualTo(20);
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
@@ -202,18 +253,31 @@ class ManagerApiTest {
     toClose.add(daemon.lifecycle().subscribe(events::add));
     var stub = client();
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
-    assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getGuestStatus()).isEqualTo("running");
+    assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getGuestStatus())
+        .isEqualTo("running");
 
-    await().atMost(Duration.ofSeconds(10)).until(
-        () -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState().equals("exited"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                stub.listVms(ListVmsReq.getDefaultInstance())
+                    .getCvms(0)
+                    .getState()
+                    .equals("exited"));
 
     CvmSummary exited = stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0);
     assertThat(exited.getExitCode()).isZero();
     assertThat(exited.getGuestStatus()).isEqualTo("shutdown");
-    assertThat(events).filteredOn(e -> e.cvmId().equals(created.getCvmId())).extracting(CvmEvent::type)
-        .containsSubsequence(CvmEventType.RUNNING, CvmEventType.GUEST_SHUTDOWN, CvmEventType.EXITED);
-    assertThat(events).filteredOn(e -> e.type() == CvmEventType.EXITED).singleElement()
-        .extracting(CvmEvent::detail).isEqualTo("exit code 0, shutdown reason guest-shutdown");
+    assertThat(events)
+        .filteredOn(e -> e.cvmId().equals(created.getCvmId()))
+        .extracting(CvmEvent::type)
+        .containsSubsequence(
+            CvmEventType.RUNNING, CvmEventType.GUEST_SHUTDOWN, CvmEventType.EXITED);
+    assertThat(events)
+        .filteredOn(e -> e.type() == CvmEventType.EXITED)
+        .singleElement()
+        .extracting(CvmEvent::detail)
+        .isEqualTo("exit code 0, shutdown reason guest-shutdown");
   }
 
   @Test
@@ -226,18 +290,30 @@ class ManagerApiTest {
     var stub = client();
     stub.createVm(CreateReq.getDefaultInstance());
 
-    await().atMost(Duration.ofSeconds(10)).until(
-        () -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getGuestStatus().equals("guest-panicked"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                stub.listVms(ListVmsReq.getDefaultInstance())
+                    .getCvms(0)
+                    .getGuestStatus()
+                    .equals("guest-panicked"));
 
-    assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState()).isEqualTo("running");
-    assertThat(events).filteredOn(e -> e.type() == CvmEventType.GUEST_PANICKED).singleElement()
-        .extracting(CvmEvent::detail).isEqualTo("action pause");
+    assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState())
+        .isEqualTo("running");
+    assertThat(events)
+        .filteredOn(e -> e.type() == CvmEventType.GUEST_PANICKED)
+        .singleElement()
+        .extracting(CvmEvent::detail)
+        .isEqualTo("action pause");
   }
 
   @Test
   void aCallLongerThanTheTimeoutIsCutOffWhileOtherCallsGoOn() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
-    env.put("MANAGER_GRPC_TIMEOUT", "2s"); // a CreateVm (the fake answering QMP) fits, the removal does not
+    env.put(
+        "MANAGER_GRPC_TIMEOUT",
+        "2s"); // a CreateVm (the fake answering QMP) fits, the removal does not
     env.put("MANAGER_QEMU_STOP_TIMEOUT", "4s");
     env.put("MANAGER_QEMU_POWERDOWN_TIMEOUT", "0s");
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=ignore-term");
@@ -246,15 +322,23 @@ class ManagerApiTest {
     CreateRes stubborn = stub.createVm(CreateReq.getDefaultInstance());
     long pid = stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getPid();
 
-    CompletableFuture<Status.Code> removal = CompletableFuture.supplyAsync(() -> {
-      try {
-        stub.removeVm(RemoveReq.newBuilder().setCvmId(stubborn.getCvmId()).build());
-        return Status.Code.OK;
-      } catch (StatusRuntimeException e) {
-        return e.getStatus().getCode();
-      }
-    });
-    await().until(() -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getState().equals("stopping"));
+    CompletableFuture<Status.Code> removal =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                stub.removeVm(RemoveReq.newBuilder().setCvmId(stubborn.getCvmId()).build());
+                return Status.Code.OK;
+              } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode();
+              }
+            });
+    await()
+        .until(
+            () ->
+                stub.listVms(ListVmsReq.getDefaultInstance())
+                    .getCvms(0)
+                    .getState()
+                    .equals("stopping"));
     // the stuck removal does not hold up calls about other CVMs
     CreateRes other = stub.createVm(CreateReq.getDefaultInstance());
     assertThat(removal.get(5, TimeUnit.SECONDS)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
@@ -262,49 +346,61 @@ class ManagerApiTest {
     // for as long, then SIGKILL, reaped
     await().atMost(Duration.ofSeconds(20)).until(() -> ProcessHandle.of(pid).isEmpty());
     await().until(() -> stub.listVms(ListVmsReq.getDefaultInstance()).getCvmsCount() == 1);
-    assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getId()).isEqualTo(other.getCvmId());
+    assertThat(stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getId())
+        .isEqualTo(other.getCvmId());
   }
 
   @Test
   void healthAndReflectionAreServed() throws Exception {
     start(ManagerEnvironments.fakeQemuEnv(tmp));
     ManagedChannel channel = channel();
-    assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus())
         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-    assertThat(HealthGrpc.newBlockingStub(channel)
-        .check(HealthCheckRequest.newBuilder().setService("manager.ManagerService").build()).getStatus())
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.newBuilder().setService("manager.ManagerService").build())
+                .getStatus())
         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
     CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-    var request = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new StreamObserver<>() {
-      @Override
-      public void onNext(ServerReflectionResponse value) {
-        answer.complete(value);
-      }
+    var request =
+        ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse value) {
+                    answer.complete(value);
+                  }
 
-      @Override
-      public void onError(Throwable t) {
-        answer.completeExceptionally(t);
-      }
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
 
-      @Override
-      public void onCompleted() {}
-    });
+                  @Override
+                  public void onCompleted() {}
+                });
     request.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     request.onCompleted();
     assertThat(answer.get(5, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
-        .extracting(s -> s.getName()).contains("manager.ManagerService", "grpc.health.v1.Health");
+        .extracting(s -> s.getName())
+        .contains("manager.ManagerService", "grpc.health.v1.Health");
   }
 
   @Test
   void aBadConfigurationStopsStartUpNamingTheVariable() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_HOST_FWD_RANGE", "6200-6100");
-    assertThatThrownBy(() -> ManagerDaemon.start(new Env(env))).isInstanceOf(ConfigException.class)
+    assertThatThrownBy(() -> ManagerDaemon.start(new Env(env)))
+        .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("MANAGER_QEMU_HOST_FWD_RANGE=\"6200-6100\": expected");
     env.remove("MANAGER_QEMU_HOST_FWD_RANGE");
     env.put("MANAGER_GRPC_SERVER_CERT", tmp.resolve("missing.pem").toString());
-    assertThatThrownBy(() -> ManagerDaemon.start(new Env(env))).isInstanceOf(ConfigException.class)
+    assertThatThrownBy(() -> ManagerDaemon.start(new Env(env)))
+        .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("MANAGER_GRPC_SERVER_CERT=\"" + tmp.resolve("missing.pem") + "\"");
   }
 
@@ -313,7 +409,8 @@ class ManagerApiTest {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     Path deep = tmp.resolve("x".repeat(60));
     env.put("MANAGER_STATE_DIR", deep.toString());
-    assertThatThrownBy(() -> ManagerDaemon.start(new Env(env))).isInstanceOf(ConfigException.class)
+    assertThatThrownBy(() -> ManagerDaemon.start(new Env(env)))
+        .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("MANAGER_STATE_DIR=\"" + tmp)
         .hasMessageContaining("QMP socket under it (cvms/<id>/vm/qmp.sock) would be 1")
         .hasMessageContaining("bytes, more than the 107 a Unix socket allows")
@@ -322,9 +419,12 @@ class ManagerApiTest {
   }
 
   static void assertStatus(Runnable call, Status.Code code, String messagePart) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-      assertThat(e.getStatus().getCode()).isEqualTo(code);
-      assertThat(e.getStatus().getDescription()).contains(messagePart).doesNotContain("\n");
-    });
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).contains(messagePart).doesNotContain("\n");
+            });
   }
 }

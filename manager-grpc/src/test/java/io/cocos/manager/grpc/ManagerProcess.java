@@ -26,6 +26,7 @@ public final class ManagerProcess implements AutoCloseable {
   final List<String> stdout = new CopyOnWriteArrayList<>();
   final List<String> stderr = new CopyOnWriteArrayList<>();
   private ManagedChannel channel;
+
   /** Known once startServing has seen the listening line. */
   private int grpcPort = -1;
 
@@ -57,13 +58,16 @@ public final class ManagerProcess implements AutoCloseable {
     return startServing(env, List.of());
   }
 
-  public static ManagerProcess startServing(Map<String, String> env, List<String> jvmOptions) throws Exception {
+  public static ManagerProcess startServing(Map<String, String> env, List<String> jvmOptions)
+      throws Exception {
     ManagerProcess m = start(env, jvmOptions);
     m.grpcPort = m.portFromLog("manager service gRPC server listening at ", " ");
     return m;
   }
 
-  /** The port the gRPC API serves on, as its "listening at HOST:PORT" line says (the env says 0). */
+  /**
+   * The port the gRPC API serves on, as its "listening at HOST:PORT" line says (the env says 0).
+   */
   public int grpcPort() {
     return grpcPort;
   }
@@ -74,7 +78,10 @@ public final class ManagerProcess implements AutoCloseable {
   }
 
   private int portFromLog(String prefix, String end) throws Exception {
-    String msg = awaitLog(j -> j.path("msg").asText().startsWith(prefix), Duration.ofSeconds(30)).path("msg").asText();
+    String msg =
+        awaitLog(j -> j.path("msg").asText().startsWith(prefix), Duration.ofSeconds(30))
+            .path("msg")
+            .asText();
     String address = msg.substring(prefix.length());
     address = address.substring(0, address.indexOf(end));
     return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
@@ -89,13 +96,16 @@ public final class ManagerProcess implements AutoCloseable {
 
   /** Every stdout line parsed as JSON; fails if one is not. */
   public List<JsonNode> jsonLines() {
-    return stdout.stream().map(line -> {
-      try {
-        return JSON.readTree(line);
-      } catch (IOException e) {
-        throw new AssertionError("not a JSON log line: " + line, e);
-      }
-    }).toList();
+    return stdout.stream()
+        .map(
+            line -> {
+              try {
+                return JSON.readTree(line);
+              } catch (IOException e) {
+                throw new AssertionError("not a JSON log line: " + line, e);
+              }
+            })
+        .toList();
   }
 
   public JsonNode awaitLog(Predicate<JsonNode> wanted, Duration timeout) throws Exception {
@@ -107,8 +117,13 @@ public final class ManagerProcess implements AutoCloseable {
         }
       }
       if (!process.isAlive()) {
-        throw new AssertionError("manager exited with " + process.exitValue() + "; stderr: " + stderr
-            + "; stdout: " + stdout);
+        throw new AssertionError(
+            "manager exited with "
+                + process.exitValue()
+                + "; stderr: "
+                + stderr
+                + "; stdout: "
+                + stdout);
       }
       Thread.sleep(100);
     }
@@ -161,16 +176,20 @@ public final class ManagerProcess implements AutoCloseable {
   }
 
   private static void collect(java.io.InputStream in, List<String> into) {
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          into.add(line);
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    }, "manager-output");
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  into.add(line);
+                }
+              } catch (IOException e) {
+                // the process ended
+              }
+            },
+            "manager-output");
     t.setDaemon(true);
     t.start();
   }

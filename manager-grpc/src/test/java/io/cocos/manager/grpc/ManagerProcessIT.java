@@ -1,6 +1,5 @@
 package io.cocos.manager.grpc;
 
-import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +9,7 @@ import io.cocos.manager.api.CreateRes;
 import io.cocos.manager.api.CvmSummary;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.RemoveReq;
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +50,8 @@ class ManagerProcessIT {
   }
 
   /**
-   * The process has ended. An adopted QEMU is not the manager's child: once it ends, init reaps
-   * it; this sandbox's PID 1 never reaps, so here it may linger as a zombie of PID 1.
+   * The process has ended. An adopted QEMU is not the manager's child: once it ends, init reaps it;
+   * this sandbox's PID 1 never reaps, so here it may linger as a zombie of PID 1.
    */
   static boolean gone(long pid) {
     return ProcessHandle.of(pid).isEmpty() || isZombie(pid);
@@ -64,7 +64,8 @@ class ManagerProcessIT {
     // The TTL must outlive a restart on a loaded machine (two JVM start-ups can take 20 s there).
     CreateRes survivor = first.client().createVm(CreateReq.newBuilder().setTtl("40s").build());
     CreateRes victim = first.client().createVm(CreateReq.getDefaultInstance());
-    Map<String, Long> pids = list(first).stream().collect(Collectors.toMap(CvmSummary::getId, CvmSummary::getPid));
+    Map<String, Long> pids =
+        list(first).stream().collect(Collectors.toMap(CvmSummary::getId, CvmSummary::getPid));
     qemuPids.addAll(pids.values());
 
     first.kill();
@@ -74,17 +75,26 @@ class ManagerProcessIT {
 
     ManagerProcess second = manager(env);
     List<CvmSummary> restored = list(second);
-    assertThat(restored).singleElement().satisfies(c -> {
-      assertThat(c.getId()).isEqualTo(survivor.getCvmId());
-      assertThat(c.getState()).isEqualTo("running");
-      assertThat(c.getPid()).isEqualTo(pids.get(survivor.getCvmId()));
-      assertThat(c.getForwardedPort()).isEqualTo(survivor.getForwardedPort());
-      assertThat(c.getGuestStatus()).as("QMP reached again after kill -9").isEqualTo("running");
-    });
+    assertThat(restored)
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getId()).isEqualTo(survivor.getCvmId());
+              assertThat(c.getState()).isEqualTo("running");
+              assertThat(c.getPid()).isEqualTo(pids.get(survivor.getCvmId()));
+              assertThat(c.getForwardedPort()).isEqualTo(survivor.getForwardedPort());
+              assertThat(c.getGuestStatus())
+                  .as("QMP reached again after kill -9")
+                  .isEqualTo("running");
+            });
     assertThat(tmp.resolve("state/cvms").resolve(victim.getCvmId())).doesNotExist();
     // the adopted CVM's console is followed again, with its id and state on each line
-    second.awaitLog(j -> j.path("logger").asText().endsWith("console") && j.path("cvm").asText()
-        .equals(survivor.getCvmId()) && j.path("state").asText().equals("running"), Duration.ofSeconds(10));
+    second.awaitLog(
+        j ->
+            j.path("logger").asText().endsWith("console")
+                && j.path("cvm").asText().equals(survivor.getCvmId())
+                && j.path("state").asText().equals("running"),
+        Duration.ofSeconds(10));
     // and its TTL, persisted, still ends it
     await().atMost(Duration.ofSeconds(60)).until(() -> list(second).isEmpty());
     await().until(() -> gone(pids.get(survivor.getCvmId())));
@@ -100,16 +110,24 @@ class ManagerProcessIT {
     qemuPids.add(pid);
 
     assertThat(first.terminate()).isEqualTo(143);
-    first.awaitLogOfEndedProcess(j -> j.path("msg").asText().contains("CVM(s) left for the next manager"));
+    first.awaitLogOfEndedProcess(
+        j -> j.path("msg").asText().contains("CVM(s) left for the next manager"));
     // the manager has exited; its QEMU stays (a SIGTERM from it would end the fake QEMU within ms)
-    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).isPresent());
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> ProcessHandle.of(pid).isPresent());
 
     ManagerProcess second = manager(env);
     assertThat(list(second)).extracting(CvmSummary::getId).containsExactly(created.getCvmId());
     assertThat(list(second).get(0).getGuestStatus()).isEqualTo("running");
     second.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     // the adopted QEMU's guest was asked over the new QMP connection, and obeyed
-    second.awaitLog(j -> j.path("msg").asText().equals("the guest of CVM " + created.getCvmId() + " powered off"),
+    second.awaitLog(
+        j ->
+            j.path("msg")
+                .asText()
+                .equals("the guest of CVM " + created.getCvmId() + " powered off"),
         Duration.ofSeconds(10));
     await().until(() -> gone(pid));
     // an adopted QEMU is init's child, not the manager's: a zombie left here is init's to reap
@@ -119,21 +137,35 @@ class ManagerProcessIT {
   @Test
   void logsAreJsonLinesWithTheCvmOnEveryLineAboutACvm() throws Exception {
     ManagerProcess m = manager(ManagerEnvironments.fakeQemuEnv(tmp));
-    CreateRes created = m.client().createVm(CreateReq.newBuilder()
-        .setAgentCvmClientKey(com.google.protobuf.ByteString.copyFromUtf8(
-            new io.cocos.manager.core.testing.TestPki("ca").issue("agent").keyPem()))
-        .setAgentCvmClientCert(com.google.protobuf.ByteString.copyFromUtf8(
-            new io.cocos.manager.core.testing.TestPki("ca").issue("agent").certPem()))
-        .build());
-    m.awaitLog(j -> j.path("msg").asText().equals("fake-qemu: console line 1"), Duration.ofSeconds(10));
+    CreateRes created =
+        m.client()
+            .createVm(
+                CreateReq.newBuilder()
+                    .setAgentCvmClientKey(
+                        com.google.protobuf.ByteString.copyFromUtf8(
+                            new io.cocos.manager.core.testing.TestPki("ca")
+                                .issue("agent")
+                                .keyPem()))
+                    .setAgentCvmClientCert(
+                        com.google.protobuf.ByteString.copyFromUtf8(
+                            new io.cocos.manager.core.testing.TestPki("ca")
+                                .issue("agent")
+                                .certPem()))
+                    .build());
+    m.awaitLog(
+        j -> j.path("msg").asText().equals("fake-qemu: console line 1"), Duration.ofSeconds(10));
     m.client().removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     m.awaitLog(j -> j.path("msg").asText().startsWith("Method RemoveVM"), Duration.ofSeconds(10));
 
     List<JsonNode> lines = m.jsonLines();
-    assertThat(lines).allSatisfy(j -> assertThat(j.fieldNames()).toIterable().contains("time", "level", "msg"));
-    assertThat(lines).filteredOn(j -> j.path("msg").asText().contains(created.getCvmId()))
-        .isNotEmpty().allSatisfy(j -> assertThat(j.path("cvm").asText()).isEqualTo(created.getCvmId()));
-    assertThat(lines).filteredOn(j -> j.path("msg").asText().startsWith("fake-qemu: console line"))
+    assertThat(lines)
+        .allSatisfy(j -> assertThat(j.fieldNames()).toIterable().contains("time", "level", "msg"));
+    assertThat(lines)
+        .filteredOn(j -> j.path("msg").asText().contains(created.getCvmId()))
+        .isNotEmpty()
+        .allSatisfy(j -> assertThat(j.path("cvm").asText()).isEqualTo(created.getCvmId()));
+    assertThat(lines)
+        .filteredOn(j -> j.path("msg").asText().startsWith("fake-qemu: console line"))
         .allSatisfy(j -> assertThat(j.path("cvm").asText()).isEqualTo(created.getCvmId()));
     assertThat(String.join("\n", m.stdout)).doesNotContain("PRIVATE KEY");
   }
@@ -147,8 +179,9 @@ class ManagerProcessIT {
     assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(bad.process.exitValue()).isEqualTo(2);
     await().until(() -> !bad.stderr.isEmpty());
-    assertThat(bad.stderr).containsExactly(
-        "cocos-manager: configuration error: MANAGER_QEMU_MEMORY_SIZE=\"2GB!\": expected a size such as 2048M or 4G");
+    assertThat(bad.stderr)
+        .containsExactly(
+            "cocos-manager: configuration error: MANAGER_QEMU_MEMORY_SIZE=\"2GB!\": expected a size such as 2048M or 4G");
     assertThat(tmp.resolve("state")).doesNotExist();
   }
 
@@ -161,8 +194,10 @@ class ManagerProcessIT {
     assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(bad.process.exitValue()).isEqualTo(2);
     await().until(() -> !bad.stderr.isEmpty());
-    assertThat(bad.stderr).containsExactly("cocos-manager: configuration error: MANAGER_QEMU_GPU_BDF=\"0000:41:00\": "
-        + "expected a PCI address [domain:]bus:device.function such as 0000:01:00.0");
+    assertThat(bad.stderr)
+        .containsExactly(
+            "cocos-manager: configuration error: MANAGER_QEMU_GPU_BDF=\"0000:41:00\": "
+                + "expected a PCI address [domain:]bus:device.function such as 0000:01:00.0");
   }
 
   @Test
@@ -179,8 +214,11 @@ class ManagerProcessIT {
     assertThat(bad.process.exitValue()).isEqualTo(2);
     await().until(() -> !bad.stderr.isEmpty());
     assertThat(bad.stderr).hasSize(1);
-    assertThat(bad.stderr.get(0)).startsWith("cocos-manager: configuration error: MANAGER_GRPC_SERVER_KEY=\""
-        + tmp.resolve("other.key") + "\": expected the private key of the first certificate");
+    assertThat(bad.stderr.get(0))
+        .startsWith(
+            "cocos-manager: configuration error: MANAGER_GRPC_SERVER_KEY=\""
+                + tmp.resolve("other.key")
+                + "\": expected the private key of the first certificate");
     assertThat(bad.stdout).noneMatch(l -> l.contains("Exception") || l.contains("\tat "));
     assertThat(tmp.resolve("state")).as("restore never ran").doesNotExist();
   }
@@ -188,16 +226,26 @@ class ManagerProcessIT {
   @Test
   void anOperatorsLogbackConfigurationFileReplacesTheBuiltInOne() throws Exception {
     // The built-in JSON lines (configured in code) plus one field of the operator's own.
-    String reference = new String(getClass().getResourceAsStream("/logback-json-lines.xml").readAllBytes(),
-        java.nio.charset.StandardCharsets.UTF_8);
-    String operators = reference.replace("</fieldNames>", "</fieldNames>\n      <customFields>{\"config\":\"operator\"}</customFields>");
+    String reference =
+        new String(
+            getClass().getResourceAsStream("/logback-json-lines.xml").readAllBytes(),
+            java.nio.charset.StandardCharsets.UTF_8);
+    String operators =
+        reference.replace(
+            "</fieldNames>",
+            "</fieldNames>\n      <customFields>{\"config\":\"operator\"}</customFields>");
     assertThat(operators).isNotEqualTo(reference);
     Path file = Files.writeString(tmp.resolve("logback.xml"), operators);
-    ManagerProcess m = ManagerProcess.start(ManagerEnvironments.fakeQemuEnv(tmp),
-        List.of("-Dlogback.configurationFile=" + file));
+    ManagerProcess m =
+        ManagerProcess.start(
+            ManagerEnvironments.fakeQemuEnv(tmp), List.of("-Dlogback.configurationFile=" + file));
     managers.add(m);
-    m.awaitLog(j -> j.path("msg").asText().startsWith("manager service gRPC server listening"), Duration.ofSeconds(30));
-    assertThat(m.jsonLines()).isNotEmpty().allSatisfy(j -> assertThat(j.path("config").asText()).isEqualTo("operator"));
+    m.awaitLog(
+        j -> j.path("msg").asText().startsWith("manager service gRPC server listening"),
+        Duration.ofSeconds(30));
+    assertThat(m.jsonLines())
+        .isNotEmpty()
+        .allSatisfy(j -> assertThat(j.path("config").asText()).isEqualTo("operator"));
   }
 
   @Test
@@ -210,8 +258,11 @@ class ManagerProcessIT {
       assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(bad.process.exitValue()).isEqualTo(1);
       await().until(() -> !bad.stderr.isEmpty());
-      assertThat(bad.stderr.get(0)).startsWith("cocos-manager: cannot serve on 127.0.0.1:" + taken.getLocalPort()
-          + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT)");
+      assertThat(bad.stderr.get(0))
+          .startsWith(
+              "cocos-manager: cannot serve on 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT)");
       assertThat(bad.stderr).hasSize(1);
     }
   }
@@ -233,5 +284,4 @@ class ManagerProcessIT {
       return false;
     }
   }
-
 }

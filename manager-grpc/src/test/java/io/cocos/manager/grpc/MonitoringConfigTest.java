@@ -36,7 +36,9 @@ class MonitoringConfigTest {
   @Test
   void promtoolWouldRefuseABrokenRule(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
     Path broken = tmp.resolve("broken.yml");
-    Files.writeString(broken, "groups:\n  - name: x\n    rules:\n      - alert: X\n        expr: rate(manager_api_request_count[5m]\n");
+    Files.writeString(
+        broken,
+        "groups:\n  - name: x\n    rules:\n      - alert: X\n        expr: rate(manager_api_request_count[5m]\n");
     assertThat(promtool("check", "rules", broken.toString()).code()).isNotZero();
   }
 
@@ -49,7 +51,8 @@ class MonitoringConfigTest {
     try {
       p = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
-      throw new AssertionError("promtool is missing: run scripts/install-deps.sh (Debian package prometheus)", e);
+      throw new AssertionError(
+          "promtool is missing: run scripts/install-deps.sh (Debian package prometheus)", e);
     }
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

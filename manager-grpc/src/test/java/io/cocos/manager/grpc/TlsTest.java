@@ -1,12 +1,12 @@
 package io.cocos.manager.grpc;
 
-import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.ManagerServiceGrpc;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -52,14 +52,19 @@ class TlsTest {
   }
 
   int listOver(SslContextBuilder tls) throws Exception {
-    channel = NettyChannelBuilder.forAddress("localhost", daemon.grpcPort())
-        .sslContext(GrpcSslContexts.configure(tls).build()).build();
-    return ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .listVms(ListVmsReq.getDefaultInstance()).getCvmsCount();
+    channel =
+        NettyChannelBuilder.forAddress("localhost", daemon.grpcPort())
+            .sslContext(GrpcSslContexts.configure(tls).build())
+            .build();
+    return ManagerServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .listVms(ListVmsReq.getDefaultInstance())
+        .getCvmsCount();
   }
 
   SslContextBuilder trustingServer() throws Exception {
-    return SslContextBuilder.forClient().trustManager(serverPki.writeCa(tmp.resolve("pki/server-ca.pem")).toFile());
+    return SslContextBuilder.forClient()
+        .trustManager(serverPki.writeCa(tmp.resolve("pki/server-ca.pem")).toFile());
   }
 
   @Test
@@ -68,11 +73,16 @@ class TlsTest {
     assertThat(daemon.serverConfig().securityDescription()).isEqualTo("with TLS");
     assertThat(listOver(trustingServer())).isZero();
 
-    ManagedChannel plain = NettyChannelBuilder.forAddress("localhost", daemon.grpcPort()).usePlaintext().build();
+    ManagedChannel plain =
+        NettyChannelBuilder.forAddress("localhost", daemon.grpcPort()).usePlaintext().build();
     try {
-      assertThatThrownBy(() -> ManagerServiceGrpc.newBlockingStub(plain).withDeadlineAfter(5, TimeUnit.SECONDS)
-          .listVms(ListVmsReq.getDefaultInstance()))
-          .isInstanceOfSatisfying(StatusRuntimeException.class,
+      assertThatThrownBy(
+              () ->
+                  ManagerServiceGrpc.newBlockingStub(plain)
+                      .withDeadlineAfter(5, TimeUnit.SECONDS)
+                      .listVms(ListVmsReq.getDefaultInstance()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
               e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     } finally {
       plain.shutdownNow();
@@ -81,22 +91,38 @@ class TlsTest {
 
   @Test
   void mtlsAcceptsOnlyClientsWithACertificateFromItsClientCa() throws Exception {
-    env.put("MANAGER_GRPC_CLIENT_CA_CERTS", clientPki.writeCa(tmp.resolve("pki/client-ca.pem")).toString());
+    env.put(
+        "MANAGER_GRPC_CLIENT_CA_CERTS",
+        clientPki.writeCa(tmp.resolve("pki/client-ca.pem")).toString());
     daemon = ManagerDaemon.start(new Env(env));
     assertThat(daemon.serverConfig().securityDescription()).isEqualTo("with mTLS");
 
     clientPki.issue("operator").writeTo(tmp.resolve("pki"), "operator");
-    assertThat(listOver(trustingServer().keyManager(tmp.resolve("pki/operator.crt").toFile(),
-        tmp.resolve("pki/operator.key").toFile()))).isZero();
+    assertThat(
+            listOver(
+                trustingServer()
+                    .keyManager(
+                        tmp.resolve("pki/operator.crt").toFile(),
+                        tmp.resolve("pki/operator.key").toFile())))
+        .isZero();
     channel.shutdownNow();
 
-    assertThatThrownBy(() -> listOver(trustingServer())).isInstanceOfSatisfying(StatusRuntimeException.class,
-        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThatThrownBy(() -> listOver(trustingServer()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     channel.shutdownNow();
 
     strangerPki.issue("intruder").writeTo(tmp.resolve("pki"), "intruder");
-    assertThatThrownBy(() -> listOver(trustingServer().keyManager(tmp.resolve("pki/intruder.crt").toFile(),
-        tmp.resolve("pki/intruder.key").toFile()))).isInstanceOfSatisfying(StatusRuntimeException.class,
-        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThatThrownBy(
+            () ->
+                listOver(
+                    trustingServer()
+                        .keyManager(
+                            tmp.resolve("pki/intruder.crt").toFile(),
+                            tmp.resolve("pki/intruder.key").toFile())))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
   }
 }

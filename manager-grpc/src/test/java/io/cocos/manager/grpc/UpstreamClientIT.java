@@ -52,10 +52,17 @@ class UpstreamClientIT {
   }
 
   static CreateReq.Builder everyField() {
-    return CreateReq.newBuilder().setAgentLogLevel("debug").setAgentCvmServerUrl("10.0.2.2:7001")
-        .setAgentCvmCaUrl("https://ca.example:9010").setTtl("1h")
-        .setAgentCertsToken(TOKEN).setAwsAccessKeyId("AKIAIOSFODNN7EXAMPLE").setAwsSecretAccessKey(SECRET)
-        .setAwsEndpointUrl("http://10.0.2.2:9000").setAwsRegion("us-east-1").setAaKbsParams(KBS);
+    return CreateReq.newBuilder()
+        .setAgentLogLevel("debug")
+        .setAgentCvmServerUrl("10.0.2.2:7001")
+        .setAgentCvmCaUrl("https://ca.example:9010")
+        .setTtl("1h")
+        .setAgentCertsToken(TOKEN)
+        .setAwsAccessKeyId("AKIAIOSFODNN7EXAMPLE")
+        .setAwsSecretAccessKey(SECRET)
+        .setAwsEndpointUrl("http://10.0.2.2:9000")
+        .setAwsRegion("us-east-1")
+        .setAaKbsParams(KBS);
   }
 
   @Test
@@ -64,73 +71,122 @@ class UpstreamClientIT {
     env.put("MANAGER_LOG_LEVEL", "debug");
     ManagerProcess manager = ManagerProcess.startServing(env);
     toClose.add(manager);
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", manager.grpcPort())
-        .usePlaintext().build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", manager.grpcPort()).usePlaintext().build();
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    var upstream = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    var upstream =
+        ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     List<LifecycleEvent> events = watchEvents(manager);
 
     CreateRes created = upstream.createVm(everyField().build());
 
     Path dir = tmp.resolve("state/cvms").resolve(created.getCvmId());
     Path environment = dir.resolve("env/environment");
-    assertThat(environment).content().contains(
-        "AGENT_LOG_LEVEL=debug\n", "AGENT_CVM_GRPC_URL=10.0.2.2:7001\n", "AGENT_CVM_ID=" + created.getCvmId() + "\n",
-        "AGENT_CVM_CA_URL=https://ca.example:9010\n", "AGENT_CERTS_TOKEN=" + TOKEN + "\n",
-        "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n", "AWS_SECRET_ACCESS_KEY=" + SECRET + "\n",
-        "AWS_ENDPOINT_URL=http://10.0.2.2:9000\n", "AWS_REGION=us-east-1\n");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(environment))).isEqualTo("rw-------");
+    assertThat(environment)
+        .content()
+        .contains(
+            "AGENT_LOG_LEVEL=debug\n",
+            "AGENT_CVM_GRPC_URL=10.0.2.2:7001\n",
+            "AGENT_CVM_ID=" + created.getCvmId() + "\n",
+            "AGENT_CVM_CA_URL=https://ca.example:9010\n",
+            "AGENT_CERTS_TOKEN=" + TOKEN + "\n",
+            "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n",
+            "AWS_SECRET_ACCESS_KEY=" + SECRET + "\n",
+            "AWS_ENDPOINT_URL=http://10.0.2.2:9000\n",
+            "AWS_REGION=us-east-1\n");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(environment)))
+        .isEqualTo("rw-------");
     // The fake QEMU prints its arguments on one console line.
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(dir.resolve("console.log")).content().contains("console=ttyS0 agent.aa_kbc_params=" + KBS));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(dir.resolve("console.log"))
+                    .content()
+                    .contains("console=ttyS0 agent.aa_kbc_params=" + KBS));
     assertThat(upstream.cVMInfo(CVMInfoReq.newBuilder().setId(created.getCvmId()).build()).getId())
         .isEqualTo(created.getCvmId());
 
-    assertRefused(upstream, b -> b.setAaKbsParams("type=sample init=/bin/sh"), "aa_kbs_params contains a space");
-    assertRefused(upstream, b -> b.setAaKbsParams("url=\"x\""), "aa_kbs_params contains a double quote");
-    assertRefused(upstream, b -> b.setAwsEndpointUrl("minio:9000"), "aws_endpoint_url \"minio:9000\" is not an http(s) URL");
-    assertRefused(upstream, b -> b.setAwsRegion("us east 1"), "aws_region \"us east 1\" is not a region name");
-    assertRefused(upstream, b -> b.setAwsSecretAccessKey(SECRET + "\nAGENT_CVM_ID=x"),
+    assertRefused(
+        upstream,
+        b -> b.setAaKbsParams("type=sample init=/bin/sh"),
+        "aa_kbs_params contains a space");
+    assertRefused(
+        upstream, b -> b.setAaKbsParams("url=\"x\""), "aa_kbs_params contains a double quote");
+    assertRefused(
+        upstream,
+        b -> b.setAwsEndpointUrl("minio:9000"),
+        "aws_endpoint_url \"minio:9000\" is not an http(s) URL");
+    assertRefused(
+        upstream,
+        b -> b.setAwsRegion("us east 1"),
+        "aws_region \"us east 1\" is not a region name");
+    assertRefused(
+        upstream,
+        b -> b.setAwsSecretAccessKey(SECRET + "\nAGENT_CVM_ID=x"),
         "aws_secret_access_key contains a control character");
-    assertRefused(upstream, b -> b.setAwsAccessKeyId("").setAwsSecretAccessKey(SECRET),
+    assertRefused(
+        upstream,
+        b -> b.setAwsAccessKeyId("").setAwsSecretAccessKey(SECRET),
         "aws_access_key_id and aws_secret_access_key must be given together");
-    assertRefused(upstream, b -> b.setAgentCertsToken(TOKEN + "\r"), "agent_certs_token contains a control character");
-    assertRefused(upstream, b -> b.setAwsEndpointUrl("https://user:" + SECRET + "@minio:9000"),
+    assertRefused(
+        upstream,
+        b -> b.setAgentCertsToken(TOKEN + "\r"),
+        "agent_certs_token contains a control character");
+    assertRefused(
+        upstream,
+        b -> b.setAwsEndpointUrl("https://user:" + SECRET + "@minio:9000"),
         "aws_endpoint_url must not hold user information");
 
     upstream.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     assertThat(dir).doesNotExist();
-    assertThat(manager.jsonLines()).anySatisfy(j -> assertThat(j.path("level").asText()).isEqualTo("DEBUG"));
+    assertThat(manager.jsonLines())
+        .anySatisfy(j -> assertThat(j.path("level").asText()).isEqualTo("DEBUG"));
     assertThat(events).isNotEmpty();
-    assertNothingShows(String.join("\n", manager.stdout) + String.join("\n", manager.stderr) + events);
+    assertNothingShows(
+        String.join("\n", manager.stdout) + String.join("\n", manager.stderr) + events);
   }
 
-  /** A refused request leaves no CVM behind and its error names the field without quoting a secret. */
-  private void assertRefused(ManagerServiceGrpc.ManagerServiceBlockingStub upstream,
-      UnaryOperator<CreateReq.Builder> change, String message) {
+  /**
+   * A refused request leaves no CVM behind and its error names the field without quoting a secret.
+   */
+  private void assertRefused(
+      ManagerServiceGrpc.ManagerServiceBlockingStub upstream,
+      UnaryOperator<CreateReq.Builder> change,
+      String message) {
     assertThatThrownBy(() -> upstream.createVm(change.apply(everyField()).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(e.getStatus().getDescription()).contains(message);
-          assertNothingShows(e.getStatus().getDescription());
-        });
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains(message);
+              assertNothingShows(e.getStatus().getDescription());
+            });
   }
 
   static void assertNothingShows(String text) {
-    assertThat(text).doesNotContain(SECRET).doesNotContain(TOKEN).doesNotContain(SECRET.substring(0, 12));
+    assertThat(text)
+        .doesNotContain(SECRET)
+        .doesNotContain(TOKEN)
+        .doesNotContain(SECRET.substring(0, 12));
   }
 
   private List<LifecycleEvent> watchEvents(ManagerProcess manager) throws InterruptedException {
     List<LifecycleEvent> events = new CopyOnWriteArrayList<>();
-    Iterator<LifecycleEvent> watch = manager.client().withDeadlineAfter(60, TimeUnit.SECONDS)
-        .watchEvents(WatchEventsReq.getDefaultInstance());
-    Thread reader = new Thread(() -> {
-      try {
-        watch.forEachRemaining(events::add);
-      } catch (StatusRuntimeException e) {
-        // the manager stops at the end of the test
-      }
-    });
+    Iterator<LifecycleEvent> watch =
+        manager
+            .client()
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .watchEvents(WatchEventsReq.getDefaultInstance());
+    Thread reader =
+        new Thread(
+            () -> {
+              try {
+                watch.forEachRemaining(events::add);
+              } catch (StatusRuntimeException e) {
+                // the manager stops at the end of the test
+              }
+            });
     reader.setDaemon(true);
     reader.start();
     return events;

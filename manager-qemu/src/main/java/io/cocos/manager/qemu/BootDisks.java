@@ -17,18 +17,21 @@ import java.util.regex.Pattern;
  *
  * <p>Both ways give the guest a disk 1 GiB larger than the source (rounded up to whole GiB), the
  * room upstream's encrypted-OS images grow their encrypted partition into:
+ *
  * <ul>
- *   <li>{@link DiskClone#OVERLAY}: {@code qemu-img create -f qcow2 -b <source> -F qcow2 <disk> <size>}.
- *       The guest's writes land in the overlay, the source is only read: it must not change while a
- *       CVM uses it. Takes milliseconds at any size.
+ *   <li>{@link DiskClone#OVERLAY}: {@code qemu-img create -f qcow2 -b <source> -F qcow2 <disk>
+ *       <size>}. The guest's writes land in the overlay, the source is only read: it must not
+ *       change while a CVM uses it. Takes milliseconds at any size.
  *   <li>{@link DiskClone#COPY}: upstream's {@code qemu-img convert} then {@code qemu-img resize};
  *       the CVM's disk stands alone, and CreateVm takes as long as copying the image.
  * </ul>
  */
 final class BootDisks {
   static final long GIB = 1L << 30;
+
   /** How much larger than the source a CVM's disk is (upstream's encryptedPartitionSizeDeltaGB). */
   static final long GROWTH_GIB = 1;
+
   private static final String SOURCE_FORMAT = "qcow2";
   private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\"\\s*:\\s*(\\d+)");
   private static final int OUTPUT_LIMIT = 2000;
@@ -43,16 +46,36 @@ final class BootDisks {
       Files.createDirectories(disk.getParent());
       String size = (roundUpGib(virtualSize(source)) + GROWTH_GIB) + "G";
       if (image.cloning() == DiskClone.OVERLAY) {
-        run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", source.toString(), "-F", SOURCE_FORMAT,
-            disk.toString(), size));
+        run(
+            List.of(
+                "qemu-img",
+                "create",
+                "-q",
+                "-f",
+                "qcow2",
+                "-b",
+                source.toString(),
+                "-F",
+                SOURCE_FORMAT,
+                disk.toString(),
+                size));
       } else {
-        run(List.of("qemu-img", "convert", "-f", SOURCE_FORMAT, "-O", image.format(), source.toString(),
-            disk.toString()));
+        run(
+            List.of(
+                "qemu-img",
+                "convert",
+                "-f",
+                SOURCE_FORMAT,
+                "-O",
+                image.format(),
+                source.toString(),
+                disk.toString()));
         run(List.of("qemu-img", "resize", "-q", "-f", image.format(), disk.toString(), size));
       }
       done = true;
     } catch (IOException e) {
-      throw new VmStartException("cannot create the boot disk " + disk + " from " + source + ": " + e.getMessage(), e);
+      throw new VmStartException(
+          "cannot create the boot disk " + disk + " from " + source + ": " + e.getMessage(), e);
     } finally {
       if (!done) {
         deleteQuietly(disk);
@@ -64,8 +87,10 @@ final class BootDisks {
     return (bytes + GIB - 1) / GIB;
   }
 
-  private static long virtualSize(Path source) throws VmStartException, InterruptedException, IOException {
-    String info = run(List.of("qemu-img", "info", "--output=json", "-f", SOURCE_FORMAT, source.toString()));
+  private static long virtualSize(Path source)
+      throws VmStartException, InterruptedException, IOException {
+    String info =
+        run(List.of("qemu-img", "info", "--output=json", "-f", SOURCE_FORMAT, source.toString()));
     Matcher m = VIRTUAL_SIZE.matcher(info);
     if (!m.find() || Long.parseLong(m.group(1)) <= 0) {
       throw new VmStartException("qemu-img info " + source + " reports no virtual size");
@@ -74,17 +99,28 @@ final class BootDisks {
   }
 
   /** Runs qemu-img; returns its output, or throws with it (bounded) when it fails. */
-  private static String run(List<String> command) throws VmStartException, InterruptedException, IOException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+  private static String run(List<String> command)
+      throws VmStartException, InterruptedException, IOException {
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
     String output;
     try (InputStream in = process.getInputStream()) {
       output = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
       int status = process.waitFor();
       if (status != 0) {
-        String shown = output.length() > OUTPUT_LIMIT ? "..." + output.substring(output.length() - OUTPUT_LIMIT) : output;
-        throw new VmStartException(String.join(" ", command.subList(0, 2)) + " failed with status " + status + ": "
-            + shown.replace('\n', ' '));
+        String shown =
+            output.length() > OUTPUT_LIMIT
+                ? "..." + output.substring(output.length() - OUTPUT_LIMIT)
+                : output;
+        throw new VmStartException(
+            String.join(" ", command.subList(0, 2))
+                + " failed with status "
+                + status
+                + ": "
+                + shown.replace('\n', ' '));
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();

@@ -14,19 +14,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One QEMU's QMP connection, seen in the domain's terms: the guest's run state (QMP's query-status)
- * and its events (SHUTDOWN, RESET, STOP, RESUME, GUEST_PANICKED) as {@link GuestEvent}s. It lives as
- * long as the QEMU: QEMU closes it when it exits.
+ * and its events (SHUTDOWN, RESET, STOP, RESUME, GUEST_PANICKED) as {@link GuestEvent}s. It lives
+ * as long as the QEMU: QEMU closes it when it exits.
  *
  * <p>Concurrency: the fields are volatile and written by the QMP selector thread (events and the
  * status refresh each event triggers, whose reply it also handles) or, once, by whoever attaches
  * the client; readers take what is there. The domain's listener is called on the selector thread,
  * in QMP's order, and must not block: the lifecycle's only publishes the event (a log line and
- * queue appends), taking no lock. Handing it to another thread would let the guest's SHUTDOWN
- * event arrive after the exit it explains.
+ * queue appends), taking no lock. Handing it to another thread would let the guest's SHUTDOWN event
+ * arrive after the exit it explains.
  */
 final class GuestMonitor implements QmpClient.EventListener {
   private static final Logger log = LoggerFactory.getLogger(GuestMonitor.class);
-  /** How long a reason may take to arrive after QEMU's exit: QEMU sends SHUTDOWN before it exits. */
+
+  /**
+   * How long a reason may take to arrive after QEMU's exit: QEMU sends SHUTDOWN before it exits.
+   */
   private static final Duration LAST_WORDS = Duration.ofSeconds(1);
 
   private final String cvmId;
@@ -68,7 +71,10 @@ final class GuestMonitor implements QmpClient.EventListener {
     this.listener = newListener;
   }
 
-  /** The last SHUTDOWN's reason, after waiting briefly for the connection to end (QEMU's last words). */
+  /**
+   * The last SHUTDOWN's reason, after waiting briefly for the connection to end (QEMU's last
+   * words).
+   */
   Optional<String> shutdownReason() {
     QmpClient c = client;
     if (c != null && shutdownReason == null) {
@@ -98,22 +104,26 @@ final class GuestMonitor implements QmpClient.EventListener {
   @Override
   public void onEvent(QmpEvent event) {
     JsonNode data = event.data();
-    GuestEvent guest = switch (event.name()) {
-      case "SHUTDOWN" -> {
-        shutdownReason = data.path("reason").asText("");
-        status = "shutdown";
-        yield new GuestEvent(GuestEvent.Kind.SHUTDOWN, shutdownReason, event.time());
-      }
-      case "RESET" -> new GuestEvent(GuestEvent.Kind.RESET, data.path("reason").asText(""), event.time());
-      case "STOP" -> new GuestEvent(GuestEvent.Kind.STOPPED, "", event.time());
-      case "RESUME" -> new GuestEvent(GuestEvent.Kind.RESUMED, "", event.time());
-      case "GUEST_PANICKED" -> {
-        status = "guest-panicked";
-        yield new GuestEvent(GuestEvent.Kind.PANICKED, "action " + data.path("action").asText("unknown"),
-            event.time());
-      }
-      default -> null;
-    };
+    GuestEvent guest =
+        switch (event.name()) {
+          case "SHUTDOWN" -> {
+            shutdownReason = data.path("reason").asText("");
+            status = "shutdown";
+            yield new GuestEvent(GuestEvent.Kind.SHUTDOWN, shutdownReason, event.time());
+          }
+          case "RESET" ->
+              new GuestEvent(GuestEvent.Kind.RESET, data.path("reason").asText(""), event.time());
+          case "STOP" -> new GuestEvent(GuestEvent.Kind.STOPPED, "", event.time());
+          case "RESUME" -> new GuestEvent(GuestEvent.Kind.RESUMED, "", event.time());
+          case "GUEST_PANICKED" -> {
+            status = "guest-panicked";
+            yield new GuestEvent(
+                GuestEvent.Kind.PANICKED,
+                "action " + data.path("action").asText("unknown"),
+                event.time());
+          }
+          default -> null;
+        };
     if (guest == null) {
       log.debug("QMP event {} of CVM {}", event.name(), cvmId);
       return;
@@ -129,10 +139,12 @@ final class GuestMonitor implements QmpClient.EventListener {
     if (c == null) {
       return;
     }
-    c.execute("query-status").whenComplete((reply, failure) -> {
-      if (reply != null) {
-        status = reply.path("status").asText(status);
-      }
-    });
+    c.execute("query-status")
+        .whenComplete(
+            (reply, failure) -> {
+              if (reply != null) {
+                status = reply.path("status").asText(status);
+              }
+            });
   }
 }

@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  *
  * <p>All paths are read below {@code root} so tests can lay out a fake /proc and /sys.
  */
-public record HostTees(Support sevSnp, Support tdx, Support sev, boolean kvmDevice, boolean vhostVsockDevice) {
+public record HostTees(
+    Support sevSnp, Support tdx, Support sev, boolean kvmDevice, boolean vhostVsockDevice) {
 
   /** Whether one TEE is available, with the evidence, so a warning can say why not. */
   public record Support(boolean available, String evidence) {}
@@ -35,7 +36,8 @@ public record HostTees(Support sevSnp, Support tdx, Support sev, boolean kvmDevi
         Files.exists(root.resolve("dev/vhost-vsock")));
   }
 
-  private static Support support(Path root, Optional<Set<String>> cpuFlags, String flag, String parameter) {
+  private static Support support(
+      Path root, Optional<Set<String>> cpuFlags, String flag, String parameter) {
     if (cpuFlags.isEmpty()) {
       return new Support(false, "/proc/cpuinfo is unreadable");
     }
@@ -52,16 +54,19 @@ public record HostTees(Support sevSnp, Support tdx, Support sev, boolean kvmDevi
     if (!value.equals("Y") && !value.equals("1")) {
       return new Support(false, "/" + parameter + " reads " + value);
     }
-    return new Support(true, "/proc/cpuinfo lists " + flag + " and /" + parameter + " reads " + value);
+    return new Support(
+        true, "/proc/cpuinfo lists " + flag + " and /" + parameter + " reads " + value);
   }
 
   /** All words of the cpuinfo "flags" lines; words, so that "sev" does not match "sev_snp". */
   private static Optional<Set<String>> cpuFlags(Path cpuinfo) {
     try (var lines = Files.lines(cpuinfo)) {
-      return Optional.of(lines.filter(l -> l.startsWith("flags"))
-          .map(l -> l.substring(l.indexOf(':') + 1).strip())
-          .flatMap(l -> Arrays.stream(l.split("\\s+")))
-          .collect(Collectors.toUnmodifiableSet()));
+      return Optional.of(
+          lines
+              .filter(l -> l.startsWith("flags"))
+              .map(l -> l.substring(l.indexOf(':') + 1).strip())
+              .flatMap(l -> Arrays.stream(l.split("\\s+")))
+              .collect(Collectors.toUnmodifiableSet()));
     } catch (IOException | UncheckedIOException e) {
       return Optional.empty();
     }

@@ -7,16 +7,6 @@ import io.cocos.manager.qemu.args.PidFile;
 import io.cocos.manager.qemu.args.QemuOption;
 import io.cocos.manager.qemu.args.QemuValues;
 import io.cocos.manager.qemu.args.QmpSocket;
-import io.cocos.manager.qemu.args.SevGuest;
-import io.cocos.manager.qemu.args.SevMachine;
-import io.cocos.manager.qemu.args.SevSnpGuest;
-import io.cocos.manager.qemu.args.SevSnpMachine;
-import io.cocos.manager.qemu.args.Smp;
-import io.cocos.manager.qemu.args.TdxGuest;
-import io.cocos.manager.qemu.args.TdxMachine;
-import io.cocos.manager.qemu.args.UserNetdev;
-import io.cocos.manager.qemu.args.VhostVsockPci;
-import io.cocos.manager.qemu.args.VirtioNetPci;
 import io.cocos.manager.qemu.args.Virtio9pPci;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,11 +19,11 @@ import java.util.Optional;
  * drives (plain and legacy SEV only); network and vsock; the boot disk; the GPU; the TEE's objects;
  * kernel (without a boot disk), display, monitor; the two 9P shares; then this port's own two, the
  * guest name (the CVM id) and the pid file in the CVM's work directory, by which a restarting
- * manager recognises its QEMUs.
- * drives (plain and legacy SEV only); network and vsock; the TEE's objects; kernel, display,
- * monitor; the two 9P shares; then this port's own three: the guest name (the CVM id) and the pid
- * file in the CVM's work directory, by which a restarting manager recognises its QEMUs, and the QMP
- * socket in that directory, through which the manager sees and steers each QEMU.
+ * manager recognises its QEMUs. drives (plain and legacy SEV only); network and vsock; the TEE's
+ * objects; kernel, display, monitor; the two 9P shares; then this port's own three: the guest name
+ * (the CVM id) and the pid file in the CVM's work directory, by which a restarting manager
+ * recognises its QEMUs, and the QMP socket in that directory, through which the manager sees and
+ * steers each QEMU.
  *
  * <p>Every id that must be unique per CVM is the configured base id plus "-" plus the CVM id.
  */
@@ -43,8 +33,10 @@ public final class QemuCommandLine {
   static final String ENV_FSDEV = "env_fs";
   static final String ENV_TAG = "env_share";
   static final String PID_FILE = "qemu.pid";
+
   /** The kernel parameter the agent reads its attestation agent's KBC parameters from. */
   static final String AA_KBC_PARAMS = "agent.aa_kbc_params";
+
   static final String QMP_SOCKET = "qmp.sock";
 
   private final List<String> program;
@@ -52,7 +44,10 @@ public final class QemuCommandLine {
   private final Optional<Path> ovmfVarsCopy;
   private final Optional<Path> disk;
 
-  private QemuCommandLine(List<String> program, List<QemuOption> options, Optional<Path> ovmfVarsCopy,
+  private QemuCommandLine(
+      List<String> program,
+      List<QemuOption> options,
+      Optional<Path> ovmfVarsCopy,
       Optional<Path> disk) {
     this.program = List.copyOf(program);
     this.options = List.copyOf(options);

@@ -35,12 +35,13 @@ import org.slf4j.LoggerFactory;
  * Runs each CVM as a QEMU process.
  *
  * <p>How QEMU is started, and why:
+ *
  * <ul>
  *   <li>stdout and stderr go, appended, straight into the CVM's console log file — never through a
  *       pipe, so a manager restart neither loses the console nor kills QEMU with SIGPIPE; stdin is
  *       /dev/null.
- *   <li>It runs in a session of its own (util-linux {@code setsid}), so a Ctrl-C or SIGHUP meant for
- *       the manager's process group does not reach it.
+ *   <li>It runs in a session of its own (util-linux {@code setsid}), so a Ctrl-C or SIGHUP meant
+ *       for the manager's process group does not reach it.
  *   <li>The manager is not its parent. A short-lived {@code /bin/sh} (the JVM's only child, reaped
  *       at once) starts {@code setsid qemu ...} in the background, prints its pid ({@code $!}) and
  *       exits. setsid forks only when the caller leads a process group, which that background job
@@ -56,11 +57,11 @@ import org.slf4j.LoggerFactory;
  *       unprivileged manager anyway; giving the manager's user access to /dev/kvm and /dev/sev is
  *       the better setup.
  *   <li>spawn() returns as soon as the process exists, so that its pid reaches disk before any
- *       wait; awaitReady() then waits until QEMU answers QMP's query-status on the CVM's
- *       {@code qmp.sock}: most failures (a bad option, a missing file, a host port already taken)
- *       make QEMU exit before that, and the caller then gets QEMU's own words in the
- *       {@link VmStartException}. The QMP connection stays open for the CVM's life: guest status,
- *       guest events, graceful power-down; a restarting manager connects again when it adopts.
+ *       wait; awaitReady() then waits until QEMU answers QMP's query-status on the CVM's {@code
+ *       qmp.sock}: most failures (a bad option, a missing file, a host port already taken) make
+ *       QEMU exit before that, and the caller then gets QEMU's own words in the {@link
+ *       VmStartException}. The QMP connection stays open for the CVM's life: guest status, guest
+ *       events, graceful power-down; a restarting manager connects again when it adopts.
  *   <li>Every QEMU carries {@code -name guest=<cvm id>} and {@code -pidfile <work dir>/qemu.pid},
  *       so {@link #findVms} finds it from /proc alone, whatever became of its record.
  * </ul>
@@ -88,18 +89,25 @@ public final class QemuHypervisor implements Hypervisor {
   static final int START_ERROR_OUTPUT_BYTES = 4096;
 
   private static final File DEV_NULL = new File("/dev/null");
-  /** For a QEMU that has been running a while, QMP answers at once; a restart must not wait long on one. */
+
+  /**
+   * For a QEMU that has been running a while, QMP answers at once; a restart must not wait long on
+   * one.
+   */
   static final Duration ADOPT_QMP_TIMEOUT = Duration.ofSeconds(2);
 
   private final QemuConfig config;
+
   /**
    * Starts QEMU in the background in a session of its own, stdin /dev/null, stdout and stderr
    * appended to the console log ($1), prints its pid and exits. The command follows as "$@".
    */
   private static final String LAUNCH_SCRIPT =
       "console=$1; shift; setsid \"$@\" </dev/null >>\"$console\" 2>&1 & echo $!";
+
   /** How often a start-up wait looks whether QEMU still lives, when nothing else wakes it. */
   private static final Duration LIVENESS_POLL = Duration.ofMillis(10);
+
   /**
    * How often a starting QEMU's QMP socket is looked for: a failed connect and a /proc read cost
    * microseconds, while each millisecond between the socket's appearance and our connect is
@@ -107,11 +115,13 @@ public final class QemuHypervisor implements Hypervisor {
    */
   private static final Duration SOCKET_POLL = Duration.ofMillis(2);
 
-  private final ScheduledExecutorService exitPoller = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "qemu-exit-poller");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService exitPoller =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "qemu-exit-poller");
+            t.setDaemon(true);
+            return t;
+          });
 
   public QemuHypervisor(QemuConfig config) {
     this.config = config;
@@ -124,7 +134,10 @@ public final class QemuHypervisor implements Hypervisor {
 
   @Override
   public GuestDescription guest() {
-    return new GuestDescription(config.firmware().version(), config.processor().smpCount(), config.processor().cpu(),
+    return new GuestDescription(
+        config.firmware().version(),
+        config.processor().smpCount(),
+        config.processor().cpu(),
         config.boot().kernelCommandLine());
   }
 
@@ -145,7 +158,8 @@ public final class QemuHypervisor implements Hypervisor {
     try {
       commandLine = QemuCommandLine.of(config, spec);
     } catch (IllegalArgumentException e) {
-      throw new VmStartException("cannot build the QEMU command line for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
+      throw new VmStartException(
+          "cannot build the QEMU command line for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
     }
     Optional<Path> varsCopy = commandLine.ovmfVarsCopy();
     Optional<Path> disk = commandLine.disk();
@@ -176,10 +190,16 @@ public final class QemuHypervisor implements Hypervisor {
       BootDisks.create(image, disk);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new VmStartException("interrupted while making the boot disk of CVM " + spec.cvmId(), e);
+      throw new VmStartException(
+          "interrupted while making the boot disk of CVM " + spec.cvmId(), e);
     }
-    log.info("made the boot disk {} of CVM {} from {} ({}) in {} ms", disk, spec.cvmId(), image.sourceFile(),
-        image.cloning().name().toLowerCase(), (System.nanoTime() - began) / 1_000_000);
+    log.info(
+        "made the boot disk {} of CVM {} from {} ({}) in {} ms",
+        disk,
+        spec.cvmId(),
+        image.sourceFile(),
+        image.cloning().name().toLowerCase(),
+        (System.nanoTime() - began) / 1_000_000);
   }
 
   /** QEMU binds its QMP socket (and writes its pid file) there. */
@@ -187,8 +207,14 @@ public final class QemuHypervisor implements Hypervisor {
     try {
       Files.createDirectories(spec.workDir());
     } catch (IOException e) {
-      throw new VmStartException("cannot create the work directory " + spec.workDir() + " of CVM " + spec.cvmId()
-          + ": " + e, e);
+      throw new VmStartException(
+          "cannot create the work directory "
+              + spec.workDir()
+              + " of CVM "
+              + spec.cvmId()
+              + ": "
+              + e,
+          e);
     }
   }
 
@@ -198,7 +224,8 @@ public final class QemuHypervisor implements Hypervisor {
       Files.createDirectories(copy.getParent());
       Files.copy(template, copy, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new VmStartException("cannot copy the OVMF vars file " + template + " to " + copy + ": " + e, e);
+      throw new VmStartException(
+          "cannot copy the OVMF vars file " + template + " to " + copy + ": " + e, e);
     }
   }
 
@@ -207,37 +234,57 @@ public final class QemuHypervisor implements Hypervisor {
    * persists the pid before any wait. The launching shell is the JVM's child for a few
    * milliseconds; QEMU never is.
    */
-  private WatchedQemuProcess launch(VmLaunchSpec spec, QemuCommandLine commandLine) throws VmStartException {
+  private WatchedQemuProcess launch(VmLaunchSpec spec, QemuCommandLine commandLine)
+      throws VmStartException {
     Path console = spec.consoleLog().toAbsolutePath();
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", LAUNCH_SCRIPT, "sh", console.toString()));
+    List<String> command =
+        new ArrayList<>(List.of("/bin/sh", "-c", LAUNCH_SCRIPT, "sh", console.toString()));
     command.addAll(commandLine.command());
     String printed;
     long consoleStart;
     try {
       Files.createDirectories(console.getParent());
       consoleStart = sizeOf(console);
-      log.info("starting QEMU for CVM {}: setsid {}", spec.cvmId(), String.join(" ", commandLine.command()));
-      Process shell = new ProcessBuilder(command)
-          .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
-          .redirectErrorStream(true)
-          .start();
-      // QEMU does not hold this pipe (its output goes to the console), so it ends as the shell does.
+      log.info(
+          "starting QEMU for CVM {}: setsid {}",
+          spec.cvmId(),
+          String.join(" ", commandLine.command()));
+      Process shell =
+          new ProcessBuilder(command)
+              .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
+              .redirectErrorStream(true)
+              .start();
+      // QEMU does not hold this pipe (its output goes to the console), so it ends as the shell
+      // does.
       printed = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       int status = waitUninterruptibly(shell);
       if (status != 0 || !printed.matches("[0-9]{1,10}")) {
-        throw new VmStartException("cannot start QEMU for CVM " + spec.cvmId() + ": the launching shell exited with "
-            + status + " and said " + bounded(printed));
+        throw new VmStartException(
+            "cannot start QEMU for CVM "
+                + spec.cvmId()
+                + ": the launching shell exited with "
+                + status
+                + " and said "
+                + bounded(printed));
       }
     } catch (IOException e) {
-      throw new VmStartException("cannot start QEMU for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
+      throw new VmStartException(
+          "cannot start QEMU for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
     }
     long pid = Long.parseLong(printed);
     // A QEMU that died at once may be gone already: then it is never alive, and awaitReady says so.
     Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
     Optional<ProcessHandle> handle = stat.isPresent() ? ProcessHandle.of(pid) : Optional.empty();
     Instant started = handle.flatMap(h -> h.info().startInstant()).orElseGet(Instant::now);
-    return new WatchedQemuProcess(pid, handle, started, stat.map(ProcFs.Stat::startTicks).orElse(-1L), consoleStart,
-        exitPoller, new GuestMonitor(spec.cvmId()), config.launch().powerdownTimeout());
+    return new WatchedQemuProcess(
+        pid,
+        handle,
+        started,
+        stat.map(ProcFs.Stat::startTicks).orElse(-1L),
+        consoleStart,
+        exitPoller,
+        new GuestMonitor(spec.cvmId()),
+        config.launch().powerdownTimeout());
   }
 
   /** The shell only forks and prints: an interrupt must not leave it unreaped. */
@@ -259,7 +306,9 @@ public final class QemuHypervisor implements Hypervisor {
   }
 
   private static String bounded(String text) {
-    return text.isEmpty() ? "nothing" : "\"" + (text.length() <= 200 ? text : text.substring(0, 200) + "…") + "\"";
+    return text.isEmpty()
+        ? "nothing"
+        : "\"" + (text.length() <= 200 ? text : text.substring(0, 200) + "…") + "\"";
   }
 
   /**
@@ -267,11 +316,12 @@ public final class QemuHypervisor implements Hypervisor {
    * forwarded port bound — connecting again and again until its socket exists and accepts. Fails
    * with QEMU's own words when it exits first, or with a timeout that names QMP after
    * MANAGER_QEMU_STARTUP_TIMEOUT. The connection stays open for the CVM's life (guest status and
-   * events). With MANAGER_QEMU_USE_SUDO QMP's socket is root's: only MANAGER_QEMU_STARTUP_GRACE then
-   * applies. A positive grace is waited in addition, QEMU having to stay alive through it.
+   * events). With MANAGER_QEMU_USE_SUDO QMP's socket is root's: only MANAGER_QEMU_STARTUP_GRACE
+   * then applies. A positive grace is waited in addition, QEMU having to stay alive through it.
    */
   @Override
-  public void awaitReady(VmLaunchSpec spec, VmProcess vm) throws VmStartException, InterruptedException {
+  public void awaitReady(VmLaunchSpec spec, VmProcess vm)
+      throws VmStartException, InterruptedException {
     if (!(vm instanceof WatchedQemuProcess child)) {
       throw new IllegalArgumentException("not a QEMU this hypervisor spawned: " + vm);
     }
@@ -279,20 +329,29 @@ public final class QemuHypervisor implements Hypervisor {
       if (!config.launch().useSudo()) {
         awaitQmp(spec, child);
       }
-      if (!config.launch().startupGrace().isZero() && exitsWithin(child, config.launch().startupGrace())) {
-        throw failed(spec, child, "exited within " + GoDuration.format(config.launch().startupGrace())
-            + " (MANAGER_QEMU_STARTUP_GRACE)");
+      if (!config.launch().startupGrace().isZero()
+          && exitsWithin(child, config.launch().startupGrace())) {
+        throw failed(
+            spec,
+            child,
+            "exited within "
+                + GoDuration.format(config.launch().startupGrace())
+                + " (MANAGER_QEMU_STARTUP_GRACE)");
       }
     } catch (InterruptedException e) {
       kill(spec, child);
       throw e;
     }
     child.watchExit();
-    log.info("QEMU for CVM {} is ready as pid {} (guest {})", spec.cvmId(), child.pid(),
+    log.info(
+        "QEMU for CVM {} is ready as pid {} (guest {})",
+        spec.cvmId(),
+        child.pid(),
         child.guestStatus().orElse("status unknown"));
   }
 
-  private void awaitQmp(VmLaunchSpec spec, WatchedQemuProcess child) throws VmStartException, InterruptedException {
+  private void awaitQmp(VmLaunchSpec spec, WatchedQemuProcess child)
+      throws VmStartException, InterruptedException {
     Path socket = QemuCommandLine.qmpSocket(spec);
     long deadline = System.nanoTime() + config.launch().startupTimeout().toNanos();
     // Short waits: a connect to a socket not yet there costs microseconds, and every millisecond
@@ -307,14 +366,25 @@ public final class QemuHypervisor implements Hypervisor {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         kill(spec, child);
-        throw new VmStartException("QEMU for CVM " + spec.cvmId() + " did not answer QMP query-status on " + socket
-            + " within " + GoDuration.format(config.launch().startupTimeout()) + " (MANAGER_QEMU_STARTUP_TIMEOUT; "
-            + lastProblem + "): " + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
+        throw new VmStartException(
+            "QEMU for CVM "
+                + spec.cvmId()
+                + " did not answer QMP query-status on "
+                + socket
+                + " within "
+                + GoDuration.format(config.launch().startupTimeout())
+                + " (MANAGER_QEMU_STARTUP_TIMEOUT; "
+                + lastProblem
+                + "): "
+                + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
       }
       QmpClient client = null;
       try {
-        client = QmpClient.connect(socket, spec.cvmId(), child.guestMonitor(), Duration.ofNanos(left));
-        JsonNode status = client.call("query-status", Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        client =
+            QmpClient.connect(socket, spec.cvmId(), child.guestMonitor(), Duration.ofNanos(left));
+        JsonNode status =
+            client.call(
+                "query-status", Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         child.guestMonitor().attach(client, status.path("status").asText());
         return;
       } catch (IOException e) {
@@ -328,13 +398,15 @@ public final class QemuHypervisor implements Hypervisor {
         client.close();
       }
       // The liveness check comes first in the loop, after at most SOCKET_POLL.
-      Thread.sleep(Math.min(backoffMillis, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+      Thread.sleep(
+          Math.min(backoffMillis, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
       backoffMillis = Math.min(backoffMillis * 2, SOCKET_POLL.toMillis());
     }
   }
 
   /** Whether QEMU ends within {@code time}, looking every {@link #LIVENESS_POLL}. */
-  private static boolean exitsWithin(WatchedQemuProcess child, Duration time) throws InterruptedException {
+  private static boolean exitsWithin(WatchedQemuProcess child, Duration time)
+      throws InterruptedException {
     long deadline = System.nanoTime() + time.toNanos();
     while (child.isAlive()) {
       long left = deadline - System.nanoTime();
@@ -349,8 +421,13 @@ public final class QemuHypervisor implements Hypervisor {
   /** QEMU failed to start: it is stopped, and its own output ends the message. */
   private VmStartException failed(VmLaunchSpec spec, WatchedQemuProcess child, String what) {
     kill(spec, child);
-    return new VmStartException("QEMU for CVM " + spec.cvmId() + " " + what + ": "
-        + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
+    return new VmStartException(
+        "QEMU for CVM "
+            + spec.cvmId()
+            + " "
+            + what
+            + ": "
+            + outputSince(spec.consoleLog().toAbsolutePath(), child.consoleStart()));
   }
 
   /** Stops a QEMU that failed to start, promptly and whatever the caller's interrupt status. */
@@ -362,7 +439,10 @@ public final class QemuHypervisor implements Hypervisor {
     } catch (InterruptedException e) {
       interrupted = true;
     } catch (io.cocos.manager.core.vm.VmUnstoppableException e) {
-      log.error("QEMU of CVM {} (pid {}) failed to start and cannot be stopped: {}", spec.cvmId(), child.pid(),
+      log.error(
+          "QEMU of CVM {} (pid {}) failed to start and cannot be stopped: {}",
+          spec.cvmId(),
+          child.pid(),
           e.getMessage());
     } finally {
       if (interrupted) {
@@ -381,14 +461,21 @@ public final class QemuHypervisor implements Hypervisor {
       return Optional.empty();
     }
     Optional<Instant> started = handle.get().info().startInstant();
-    if (started.isEmpty() || Duration.between(started.get(), processStart).abs().compareTo(START_TIME_TOLERANCE) > 0) {
-      log.info("pid {} of CVM {} now belongs to a process started at {}, not {}: the pid was reused", pid,
-          spec.cvmId(), started.map(Instant::toString).orElse("an unknown time"), processStart);
+    if (started.isEmpty()
+        || Duration.between(started.get(), processStart).abs().compareTo(START_TIME_TOLERANCE)
+            > 0) {
+      log.info(
+          "pid {} of CVM {} now belongs to a process started at {}, not {}: the pid was reused",
+          pid,
+          spec.cvmId(),
+          started.map(Instant::toString).orElse("an unknown time"),
+          processStart);
       return Optional.empty();
     }
     List<String> cmdline = ProcFs.cmdline(pid);
     if (!isQemuOf(spec, cmdline)) {
-      log.info("pid {} is not the QEMU of CVM {}: its command line is {}", pid, spec.cvmId(), cmdline);
+      log.info(
+          "pid {} is not the QEMU of CVM {}: its command line is {}", pid, spec.cvmId(), cmdline);
       return Optional.empty();
     }
     // The command line was read after the start time: if the pid changed hands in between, the
@@ -399,15 +486,30 @@ public final class QemuHypervisor implements Hypervisor {
       return Optional.empty();
     }
     GuestMonitor guest = reconnect(spec);
-    log.info("re-attached to QEMU of CVM {} (pid {}, started {}; guest {})", spec.cvmId(), pid, started.get(),
+    log.info(
+        "re-attached to QEMU of CVM {} (pid {}, started {}; guest {})",
+        spec.cvmId(),
+        pid,
+        started.get(),
         guest.status().orElse("status unknown: no QMP"));
-    WatchedQemuProcess process = new WatchedQemuProcess(pid, handle, started.get(), before.get().startTicks(), 0,
-        exitPoller, guest, config.launch().powerdownTimeout());
+    WatchedQemuProcess process =
+        new WatchedQemuProcess(
+            pid,
+            handle,
+            started.get(),
+            before.get().startTicks(),
+            0,
+            exitPoller,
+            guest,
+            config.launch().powerdownTimeout());
     process.watchExit();
     return Optional.of(process);
   }
 
-  /** The QMP connection of an adopted QEMU; without one (sudo, a QEMU from before QMP), no guest status. */
+  /**
+   * The QMP connection of an adopted QEMU; without one (sudo, a QEMU from before QMP), no guest
+   * status.
+   */
   private GuestMonitor reconnect(VmLaunchSpec spec) {
     GuestMonitor guest = new GuestMonitor(spec.cvmId());
     Path socket = QemuCommandLine.qmpSocket(spec);
@@ -419,7 +521,10 @@ public final class QemuHypervisor implements Hypervisor {
       client = QmpClient.connect(socket, spec.cvmId(), guest, ADOPT_QMP_TIMEOUT);
       guest.attach(client, client.call("query-status", ADOPT_QMP_TIMEOUT).path("status").asText());
     } catch (IOException | QmpErrorException | TimeoutException e) {
-      log.warn("cannot reach QMP of CVM {} at {}: {}; watching its process only", spec.cvmId(), socket,
+      log.warn(
+          "cannot reach QMP of CVM {} at {}: {}; watching its process only",
+          spec.cvmId(),
+          socket,
           e.getMessage());
       if (client != null) {
         client.close();
@@ -432,9 +537,9 @@ public final class QemuHypervisor implements Hypervisor {
 
   /**
    * Scans /proc for processes whose command line has {@code -pidfile} in a work directory under
-   * {@code cvmsDir} and is QEMU's. With a wrapper (sudo) both the wrapper and its QEMU match;
-   * only the QEMU, the innermost, is reported: signalling it reaches QEMU whatever the wrapper
-   * does with signals.
+   * {@code cvmsDir} and is QEMU's. With a wrapper (sudo) both the wrapper and its QEMU match; only
+   * the QEMU, the innermost, is reported: signalling it reaches QEMU whatever the wrapper does with
+   * signals.
    */
   @Override
   public List<FoundVm> findVms(Path cvmsDir) {
@@ -459,20 +564,34 @@ public final class QemuHypervisor implements Hypervisor {
     java.util.Set<Long> wrappers = new java.util.HashSet<>();
     stats.values().forEach(stat -> wrappers.add(stat.parentPid()));
     List<FoundVm> found = new ArrayList<>();
-    matches.forEach((pid, workDir) -> {
-      ProcFs.Stat stat = stats.get(pid);
-      if (stat == null || stat.isZombie() || wrappers.contains(pid)) {
-        return;
-      }
-      ProcessHandle.of(pid).ifPresent(handle -> {
-        // Not watched until it is signalled (stop() starts the checks): most QEMUs found are adopted
-        // as well, through adopt(), and polling each of these twins every second was a restarted
-        // manager's idle CPU.
-        found.add(new FoundVm(workDir, new WatchedQemuProcess(pid, Optional.of(handle),
-            handle.info().startInstant().orElse(Instant.EPOCH), stat.startTicks(), 0, exitPoller,
-            new GuestMonitor(workDir.getParent().getFileName().toString()), config.launch().powerdownTimeout())));
-      });
-    });
+    matches.forEach(
+        (pid, workDir) -> {
+          ProcFs.Stat stat = stats.get(pid);
+          if (stat == null || stat.isZombie() || wrappers.contains(pid)) {
+            return;
+          }
+          ProcessHandle.of(pid)
+              .ifPresent(
+                  handle -> {
+                    // Not watched until it is signalled (stop() starts the checks): most QEMUs
+                    // found are adopted
+                    // as well, through adopt(), and polling each of these twins every second was a
+                    // restarted
+                    // manager's idle CPU.
+                    found.add(
+                        new FoundVm(
+                            workDir,
+                            new WatchedQemuProcess(
+                                pid,
+                                Optional.of(handle),
+                                handle.info().startInstant().orElse(Instant.EPOCH),
+                                stat.startTicks(),
+                                0,
+                                exitPoller,
+                                new GuestMonitor(workDir.getParent().getFileName().toString()),
+                                config.launch().powerdownTimeout())));
+                  });
+        });
     return found;
   }
 
@@ -487,7 +606,9 @@ public final class QemuHypervisor implements Hypervisor {
       return Optional.empty();
     }
     Path pidFile = Path.of(cmdline.get(i + 1)).normalize();
-    if (!pidFile.isAbsolute() || !pidFile.startsWith(root) || pidFile.getNameCount() != root.getNameCount() + 3) {
+    if (!pidFile.isAbsolute()
+        || !pidFile.startsWith(root)
+        || pidFile.getNameCount() != root.getNameCount() + 3) {
       return Optional.empty(); // <root>/<cvm dir>/vm/qemu.pid and nothing else
     }
     return Optional.of(pidFile.getParent());
@@ -530,7 +651,8 @@ public final class QemuHypervisor implements Hypervisor {
     try (InputStream in = Files.newInputStream(console)) {
       long from = Math.max(offset, Files.size(console) - START_ERROR_OUTPUT_BYTES);
       in.skipNBytes(from);
-      String text = new String(in.readNBytes(START_ERROR_OUTPUT_BYTES), StandardCharsets.UTF_8).strip();
+      String text =
+          new String(in.readNBytes(START_ERROR_OUTPUT_BYTES), StandardCharsets.UTF_8).strip();
       if (text.isEmpty()) {
         return "(no output)";
       }

@@ -1,9 +1,9 @@
 package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.config.GoDuration;
+import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmUnstoppableException;
-import io.cocos.manager.core.vm.GuestEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #shutDown} goes from the gentlest to the hardest: QMP system_powerdown (the guest's
  * ACPI power button) for up to MANAGER_QEMU_POWERDOWN_TIMEOUT, then QMP quit for up to the grace,
- * then {@link #stop}: SIGTERM, the grace again, SIGKILL. Without a QMP connection it is {@link #stop}.
+ * then {@link #stop}: SIGTERM, the grace again, SIGKILL. Without a QMP connection it is {@link
+ * #stop}.
  */
 abstract class QemuProcess implements VmProcess {
   private static final Logger log = LoggerFactory.getLogger(QemuProcess.class);
@@ -36,13 +37,20 @@ abstract class QemuProcess implements VmProcess {
 
   private final long pid;
   private final Instant startedAt;
+
   /** Completed once the process is gone (and, for a child, reaped). */
   protected final CompletableFuture<Integer> exitCode;
+
   /** The guest as QMP shows it; without a connection, it knows nothing. */
   protected final GuestMonitor guest;
+
   private final Duration powerdownTimeout;
 
-  QemuProcess(long pid, Instant startedAt, CompletableFuture<Integer> exitCode, GuestMonitor guest,
+  QemuProcess(
+      long pid,
+      Instant startedAt,
+      CompletableFuture<Integer> exitCode,
+      GuestMonitor guest,
       Duration powerdownTimeout) {
     this.pid = pid;
     this.startedAt = startedAt;
@@ -83,7 +91,10 @@ abstract class QemuProcess implements VmProcess {
       terminate();
       try {
         if (!awaitExit(grace)) {
-          log.warn("QEMU pid {} did not exit within {} of SIGTERM; sending SIGKILL", pid, GoDuration.format(grace));
+          log.warn(
+              "QEMU pid {} did not exit within {} of SIGTERM; sending SIGKILL",
+              pid,
+              GoDuration.format(grace));
           killAndAwait();
         }
       } catch (InterruptedException e) {
@@ -96,15 +107,19 @@ abstract class QemuProcess implements VmProcess {
 
   /**
    * SIGKILL, then a bounded wait: a process that is not ours to signal (a root QEMU under
-   * MANAGER_QEMU_USE_SUDO, adopted by an unprivileged manager) would otherwise hang its caller —
-   * a removal, or a restart's restore — for ever.
+   * MANAGER_QEMU_USE_SUDO, adopted by an unprivileged manager) would otherwise hang its caller — a
+   * removal, or a restart's restore — for ever.
    */
   private void killAndAwait() throws InterruptedException {
     kill();
     if (!awaitExit(killWait())) {
-      throw new VmUnstoppableException("QEMU pid " + pid + " is still alive " + GoDuration.format(killWait())
-          + " after SIGKILL: it is not this manager's to signal (a root QEMU under MANAGER_QEMU_USE_SUDO?) or it is"
-          + " stuck in the kernel; stop it by hand");
+      throw new VmUnstoppableException(
+          "QEMU pid "
+              + pid
+              + " is still alive "
+              + GoDuration.format(killWait())
+              + " after SIGKILL: it is not this manager's to signal (a root QEMU under MANAGER_QEMU_USE_SUDO?) or it is"
+              + " stuck in the kernel; stop it by hand");
     }
   }
 
@@ -118,23 +133,34 @@ abstract class QemuProcess implements VmProcess {
     String cvm = guest.cvmId();
     try {
       if (!exitCode.isDone() && !powerdownTimeout.isZero() && guest.client().isPresent()) {
-        log.info("asking the guest of CVM {} to power off (QMP system_powerdown); waiting up to {}", cvm,
+        log.info(
+            "asking the guest of CVM {} to power off (QMP system_powerdown); waiting up to {}",
+            cvm,
             GoDuration.format(powerdownTimeout));
         guest.client().ifPresent(qmp -> qmp.execute("system_powerdown"));
         if (awaitExit(powerdownTimeout)) {
           log.info("the guest of CVM {} powered off", cvm);
           return withLastWords(awaitExit());
         }
-        log.info("the guest of CVM {} did not power off within {}", cvm, GoDuration.format(powerdownTimeout));
+        log.info(
+            "the guest of CVM {} did not power off within {}",
+            cvm,
+            GoDuration.format(powerdownTimeout));
       }
       if (!exitCode.isDone() && guest.client().isPresent()) {
-        log.info("telling QEMU of CVM {} to quit (QMP quit); waiting up to {}", cvm, GoDuration.format(grace));
+        log.info(
+            "telling QEMU of CVM {} to quit (QMP quit); waiting up to {}",
+            cvm,
+            GoDuration.format(grace));
         guest.client().ifPresent(qmp -> qmp.execute("quit"));
         if (awaitExit(grace)) {
           log.info("QEMU of CVM {} quit", cvm);
           return withLastWords(awaitExit());
         }
-        log.warn("QEMU of CVM {} did not quit within {}; sending SIGTERM", cvm, GoDuration.format(grace));
+        log.warn(
+            "QEMU of CVM {} did not quit within {}; sending SIGTERM",
+            cvm,
+            GoDuration.format(grace));
       }
     } catch (InterruptedException e) {
       kill();
@@ -145,7 +171,8 @@ abstract class QemuProcess implements VmProcess {
 
   /**
    * Lets QMP deliver what QEMU said before it exited (the SHUTDOWN event), so that the caller's
-   * next step comes after the guest's last events. Bounded: see {@link GuestMonitor#shutdownReason}.
+   * next step comes after the guest's last events. Bounded: see {@link
+   * GuestMonitor#shutdownReason}.
    */
   private int withLastWords(int exit) {
     guest.shutdownReason();

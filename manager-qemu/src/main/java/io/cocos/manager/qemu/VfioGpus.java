@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Finds a GPU ready for passthrough as upstream does: an NVIDIA device (vendor 0x10de) of class
- * VGA (0x0300xx) or 3D controller (0x0302xx, the H100's) bound to the vfio-pci driver. The sysfs
- * root is a parameter so tests can hand it a fake tree.
+ * Finds a GPU ready for passthrough as upstream does: an NVIDIA device (vendor 0x10de) of class VGA
+ * (0x0300xx) or 3D controller (0x0302xx, the H100's) bound to the vfio-pci driver. The sysfs root
+ * is a parameter so tests can hand it a fake tree.
  */
 public final class VfioGpus {
   static final String NVIDIA = "0x10de";
@@ -33,18 +33,22 @@ public final class VfioGpus {
     return new VfioGpus(sysfs);
   }
 
-  /** The address of the first such GPU in address order, or empty when there is none (or no vfio-pci driver). */
+  /**
+   * The address of the first such GPU in address order, or empty when there is none (or no vfio-pci
+   * driver).
+   */
   public Optional<String> firstNvidia() {
     Path driver = sysfs.resolve("bus/pci/drivers/vfio-pci");
     List<String> bound = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(driver)) {
       // The driver directory also holds bind, unbind, new_id...: device links are named by address.
-      entries.forEach(e -> {
-        String name = e.getFileName().toString();
-        if (name.contains(":")) {
-          bound.add(name);
-        }
-      });
+      entries.forEach(
+          e -> {
+            String name = e.getFileName().toString();
+            if (name.contains(":")) {
+              bound.add(name);
+            }
+          });
     } catch (IOException e) {
       return Optional.empty();
     }

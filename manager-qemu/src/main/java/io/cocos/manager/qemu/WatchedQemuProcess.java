@@ -17,18 +17,18 @@ import java.util.concurrent.TimeUnit;
  * <p>How its exit is seen: through its QMP connection, which QEMU closes as it exits; then /proc
  * confirms it, checked every {@link #CONFIRM_POLL} for up to {@link #CONFIRM_ROUNDS} rounds (QEMU
  * closes the socket a moment before it is gone). Sending a signal starts the same quick rounds.
- * Only a QEMU whose QMP cannot be reached (under sudo, or started by a manager before QMP) — or
- * one that closed QMP and lives on — is polled every {@link #FALLBACK_POLL}; while QMP is open,
- * nothing polls. Why /proc and not ProcessHandle.onExit(): for a process that is not its child,
- * JDK 17 polls with a sleep growing up to 5 s and counts a zombie as alive. Gone, a zombie, or a
- * different start time (a reused pid) all mean the QEMU has ended.
+ * Only a QEMU whose QMP cannot be reached (under sudo, or started by a manager before QMP) — or one
+ * that closed QMP and lives on — is polled every {@link #FALLBACK_POLL}; while QMP is open, nothing
+ * polls. Why /proc and not ProcessHandle.onExit(): for a process that is not its child, JDK 17
+ * polls with a sleep growing up to 5 s and counts a zombie as alive. Gone, a zombie, or a different
+ * start time (a reused pid) all mean the QEMU has ended.
  *
  * <p>The exit code: only a parent learns it. QEMU exits 0 after a shutdown it announced with a QMP
  * SHUTDOWN event (guest power-off, QMP quit, SIGTERM — runstate.c's main_loop_should_exit), except
  * after a guest panic, so such an exit reads 0; any other is {@link VmProcess#UNKNOWN_EXIT_CODE}.
  *
- * <p>Concurrency: {@code watchLock} guards the one chain of checks ({@code nextCheck},
- * {@code quickRoundsLeft}), which run on the hypervisor's shared poller thread.
+ * <p>Concurrency: {@code watchLock} guards the one chain of checks ({@code nextCheck}, {@code
+ * quickRoundsLeft}), which run on the hypervisor's shared poller thread.
  */
 final class WatchedQemuProcess extends QemuProcess {
   static final Duration CONFIRM_POLL = Duration.ofMillis(20);
@@ -37,6 +37,7 @@ final class WatchedQemuProcess extends QemuProcess {
 
   /** Empty when the process was gone before we could look at it. */
   private final Optional<ProcessHandle> handle;
+
   private final long startTicks;
   private final long consoleStart;
   private final ScheduledExecutorService poller;
@@ -46,11 +47,19 @@ final class WatchedQemuProcess extends QemuProcess {
   private volatile boolean detached;
 
   /**
-   * @param startTicks  from /proc/&lt;pid&gt;/stat, or -1 when the process was already gone
-   * @param consoleStart the console log's size before QEMU started: where its start-up output begins
+   * @param startTicks from /proc/&lt;pid&gt;/stat, or -1 when the process was already gone
+   * @param consoleStart the console log's size before QEMU started: where its start-up output
+   *     begins
    */
-  WatchedQemuProcess(long pid, Optional<ProcessHandle> handle, Instant startedAt, long startTicks, long consoleStart,
-      ScheduledExecutorService poller, GuestMonitor guest, Duration powerdownTimeout) {
+  WatchedQemuProcess(
+      long pid,
+      Optional<ProcessHandle> handle,
+      Instant startedAt,
+      long startTicks,
+      long consoleStart,
+      ScheduledExecutorService poller,
+      GuestMonitor guest,
+      Duration powerdownTimeout) {
     super(pid, startedAt, new CompletableFuture<>(), guest, powerdownTimeout);
     this.handle = handle;
     this.startTicks = startTicks;
@@ -96,7 +105,9 @@ final class WatchedQemuProcess extends QemuProcess {
     }
   }
 
-  /** Completes the exit if the process is gone; otherwise checks again when there is a reason to. */
+  /**
+   * Completes the exit if the process is gone; otherwise checks again when there is a reason to.
+   */
   private void check() {
     if (exitCode.isDone() || detached) {
       return;
@@ -107,7 +118,8 @@ final class WatchedQemuProcess extends QemuProcess {
         return;
       }
     } catch (RuntimeException e) {
-      exitCode.completeExceptionally(e); // fail the watch visibly rather than stop watching silently
+      exitCode.completeExceptionally(
+          e); // fail the watch visibly rather than stop watching silently
       return;
     }
     synchronized (watchLock) {
@@ -123,8 +135,12 @@ final class WatchedQemuProcess extends QemuProcess {
   }
 
   private int exitCodeAfterExit() {
-    return guest.announcedShutdownReason().filter(reason -> !reason.equals("guest-panic")).isPresent()
-        ? 0 : UNKNOWN_EXIT_CODE;
+    return guest
+            .announcedShutdownReason()
+            .filter(reason -> !reason.equals("guest-panic"))
+            .isPresent()
+        ? 0
+        : UNKNOWN_EXIT_CODE;
   }
 
   @Override
@@ -147,6 +163,8 @@ final class WatchedQemuProcess extends QemuProcess {
 
   @Override
   public boolean isAlive() {
-    return ProcFs.stat(pid()).filter(s -> s.startTicks() == startTicks && !s.isZombie()).isPresent();
+    return ProcFs.stat(pid())
+        .filter(s -> s.startTicks() == startTicks && !s.isZombie())
+        .isPresent();
   }
 }

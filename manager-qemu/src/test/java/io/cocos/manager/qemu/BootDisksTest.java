@@ -17,8 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The per-CVM boot disk, made with the real qemu-img (qemu-utils). */
 class BootDisksTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   Path source;
 
   @BeforeEach
@@ -37,7 +36,8 @@ class BootDisksTest {
     BootDisks.create(image(relative.toString(), "qcow2", DiskClone.OVERLAY), disk);
 
     String info = qemuImg("info", "--output=json", disk.toString());
-    assertThat(info).contains("\"virtual-size\": " + (3L << 30))
+    assertThat(info)
+        .contains("\"virtual-size\": " + (3L << 30))
         .contains("\"backing-filename\": \"" + source + "\"")
         .contains("\"backing-filename-format\": \"qcow2\"");
   }
@@ -49,7 +49,9 @@ class BootDisksTest {
     BootDisks.create(image(source.toString(), "raw", DiskClone.COPY), disk);
 
     String info = qemuImg("info", "--output=json", disk.toString());
-    assertThat(info).contains("\"virtual-size\": " + (3L << 30)).contains("\"format\": \"raw\"")
+    assertThat(info)
+        .contains("\"virtual-size\": " + (3L << 30))
+        .contains("\"format\": \"raw\"")
         .doesNotContain("backing-filename");
   }
 
@@ -58,11 +60,14 @@ class BootDisksTest {
     Path disk = dir.resolve("cvm/vm/disk-c.qcow2");
     Files.writeString(dir.resolve("not-an-image.qcow2"), "plain text");
 
-    assertThatThrownBy(() -> BootDisks.create(image(dir + "/missing.qcow2", "qcow2", DiskClone.OVERLAY), disk))
+    assertThatThrownBy(
+            () -> BootDisks.create(image(dir + "/missing.qcow2", "qcow2", DiskClone.OVERLAY), disk))
         .isInstanceOf(VmStartException.class)
         .hasMessageContaining("qemu-img info failed")
         .hasMessageContaining("missing.qcow2");
-    assertThatThrownBy(() -> BootDisks.create(image(dir + "/not-an-image.qcow2", "qcow2", DiskClone.COPY), disk))
+    assertThatThrownBy(
+            () ->
+                BootDisks.create(image(dir + "/not-an-image.qcow2", "qcow2", DiskClone.COPY), disk))
         .isInstanceOf(VmStartException.class)
         .hasMessageContaining("qemu-img info failed");
     assertThat(disk).doesNotExist();

@@ -11,8 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Detection against a fake root holding proc/cpuinfo, sys/module/... and dev/. */
 class HostTeesTest {
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   private void write(String path, String content) throws IOException {
     Path file = root.resolve(path);
@@ -21,8 +20,14 @@ class HostTeesTest {
   }
 
   private void cpuFlags(String flags) throws IOException {
-    write("proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu vme " + flags + "\n\n"
-        + "processor\t: 1\nflags\t\t: fpu vme " + flags + "\n");
+    write(
+        "proc/cpuinfo",
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu vme "
+            + flags
+            + "\n\n"
+            + "processor\t: 1\nflags\t\t: fpu vme "
+            + flags
+            + "\n");
   }
 
   @Test
@@ -35,7 +40,8 @@ class HostTeesTest {
 
     assertThat(host.sevSnp().available()).isTrue();
     assertThat(host.sevSnp().evidence())
-        .isEqualTo("/proc/cpuinfo lists sev_snp and /sys/module/kvm_amd/parameters/sev_snp reads Y");
+        .isEqualTo(
+            "/proc/cpuinfo lists sev_snp and /sys/module/kvm_amd/parameters/sev_snp reads Y");
     assertThat(host.sev().available()).isTrue();
     assertThat(host.tdx().available()).isFalse();
     assertThat(host.tdx().evidence()).isEqualTo("/proc/cpuinfo lacks tdx_host_platform");
@@ -48,8 +54,10 @@ class HostTeesTest {
 
     HostTees host = HostTees.detect(root);
 
-    assertThat(host.sevSnp()).isEqualTo(new HostTees.Support(false, "/sys/module/kvm_amd/parameters/sev_snp reads N"));
-    assertThat(host.tdx()).isEqualTo(new HostTees.Support(false, "/sys/module/kvm_intel/parameters/tdx is missing"));
+    assertThat(host.sevSnp())
+        .isEqualTo(new HostTees.Support(false, "/sys/module/kvm_amd/parameters/sev_snp reads N"));
+    assertThat(host.tdx())
+        .isEqualTo(new HostTees.Support(false, "/sys/module/kvm_intel/parameters/tdx is missing"));
   }
 
   @Test
@@ -68,7 +76,8 @@ class HostTeesTest {
     cpuFlags("sev_snp sev_es");
     write("sys/module/kvm_amd/parameters/sev", "1\n");
 
-    assertThat(HostTees.detect(root).sev()).isEqualTo(new HostTees.Support(false, "/proc/cpuinfo lacks sev"));
+    assertThat(HostTees.detect(root).sev())
+        .isEqualTo(new HostTees.Support(false, "/proc/cpuinfo lacks sev"));
   }
 
   @Test
@@ -106,15 +115,22 @@ class HostTeesTest {
     write("sys/module/kvm_amd/parameters/sev_snp", "Y\n");
     write("dev/kvm", "");
 
-    QemuConfig detected = QemuConfig.fromEnv(TestEnv.of("ENABLE_VSOCK", "false"), HostTees.detect(root), TestEnv.NO_GPU);
-    QemuConfig askedForTdx = QemuConfig.fromEnv(TestEnv.of("ENABLE_VSOCK", "false", "ENABLE_TDX", "true"),
-        HostTees.detect(root), TestEnv.NO_GPU);
+    QemuConfig detected =
+        QemuConfig.fromEnv(
+            TestEnv.of("ENABLE_VSOCK", "false"), HostTees.detect(root), TestEnv.NO_GPU);
+    QemuConfig askedForTdx =
+        QemuConfig.fromEnv(
+            TestEnv.of("ENABLE_VSOCK", "false", "ENABLE_TDX", "true"),
+            HostTees.detect(root),
+            TestEnv.NO_GPU);
 
     assertThat(detected.tee()).isEqualTo(TeeKind.SEV_SNP);
     assertThat(detected.warnings()).isEmpty();
     assertThat(askedForTdx.tee()).isEqualTo(TeeKind.TDX);
-    assertThat(askedForTdx.warnings()).containsExactly("MANAGER_QEMU_ENABLE_TDX=true but this host has no TDX "
-        + "(/proc/cpuinfo lacks tdx_host_platform): QEMU will fail to start CVMs");
+    assertThat(askedForTdx.warnings())
+        .containsExactly(
+            "MANAGER_QEMU_ENABLE_TDX=true but this host has no TDX "
+                + "(/proc/cpuinfo lacks tdx_host_platform): QEMU will fail to start CVMs");
   }
 
   @Test

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.cocos.manager.core.vm.GuestDescription;
-import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.vm.FoundVm;
+import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.GuestEvent;
+import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
@@ -42,13 +42,11 @@ import org.junit.jupiter.api.io.TempDir;
 class QemuHypervisorTest {
   private static final byte[] VARS_TEMPLATE = "OVMF vars template".getBytes();
 
-  @TempDir
-  static Path installed;
+  @TempDir static Path installed;
   static Path fakeQemu;
   static Path varsTemplate;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private final List<VmProcess> started = new ArrayList<>();
   private final List<Process> launchers = new ArrayList<>();
   private final List<Long> startedElsewhere = new ArrayList<>();
@@ -77,9 +75,19 @@ class QemuHypervisorTest {
   }
 
   private static QemuConfig config(String kernelCommandLine, String... more) {
-    List<String> env = new ArrayList<>(List.of("BIN_PATH", fakeQemu.toString(), "ENABLE_SEV_SNP", "false",
-        "ENABLE_TDX", "false", "OVMF_VARS_FILE", varsTemplate.toString(),
-        "KERNEL_CMDLINE", "fake.verbose " + kernelCommandLine));
+    List<String> env =
+        new ArrayList<>(
+            List.of(
+                "BIN_PATH",
+                fakeQemu.toString(),
+                "ENABLE_SEV_SNP",
+                "false",
+                "ENABLE_TDX",
+                "false",
+                "OVMF_VARS_FILE",
+                varsTemplate.toString(),
+                "KERNEL_CMDLINE",
+                "fake.verbose " + kernelCommandLine));
     env.addAll(List.of(more));
     return TestEnv.config(env.toArray(String[]::new));
   }
@@ -89,7 +97,13 @@ class QemuHypervisorTest {
   }
 
   private VmLaunchSpec spec(String cvmId) {
-    return new VmLaunchSpec(cvmId, 6100, 3, dir.resolve("vm"), dir.resolve("certs"), dir.resolve("env"),
+    return new VmLaunchSpec(
+        cvmId,
+        6100,
+        3,
+        dir.resolve("vm"),
+        dir.resolve("certs"),
+        dir.resolve("env"),
         dir.resolve("console.log"));
   }
 
@@ -124,8 +138,10 @@ class QemuHypervisorTest {
   @Test
   void diskBootMakesTheCvmsDiskBeforeQemuStartsAndRemovesItOnFailureAndRelease() throws Exception {
     Path source = dir.resolve("enc_os.qcow2");
-    Process img = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", source.toString(), "64M")
-        .redirectErrorStream(true).start();
+    Process img =
+        new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", source.toString(), "64M")
+            .redirectErrorStream(true)
+            .start();
     assertThat(img.waitFor()).isZero();
     QemuConfig config = config("unused", "ENABLE_DISK", "true", "SRC_DISK_FILE", source.toString());
     VmLaunchSpec spec = spec();
@@ -141,15 +157,25 @@ class QemuHypervisorTest {
     new QemuHypervisor(config).release(spec);
     assertThat(disk).doesNotExist();
 
-    QemuConfig noQemu = config("unused", "ENABLE_DISK", "true", "SRC_DISK_FILE", source.toString(),
-        "BIN_PATH", dir.resolve("no-such-qemu").toString());
-    assertThatThrownBy(() -> start(new QemuHypervisor(noQemu), spec)).isInstanceOf(VmStartException.class);
+    QemuConfig noQemu =
+        config(
+            "unused",
+            "ENABLE_DISK",
+            "true",
+            "SRC_DISK_FILE",
+            source.toString(),
+            "BIN_PATH",
+            dir.resolve("no-such-qemu").toString());
+    assertThatThrownBy(() -> start(new QemuHypervisor(noQemu), spec))
+        .isInstanceOf(VmStartException.class);
     assertThat(disk).doesNotExist();
     assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
 
-    QemuConfig noSource = config("unused", "ENABLE_DISK", "true", "SRC_DISK_FILE", dir + "/missing.qcow2");
+    QemuConfig noSource =
+        config("unused", "ENABLE_DISK", "true", "SRC_DISK_FILE", dir + "/missing.qcow2");
     assertThatThrownBy(() -> start(new QemuHypervisor(noSource), spec))
-        .isInstanceOf(VmStartException.class).hasMessageContaining("qemu-img info failed");
+        .isInstanceOf(VmStartException.class)
+        .hasMessageContaining("qemu-img info failed");
     assertThat(disk).doesNotExist();
   }
 
@@ -161,12 +187,16 @@ class QemuHypervisorTest {
 
     VmProcess vm = start(new QemuHypervisor(config), spec);
 
-    await().atMost(5, SECONDS).until(() -> console(spec).contains("fake-qemu: stderr is captured too"));
+    await()
+        .atMost(5, SECONDS)
+        .until(() -> console(spec).contains("fake-qemu: stderr is captured too"));
     String console = console(spec);
-    List<String> argsSeen = console.lines()
-        .filter(l -> l.startsWith("fake-qemu arg: "))
-        .map(l -> l.substring("fake-qemu arg: ".length()))
-        .toList();
+    List<String> argsSeen =
+        console
+            .lines()
+            .filter(l -> l.startsWith("fake-qemu arg: "))
+            .map(l -> l.substring("fake-qemu arg: ".length()))
+            .toList();
     assertThat(console).startsWith("an earlier boot\nfake-qemu pid=" + vm.pid() + "\n");
     assertThat(argsSeen).isEqualTo(QemuCommandLine.of(config, spec).arguments());
     assertThat(vm.isAlive()).isTrue();
@@ -182,14 +212,17 @@ class QemuHypervisorTest {
 
     ProcFs.Stat stat = ProcFs.stat(vm.pid()).orElseThrow();
 
-    assertThat(stat.session()).isEqualTo(vm.pid()).isNotEqualTo(ProcFs.stat(jvm).orElseThrow().session());
+    assertThat(stat.session())
+        .isEqualTo(vm.pid())
+        .isNotEqualTo(ProcFs.stat(jvm).orElseThrow().session());
     assertThat(stat.processGroup()).isEqualTo(vm.pid());
     // setsid exec'd in place: the pid we hold runs the QEMU binary; its launching shell has exited,
     // so it is not our child (no JDK thread waits for it).
     assertThat(stat.parentPid()).isNotEqualTo(jvm);
     assertThat(ProcessHandle.current().children()).noneMatch(child -> child.pid() == vm.pid());
     assertThat(ProcFs.cmdline(vm.pid())).contains(fakeQemu.toString()).doesNotContain("setsid");
-    assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/0"))).isEqualTo(Path.of("/dev/null"));
+    assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/0")))
+        .isEqualTo(Path.of("/dev/null"));
     assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/1"))).isEqualTo(spec.consoleLog());
     assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/2"))).isEqualTo(spec.consoleLog());
   }
@@ -198,17 +231,29 @@ class QemuHypervisorTest {
   void runningQemusCostNoThreadEach() throws Exception {
     QemuHypervisor hypervisor = new QemuHypervisor(config("quiet"));
     for (int i = 0; i < 3; i++) {
-      VmLaunchSpec spec = new VmLaunchSpec(UUID.randomUUID().toString(), 6100 + i, 3 + i, dir.resolve("vm" + i),
-          dir.resolve("certs"), dir.resolve("env"), dir.resolve("console" + i + ".log"));
+      VmLaunchSpec spec =
+          new VmLaunchSpec(
+              UUID.randomUUID().toString(),
+              6100 + i,
+              3 + i,
+              dir.resolve("vm" + i),
+              dir.resolve("certs"),
+              dir.resolve("env"),
+              dir.resolve("console" + i + ".log"));
       assertThat(start(hypervisor, spec).guestStatus()).contains("running");
     }
 
     var threads = Thread.getAllStackTraces();
-    assertThat(threads.keySet()).extracting(Thread::getName).filteredOn(name -> name.startsWith("qmp"))
+    assertThat(threads.keySet())
+        .extracting(Thread::getName)
+        .filteredOn(name -> name.startsWith("qmp"))
         .containsExactly("qmp-selector");
     // The JDK's process reaper waits in waitpid for a child; QEMU is nobody's child here.
-    assertThat(threads.values()).noneMatch(stack -> java.util.Arrays.stream(stack)
-        .anyMatch(frame -> frame.getMethodName().equals("waitForProcessExit")));
+    assertThat(threads.values())
+        .noneMatch(
+            stack ->
+                java.util.Arrays.stream(stack)
+                    .anyMatch(frame -> frame.getMethodName().equals("waitForProcessExit")));
   }
 
   @Test
@@ -230,29 +275,39 @@ class QemuHypervisorTest {
     VmLaunchSpec spec = spec();
     String manyArgs = "x".repeat(200) + " ";
 
-    assertThatThrownBy(() -> start(new QemuHypervisor(config(manyArgs.repeat(40) + "fake.fail=1")), spec))
+    assertThatThrownBy(
+            () -> start(new QemuHypervisor(config(manyArgs.repeat(40) + "fake.fail=1")), spec))
         .isInstanceOf(VmStartException.class)
         .hasMessageContaining("fatal test error")
-        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(QemuHypervisor.START_ERROR_OUTPUT_BYTES + 200));
+        .satisfies(
+            e ->
+                assertThat(e.getMessage())
+                    .hasSizeLessThan(QemuHypervisor.START_ERROR_OUTPUT_BYTES + 200));
   }
 
   @Test
   void startIsInterruptibleAndLeavesNothingRunning() throws Exception {
     VmLaunchSpec spec = spec();
-    QemuHypervisor hypervisor = new QemuHypervisor(config("fake.mode=no-qmp", "STARTUP_TIMEOUT", "1m"));
+    QemuHypervisor hypervisor =
+        new QemuHypervisor(config("fake.mode=no-qmp", "STARTUP_TIMEOUT", "1m"));
     ExecutorService thread = Executors.newSingleThreadExecutor();
     try {
-      Future<VmProcess> starting = thread.submit(() -> {
-        VmProcess process = hypervisor.spawn(spec);
-        hypervisor.awaitReady(spec, process);
-        return process;
-      });
-      await().atMost(5, SECONDS).until(() -> Files.exists(spec.consoleLog()) && console(spec).contains("pid="));
+      Future<VmProcess> starting =
+          thread.submit(
+              () -> {
+                VmProcess process = hypervisor.spawn(spec);
+                hypervisor.awaitReady(spec, process);
+                return process;
+              });
+      await()
+          .atMost(5, SECONDS)
+          .until(() -> Files.exists(spec.consoleLog()) && console(spec).contains("pid="));
       long pid = fakePid(spec);
 
       thread.shutdownNow();
 
-      assertThatThrownBy(starting::get).isInstanceOf(ExecutionException.class)
+      assertThatThrownBy(starting::get)
+          .isInstanceOf(ExecutionException.class)
           .hasCauseInstanceOf(InterruptedException.class);
       assertThat(gone(pid)).isTrue();
       assertThat(QemuCommandLine.ovmfVarsCopy(spec)).doesNotExist();
@@ -278,9 +333,17 @@ class QemuHypervisorTest {
 
   @Test
   void aMissingVarsTemplateOrAnUnsafePathFailsBeforeAnythingStarts() {
-    QemuHypervisor noTemplate = new QemuHypervisor(config("quiet", "OVMF_VARS_FILE", dir + "/missing.fd"));
-    VmLaunchSpec newlineInPath = new VmLaunchSpec(UUID.randomUUID().toString(), 6100, 3, dir.resolve("vm"),
-        dir.resolve("certs\nx"), dir.resolve("env"), dir.resolve("console.log"));
+    QemuHypervisor noTemplate =
+        new QemuHypervisor(config("quiet", "OVMF_VARS_FILE", dir + "/missing.fd"));
+    VmLaunchSpec newlineInPath =
+        new VmLaunchSpec(
+            UUID.randomUUID().toString(),
+            6100,
+            3,
+            dir.resolve("vm"),
+            dir.resolve("certs\nx"),
+            dir.resolve("env"),
+            dir.resolve("console.log"));
 
     assertThatThrownBy(() -> start(noTemplate, spec()))
         .isInstanceOf(VmStartException.class)
@@ -306,14 +369,25 @@ class QemuHypervisorTest {
 
   @Test
   void guestAndTeeComeFromTheConfiguration() {
-    QemuHypervisor hypervisor = new QemuHypervisor(config("console=ttyS0", "OVMF_VERSION", "edk2-stable202408",
-        "SMP_COUNT", "2", "ENABLE_SEV_SNP", "true"));
+    QemuHypervisor hypervisor =
+        new QemuHypervisor(
+            config(
+                "console=ttyS0",
+                "OVMF_VERSION",
+                "edk2-stable202408",
+                "SMP_COUNT",
+                "2",
+                "ENABLE_SEV_SNP",
+                "true"));
 
-    assertThat(hypervisor.guest()).isEqualTo(new GuestDescription("edk2-stable202408", 2, "EPYC", "fake.verbose console=ttyS0"));
+    assertThat(hypervisor.guest())
+        .isEqualTo(
+            new GuestDescription("edk2-stable202408", 2, "EPYC", "fake.verbose console=ttyS0"));
     assertThat(hypervisor.tee()).isEqualTo(TeeKind.SEV_SNP);
   }
 
-  // ------------------------------------------------------------------ QMP: readiness, status, events
+  // ------------------------------------------------------------------ QMP: readiness, status,
+  // events
 
   @Test
   void readyMeansQmpAnsweredQueryStatusAndTheGuestStatusIsKnown() throws Exception {
@@ -326,12 +400,17 @@ class QemuHypervisorTest {
   }
 
   @Test
-  void aQemuThatNeverAnswersQmpFailsTheStartWithATimeoutNamingQmpAndLeavesNothing() throws Exception {
+  void aQemuThatNeverAnswersQmpFailsTheStartWithATimeoutNamingQmpAndLeavesNothing()
+      throws Exception {
     VmLaunchSpec spec = spec();
 
-    assertThatThrownBy(() -> start(new QemuHypervisor(config("fake.mode=no-qmp", "STARTUP_TIMEOUT", "1s")), spec))
+    assertThatThrownBy(
+            () ->
+                start(
+                    new QemuHypervisor(config("fake.mode=no-qmp", "STARTUP_TIMEOUT", "1s")), spec))
         .isInstanceOf(VmStartException.class)
-        .hasMessageContaining("did not answer QMP query-status on " + spec.workDir().resolve("qmp.sock"))
+        .hasMessageContaining(
+            "did not answer QMP query-status on " + spec.workDir().resolve("qmp.sock"))
         .hasMessageContaining("within 1s (MANAGER_QEMU_STARTUP_TIMEOUT")
         .hasMessageContaining("fake-qemu: console line");
     long pid = fakePid(spec);
@@ -349,9 +428,13 @@ class QemuHypervisorTest {
     qmp.call("stop", Duration.ofSeconds(5));
     await().atMost(5, SECONDS).until(() -> vm.guestStatus().equals(Optional.of("paused")));
     qmp.call("cont", Duration.ofSeconds(5));
-    await().atMost(5, SECONDS).until(() -> events.size() == 2 && vm.guestStatus().equals(Optional.of("running")));
+    await()
+        .atMost(5, SECONDS)
+        .until(() -> events.size() == 2 && vm.guestStatus().equals(Optional.of("running")));
 
-    assertThat(events).extracting(GuestEvent::kind).containsExactly(GuestEvent.Kind.STOPPED, GuestEvent.Kind.RESUMED);
+    assertThat(events)
+        .extracting(GuestEvent::kind)
+        .containsExactly(GuestEvent.Kind.STOPPED, GuestEvent.Kind.RESUMED);
   }
 
   @Test
@@ -377,10 +460,13 @@ class QemuHypervisorTest {
     assertThat(vm.exit().get(10, SECONDS)).isZero();
 
     assertThat(vm.shutdownReason()).contains("guest-shutdown");
-    assertThat(events).singleElement().satisfies(e -> {
-      assertThat(e.kind()).isEqualTo(GuestEvent.Kind.SHUTDOWN);
-      assertThat(e.detail()).isEqualTo("guest-shutdown");
-    });
+    assertThat(events)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.kind()).isEqualTo(GuestEvent.Kind.SHUTDOWN);
+              assertThat(e.detail()).isEqualTo("guest-shutdown");
+            });
   }
 
   @Test
@@ -391,24 +477,32 @@ class QemuHypervisorTest {
     assertThat(vm.shutDown(Duration.ofSeconds(5))).isZero();
 
     assertThat(vm.shutdownReason()).contains("guest-shutdown");
-    assertThat(console(spec)).contains("fake-qemu: shutting down (guest-shutdown)").doesNotContain("SIGTERM");
+    assertThat(console(spec))
+        .contains("fake-qemu: shutting down (guest-shutdown)")
+        .doesNotContain("SIGTERM");
   }
 
   @Test
   void shutDownTellsQemuToQuitWhenTheGuestIgnoresThePowerButton() throws Exception {
     VmLaunchSpec spec = spec();
-    VmProcess vm = start(new QemuHypervisor(config("fake.mode=ignore-powerdown", "POWERDOWN_TIMEOUT", "300ms")), spec);
+    VmProcess vm =
+        start(
+            new QemuHypervisor(config("fake.mode=ignore-powerdown", "POWERDOWN_TIMEOUT", "300ms")),
+            spec);
 
     assertThat(vm.shutDown(Duration.ofSeconds(5))).isZero();
 
     assertThat(vm.shutdownReason()).contains("host-qmp-quit");
-    assertThat(console(spec)).contains("fake-qemu: shutting down (host-qmp-quit)").doesNotContain("SIGTERM");
+    assertThat(console(spec))
+        .contains("fake-qemu: shutting down (host-qmp-quit)")
+        .doesNotContain("SIGTERM");
   }
 
   @Test
   void shutDownOfAHungQemuEndsInSigkill() throws Exception {
     VmLaunchSpec spec = spec();
-    VmProcess vm = start(new QemuHypervisor(config("fake.ignore-term", "POWERDOWN_TIMEOUT", "200ms")), spec);
+    VmProcess vm =
+        start(new QemuHypervisor(config("fake.ignore-term", "POWERDOWN_TIMEOUT", "200ms")), spec);
 
     assertThat(vm.shutDown(Duration.ofMillis(300))).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
 
@@ -427,7 +521,9 @@ class QemuHypervisorTest {
     VmProcess vm = new QemuHypervisor(config).adopt(spec, pid, startOf(pid)).orElseThrow();
 
     assertThat(vm.guestStatus()).contains("running");
-    assertThat(vm.shutDown(Duration.ofSeconds(5))).as("an announced shutdown: QEMU exits 0").isZero();
+    assertThat(vm.shutDown(Duration.ofSeconds(5)))
+        .as("an announced shutdown: QEMU exits 0")
+        .isZero();
     assertThat(vm.shutdownReason()).contains("host-qmp-quit");
   }
 
@@ -452,7 +548,9 @@ class QemuHypervisorTest {
     int code = vm.stop(Duration.ofSeconds(10));
 
     assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(3));
-    assertThat(code).as("QEMU announced the shutdown (host-signal), after which it exits 0").isZero();
+    assertThat(code)
+        .as("QEMU announced the shutdown (host-signal), after which it exits 0")
+        .isZero();
     assertThat(vm.exit()).isCompletedWithValue(0);
     assertThat(vm.shutdownReason()).contains("host-signal");
     assertThat(console(spec)).contains("fake-qemu: SIGTERM, exiting");
@@ -466,7 +564,8 @@ class QemuHypervisorTest {
 
     int code = vm.stop(Duration.ofMillis(500));
 
-    assertThat(Duration.ofNanos(System.nanoTime() - before)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+    assertThat(Duration.ofNanos(System.nanoTime() - before))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(500));
     assertThat(code).as("killed: only a parent learns how").isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
     assertThat(vm.isAlive()).isFalse();
     assertThat(gone(vm.pid())).isTrue();
@@ -507,15 +606,18 @@ class QemuHypervisorTest {
    * session of its own. Its parent is a shell that runs {@code afterwards} and so decides when the
    * fake is reaped.
    */
-  private long launchElsewhere(QemuConfig config, VmLaunchSpec spec, String afterwards) throws Exception {
-    List<String> command = new ArrayList<>(List.of("setsid", "/bin/sh", "-c", "\"$@\" & " + afterwards, "sh"));
+  private long launchElsewhere(QemuConfig config, VmLaunchSpec spec, String afterwards)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("setsid", "/bin/sh", "-c", "\"$@\" & " + afterwards, "sh"));
     command.addAll(QemuCommandLine.of(config, spec).command());
     Files.createDirectories(spec.workDir());
     Files.write(QemuCommandLine.ovmfVarsCopy(spec), VARS_TEMPLATE);
-    launchers.add(new ProcessBuilder(command)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectErrorStream(true)
-        .start());
+    launchers.add(
+        new ProcessBuilder(command)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectErrorStream(true)
+            .start());
     Path pidFile = dir.resolve("qemu.pid");
     await().atMost(5, SECONDS).until(() -> Files.exists(pidFile));
     long pid = Long.parseLong(Files.readString(pidFile).strip());
@@ -538,7 +640,8 @@ class QemuHypervisorTest {
     // The parent sleeps before it reaps, so the ended fake stays a zombie for a while. Not a shell:
     // dash and bash reap any child whenever they wait for one or get SIGCHLD.
     long pid = launchElsewhere(config, spec, "exec perl -e 'sleep 2; wait'");
-    assertThat(ProcFs.stat(pid).orElseThrow().parentPid()).isNotEqualTo(ProcessHandle.current().pid());
+    assertThat(ProcFs.stat(pid).orElseThrow().parentPid())
+        .isNotEqualTo(ProcessHandle.current().pid());
 
     Optional<VmProcess> adopted = new QemuHypervisor(config).adopt(spec, pid, startOf(pid));
 
@@ -551,8 +654,11 @@ class QemuHypervisorTest {
 
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
-    assertThat(vm.exit().get(1500, MILLISECONDS)).as("killed without a word").isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
-    assertThat(ProcFs.stat(pid)).as("still a zombie: the JDK would call it alive")
+    assertThat(vm.exit().get(1500, MILLISECONDS))
+        .as("killed without a word")
+        .isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+    assertThat(ProcFs.stat(pid))
+        .as("still a zombie: the JDK would call it alive")
         .hasValueSatisfying(s -> assertThat(s.isZombie()).isTrue());
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
     assertThat(vm.isAlive()).isFalse();
@@ -569,7 +675,8 @@ class QemuHypervisorTest {
     int code = vm.stop(Duration.ofMillis(400));
 
     assertThat(code).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
-    assertThat(Duration.ofNanos(System.nanoTime() - before)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+    assertThat(Duration.ofNanos(System.nanoTime() - before))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(400));
     assertThat(launchers.get(0).waitFor(5, SECONDS)).as("its parent reaped it and exited").isTrue();
     assertThat(proc(pid)).doesNotExist();
   }
@@ -599,9 +706,14 @@ class QemuHypervisorTest {
     launchers.add(other);
 
     assertThat(hypervisor.adopt(spec(), pid, startOf(pid))).as("another CVM's id").isEmpty();
-    assertThat(hypervisor.adopt(spec, other.pid(), startOf(other.pid()))).as("not the QEMU binary").isEmpty();
-    assertThat(new QemuHypervisor(config("quiet", "BIN_PATH", "/usr/bin/qemu-system-x86_64"))
-        .adopt(spec, pid, startOf(pid))).as("another QEMU binary").isEmpty();
+    assertThat(hypervisor.adopt(spec, other.pid(), startOf(other.pid())))
+        .as("not the QEMU binary")
+        .isEmpty();
+    assertThat(
+            new QemuHypervisor(config("quiet", "BIN_PATH", "/usr/bin/qemu-system-x86_64"))
+                .adopt(spec, pid, startOf(pid)))
+        .as("another QEMU binary")
+        .isEmpty();
     assertThat(hypervisor.adopt(spec, pid, startOf(pid))).isPresent();
   }
 
@@ -611,8 +723,15 @@ class QemuHypervisorTest {
     Path cvms = dir.resolve("state").resolve("cvms");
     String id = UUID.randomUUID().toString();
     Path cvmDir = cvms.resolve(id);
-    VmLaunchSpec mine = new VmLaunchSpec(id, 6100, 3, cvmDir.resolve("vm"), dir.resolve("certs"),
-        dir.resolve("env"), dir.resolve("console.log"));
+    VmLaunchSpec mine =
+        new VmLaunchSpec(
+            id,
+            6100,
+            3,
+            cvmDir.resolve("vm"),
+            dir.resolve("certs"),
+            dir.resolve("env"),
+            dir.resolve("console.log"));
     long pid = launchElsewhere(config, mine, "wait");
     QemuHypervisor hypervisor = new QemuHypervisor(config);
     // Another state dir's QEMU, and one this manager started itself.
@@ -620,10 +739,13 @@ class QemuHypervisorTest {
 
     List<FoundVm> found = hypervisor.findVms(cvms);
 
-    assertThat(found).singleElement().satisfies(vm -> {
-      assertThat(vm.workDir()).isEqualTo(cvmDir.resolve("vm"));
-      assertThat(vm.process().pid()).isEqualTo(pid);
-    });
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            vm -> {
+              assertThat(vm.workDir()).isEqualTo(cvmDir.resolve("vm"));
+              assertThat(vm.process().pid()).isEqualTo(pid);
+            });
     assertThat(hypervisor.findVms(dir.resolve("elsewhere"))).isEmpty();
     found.get(0).process().stop(Duration.ofSeconds(2));
     assertThat(gone(pid)).isTrue();
@@ -635,7 +757,8 @@ class QemuHypervisorTest {
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor();
 
-    assertThat(new QemuHypervisor(config("quiet")).adopt(spec(), gone.pid(), Instant.now())).isEmpty();
+    assertThat(new QemuHypervisor(config("quiet")).adopt(spec(), gone.pid(), Instant.now()))
+        .isEmpty();
   }
 
   @Test
@@ -649,6 +772,8 @@ class QemuHypervisorTest {
     mine.complete(42);
 
     assertThat(vm.exit()).isNotDone();
-    assertThat(vm.stop(Duration.ofSeconds(5))).as("SIGTERM: QEMU announced the shutdown and exits 0").isZero();
+    assertThat(vm.stop(Duration.ofSeconds(5)))
+        .as("SIGTERM: QEMU announced the shutdown and exits 0")
+        .isZero();
   }
 }

@@ -24,14 +24,37 @@ class RealQemuTest {
 
   @Test
   void qemusOwnErrorReachesTheCaller(@TempDir Path dir) {
-    assertThat(onPath("qemu-system-x86_64")).as("qemu-system-x86_64 installed (scripts/install-deps.sh)").isTrue();
-    assertThat(Files.isReadable(OVMF_CODE) && Files.isReadable(OVMF_VARS)).as("OVMF installed (scripts/install-deps.sh)")
+    assertThat(onPath("qemu-system-x86_64"))
+        .as("qemu-system-x86_64 installed (scripts/install-deps.sh)")
         .isTrue();
-    QemuConfig config = TestEnv.config("ENABLE_SEV_SNP", "false", "ENABLE_TDX", "false", "ENABLE_KVM", "false",
-        "ENABLE_VSOCK", "false", "OVMF_CODE_FILE", OVMF_CODE.toString(), "OVMF_VARS_FILE", OVMF_VARS.toString(),
-        "DISK_IMG_KERNEL_FILE", dir + "/missing-bzImage");
-    VmLaunchSpec spec = new VmLaunchSpec(UUID.randomUUID().toString(), 6100, 3, dir.resolve("vm"),
-        dir.resolve("certs"), dir.resolve("env"), dir.resolve("console.log"));
+    assertThat(Files.isReadable(OVMF_CODE) && Files.isReadable(OVMF_VARS))
+        .as("OVMF installed (scripts/install-deps.sh)")
+        .isTrue();
+    QemuConfig config =
+        TestEnv.config(
+            "ENABLE_SEV_SNP",
+            "false",
+            "ENABLE_TDX",
+            "false",
+            "ENABLE_KVM",
+            "false",
+            "ENABLE_VSOCK",
+            "false",
+            "OVMF_CODE_FILE",
+            OVMF_CODE.toString(),
+            "OVMF_VARS_FILE",
+            OVMF_VARS.toString(),
+            "DISK_IMG_KERNEL_FILE",
+            dir + "/missing-bzImage");
+    VmLaunchSpec spec =
+        new VmLaunchSpec(
+            UUID.randomUUID().toString(),
+            6100,
+            3,
+            dir.resolve("vm"),
+            dir.resolve("certs"),
+            dir.resolve("env"),
+            dir.resolve("console.log"));
 
     QemuHypervisor hypervisor = new QemuHypervisor(config);
     assertThatThrownBy(() -> hypervisor.awaitReady(spec, hypervisor.spawn(spec)))
@@ -42,17 +65,45 @@ class RealQemuTest {
   }
 
   @Test
-  void aRealQemuIsReadyWhenItAnswersQmpAndRemovalAsksTheGuestThenQemu(@TempDir Path dir) throws Exception {
+  void aRealQemuIsReadyWhenItAnswersQmpAndRemovalAsksTheGuestThenQemu(@TempDir Path dir)
+      throws Exception {
     Path guest = io.cocos.manager.core.testing.ManagerEnvironments.GUEST;
     assertThat(guest.resolve("bzImage")).as("the test guest (make guest)").exists();
-    QemuConfig config = TestEnv.config("ENABLE_SEV_SNP", "false", "ENABLE_TDX", "false", "ENABLE_KVM", "false",
-        "ENABLE_VSOCK", "false", "OVMF_CODE_FILE", OVMF_CODE.toString(), "OVMF_VARS_FILE", OVMF_VARS.toString(),
-        "DISK_IMG_KERNEL_FILE", guest.resolve("bzImage").toAbsolutePath().toString(),
-        "DISK_IMG_ROOTFS_FILE", guest.resolve("rootfs.cpio.gz").toAbsolutePath().toString(),
-        "MEMORY_SIZE", "256M", "SMP_COUNT", "1", "KERNEL_CMDLINE", "console=ttyS0", "POWERDOWN_TIMEOUT", "1s");
-    VmLaunchSpec spec = new VmLaunchSpec(UUID.randomUUID().toString(),
-        io.cocos.manager.core.testing.PortBlocks.reserve().first(), 3, dir.resolve("vm"), dir.resolve("certs"),
-        dir.resolve("env"), dir.resolve("console.log"));
+    QemuConfig config =
+        TestEnv.config(
+            "ENABLE_SEV_SNP",
+            "false",
+            "ENABLE_TDX",
+            "false",
+            "ENABLE_KVM",
+            "false",
+            "ENABLE_VSOCK",
+            "false",
+            "OVMF_CODE_FILE",
+            OVMF_CODE.toString(),
+            "OVMF_VARS_FILE",
+            OVMF_VARS.toString(),
+            "DISK_IMG_KERNEL_FILE",
+            guest.resolve("bzImage").toAbsolutePath().toString(),
+            "DISK_IMG_ROOTFS_FILE",
+            guest.resolve("rootfs.cpio.gz").toAbsolutePath().toString(),
+            "MEMORY_SIZE",
+            "256M",
+            "SMP_COUNT",
+            "1",
+            "KERNEL_CMDLINE",
+            "console=ttyS0",
+            "POWERDOWN_TIMEOUT",
+            "1s");
+    VmLaunchSpec spec =
+        new VmLaunchSpec(
+            UUID.randomUUID().toString(),
+            io.cocos.manager.core.testing.PortBlocks.reserve().first(),
+            3,
+            dir.resolve("vm"),
+            dir.resolve("certs"),
+            dir.resolve("env"),
+            dir.resolve("console.log"));
     Files.createDirectories(spec.certsDir());
     Files.createDirectories(spec.envDir());
     QemuHypervisor hypervisor = new QemuHypervisor(config);
@@ -65,8 +116,10 @@ class RealQemuTest {
 
       // The test guest has no ACPI daemon: the power button does nothing and QMP quit ends QEMU.
       assertThat(vm.shutDown(Duration.ofSeconds(10))).isZero();
-      assertThat(vm.shutdownReason()).hasValueSatisfying(r -> assertThat(r).isIn("host-qmp-quit", "guest-shutdown"));
-      // ended; its parent (init here: QEMU is not the manager's child) reaps it, perhaps a moment later
+      assertThat(vm.shutdownReason())
+          .hasValueSatisfying(r -> assertThat(r).isIn("host-qmp-quit", "guest-shutdown"));
+      // ended; its parent (init here: QEMU is not the manager's child) reaps it, perhaps a moment
+      // later
       assertThat(ProcFs.stat(vm.pid()).map(ProcFs.Stat::isZombie).orElse(true)).isTrue();
     } finally {
       vm.stop(Duration.ZERO);

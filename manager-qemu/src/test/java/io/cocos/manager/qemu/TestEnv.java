@@ -8,11 +8,13 @@ import java.util.Map;
 /** Builds MANAGER_QEMU_* environments for tests: {@code TestEnv.of("ENABLE_TDX", "true")}. */
 final class TestEnv {
   /** A host with /dev/kvm and /dev/vhost-vsock but no TEE, so the defaults raise no warning. */
-  static final HostTees PLAIN_HOST = new HostTees(
-      new HostTees.Support(false, "/proc/cpuinfo lacks sev_snp"),
-      new HostTees.Support(false, "/proc/cpuinfo lacks tdx_host_platform"),
-      new HostTees.Support(false, "/proc/cpuinfo lacks sev"),
-      true, true);
+  static final HostTees PLAIN_HOST =
+      new HostTees(
+          new HostTees.Support(false, "/proc/cpuinfo lacks sev_snp"),
+          new HostTees.Support(false, "/proc/cpuinfo lacks tdx_host_platform"),
+          new HostTees.Support(false, "/proc/cpuinfo lacks sev"),
+          true,
+          true);
 
   /** A host whose sysfs has no vfio-pci driver, so no GPU is detected. */
   static final VfioGpus NO_GPU = VfioGpus.at(Path.of("/nonexistent-sysfs"));

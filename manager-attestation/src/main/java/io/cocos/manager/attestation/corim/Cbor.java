@@ -11,9 +11,9 @@ import java.util.Optional;
 
 /**
  * A CBOR data item, as much of CBOR as CoRIM and COSE use: integers, byte and text strings, arrays,
- * maps and tags. Values are immutable; a map keeps its entries in the order RFC 8949 §4.2.1
- * (core deterministic encoding) prescribes, by the bytes of their encoded keys, so one value has
- * one encoding.
+ * maps and tags. Values are immutable; a map keeps its entries in the order RFC 8949 §4.2.1 (core
+ * deterministic encoding) prescribes, by the bytes of their encoded keys, so one value has one
+ * encoding.
  */
 public sealed interface Cbor {
   BigInteger MIN_INT = BigInteger.ONE.shiftLeft(64).negate();
@@ -23,7 +23,8 @@ public sealed interface Cbor {
   record Int(BigInteger value) implements Cbor {
     public Int {
       if (value.compareTo(MIN_INT) < 0 || value.compareTo(MAX_UINT) > 0) {
-        throw new IllegalArgumentException("a CBOR integer lies in [-2^64, 2^64 - 1], not " + value);
+        throw new IllegalArgumentException(
+            "a CBOR integer lies in [-2^64, 2^64 - 1], not " + value);
       }
     }
 
@@ -90,7 +91,8 @@ public sealed interface Cbor {
       sorted.sort(Comparator.comparing(e -> CborCodec.encode(e.key()), Arrays::compareUnsigned));
       for (int i = 1; i < sorted.size(); i++) {
         if (sorted.get(i - 1).key().equals(sorted.get(i).key())) {
-          throw new IllegalArgumentException("a CBOR map holds key " + sorted.get(i).key() + " twice");
+          throw new IllegalArgumentException(
+              "a CBOR map holds key " + sorted.get(i).key() + " twice");
         }
       }
       entries = List.copyOf(sorted);

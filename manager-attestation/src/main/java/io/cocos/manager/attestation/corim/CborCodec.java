@@ -74,7 +74,10 @@ public final class CborCodec {
       out.write(type | argument.intValue());
       return;
     }
-    int size = argument.bitLength() <= 8 ? 1 : argument.bitLength() <= 16 ? 2 : argument.bitLength() <= 32 ? 4 : 8;
+    int size =
+        argument.bitLength() <= 8
+            ? 1
+            : argument.bitLength() <= 16 ? 2 : argument.bitLength() <= 32 ? 4 : 8;
     out.write(type | (24 + Integer.numberOfTrailingZeros(size)));
     for (int i = size - 1; i >= 0; i--) {
       out.write(argument.shiftRight(8 * i).intValue() & 0xff);
@@ -86,8 +89,11 @@ public final class CborCodec {
     Reader reader = new Reader(data);
     Cbor value = reader.item(0);
     if (reader.position != data.length) {
-      throw new CborException((data.length - reader.position) + " bytes follow the CBOR data item (at offset "
-          + reader.position + ")");
+      throw new CborException(
+          (data.length - reader.position)
+              + " bytes follow the CBOR data item (at offset "
+              + reader.position
+              + ")");
     }
     return value;
   }
@@ -115,45 +121,53 @@ public final class CborCodec {
           return new Cbor.Int(BigInteger.ONE.negate().subtract(argument));
         case 2:
           return new Cbor.Bytes(take(length(argument, start)));
-        case 3: {
-          byte[] utf8 = take(length(argument, start));
-          try {
-            return new Cbor.Text(StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(utf8)).toString());
-          } catch (CharacterCodingException e) {
-            throw new CborException("the text string at offset " + start + " is not valid UTF-8");
+        case 3:
+          {
+            byte[] utf8 = take(length(argument, start));
+            try {
+              return new Cbor.Text(
+                  StandardCharsets.UTF_8
+                      .newDecoder()
+                      .onMalformedInput(CodingErrorAction.REPORT)
+                      .onUnmappableCharacter(CodingErrorAction.REPORT)
+                      .decode(ByteBuffer.wrap(utf8))
+                      .toString());
+            } catch (CharacterCodingException e) {
+              throw new CborException("the text string at offset " + start + " is not valid UTF-8");
+            }
           }
-        }
-        case 4: {
-          int n = length(argument, start);
-          List<Cbor> items = new ArrayList<>(Math.min(n, 1024));
-          for (int i = 0; i < n; i++) {
-            items.add(item(depth + 1));
+        case 4:
+          {
+            int n = length(argument, start);
+            List<Cbor> items = new ArrayList<>(Math.min(n, 1024));
+            for (int i = 0; i < n; i++) {
+              items.add(item(depth + 1));
+            }
+            return new Cbor.Array(items);
           }
-          return new Cbor.Array(items);
-        }
-        case 5: {
-          int n = length(argument, start);
-          List<Cbor.Entry> entries = new ArrayList<>(Math.min(n, 1024));
-          for (int i = 0; i < n; i++) {
-            Cbor key = item(depth + 1);
-            entries.add(new Cbor.Entry(key, item(depth + 1)));
+        case 5:
+          {
+            int n = length(argument, start);
+            List<Cbor.Entry> entries = new ArrayList<>(Math.min(n, 1024));
+            for (int i = 0; i < n; i++) {
+              Cbor key = item(depth + 1);
+              entries.add(new Cbor.Entry(key, item(depth + 1)));
+            }
+            try {
+              return new Cbor.CborMap(entries);
+            } catch (IllegalArgumentException e) {
+              throw new CborException("the map at offset " + start + ": " + e.getMessage());
+            }
           }
-          try {
-            return new Cbor.CborMap(entries);
-          } catch (IllegalArgumentException e) {
-            throw new CborException("the map at offset " + start + ": " + e.getMessage());
-          }
-        }
         case 6:
           if (argument.bitLength() > 63) {
-            throw new CborException("tag number " + argument + " at offset " + start + " is out of range");
+            throw new CborException(
+                "tag number " + argument + " at offset " + start + " is out of range");
           }
           return new Cbor.Tagged(argument.longValueExact(), item(depth + 1));
         default:
-          throw new CborException("unsupported CBOR item (major type 7: simple value or float) at offset " + start);
+          throw new CborException(
+              "unsupported CBOR item (major type 7: simple value or float) at offset " + start);
       }
     }
 
@@ -162,9 +176,12 @@ public final class CborCodec {
         return BigInteger.valueOf(info);
       }
       if (info > 27) {
-        throw new CborException(info == 31
-            ? "indefinite-length item at offset " + start + " (only definite lengths are accepted)"
-            : "malformed CBOR head at offset " + start);
+        throw new CborException(
+            info == 31
+                ? "indefinite-length item at offset "
+                    + start
+                    + " (only definite lengths are accepted)"
+                : "malformed CBOR head at offset " + start);
       }
       int size = 1 << (info - 24);
       byte[] bytes = take(size);
@@ -173,23 +190,32 @@ public final class CborCodec {
 
     private int length(BigInteger argument, int start) throws CborException {
       if (argument.compareTo(BigInteger.valueOf(data.length - position)) > 0) {
-        throw new CborException("the item at offset " + start + " claims " + argument
-            + " bytes or elements, more than the " + (data.length - position) + " bytes left");
+        throw new CborException(
+            "the item at offset "
+                + start
+                + " claims "
+                + argument
+                + " bytes or elements, more than the "
+                + (data.length - position)
+                + " bytes left");
       }
       return argument.intValueExact();
     }
 
     private int next() throws CborException {
       if (position >= data.length) {
-        throw new CborException(data.length == 0 ? "no CBOR data item: the input is empty"
-            : "the CBOR data ends early (at offset " + position + ")");
+        throw new CborException(
+            data.length == 0
+                ? "no CBOR data item: the input is empty"
+                : "the CBOR data ends early (at offset " + position + ")");
       }
       return data[position++] & 0xff;
     }
 
     private byte[] take(int n) throws CborException {
       if (n > data.length - position) {
-        throw new CborException("the CBOR data ends early (at offset " + data.length + ", " + n + " bytes wanted)");
+        throw new CborException(
+            "the CBOR data ends early (at offset " + data.length + ", " + n + " bytes wanted)");
       }
       byte[] bytes = java.util.Arrays.copyOfRange(data, position, position + n);
       position += n;

@@ -39,17 +39,23 @@ import java.util.UUID;
 /**
  * A CoRIM read back: a COSE_Sign1-signed one or an unsigned one (the unsigned-corim-map, bare or
  * tagged 501), with the parts of its CoMIDs this manager writes: tag ids, reference-value
- * environments and measurements (digests, SVNs, raw values). Other CoRIM content is tolerated
- * and left out.
+ * environments and measurements (digests, SVNs, raw values). Other CoRIM content is tolerated and
+ * left out.
  */
 public final class CorimDocument {
   static final long TAG_UNSIGNED_CORIM = 501;
   private static final HexFormat HEX = HexFormat.of();
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** The COSE_Sign1 envelope of a signed CoRIM. */
-  public record Envelope(byte[] protectedHeader, Optional<CoseAlgorithm> algorithm, long algorithmId,
-      Optional<String> contentType, byte[] payload, byte[] signature) {}
+  public record Envelope(
+      byte[] protectedHeader,
+      Optional<CoseAlgorithm> algorithm,
+      long algorithmId,
+      Optional<String> contentType,
+      byte[] payload,
+      byte[] signature) {}
 
   public record Digest(long algorithm, byte[] value) {
     /** The named-information name of the algorithm (RFC 6920 registry), or its number. */
@@ -63,12 +69,16 @@ public final class CorimDocument {
     }
   }
 
-  /** @param minimum a {@code tagged-min-svn} (a lower bound) rather than an exact {@code tagged-svn} */
+  /**
+   * @param minimum a {@code tagged-min-svn} (a lower bound) rather than an exact {@code tagged-svn}
+   */
   public record Svn(BigInteger value, boolean minimum) {}
 
-  public record Measurement(Optional<String> key, List<Digest> digests, Optional<Svn> svn, Optional<byte[]> rawValue) {}
+  public record Measurement(
+      Optional<String> key, List<Digest> digests, Optional<Svn> svn, Optional<byte[]> rawValue) {}
 
-  public record ReferenceTriple(Optional<String> classId, Optional<String> instanceId, List<Measurement> measurements) {}
+  public record ReferenceTriple(
+      Optional<String> classId, Optional<String> instanceId, List<Measurement> measurements) {}
 
   public record Comid(String tagId, List<ReferenceTriple> referenceValues) {}
 
@@ -98,31 +108,51 @@ public final class CorimDocument {
     }
     byte[] protectedBytes = bytes(parts.get(0), "the COSE_Sign1 protected header");
     Cbor.CborMap header = map(CborCodec.decode(protectedBytes), "the COSE_Sign1 protected header");
-    Cbor alg = header.get(CorimSigner.HEADER_ALG).orElseThrow(
-        () -> new CborException("the COSE_Sign1 protected header has no algorithm (label 1)"));
+    Cbor alg =
+        header
+            .get(CorimSigner.HEADER_ALG)
+            .orElseThrow(
+                () ->
+                    new CborException(
+                        "the COSE_Sign1 protected header has no algorithm (label 1)"));
     long algId = integer(alg, "the COSE algorithm").longValueExact();
     Optional<String> contentType = Optional.empty();
     Optional<Cbor> ct = header.get(CorimSigner.HEADER_CONTENT_TYPE);
     if (ct.isPresent()) {
-      contentType = Optional.of(ct.get() instanceof Cbor.Text text ? text.value() : ct.get().toString());
+      contentType =
+          Optional.of(ct.get() instanceof Cbor.Text text ? text.value() : ct.get().toString());
     }
     map(parts.get(1), "the COSE_Sign1 unprotected header");
-    return new Envelope(protectedBytes, CoseAlgorithm.forId(algId), algId, contentType,
+    return new Envelope(
+        protectedBytes,
+        CoseAlgorithm.forId(algId),
+        algId,
+        contentType,
         bytes(parts.get(2), "the COSE_Sign1 payload (a detached payload is not supported)"),
         bytes(parts.get(3), "the COSE_Sign1 signature"));
   }
 
-  private static CorimDocument unsigned(Cbor value, Optional<Envelope> envelope) throws CborException {
+  private static CorimDocument unsigned(Cbor value, Optional<Envelope> envelope)
+      throws CborException {
     if (value instanceof Cbor.Tagged t && t.tag() == TAG_UNSIGNED_CORIM) {
       value = t.content();
     }
     Cbor.CborMap corim = map(value, "the CoRIM (unsigned-corim-map)");
-    String id = idText(corim.get(CORIM_ID).orElseThrow(() -> new CborException("the CoRIM has no id (key 0)")));
+    String id =
+        idText(
+            corim
+                .get(CORIM_ID)
+                .orElseThrow(() -> new CborException("the CoRIM has no id (key 0)")));
     List<Comid> comids = new ArrayList<>();
-    for (Cbor tag : array(corim.get(CORIM_TAGS).orElseThrow(() -> new CborException("the CoRIM has no tags (key 1)")),
-        "the CoRIM's tags")) {
+    for (Cbor tag :
+        array(
+            corim
+                .get(CORIM_TAGS)
+                .orElseThrow(() -> new CborException("the CoRIM has no tags (key 1)")),
+            "the CoRIM's tags")) {
       if (tag instanceof Cbor.Tagged t && t.tag() == TAG_COMID) {
-        Cbor content = t.content() instanceof Cbor.Bytes b ? CborCodec.decode(b.value()) : t.content();
+        Cbor content =
+            t.content() instanceof Cbor.Bytes b ? CborCodec.decode(b.value()) : t.content();
         comids.add(comid(map(content, "a CoMID")));
       }
     }
@@ -130,18 +160,28 @@ public final class CorimDocument {
   }
 
   private static Comid comid(Cbor.CborMap comid) throws CborException {
-    Cbor.CborMap identity = map(comid.get(COMID_TAG_IDENTITY).orElseThrow(
-        () -> new CborException("a CoMID has no tag identity (key 1)")), "a CoMID's tag identity");
-    String tagId = idText(identity.get(TAG_ID).orElseThrow(() -> new CborException("a CoMID tag identity has no id")));
+    Cbor.CborMap identity =
+        map(
+            comid
+                .get(COMID_TAG_IDENTITY)
+                .orElseThrow(() -> new CborException("a CoMID has no tag identity (key 1)")),
+            "a CoMID's tag identity");
+    String tagId =
+        idText(
+            identity
+                .get(TAG_ID)
+                .orElseThrow(() -> new CborException("a CoMID tag identity has no id")));
     List<ReferenceTriple> triples = new ArrayList<>();
     Optional<Cbor> triplesMap = comid.get(COMID_TRIPLES);
     if (triplesMap.isPresent()) {
-      Optional<Cbor> reference = map(triplesMap.get(), "a CoMID's triples").get(TRIPLES_REFERENCE_VALUES);
+      Optional<Cbor> reference =
+          map(triplesMap.get(), "a CoMID's triples").get(TRIPLES_REFERENCE_VALUES);
       if (reference.isPresent()) {
         for (Cbor triple : array(reference.get(), "the reference-value triples")) {
           List<Cbor> parts = array(triple, "a reference-value triple");
           if (parts.size() != 2) {
-            throw new CborException("a reference-value triple has " + parts.size() + " elements, not 2");
+            throw new CborException(
+                "a reference-value triple has " + parts.size() + " elements, not 2");
           }
           Cbor.CborMap environment = map(parts.get(0), "an environment");
           Optional<String> classId = Optional.empty();
@@ -149,7 +189,8 @@ public final class CorimDocument {
           if (classMap.isPresent()) {
             classId = map(classMap.get(), "a class map").get(CLASS_ID).map(CorimDocument::idText);
           }
-          Optional<String> instance = environment.get(ENVIRONMENT_INSTANCE).map(CorimDocument::idText);
+          Optional<String> instance =
+              environment.get(ENVIRONMENT_INSTANCE).map(CorimDocument::idText);
           List<Measurement> measurements = new ArrayList<>();
           for (Cbor m : array(parts.get(1), "a triple's measurements")) {
             measurements.add(measurement(map(m, "a measurement")));
@@ -163,8 +204,11 @@ public final class CorimDocument {
 
   private static Measurement measurement(Cbor.CborMap m) throws CborException {
     Optional<String> key = m.get(MEASUREMENT_KEY).map(CorimDocument::idText);
-    Cbor.CborMap values = map(m.get(MEASUREMENT_VALUES).orElseThrow(
-        () -> new CborException("a measurement has no values (key 1)")), "a measurement's values");
+    Cbor.CborMap values =
+        map(
+            m.get(MEASUREMENT_VALUES)
+                .orElseThrow(() -> new CborException("a measurement has no values (key 1)")),
+            "a measurement's values");
     List<Digest> digests = new ArrayList<>();
     Optional<Cbor> d = values.get(VALUES_DIGESTS);
     if (d.isPresent()) {
@@ -173,8 +217,10 @@ public final class CorimDocument {
         if (pair.size() != 2) {
           throw new CborException("a digest has " + pair.size() + " elements, not 2");
         }
-        digests.add(new Digest(integer(pair.get(0), "a digest's algorithm").longValueExact(),
-            bytes(pair.get(1), "a digest's value")));
+        digests.add(
+            new Digest(
+                integer(pair.get(0), "a digest's algorithm").longValueExact(),
+                bytes(pair.get(1), "a digest's value")));
       }
     }
     Optional<Svn> svn = Optional.empty();
@@ -189,7 +235,8 @@ public final class CorimDocument {
     Optional<byte[]> raw = Optional.empty();
     Optional<Cbor> r = values.get(VALUES_RAW_VALUE);
     if (r.isPresent()) {
-      Cbor content = r.get() instanceof Cbor.Tagged t && t.tag() == TAG_BYTES ? t.content() : r.get();
+      Cbor content =
+          r.get() instanceof Cbor.Tagged t && t.tag() == TAG_BYTES ? t.content() : r.get();
       raw = Optional.of(bytes(content, "a raw value"));
     }
     return new Measurement(key, digests, svn, raw);
@@ -215,12 +262,19 @@ public final class CorimDocument {
    * Whether the COSE_Sign1 signature verifies with this EC public key. False for a key of another
    * type or curve than the header's algorithm.
    *
-   * @throws IllegalStateException the CoRIM is not signed, or names an algorithm other than ES256/ES384
+   * @throws IllegalStateException the CoRIM is not signed, or names an algorithm other than
+   *     ES256/ES384
    */
   public boolean verify(PublicKey key) {
     Envelope e = envelope.orElseThrow(() -> new IllegalStateException("the CoRIM is not signed"));
-    CoseAlgorithm algorithm = e.algorithm().orElseThrow(() -> new IllegalStateException(
-        "the CoRIM is signed with COSE algorithm " + e.algorithmId() + "; ES256 (-7) and ES384 (-35) are supported"));
+    CoseAlgorithm algorithm =
+        e.algorithm()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "the CoRIM is signed with COSE algorithm "
+                            + e.algorithmId()
+                            + "; ES256 (-7) and ES384 (-35) are supported"));
     if (!(key instanceof ECPublicKey ec) || CoseAlgorithm.forKey(ec).orElse(null) != algorithm) {
       return false;
     }
@@ -243,12 +297,13 @@ public final class CorimDocument {
     ObjectNode root = JSON.createObjectNode();
     verified.ifPresent(v -> root.put("verified", v));
     root.put("id", id);
-    envelope.ifPresent(e -> {
-      ObjectNode s = root.putObject("signature");
-      s.put("algorithm", e.algorithm().map(Enum::name).orElse(String.valueOf(e.algorithmId())));
-      e.contentType().ifPresent(ct -> s.put("content_type", ct));
-      s.put("value", HEX.formatHex(e.signature()));
-    });
+    envelope.ifPresent(
+        e -> {
+          ObjectNode s = root.putObject("signature");
+          s.put("algorithm", e.algorithm().map(Enum::name).orElse(String.valueOf(e.algorithmId())));
+          e.contentType().ifPresent(ct -> s.put("content_type", ct));
+          s.put("value", HEX.formatHex(e.signature()));
+        });
     ArrayNode comidArray = root.putArray("comids");
     for (Comid c : comids) {
       ObjectNode cn = comidArray.addObject();
@@ -264,7 +319,12 @@ public final class CorimDocument {
           ObjectNode mn = ms.addObject();
           m.key().ifPresent(k -> mn.put("key", k));
           ArrayNode ds = mn.putArray("digests");
-          m.digests().forEach(d -> ds.addObject().put("alg", d.algorithmName()).put("value", HEX.formatHex(d.value())));
+          m.digests()
+              .forEach(
+                  d ->
+                      ds.addObject()
+                          .put("alg", d.algorithmName())
+                          .put("value", HEX.formatHex(d.value())));
           m.svn().ifPresent(s -> mn.put(s.minimum() ? "min_svn" : "svn", s.value()));
           m.rawValue().ifPresent(r -> mn.put("raw_value", HEX.formatHex(r)));
         }
@@ -283,21 +343,35 @@ public final class CorimDocument {
     lines.add("CoRIM " + id);
     if (envelope.isPresent()) {
       Envelope e = envelope.get();
-      lines.add("  signed: COSE_Sign1, " + e.algorithm().map(Enum::name).orElse("algorithm " + e.algorithmId())
-          + e.contentType().map(ct -> ", content type " + ct).orElse(""));
+      lines.add(
+          "  signed: COSE_Sign1, "
+              + e.algorithm().map(Enum::name).orElse("algorithm " + e.algorithmId())
+              + e.contentType().map(ct -> ", content type " + ct).orElse(""));
     } else {
       lines.add("  unsigned");
     }
     for (Comid c : comids) {
       lines.add("  CoMID " + c.tagId());
       for (ReferenceTriple t : c.referenceValues()) {
-        lines.add("    reference values for class " + t.classId().orElse("(none)")
-            + t.instanceId().map(i -> ", instance " + i).orElse(""));
+        lines.add(
+            "    reference values for class "
+                + t.classId().orElse("(none)")
+                + t.instanceId().map(i -> ", instance " + i).orElse(""));
         for (Measurement m : t.measurements()) {
           lines.add("      measurement " + m.key().orElse("(no key)"));
-          m.digests().forEach(d -> lines.add("        " + d.algorithmName() + ": " + HEX.formatHex(d.value())));
-          m.svn().ifPresent(s -> lines.add("        " + (s.minimum() ? "minimum svn: " : "svn: ") + s.value()
-              + " (0x" + s.value().toString(16) + ")"));
+          m.digests()
+              .forEach(
+                  d -> lines.add("        " + d.algorithmName() + ": " + HEX.formatHex(d.value())));
+          m.svn()
+              .ifPresent(
+                  s ->
+                      lines.add(
+                          "        "
+                              + (s.minimum() ? "minimum svn: " : "svn: ")
+                              + s.value()
+                              + " (0x"
+                              + s.value().toString(16)
+                              + ")"));
           m.rawValue().ifPresent(r -> lines.add("        raw value: " + HEX.formatHex(r)));
         }
       }
@@ -338,7 +412,9 @@ public final class CorimDocument {
     if (value instanceof Cbor.Text t) {
       return t.value();
     }
-    if (value instanceof Cbor.Tagged t && t.tag() == TAG_UUID && t.content() instanceof Cbor.Bytes b
+    if (value instanceof Cbor.Tagged t
+        && t.tag() == TAG_UUID
+        && t.content() instanceof Cbor.Bytes b
         && b.value().length == 16) {
       ByteBuffer buffer = ByteBuffer.wrap(b.value());
       return new UUID(buffer.getLong(), buffer.getLong()).toString();

@@ -20,18 +20,18 @@ import java.util.function.Supplier;
 /**
  * An unsigned CoRIM (draft-ietf-rats-corim) in the shape upstream's generator gives it: the map
  * {@code {0: "<platform>-corim-<uuid>", 1: [506(<CoMID>)]}}, the CoMID tag wrapping its encoded
- * concise-mid-tag as the draft's {@code #6.506(bytes .cbor concise-mid-tag)}; the CoMID holding
- * its tag identity and one reference-value triple. The triple's environment has a class id (a
- * random UUID, as upstream) and, given a CPU model, an instance id (the UUIDv5 of the model under
- * the OID namespace, as upstream); its measurements carry:
+ * concise-mid-tag as the draft's {@code #6.506(bytes .cbor concise-mid-tag)}; the CoMID holding its
+ * tag identity and one reference-value triple. The triple's environment has a class id (a random
+ * UUID, as upstream) and, given a CPU model, an instance id (the UUIDv5 of the model under the OID
+ * namespace, as upstream); its measurements carry:
  *
  * <ul>
  *   <li>SEV-SNP: one measurement whose values are the launch digest as a sha-384 digest
- *       (named-information id 7), the minimum launch TCB as a {@code tagged-min-svn}
- *       ({@code #6.553}, "a lower bound for allowed SVN") and the host data, when there is some,
- *       as a {@code raw-value} ({@code #6.560} tagged bytes);
- *   <li>TDX: MRTD (with the SVN as a {@code tagged-svn}, {@code #6.552}, when one is given),
- *       MRSEAM and the RTMRs, in that order, each a sha-384 digest.
+ *       (named-information id 7), the minimum launch TCB as a {@code tagged-min-svn} ({@code
+ *       #6.553}, "a lower bound for allowed SVN") and the host data, when there is some, as a
+ *       {@code raw-value} ({@code #6.560} tagged bytes);
+ *   <li>TDX: MRTD (with the SVN as a {@code tagged-svn}, {@code #6.552}, when one is given), MRSEAM
+ *       and the RTMRs, in that order, each a sha-384 digest.
  * </ul>
  *
  * <p>Each measurement's key is a random UUID, as upstream's; ids come from {@code randomIds}.
@@ -57,8 +57,10 @@ public final class CorimEncoder {
   static final long TAG_SVN = 552;
   static final long TAG_MIN_SVN = 553;
   static final long TAG_BYTES = 560;
+
   /** Named Information Hash Algorithm Registry: sha-384. */
   static final int SHA_384 = 7;
+
   /** RFC 4122's name space for ISO OIDs, the one upstream derives the instance id under. */
   static final UUID NAMESPACE_OID = UUID.fromString("6ba7b812-9dad-11d1-80b4-00c04fd430c8");
 
@@ -74,19 +76,31 @@ public final class CorimEncoder {
 
   /** The encoded unsigned-corim-map. */
   public byte[] encode(ReferenceValues values) {
-    Cbor comid = map(
-        entry(COMID_TAG_IDENTITY, map(entry(TAG_ID, text(values.platform() + "-tag-" + randomIds.get())))),
-        entry(COMID_TRIPLES, map(entry(TRIPLES_REFERENCE_VALUES, array(array(environment(values), measurements(values)))))));
-    Cbor corim = map(
-        entry(CORIM_ID, text(values.platform() + "-corim-" + randomIds.get())),
-        entry(CORIM_TAGS, array(tagged(TAG_COMID, bytes(CborCodec.encode(comid))))));
+    Cbor comid =
+        map(
+            entry(
+                COMID_TAG_IDENTITY,
+                map(entry(TAG_ID, text(values.platform() + "-tag-" + randomIds.get())))),
+            entry(
+                COMID_TRIPLES,
+                map(
+                    entry(
+                        TRIPLES_REFERENCE_VALUES,
+                        array(array(environment(values), measurements(values)))))));
+    Cbor corim =
+        map(
+            entry(CORIM_ID, text(values.platform() + "-corim-" + randomIds.get())),
+            entry(CORIM_TAGS, array(tagged(TAG_COMID, bytes(CborCodec.encode(comid))))));
     return CborCodec.encode(corim);
   }
 
   private Cbor environment(ReferenceValues values) {
     List<Cbor.Entry> entries = new ArrayList<>();
     entries.add(entry(ENVIRONMENT_CLASS, map(entry(CLASS_ID, uuid(randomIds.get())))));
-    values.product().ifPresent(p -> entries.add(entry(ENVIRONMENT_INSTANCE, uuid(nameBasedUuid(NAMESPACE_OID, p)))));
+    values
+        .product()
+        .ifPresent(
+            p -> entries.add(entry(ENVIRONMENT_INSTANCE, uuid(nameBasedUuid(NAMESPACE_OID, p)))));
     return map(entries);
   }
 
@@ -122,7 +136,10 @@ public final class CorimEncoder {
   }
 
   static byte[] uuidBytes(UUID id) {
-    return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
+    return ByteBuffer.allocate(16)
+        .putLong(id.getMostSignificantBits())
+        .putLong(id.getLeastSignificantBits())
+        .array();
   }
 
   /** RFC 4122 §4.3 version 5 (SHA-1) UUID of a name in a name space, as Go's uuid.NewSHA1. */

@@ -15,27 +15,27 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
-import java.util.Objects;
-import java.security.KeyFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Objects;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 
 /**
  * Signs a CoRIM as a COSE_Sign1 (RFC 9052, tag 18): protected header {@code {1: alg, 3:
- * "application/rim+cbor"}}, no unprotected header, the unsigned CoRIM as payload, and the
- * ECDSA signature (r || s) of the Sig_structure {@code ["Signature1", protected, h'', payload]}.
- * The key is an EC P-256 (ES256) or P-384 (ES384) private key, from PEM in PKCS#8 or SEC1 form.
+ * "application/rim+cbor"}}, no unprotected header, the unsigned CoRIM as payload, and the ECDSA
+ * signature (r || s) of the Sig_structure {@code ["Signature1", protected, h'', payload]}. The key
+ * is an EC P-256 (ES256) or P-384 (ES384) private key, from PEM in PKCS#8 or SEC1 form.
  */
 public final class CorimSigner {
   static final long TAG_COSE_SIGN1 = 18;
@@ -53,12 +53,21 @@ public final class CorimSigner {
 
   public static CorimSigner of(PrivateKey key) throws SigningKeyException {
     if (!(key instanceof ECPrivateKey ec)) {
-      throw new SigningKeyException("holds an " + key.getAlgorithm() + " private key; a CoRIM is signed with an EC "
-          + "P-256 (ES256) or P-384 (ES384) key");
+      throw new SigningKeyException(
+          "holds an "
+              + key.getAlgorithm()
+              + " private key; a CoRIM is signed with an EC "
+              + "P-256 (ES256) or P-384 (ES384) key");
     }
-    CoseAlgorithm algorithm = CoseAlgorithm.forKey(ec).orElseThrow(() -> new SigningKeyException(
-        "holds an EC key on a " + ec.getParams().getCurve().getField().getFieldSize() + "-bit curve; a CoRIM is signed "
-            + "with an EC P-256 (ES256) or P-384 (ES384) key"));
+    CoseAlgorithm algorithm =
+        CoseAlgorithm.forKey(ec)
+            .orElseThrow(
+                () ->
+                    new SigningKeyException(
+                        "holds an EC key on a "
+                            + ec.getParams().getCurve().getField().getFieldSize()
+                            + "-bit curve; a CoRIM is signed "
+                            + "with an EC P-256 (ES256) or P-384 (ES384) key"));
     return new CorimSigner(ec, algorithm);
   }
 
@@ -71,12 +80,13 @@ public final class CorimSigner {
   public static CorimSigner load(Path pem) throws SigningKeyException {
     Object object;
     try (Reader reader = Files.newBufferedReader(pem, StandardCharsets.US_ASCII);
-         PEMParser parser = new PEMParser(reader)) {
+        PEMParser parser = new PEMParser(reader)) {
       object = parser.readObject();
     } catch (NoSuchFileException e) {
       throw new SigningKeyException("does not exist");
     } catch (IOException | RuntimeException e) {
-      // BouncyCastle's messages describe the structure, not the key material; kept out all the same.
+      // BouncyCastle's messages describe the structure, not the key material; kept out all the
+      // same.
       throw new SigningKeyException("cannot be read as PEM (" + e.getClass().getSimpleName() + ")");
     }
     try {
@@ -92,30 +102,42 @@ public final class CorimSigner {
       } else if (object instanceof X509CertificateHolder) {
         throw new SigningKeyException("holds a certificate, not a private key");
       } else {
-        throw new SigningKeyException("holds a " + object.getClass().getSimpleName()
-            + ", not an unencrypted PKCS#8 or SEC1 private key");
+        throw new SigningKeyException(
+            "holds a "
+                + object.getClass().getSimpleName()
+                + ", not an unencrypted PKCS#8 or SEC1 private key");
       }
       return of(jdkKey(info));
     } catch (IOException | GeneralSecurityException e) {
-      throw new SigningKeyException("holds a private key this platform cannot use (" + e.getClass().getSimpleName() + ")");
+      throw new SigningKeyException(
+          "holds a private key this platform cannot use (" + e.getClass().getSimpleName() + ")");
     }
   }
 
-  /** The JDK's own key object (BouncyCastle's converter would ask the JDK for "ECDSA" keys, which it lacks). */
-  private static PrivateKey jdkKey(PrivateKeyInfo info) throws IOException, GeneralSecurityException, SigningKeyException {
+  /**
+   * The JDK's own key object (BouncyCastle's converter would ask the JDK for "ECDSA" keys, which it
+   * lacks).
+   */
+  private static PrivateKey jdkKey(PrivateKeyInfo info)
+      throws IOException, GeneralSecurityException, SigningKeyException {
     ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
     String algorithm;
     if (oid.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
       algorithm = "EC";
     } else if (oid.equals(PKCSObjectIdentifiers.rsaEncryption)) {
       algorithm = "RSA";
-    } else if (oid.equals(EdECObjectIdentifiers.id_Ed25519) || oid.equals(EdECObjectIdentifiers.id_Ed448)) {
+    } else if (oid.equals(EdECObjectIdentifiers.id_Ed25519)
+        || oid.equals(EdECObjectIdentifiers.id_Ed448)) {
       algorithm = "EdDSA";
     } else {
-      throw new SigningKeyException("holds a private key of algorithm " + oid + "; a CoRIM is signed with an EC "
-          + "P-256 (ES256) or P-384 (ES384) key");
+      throw new SigningKeyException(
+          "holds a private key of algorithm "
+              + oid
+              + "; a CoRIM is signed with an EC "
+              + "P-256 (ES256) or P-384 (ES384) key");
     }
-    return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+    return KeyFactory.getInstance(algorithm)
+        .generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
   }
 
   public CoseAlgorithm algorithm() {
@@ -125,9 +147,11 @@ public final class CorimSigner {
   /** The COSE_Sign1 of an encoded unsigned CoRIM. */
   public byte[] sign(byte[] unsignedCorim) {
     Objects.requireNonNull(unsignedCorim);
-    byte[] protectedHeader = CborCodec.encode(map(
-        entry(HEADER_ALG, integer(algorithm.id)),
-        entry(HEADER_CONTENT_TYPE, text(CONTENT_TYPE))));
+    byte[] protectedHeader =
+        CborCodec.encode(
+            map(
+                entry(HEADER_ALG, integer(algorithm.id)),
+                entry(HEADER_CONTENT_TYPE, text(CONTENT_TYPE))));
     byte[] signature;
     try {
       Signature signer = Signature.getInstance(algorithm.jcaName);
@@ -137,13 +161,16 @@ public final class CorimSigner {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot sign with " + algorithm + ": " + e.getMessage(), e);
     }
-    return CborCodec.encode(tagged(TAG_COSE_SIGN1, array(
-        bytes(protectedHeader), map(), bytes(unsignedCorim), bytes(signature))));
+    return CborCodec.encode(
+        tagged(
+            TAG_COSE_SIGN1,
+            array(bytes(protectedHeader), map(), bytes(unsignedCorim), bytes(signature))));
   }
 
   /** What COSE_Sign1 signs (RFC 9052 §4.4), with no external data. */
   static byte[] sigStructure(byte[] protectedHeader, byte[] payload) {
-    return CborCodec.encode(array(text("Signature1"), bytes(protectedHeader), bytes(new byte[0]), bytes(payload)));
+    return CborCodec.encode(
+        array(text("Signature1"), bytes(protectedHeader), bytes(new byte[0]), bytes(payload)));
   }
 
   /** A signing key that cannot be used; the message completes "the key file ...". */

@@ -4,15 +4,19 @@ import java.security.interfaces.ECKey;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The COSE signature algorithms a CoRIM is signed with here: ECDSA on P-256 and P-384 (RFC 9053). */
+/**
+ * The COSE signature algorithms a CoRIM is signed with here: ECDSA on P-256 and P-384 (RFC 9053).
+ */
 public enum CoseAlgorithm {
   ES256(-7, 256, "SHA256withECDSAinP1363Format"),
   ES384(-35, 384, "SHA384withECDSAinP1363Format");
 
   /** The COSE algorithm identifier (header label 1). */
   public final int id;
+
   /** The curve's field size: 256 for P-256, 384 for P-384. */
   public final int fieldBits;
+
   /** The JDK signature algorithm, in the r || s form COSE uses. */
   public final String jcaName;
 

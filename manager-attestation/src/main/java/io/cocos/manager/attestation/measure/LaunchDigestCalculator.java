@@ -32,15 +32,25 @@ public final class LaunchDigestCalculator {
   }
 
   /** The launch digest and, if requested, the measured VMSA pages. */
-  public static MeasurementResult calculateDetailed(SnpMeasurementRequest r) throws MeasurementException {
-    boolean needsVcpus = r.mode() == MeasurementMode.SNP || r.mode() == MeasurementMode.SNP_SVSM
-        || r.mode() == MeasurementMode.SEV_ES;
-    if (needsVcpus && (r.vcpus() == null || r.vcpus() < 1 || r.vcpus() > SnpMeasurementRequest.MAX_VCPUS)) {
-      throw new MeasurementException("--vcpus must be between 1 and " + SnpMeasurementRequest.MAX_VCPUS
-          + " in guest mode '" + r.mode().cliName() + "'");
+  public static MeasurementResult calculateDetailed(SnpMeasurementRequest r)
+      throws MeasurementException {
+    boolean needsVcpus =
+        r.mode() == MeasurementMode.SNP
+            || r.mode() == MeasurementMode.SNP_SVSM
+            || r.mode() == MeasurementMode.SEV_ES;
+    if (needsVcpus
+        && (r.vcpus() == null || r.vcpus() < 1 || r.vcpus() > SnpMeasurementRequest.MAX_VCPUS)) {
+      throw new MeasurementException(
+          "--vcpus must be between 1 and "
+              + SnpMeasurementRequest.MAX_VCPUS
+              + " in guest mode '"
+              + r.mode().cliName()
+              + "'");
     }
-    if (r.mode() == MeasurementMode.SNP_SVSM && (r.svsm() == null || (r.varsSize() == null && r.varsFile() == null))) {
-      throw new MeasurementException("snp:svsm mode requires --svsm and --vars-size or --vars-file");
+    if (r.mode() == MeasurementMode.SNP_SVSM
+        && (r.svsm() == null || (r.varsSize() == null && r.varsFile() == null))) {
+      throw new MeasurementException(
+          "snp:svsm mode requires --svsm and --vars-size or --vars-file");
     }
     List<byte[]> vmsas = new ArrayList<>();
     byte[] digest;
@@ -74,7 +84,8 @@ public final class LaunchDigestCalculator {
     return ld.digest();
   }
 
-  private static byte[] snp(SnpMeasurementRequest r, List<byte[]> vmsas) throws MeasurementException {
+  private static byte[] snp(SnpMeasurementRequest r, List<byte[]> vmsas)
+      throws MeasurementException {
     OvmfImage ovmf = OvmfImage.read(r.ovmf(), "OVMF file");
     SnpLaunchDigest ld;
     if (r.snpOvmfHash() != null) {
@@ -99,15 +110,18 @@ public final class LaunchDigestCalculator {
     return ld.digest();
   }
 
-  private static byte[] snpSvsm(SnpMeasurementRequest r, List<byte[]> vmsas) throws MeasurementException {
+  private static byte[] snpSvsm(SnpMeasurementRequest r, List<byte[]> vmsas)
+      throws MeasurementException {
     OvmfImage ovmf = OvmfImage.read(r.ovmf(), "OVMF file");
-    long varsSize = r.varsSize() != null ? r.varsSize() : BoundedFiles.size(r.varsFile(), "OVMF vars file");
+    long varsSize =
+        r.varsSize() != null ? r.varsSize() : BoundedFiles.size(r.varsFile(), "OVMF vars file");
     long svsmEnd = ovmf.gpa() - varsSize;
     if (varsSize < 0) {
       throw new MeasurementException("OVMF vars size must not be negative: " + varsSize);
     }
     if (svsmEnd < 0) {
-      throw new MeasurementException("OVMF vars size " + varsSize + " does not fit below the OVMF image");
+      throw new MeasurementException(
+          "OVMF vars size " + varsSize + " does not fit below the OVMF image");
     }
     OvmfImage svsm = OvmfImage.read(r.svsm(), "SVSM file", svsmEnd);
     requirePageMultiple(ovmf);
@@ -148,13 +162,17 @@ public final class LaunchDigestCalculator {
       Optional<Long> tableGpa = fw.sevHashesTableGpa();
       if (tableGpa.isEmpty()) {
         throw new FirmwareFormatException(
-            fw.name() + " has an SNP_KERNEL_HASHES section but no SEV hashes table entry ("
-                + FooterTable.SEV_HASH_TABLE_RV_GUID + ") in its footer table");
+            fw.name()
+                + " has an SNP_KERNEL_HASHES section but no SEV hashes table entry ("
+                + FooterTable.SEV_HASH_TABLE_RV_GUID
+                + ") in its footer table");
       }
       int offsetInPage = (int) (tableGpa.get() & (PAGE - 1));
       if (offsetInPage > PAGE - SevHashes.PADDED_TABLE_SIZE) {
         throw new FirmwareFormatException(
-            fw.name() + ": SEV hashes table GPA 0x" + Long.toHexString(tableGpa.get())
+            fw.name()
+                + ": SEV hashes table GPA 0x"
+                + Long.toHexString(tableGpa.get())
                 + " leaves no room for the table in its page");
       }
       hashesPage = hashes.page(offsetInPage);
@@ -165,8 +183,11 @@ public final class LaunchDigestCalculator {
       SectionType type = s.type();
       if (type == null) {
         throw new FirmwareFormatException(
-            fw.name() + ": unknown SEV metadata section type 0x" + Long.toHexString(s.rawType())
-                + " in " + s);
+            fw.name()
+                + ": unknown SEV metadata section type 0x"
+                + Long.toHexString(s.rawType())
+                + " in "
+                + s);
       }
       long len;
       switch (type) {
@@ -186,7 +207,8 @@ public final class LaunchDigestCalculator {
           break;
       }
       if (len % PAGE != 0) {
-        throw new FirmwareFormatException(fw.name() + ": size of " + s + " is not a multiple of 4096");
+        throw new FirmwareFormatException(
+            fw.name() + ": size of " + s + " is not a multiple of 4096");
       }
       if (len > 0) {
         ranges.add(new long[] {s.gpa(), s.gpa() + len, s.index()});
@@ -235,7 +257,8 @@ public final class LaunchDigestCalculator {
   }
 
   /** ranges: {start, end, index} with index -1 for a firmware image. */
-  private static void checkDisjoint(OvmfImage fw, List<long[]> ranges) throws FirmwareFormatException {
+  private static void checkDisjoint(OvmfImage fw, List<long[]> ranges)
+      throws FirmwareFormatException {
     ranges.sort(Comparator.comparingLong((long[] a) -> a[0]).thenComparingLong(a -> a[1]));
     for (int i = 1; i < ranges.size(); i++) {
       long[] prev = ranges.get(i - 1);
@@ -244,14 +267,21 @@ public final class LaunchDigestCalculator {
         long[] first = cur[2] >= 0 ? cur : prev; // name a section first
         long[] second = first == cur ? prev : cur;
         throw new FirmwareFormatException(
-            fw.name() + ": SEV metadata " + describe(fw, first) + " overlaps " + describe(fw, second));
+            fw.name()
+                + ": SEV metadata "
+                + describe(fw, first)
+                + " overlaps "
+                + describe(fw, second));
       }
     }
   }
 
   private static String describe(OvmfImage fw, long[] range) {
     if (range[2] < 0) {
-      return "the firmware image at 0x" + Long.toHexString(range[0]) + "-0x" + Long.toHexString(range[1]);
+      return "the firmware image at 0x"
+          + Long.toHexString(range[0])
+          + "-0x"
+          + Long.toHexString(range[1]);
     }
     return fw.metadata().get((int) range[2]).toString();
   }
@@ -262,7 +292,8 @@ public final class LaunchDigestCalculator {
 
   // ---------------------------------------------------------------- SEV / SEV-ES
 
-  private static byte[] sevOrSevEs(SnpMeasurementRequest r, List<byte[]> vmsas) throws MeasurementException {
+  private static byte[] sevOrSevEs(SnpMeasurementRequest r, List<byte[]> vmsas)
+      throws MeasurementException {
     OvmfImage ovmf = OvmfImage.read(r.ovmf(), "OVMF file");
     MessageDigest sha = Hashing.sha256();
     sha.update(ovmf.data());
@@ -290,7 +321,8 @@ public final class LaunchDigestCalculator {
   // ---------------------------------------------------------------- helpers
 
   /** SHA-256 of kernel, initrd (empty if none) and command line (UTF-8 plus a NUL). */
-  public static SevHashes sevHashes(Path kernel, Path initrd, String append) throws MeasurementException {
+  public static SevHashes sevHashes(Path kernel, Path initrd, String append)
+      throws MeasurementException {
     MessageDigest sha = Hashing.sha256();
     byte[] kernelHash = BoundedFiles.digest(kernel, sha, "kernel file");
     byte[] initrdHash =
@@ -310,7 +342,9 @@ public final class LaunchDigestCalculator {
     }
     if (vcpus > 1) {
       throw new FirmwareFormatException(
-          ovmf.name() + " has no SEV-ES reset block (" + FooterTable.SEV_ES_RESET_BLOCK_GUID
+          ovmf.name()
+              + " has no SEV-ES reset block ("
+              + FooterTable.SEV_ES_RESET_BLOCK_GUID
               + "), so it cannot start more than 1 vCPU");
     }
     return null;
@@ -322,7 +356,9 @@ public final class LaunchDigestCalculator {
     }
     if (r.vmmType() == VmmType.QEMU) {
       throw new MeasurementException(
-          "missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '" + r.mode().cliName() + "'");
+          "missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '"
+              + r.mode().cliName()
+              + "'");
     }
     return 0; // ec2 and gce load a fixed RDX
   }
@@ -330,7 +366,10 @@ public final class LaunchDigestCalculator {
   private static void requirePageMultiple(OvmfImage image) throws FirmwareFormatException {
     if (image.size() % PAGE != 0) {
       throw new FirmwareFormatException(
-          image.name() + " is " + image.size() + " bytes, not a multiple of the 4096-byte page size");
+          image.name()
+              + " is "
+              + image.size()
+              + " bytes, not a multiple of the 4096-byte page size");
     }
   }
 

@@ -32,8 +32,8 @@ public enum MeasurementMode {
   }
 
   /**
-   * Parses a {@code --mode} value; also accepts the aliases sev-snp-measure's SevMode accepts
-   * (SEV, sev-es, SEV-ES, SEVES, sev-snp, SNP, SEV-SNP, sev-snp:svsm).
+   * Parses a {@code --mode} value; also accepts the aliases sev-snp-measure's SevMode accepts (SEV,
+   * sev-es, SEV-ES, SEVES, sev-snp, SNP, SEV-SNP, sev-snp:svsm).
    */
   public static MeasurementMode fromCli(String s) throws MeasurementException {
     if (s != null) {

@@ -48,6 +48,7 @@ public record SnpMeasurementRequest(
 
   /** sev-snp-measure's default {@code --guest-features}: SNPActive only. */
   public static final long DEFAULT_GUEST_FEATURES = 0x1;
+
   /** Upper bound of {@code --vcpus} (KVM's maximum vCPU count). */
   public static final int MAX_VCPUS = 4096;
 
@@ -62,9 +63,9 @@ public record SnpMeasurementRequest(
   }
 
   /**
-   * Parses an integer the way Python's {@code int(s, 0)} does (sev-snp-measure's {@code
-   * --vcpu-sig} and {@code --guest-features}): decimal, or 0x/0o/0b prefixed; underscores allowed
-   * between digits. The result must fit in 64 bits (as an unsigned value).
+   * Parses an integer the way Python's {@code int(s, 0)} does (sev-snp-measure's {@code --vcpu-sig}
+   * and {@code --guest-features}): decimal, or 0x/0o/0b prefixed; underscores allowed between
+   * digits. The result must fit in 64 bits (as an unsigned value).
    */
   public static long parseAutoBase(String option, String s) throws MeasurementException {
     if (s == null) {
@@ -239,18 +240,35 @@ public record SnpMeasurementRequest(
 
     /** Checks the options as sev-snp-measure's command line does. */
     public SnpMeasurementRequest build() throws MeasurementException {
-      MeasurementMode m = mode != null ? mode : modeName != null ? MeasurementMode.fromCli(modeName) : null;
+      MeasurementMode m =
+          mode != null ? mode : modeName != null ? MeasurementMode.fromCli(modeName) : null;
       if (m == null) {
         throw new MeasurementException("--mode is required");
       }
       if (ovmf == null) {
         throw new MeasurementException("--ovmf is required");
       }
-      VmmType vmm = vmmType != null ? vmmType : vmmTypeName != null ? VmmType.fromCli(vmmTypeName) : VmmType.QEMU;
+      VmmType vmm =
+          vmmType != null
+              ? vmmType
+              : vmmTypeName != null ? VmmType.fromCli(vmmTypeName) : VmmType.QEMU;
       if (m == MeasurementMode.SNP_OVMF_HASH) {
         // Like the reference: this mode only looks at --ovmf.
         return new SnpMeasurementRequest(
-            m, ovmf, null, null, vmm, null, null, null, guestFeatures, null, null, null, null, false);
+            m,
+            ovmf,
+            null,
+            null,
+            vmm,
+            null,
+            null,
+            null,
+            guestFeatures,
+            null,
+            null,
+            null,
+            null,
+            false);
       }
       if (initrd != null && kernel == null) {
         throw new MeasurementException("--kernel required when using --initrd");
@@ -264,7 +282,8 @@ public record SnpMeasurementRequest(
           throw new MeasurementException("missing --vcpus N in guest mode '" + m.cliName() + "'");
         }
         if (vcpus < 1 || vcpus > MAX_VCPUS) {
-          throw new MeasurementException("--vcpus must be between 1 and " + MAX_VCPUS + ", not " + vcpus);
+          throw new MeasurementException(
+              "--vcpus must be between 1 and " + MAX_VCPUS + ", not " + vcpus);
         }
         n = vcpus;
       }
@@ -277,7 +296,9 @@ public record SnpMeasurementRequest(
         ovmfHash = LaunchDigest.fromHex(snpOvmfHash);
         if (ovmfHash.length() != 48) {
           throw new MeasurementException(
-              "--snp-ovmf-hash must be 48 bytes (96 hex digits), not " + ovmfHash.length() + " bytes");
+              "--snp-ovmf-hash must be 48 bytes (96 hex digits), not "
+                  + ovmfHash.length()
+                  + " bytes");
         }
       }
       Long vars = null;
@@ -304,8 +325,19 @@ public record SnpMeasurementRequest(
         varsPath = varsFile;
       }
       return new SnpMeasurementRequest(
-          m, ovmf, n, sig, vmm, kernel, kernel == null ? null : initrd,
-          kernel == null ? null : append, guestFeatures, ovmfHash, svsmPath, vars, varsPath,
+          m,
+          ovmf,
+          n,
+          sig,
+          vmm,
+          kernel,
+          kernel == null ? null : initrd,
+          kernel == null ? null : append,
+          guestFeatures,
+          ovmfHash,
+          svsmPath,
+          vars,
+          varsPath,
           collectVmsas);
     }
 
@@ -327,7 +359,8 @@ public record SnpMeasurementRequest(
       }
       if (vcpuSig != null) {
         if (vcpuSig < 0 || vcpuSig > 0xFFFF_FFFFL) {
-          throw new MeasurementException("--vcpu-sig must fit in 32 bits: 0x" + Long.toHexString(vcpuSig));
+          throw new MeasurementException(
+              "--vcpu-sig must fit in 32 bits: 0x" + Long.toHexString(vcpuSig));
         }
         return vcpuSig;
       }

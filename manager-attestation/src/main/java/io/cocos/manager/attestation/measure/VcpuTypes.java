@@ -20,7 +20,8 @@ public final class VcpuTypes {
     int milan = cpuSig(25, 1, 1);
     int genoa = cpuSig(25, 17, 0);
     int turin = cpuSig(26, 0, 0);
-    for (String n : new String[] {"EPYC", "EPYC-v1", "EPYC-v2", "EPYC-IBPB", "EPYC-v3", "EPYC-v4"}) {
+    for (String n :
+        new String[] {"EPYC", "EPYC-v1", "EPYC-v2", "EPYC-IBPB", "EPYC-v3", "EPYC-v4"}) {
       m.put(n, epyc);
     }
     for (String n : new String[] {"EPYC-Rome", "EPYC-Rome-v1", "EPYC-Rome-v2", "EPYC-Rome-v3"}) {
@@ -37,8 +38,8 @@ public final class VcpuTypes {
   }
 
   /**
-   * CPUID 1 EAX from family, model and stepping (AMD CPUID specification #25481): families above
-   * 15 are encoded as base family 0xF plus an extended family.
+   * CPUID 1 EAX from family, model and stepping (AMD CPUID specification #25481): families above 15
+   * are encoded as base family 0xF plus an extended family.
    */
   public static int cpuSig(int family, int model, int stepping) {
     if (family < 0 || model < 0 || stepping < 0) {

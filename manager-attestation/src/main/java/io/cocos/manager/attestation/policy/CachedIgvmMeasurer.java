@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The IGVM launch digest computed natively, as {@code igvmmeasure <file> measure -b} prints it
- * (default options), cached by the SHA-256 of the file's content: a file measured before costs
- * one hash. A file whose device, inode, size, mtime and ctime are unchanged since it was last read
- * is not even hashed again.
+ * (default options), cached by the SHA-256 of the file's content: a file measured before costs one
+ * hash. A file whose device, inode, size, mtime and ctime are unchanged since it was last read is
+ * not even hashed again.
  *
  * <p>The stat shortcut trusts a file only once its ctime is {@link #RACY_WINDOW} older than the
  * read that hashed it: file timestamps advance in coarse ticks, so a file rewritten in place, with
@@ -36,31 +36,41 @@ import org.slf4j.LoggerFactory;
  */
 final class CachedIgvmMeasurer {
   static final Duration RACY_WINDOW = Duration.ofSeconds(2);
-  /** Distinct file contents remembered; the manager measures one configured file, so a few suffice. */
+
+  /**
+   * Distinct file contents remembered; the manager measures one configured file, so a few suffice.
+   */
   private static final int CACHED_DIGESTS = 8;
+
   private static final Logger log = LoggerFactory.getLogger(CachedIgvmMeasurer.class);
 
   /** What identifies a file's content without reading it, as far as the file system tells. */
-  private record FileStat(Object device, Object inode, long size, FileTime modified, FileTime changed) {}
+  private record FileStat(
+      Object device, Object inode, long size, FileTime modified, FileTime changed) {}
 
   private final Clock clock;
+
   /**
    * Guards every field below. It is held while a file is read, hashed and measured, so that
    * concurrent calls wait for one computation instead of each doing it.
    */
   private final ReentrantLock lock = new ReentrantLock();
+
   private FileStat trustedStat;
   private String trustedSha256;
-  private final Map<String, LaunchDigest> digestsBySha256 = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, LaunchDigest> eldest) {
-      return size() > CACHED_DIGESTS;
-    }
-  };
+  private final Map<String, LaunchDigest> digestsBySha256 =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, LaunchDigest> eldest) {
+          return size() > CACHED_DIGESTS;
+        }
+      };
   private long filesHashed;
   private long digestsComputed;
 
-  /** @param clock tells how old a file's ctime is, for the stat shortcut */
+  /**
+   * @param clock tells how old a file's ctime is, for the stat shortcut
+   */
   CachedIgvmMeasurer(Clock clock) {
     this.clock = clock;
   }
@@ -90,17 +100,27 @@ final class CachedIgvmMeasurer {
         digest = IgvmMeasurer.measure(IgvmFile.parse(content), IgvmMeasureOptions.DEFAULT).digest();
         digestsComputed++;
         digestsBySha256.put(sha256, digest);
-        log.info("IGVM launch measurement of {} (sha256 {}) computed natively in {} ms: {}", igvm, sha256,
-            Duration.ofNanos(System.nanoTime() - start).toMillis(), digest.hex());
+        log.info(
+            "IGVM launch measurement of {} (sha256 {}) computed natively in {} ms: {}",
+            igvm,
+            sha256,
+            Duration.ofNanos(System.nanoTime() - start).toMillis(),
+            digest.hex());
       }
-      boolean stable = before.equals(stat(igvm, variable))
-          && before.changed().toInstant().isBefore(readAt.minus(RACY_WINDOW));
+      boolean stable =
+          before.equals(stat(igvm, variable))
+              && before.changed().toInstant().isBefore(readAt.minus(RACY_WINDOW));
       trustedStat = stable ? before : null;
       trustedSha256 = stable ? sha256 : null;
       return digest;
     } catch (MeasurementException e) {
-      throw ExternalTool.failure("cannot compute the IGVM launch measurement of " + variable + "=" + igvm
-          + " natively: " + e.getMessage());
+      throw ExternalTool.failure(
+          "cannot compute the IGVM launch measurement of "
+              + variable
+              + "="
+              + igvm
+              + " natively: "
+              + e.getMessage());
     } finally {
       lock.unlock();
     }
@@ -128,8 +148,13 @@ final class CachedIgvmMeasurer {
 
   private static FileStat stat(Path file, String variable) throws ManagerException {
     try {
-      Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
-      return new FileStat(a.get("dev"), a.get("ino"), (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"),
+      Map<String, Object> a =
+          Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
+      return new FileStat(
+          a.get("dev"),
+          a.get("ino"),
+          (Long) a.get("size"),
+          (FileTime) a.get("lastModifiedTime"),
           (FileTime) a.get("ctime"));
     } catch (NoSuchFileException e) {
       throw IgvmLaunchMeasurement.missingIgvmFile(variable, file);

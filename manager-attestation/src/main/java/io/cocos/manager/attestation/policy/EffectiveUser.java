@@ -12,7 +12,10 @@ import java.util.OptionalLong;
 final class EffectiveUser {
   private EffectiveUser() {}
 
-  /** True when the effective uid is 0; false if it cannot be told (then sudo is used, as upstream always does). */
+  /**
+   * True when the effective uid is 0; false if it cannot be told (then sudo is used, as upstream
+   * always does).
+   */
   static boolean isRoot() {
     try {
       return effectiveUid(Files.readString(Path.of("/proc/self/status"))).orElse(-1) == 0;

@@ -15,12 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a helper program to completion within a time limit and collects its output. Every failure
- * is a FAILED_PRECONDITION whose message names the tool, its exit code and what it wrote to stderr.
+ * Runs a helper program to completion within a time limit and collects its output. Every failure is
+ * a FAILED_PRECONDITION whose message names the tool, its exit code and what it wrote to stderr.
  *
  * <p>Output goes to private temporary files rather than pipes: a pipe stays open while any child
- * the tool left behind holds it, and a thread blocked reading it cannot be released (the JDK's
- * own process reaper then blocks on it too). A file is simply read once the tool has exited.
+ * the tool left behind holds it, and a thread blocked reading it cannot be released (the JDK's own
+ * process reaper then blocks on it too). A file is simply read once the tool has exited.
  *
  * <p>A tool that overstays the limit gets SIGTERM, then SIGKILL after a grace period, and so do the
  * processes it started. SIGTERM comes first because a tool run through sudo is a root process the
@@ -30,12 +30,16 @@ import org.slf4j.LoggerFactory;
 final class ExternalTool {
   /** Output allowed per stream; a tool printing more is stopped. */
   static final int MAX_OUTPUT_BYTES = 4 << 20;
+
   /** How much of stderr a message quotes. */
   private static final int MAX_QUOTED_CHARS = 2000;
+
   /** How much of stderr is read: enough for the quote, however many bytes its characters take. */
   private static final int STDERR_READ_BYTES = 4 * MAX_QUOTED_CHARS;
+
   /** How often a running tool's output size is checked. */
   private static final Duration POLL = Duration.ofMillis(50);
+
   private static final Logger log = LoggerFactory.getLogger(ExternalTool.class);
 
   /** What a tool printed, when it exited with code 0 (of stderr, the start, for messages). */
@@ -82,25 +86,31 @@ final class ExternalTool {
       throws ManagerException, InterruptedException, IOException {
     Process process;
     try {
-      process = new ProcessBuilder(command)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectOutput(stdout.toFile())
-          .redirectError(stderr.toFile())
-          .start();
+      process =
+          new ProcessBuilder(command)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .redirectOutput(stdout.toFile())
+              .redirectError(stderr.toFile())
+              .start();
     } catch (IOException e) {
       throw failure(tool + " cannot be run: " + e.getMessage());
     }
     try {
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (!process.waitFor(Math.min(POLL.toNanos(), deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      while (!process.waitFor(
+          Math.min(POLL.toNanos(), deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         if (printedTooMuch(stdout, stderr)) {
           stop(process);
           throw tooMuchOutput(tool, stderr);
         }
         if (System.nanoTime() - deadline >= 0) {
           stop(process);
-          throw failure(tool + " did not finish within " + describe(timeout) + " and was killed"
-              + stderrSuffix(stderrStart(stderr)));
+          throw failure(
+              tool
+                  + " did not finish within "
+                  + describe(timeout)
+                  + " and was killed"
+                  + stderrSuffix(stderrStart(stderr)));
         }
       }
       String errText = stderrStart(stderr);
@@ -137,7 +147,12 @@ final class ExternalTool {
   }
 
   private static ManagerException tooMuchOutput(String tool, Path stderr) throws IOException {
-    return failure(tool + " printed more than " + (MAX_OUTPUT_BYTES >> 20) + " MiB" + stderrSuffix(stderrStart(stderr)));
+    return failure(
+        tool
+            + " printed more than "
+            + (MAX_OUTPUT_BYTES >> 20)
+            + " MiB"
+            + stderrSuffix(stderrStart(stderr)));
   }
 
   /** The start of what the tool wrote to stderr. */

@@ -26,10 +26,10 @@ import java.util.regex.Pattern;
  * minimum_launch_tcb of the {@code policy} object are set (attestation.md).
  *
  * <p>Spelling: verifiers read the document with protojson into go-sev-guest's check.Config, which
- * accepts a field under its snake_case or its lowerCamelCase name but rejects a document that
- * names the same field both ways ("duplicate field"). So a field is set under the name the tool
- * printed it with; a field the tool did not print is added in snake_case, as attestation.md's
- * example and the upstream tool write it; a tool that printed both names is an error.
+ * accepts a field under its snake_case or its lowerCamelCase name but rejects a document that names
+ * the same field both ways ("duplicate field"). So a field is set under the name the tool printed
+ * it with; a field the tool did not print is added in snake_case, as attestation.md's example and
+ * the upstream tool write it; a tool that printed both names is an error.
  *
  * <p>Numbers: integers are kept exactly (64-bit TCB values do not fit a signed long), decimals as
  * BigDecimal with their scale, so a value the tool printed comes out equal.
@@ -52,24 +52,31 @@ final class SnpPolicyDocument {
 
   private static final String POLICY = "policy";
   private static final BigInteger TWO_TO_THE_64 = BigInteger.ONE.shiftLeft(64);
-  /** A JSON number, which is also what protojson accepts inside a string for a uint64 field. */
-  private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      // A key printed twice is something protojson rejects too; the last one must not win silently.
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-      .build();
-  /** Two-space indent and {@code "key": value}, as Go's json.MarshalIndent(v, "", "  ") writes. */
-  private static final ObjectWriter PRETTY = JSON.writer(new DefaultPrettyPrinter(
-          Separators.createDefaultInstance()
-              .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-              .withObjectEmptySeparator("")
-              .withArrayEmptySeparator(""))
-      .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-      .withArrayIndenter(new DefaultIndenter("  ", "\n")));
+  /** A JSON number, which is also what protojson accepts inside a string for a uint64 field. */
+  private static final Pattern JSON_NUMBER =
+      Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          // A key printed twice is something protojson rejects too; the last one must not win
+          // silently.
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
+
+  /** Two-space indent and {@code "key": value}, as Go's json.MarshalIndent(v, "", " ") writes. */
+  private static final ObjectWriter PRETTY =
+      JSON.writer(
+          new DefaultPrettyPrinter(
+                  Separators.createDefaultInstance()
+                      .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                      .withObjectEmptySeparator("")
+                      .withArrayEmptySeparator(""))
+              .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+              .withArrayIndenter(new DefaultIndenter("  ", "\n")));
 
   private final ObjectNode root;
   private final String tool;
@@ -91,15 +98,25 @@ final class SnpPolicyDocument {
       if (node instanceof ObjectNode o) {
         return new SnpPolicyDocument(o, tool);
       }
-      problem = node.isMissingNode() ? "it printed nothing" : "it printed a JSON " + node.getNodeType() + ", not an object";
+      problem =
+          node.isMissingNode()
+              ? "it printed nothing"
+              : "it printed a JSON " + node.getNodeType() + ", not an object";
     } catch (JsonProcessingException e) {
-      problem = e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr();
+      problem =
+          e.getOriginalMessage()
+              + " at line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr();
     } catch (IOException e) {
       problem = e.getMessage();
     }
-    throw ExternalTool.failure(tool + " exited with code 0 but its output is not a policy JSON object: "
-        + ExternalTool.oneLine(problem) + ExternalTool.stderrSuffix(output.stderr()));
+    throw ExternalTool.failure(
+        tool
+            + " exited with code 0 but its output is not a policy JSON object: "
+            + ExternalTool.oneLine(problem)
+            + ExternalTool.stderrSuffix(output.stderr()));
   }
 
   /** {@code policy.minimum_launch_tcb} as printed (either spelling), empty if absent or null. */
@@ -120,8 +137,13 @@ final class SnpPolicyDocument {
       tcb = unsigned64(new BigDecimal(value.textValue()));
     }
     if (tcb.isEmpty()) {
-      throw ExternalTool.failure(tool + " printed policy." + key + " = " + ExternalTool.oneLine(value.toString())
-          + ", which is not an unsigned 64-bit integer");
+      throw ExternalTool.failure(
+          tool
+              + " printed policy."
+              + key
+              + " = "
+              + ExternalTool.oneLine(value.toString())
+              + ", which is not an unsigned 64-bit integer");
     }
     return tcb;
   }
@@ -146,8 +168,10 @@ final class SnpPolicyDocument {
     try {
       return PRETTY.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
-      throw new ManagerException(ManagerException.Reason.INTERNAL, "cannot write the attestation policy: "
-          + e.getOriginalMessage(), e);
+      throw new ManagerException(
+          ManagerException.Reason.INTERNAL,
+          "cannot write the attestation policy: " + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -166,7 +190,9 @@ final class SnpPolicyDocument {
       return Optional.empty(); // a fraction, or more digits than 2^64 has
     }
     BigInteger integer = v.toBigIntegerExact();
-    return integer.signum() >= 0 && integer.compareTo(TWO_TO_THE_64) < 0 ? Optional.of(integer) : Optional.empty();
+    return integer.signum() >= 0 && integer.compareTo(TWO_TO_THE_64) < 0
+        ? Optional.of(integer)
+        : Optional.empty();
   }
 
   /**
@@ -181,7 +207,8 @@ final class SnpPolicyDocument {
     if (policy instanceof ObjectNode o) {
       return o;
     }
-    throw ExternalTool.failure(tool + " printed \"policy\" as a JSON " + policy.getNodeType() + ", not an object");
+    throw ExternalTool.failure(
+        tool + " printed \"policy\" as a JSON " + policy.getNodeType() + ", not an object");
   }
 
   /** The name the tool printed the field under; snake_case if it printed neither. */
@@ -189,8 +216,13 @@ final class SnpPolicyDocument {
     boolean snake = policy.has(field.snakeCase);
     boolean camel = policy.has(field.camelCase);
     if (snake && camel && !field.snakeCase.equals(field.camelCase)) {
-      throw ExternalTool.failure(tool + " printed both policy." + field.snakeCase + " and policy." + field.camelCase
-          + ", one field under two names, which verifiers reject as a duplicate field");
+      throw ExternalTool.failure(
+          tool
+              + " printed both policy."
+              + field.snakeCase
+              + " and policy."
+              + field.camelCase
+              + ", one field under two names, which verifiers reject as a duplicate field");
     }
     return camel ? field.camelCase : field.snakeCase;
   }

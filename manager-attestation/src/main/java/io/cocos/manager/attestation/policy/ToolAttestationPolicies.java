@@ -27,16 +27,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Locking: {@link #policyToolLock} serialises runs of the attestation-policy tool (SEV-SNP at
  * CreateVm and at AttestationPolicy, and TDX), as upstream's {@code ap} mutex does, since the tool
- * talks to /dev/sev. It is held only around the tool run: not while the IGVM file is measured
- * (that has its own lock, in {@link CachedIgvmMeasurer}, and the two are never held together) and
- * never with a CVM's lock, which the domain does not hold when it calls in here. The CoRIM path
- * takes no lock: the encoder and the signer keep no state between calls (a Signature per call).
+ * talks to /dev/sev. It is held only around the tool run: not while the IGVM file is measured (that
+ * has its own lock, in {@link CachedIgvmMeasurer}, and the two are never held together) and never
+ * with a CVM's lock, which the domain does not hold when it calls in here. The CoRIM path takes no
+ * lock: the encoder and the signer keep no state between calls (a Signature per call).
  */
 public final class ToolAttestationPolicies implements AttestationPolicies {
   /** SEV-SNP guest policy upstream asks the tool for: SMT allowed, reserved bit 17 set. */
   static final String SNP_GUEST_POLICY = "196608";
+
   /** How long a tool has to exit after SIGTERM, on a timeout, before it is killed. */
   static final Duration KILL_GRACE = Duration.ofSeconds(2);
+
   static final String POLICY_BINARY_VARIABLE = "MANAGER_ATTESTATION_POLICY_BINARY";
 
   private final AttestationConfig config;
@@ -63,12 +65,15 @@ public final class ToolAttestationPolicies implements AttestationPolicies {
     this(config, CorimConfig.json(), clock, killGrace);
   }
 
-  ToolAttestationPolicies(AttestationConfig config, CorimConfig corim, Clock clock, Duration killGrace) {
+  ToolAttestationPolicies(
+      AttestationConfig config, CorimConfig corim, Clock clock, Duration killGrace) {
     this.config = config;
     this.corim = corim;
     this.tools = new ExternalTool(config.toolTimeout(), killGrace);
     this.nativeMeasurer = new CachedIgvmMeasurer(clock);
-    this.measurement = new IgvmLaunchMeasurement(config.igvmFile(), config.igvmMeasureBinary(), tools, nativeMeasurer);
+    this.measurement =
+        new IgvmLaunchMeasurement(
+            config.igvmFile(), config.igvmMeasureBinary(), tools, nativeMeasurer);
   }
 
   /** At CreateVm: {@code policy.minimum_launch_tcb} of a fresh base policy, for SEV-SNP. */
@@ -86,28 +91,42 @@ public final class ToolAttestationPolicies implements AttestationPolicies {
       return corimPolicy(cvm);
     }
     return switch (cvm.tee()) {
-      case TDX -> runPolicyTool(policyToolName(false), List.of(config.policyBinary().toString())).stdout();
+      case TDX ->
+          runPolicyTool(policyToolName(false), List.of(config.policyBinary().toString())).stdout();
       case SEV_SNP -> snpPolicy(cvm);
       case NONE, SEV -> throw noPolicy(cvm);
     };
   }
 
   private byte[] corimPolicy(CvmRecord cvm) throws ManagerException, InterruptedException {
-    ReferenceValues values = switch (cvm.tee()) {
-      case SEV_SNP -> new ReferenceValues.Snp(measurement.digest(),
-          config.hostData().map(h -> Base64.getDecoder().decode(h)), rememberedLaunchTcb(cvm),
-          Optional.of(corim.cpuFor(false)));
-      case TDX -> ReferenceValues.Tdx.withDefaults(corim.tdxMrtd(), corim.tdxMrSeam(), corim.tdxRtmrs(),
-          OptionalLong.empty(), Optional.of(corim.cpuFor(true)));
-      case NONE, SEV -> throw noPolicy(cvm);
-    };
+    ReferenceValues values =
+        switch (cvm.tee()) {
+          case SEV_SNP ->
+              new ReferenceValues.Snp(
+                  measurement.digest(),
+                  config.hostData().map(h -> Base64.getDecoder().decode(h)),
+                  rememberedLaunchTcb(cvm),
+                  Optional.of(corim.cpuFor(false)));
+          case TDX ->
+              ReferenceValues.Tdx.withDefaults(
+                  corim.tdxMrtd(),
+                  corim.tdxMrSeam(),
+                  corim.tdxRtmrs(),
+                  OptionalLong.empty(),
+                  Optional.of(corim.cpuFor(true)));
+          case NONE, SEV -> throw noPolicy(cvm);
+        };
     byte[] unsigned = corimEncoder.encode(values);
     return corim.signer().map(s -> s.sign(unsigned)).orElse(unsigned);
   }
 
   private static ManagerException noPolicy(CvmRecord cvm) {
-    return new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
-        "CVM " + cvm.id() + " runs without SEV-SNP or TDX (TEE " + cvm.tee().wireName()
+    return new ManagerException(
+        ManagerException.Reason.FAILED_PRECONDITION,
+        "CVM "
+            + cvm.id()
+            + " runs without SEV-SNP or TDX (TEE "
+            + cvm.tee().wireName()
             + "): there is no attestation policy for it");
   }
 
@@ -131,9 +150,16 @@ public final class ToolAttestationPolicies implements AttestationPolicies {
     if (cvm.launchTcb() == null) {
       return BigInteger.ZERO;
     }
-    return SnpPolicyDocument.parseUnsigned64(cvm.launchTcb()).orElseThrow(() -> new ManagerException(
-        ManagerException.Reason.INTERNAL, "CVM " + cvm.id() + " has a stored launch TCB \""
-            + ControlCharacters.escape(cvm.launchTcb()) + "\" that is not an unsigned 64-bit integer"));
+    return SnpPolicyDocument.parseUnsigned64(cvm.launchTcb())
+        .orElseThrow(
+            () ->
+                new ManagerException(
+                    ManagerException.Reason.INTERNAL,
+                    "CVM "
+                        + cvm.id()
+                        + " has a stored launch TCB \""
+                        + ControlCharacters.escape(cvm.launchTcb())
+                        + "\" that is not an unsigned 64-bit integer"));
   }
 
   private SnpPolicyDocument snpBasePolicy() throws ManagerException, InterruptedException {
@@ -161,7 +187,8 @@ public final class ToolAttestationPolicies implements AttestationPolicies {
 
   /** The tool as messages name it; "privileged" runs (SEV-SNP) go through the privilege prefix. */
   private String policyToolName(boolean privileged) {
-    String name = "attestation policy tool " + config.policyBinary() + " (" + POLICY_BINARY_VARIABLE + ")";
+    String name =
+        "attestation policy tool " + config.policyBinary() + " (" + POLICY_BINARY_VARIABLE + ")";
     return privileged && !config.privilegePrefix().isEmpty()
         ? name + " run with " + String.join(" ", config.privilegePrefix())
         : name;

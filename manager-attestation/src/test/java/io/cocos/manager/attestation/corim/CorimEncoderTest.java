@@ -47,49 +47,85 @@ class CorimEncoderTest {
   }
 
   private static CBORObject uuid(UUID id) {
-    byte[] b = ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
+    byte[] b =
+        ByteBuffer.allocate(16)
+            .putLong(id.getMostSignificantBits())
+            .putLong(id.getLeastSignificantBits())
+            .array();
     return CBORObject.FromObjectAndTag(CBORObject.FromObject(b), 37);
   }
 
   private static CBORObject sha384(byte[] digest) {
-    return CBORObject.NewArray().Add(CBORObject.NewArray().Add(7).Add(CBORObject.FromObject(digest)));
+    return CBORObject.NewArray()
+        .Add(CBORObject.NewArray().Add(7).Add(CBORObject.FromObject(digest)));
   }
 
-  /** uuid.uuid5(uuid.NAMESPACE_OID, name) in Python, uuid.NewSHA1(uuid.NameSpaceOID, name) in Go. */
+  /**
+   * uuid.uuid5(uuid.NAMESPACE_OID, name) in Python, uuid.NewSHA1(uuid.NameSpaceOID, name) in Go.
+   */
   static final UUID MILAN_INSTANCE = UUID.fromString("1e73b153-b2c2-5f83-950c-a04adab2cb0f");
+
   static final UUID HOST_INSTANCE = UUID.fromString("27321847-ebfb-5e80-9d69-02cb9f442e89");
 
   /** The expected CoRIM, built independently. */
-  private static byte[] expected(String platform, UUID tagId, UUID corimId, UUID classId, UUID instanceId,
+  private static byte[] expected(
+      String platform,
+      UUID tagId,
+      UUID corimId,
+      UUID classId,
+      UUID instanceId,
       CBORObject measurements) {
-    CBORObject environment = CBORObject.NewOrderedMap()
-        .Add(0, CBORObject.NewOrderedMap().Add(0, uuid(classId)))
-        .Add(1, uuid(instanceId));
-    CBORObject comid = CBORObject.NewOrderedMap()
-        .Add(1, CBORObject.NewOrderedMap().Add(0, platform + "-tag-" + tagId))
-        .Add(4, CBORObject.NewOrderedMap().Add(0, CBORObject.NewArray().Add(CBORObject.NewArray().Add(environment).Add(measurements))));
+    CBORObject environment =
+        CBORObject.NewOrderedMap()
+            .Add(0, CBORObject.NewOrderedMap().Add(0, uuid(classId)))
+            .Add(1, uuid(instanceId));
+    CBORObject comid =
+        CBORObject.NewOrderedMap()
+            .Add(1, CBORObject.NewOrderedMap().Add(0, platform + "-tag-" + tagId))
+            .Add(
+                4,
+                CBORObject.NewOrderedMap()
+                    .Add(
+                        0,
+                        CBORObject.NewArray()
+                            .Add(CBORObject.NewArray().Add(environment).Add(measurements))));
     return CBORObject.NewOrderedMap()
         .Add(0, platform + "-corim-" + corimId)
-        .Add(1, CBORObject.NewArray().Add(CBORObject.FromObjectAndTag(CBORObject.FromObject(comid.EncodeToBytes()), 506)))
+        .Add(
+            1,
+            CBORObject.NewArray()
+                .Add(
+                    CBORObject.FromObjectAndTag(CBORObject.FromObject(comid.EncodeToBytes()), 506)))
         .EncodeToBytes();
   }
 
   @Test
   void snpCorimIsExactlyTheExpectedStructure() {
-    byte[] ours = new CorimEncoder(new FixedIds()).encode(
-        new ReferenceValues.Snp(DIGEST, Optional.of(HOST_DATA), TCB, Optional.of("Milan")));
+    byte[] ours =
+        new CorimEncoder(new FixedIds())
+            .encode(
+                new ReferenceValues.Snp(DIGEST, Optional.of(HOST_DATA), TCB, Optional.of("Milan")));
     // draw order: tag id (1), class id (2), measurement key (3), corim id (4)
-    CBORObject values = CBORObject.NewOrderedMap()
-        .Add(1, CBORObject.FromObjectAndTag(CBORObject.FromObject(EInteger.FromString(TCB.toString())), 553))
-        .Add(2, sha384(DIGEST))
-        .Add(4, CBORObject.FromObjectAndTag(CBORObject.FromObject(HOST_DATA), 560));
-    CBORObject measurements = CBORObject.NewArray().Add(CBORObject.NewOrderedMap().Add(0, uuid(fixed(3))).Add(1, values));
-    assertThat(HEX.formatHex(ours)).isEqualTo(HEX.formatHex(expected("snp", fixed(1), fixed(4), fixed(2), MILAN_INSTANCE, measurements)));
+    CBORObject values =
+        CBORObject.NewOrderedMap()
+            .Add(
+                1,
+                CBORObject.FromObjectAndTag(
+                    CBORObject.FromObject(EInteger.FromString(TCB.toString())), 553))
+            .Add(2, sha384(DIGEST))
+            .Add(4, CBORObject.FromObjectAndTag(CBORObject.FromObject(HOST_DATA), 560));
+    CBORObject measurements =
+        CBORObject.NewArray().Add(CBORObject.NewOrderedMap().Add(0, uuid(fixed(3))).Add(1, values));
+    assertThat(HEX.formatHex(ours))
+        .isEqualTo(
+            HEX.formatHex(
+                expected("snp", fixed(1), fixed(4), fixed(2), MILAN_INSTANCE, measurements)));
   }
 
   @Test
   void withRandomIdsTheCorimDiffersFromTheGoldenOneOnlyInThoseIds() {
-    ReferenceValues values = new ReferenceValues.Snp(DIGEST, Optional.of(HOST_DATA), TCB, Optional.of("Milan"));
+    ReferenceValues values =
+        new ReferenceValues.Snp(DIGEST, Optional.of(HOST_DATA), TCB, Optional.of("Milan"));
     byte[] golden = new CorimEncoder(new FixedIds()).encode(values);
     byte[] first = new CorimEncoder().encode(values);
     byte[] second = new CorimEncoder().encode(values);
@@ -98,7 +134,10 @@ class CorimEncoderTest {
     assertThat(withoutRandomIds(second)).isEqualTo(withoutRandomIds(golden));
   }
 
-  /** The CoRIM with its random ids (CoRIM id, tag id, class id, measurement keys) blanked, re-encoded. */
+  /**
+   * The CoRIM with its random ids (CoRIM id, tag id, class id, measurement keys) blanked,
+   * re-encoded.
+   */
   private static byte[] withoutRandomIds(byte[] encoded) {
     CBORObject corim = CBORObject.DecodeFromBytes(encoded);
     assertThat(corim.get(0).AsString()).matches("[a-z]+-corim-[0-9a-f-]{36}");
@@ -112,14 +151,20 @@ class CorimEncoderTest {
       assertThat(triple.get(1).get(i).get(0).UntagOne().GetByteString()).hasSize(16);
       triple.get(1).get(i).Set(0, "measurement-key");
     }
-    corim.get(1).Set(0, CBORObject.FromObjectAndTag(CBORObject.FromObject(comid.EncodeToBytes()), 506));
+    corim
+        .get(1)
+        .Set(0, CBORObject.FromObjectAndTag(CBORObject.FromObject(comid.EncodeToBytes()), 506));
     return corim.EncodeToBytes();
   }
 
   @Test
   void snpWithoutHostDataHasNoRawValue() {
-    CBORObject corim = CBORObject.DecodeFromBytes(new CorimEncoder().encode(
-        new ReferenceValues.Snp(DIGEST, Optional.empty(), BigInteger.ZERO, Optional.of("EPYC"))));
+    CBORObject corim =
+        CBORObject.DecodeFromBytes(
+            new CorimEncoder()
+                .encode(
+                    new ReferenceValues.Snp(
+                        DIGEST, Optional.empty(), BigInteger.ZERO, Optional.of("EPYC"))));
     CBORObject values = onlyMeasurements(corim).get(0).get(1);
     assertThat(keys(values)).containsExactly(1, 2);
     assertThat(values.get(1).getMostOuterTag().ToInt32Checked()).isEqualTo(553);
@@ -128,8 +173,11 @@ class CorimEncoderTest {
 
   @Test
   void randomIdsHaveUpstreamsFormsAndTheInstanceIdIsTheCpuModelsUuidV5() {
-    CBORObject corim = CBORObject.DecodeFromBytes(new CorimEncoder().encode(
-        new ReferenceValues.Snp(DIGEST, Optional.empty(), TCB, Optional.of("Milan"))));
+    CBORObject corim =
+        CBORObject.DecodeFromBytes(
+            new CorimEncoder()
+                .encode(
+                    new ReferenceValues.Snp(DIGEST, Optional.empty(), TCB, Optional.of("Milan"))));
     assertThat(corim.get(0).AsString()).matches("snp-corim-[0-9a-f-]{36}");
     CBORObject comid = comid(corim);
     assertThat(comid.get(1).get(0).AsString()).matches("snp-tag-[0-9a-f-]{36}");
@@ -146,8 +194,15 @@ class CorimEncoderTest {
 
   @Test
   void tdxCarriesMrtdMrseamAndTheRtmrsUpstreamsDefaultsWhenNotGiven() {
-    byte[] ours = new CorimEncoder(new FixedIds()).encode(ReferenceValues.Tdx.withDefaults(
-        Optional.empty(), Optional.empty(), Optional.empty(), OptionalLong.of(3), Optional.of("host")));
+    byte[] ours =
+        new CorimEncoder(new FixedIds())
+            .encode(
+                ReferenceValues.Tdx.withDefaults(
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    OptionalLong.of(3),
+                    Optional.of("host")));
     // draw order: tag id, class id, then one key per measurement (MRTD, MRSEAM, RTMR0-3), corim id
     List<byte[]> registers = new ArrayList<>();
     registers.add(HEX.parseHex(ReferenceValues.Tdx.DEFAULT_MRTD));
@@ -162,7 +217,10 @@ class CorimEncoderTest {
       values.Add(2, sha384(registers.get(i)));
       measurements.Add(CBORObject.NewOrderedMap().Add(0, uuid(fixed(3 + i))).Add(1, values));
     }
-    assertThat(HEX.formatHex(ours)).isEqualTo(HEX.formatHex(expected("tdx", fixed(1), fixed(9), fixed(2), HOST_INSTANCE, measurements)));
+    assertThat(HEX.formatHex(ours))
+        .isEqualTo(
+            HEX.formatHex(
+                expected("tdx", fixed(1), fixed(9), fixed(2), HOST_INSTANCE, measurements)));
     assertThat(ReferenceValues.Tdx.DEFAULT_MRTD).startsWith("91eb2b44");
   }
 
@@ -170,16 +228,26 @@ class CorimEncoderTest {
   void givenTdxRegistersReplaceTheDefaults() {
     byte[] mrtd = bytes(48, 1);
     List<byte[]> rtmrs = List.of(bytes(48, 2), bytes(48, 3));
-    CBORObject corim = CBORObject.DecodeFromBytes(new CorimEncoder().encode(ReferenceValues.Tdx.withDefaults(
-        Optional.of(mrtd), Optional.empty(), Optional.of(rtmrs), OptionalLong.empty(), Optional.empty())));
+    CBORObject corim =
+        CBORObject.DecodeFromBytes(
+            new CorimEncoder()
+                .encode(
+                    ReferenceValues.Tdx.withDefaults(
+                        Optional.of(mrtd),
+                        Optional.empty(),
+                        Optional.of(rtmrs),
+                        OptionalLong.empty(),
+                        Optional.empty())));
     CBORObject measurements = onlyMeasurements(corim);
     assertThat(measurements.size()).isEqualTo(4);
     assertThat(measurements.get(0).get(1).get(2).get(0).get(1).GetByteString()).isEqualTo(mrtd);
     assertThat(keys(measurements.get(0).get(1))).containsExactly(2);
     assertThat(measurements.get(1).get(1).get(2).get(0).get(1).GetByteString())
         .isEqualTo(HEX.parseHex(ReferenceValues.Tdx.DEFAULT_MRSEAM));
-    assertThat(measurements.get(3).get(1).get(2).get(0).get(1).GetByteString()).isEqualTo(rtmrs.get(1));
-    assertThat(keys(comid(corim).get(4).get(0).get(0).get(0))).containsExactly(0); // no product, no instance
+    assertThat(measurements.get(3).get(1).get(2).get(0).get(1).GetByteString())
+        .isEqualTo(rtmrs.get(1));
+    assertThat(keys(comid(corim).get(4).get(0).get(0).get(0)))
+        .containsExactly(0); // no product, no instance
   }
 
   static CBORObject comid(CBORObject corim) {

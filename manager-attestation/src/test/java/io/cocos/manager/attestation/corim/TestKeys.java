@@ -8,14 +8,14 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.security.interfaces.ECPrivateKey;
+import java.security.spec.ECGenParameterSpec;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /** Key pairs made by the JDK, written as PEM by BouncyCastle, for signing tests. */
 public final class TestKeys {
@@ -61,12 +61,19 @@ public final class TestKeys {
       PrivateKeyInfo info = PrivateKeyInfo.getInstance(pair.getPrivate().getEncoded());
       PemObject pem;
       if (pair.getPrivate() instanceof ECPrivateKey ec) {
-        org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
-        ASN1ObjectIdentifier curve = ASN1ObjectIdentifier.getInstance(info.getPrivateKeyAlgorithm().getParameters());
-        pem = new PemObject("EC PRIVATE KEY", new org.bouncycastle.asn1.sec.ECPrivateKey(
-            ec.getParams().getOrder().bitLength(), inner.getKey(), curve).getEncoded());
+        org.bouncycastle.asn1.sec.ECPrivateKey inner =
+            org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+        ASN1ObjectIdentifier curve =
+            ASN1ObjectIdentifier.getInstance(info.getPrivateKeyAlgorithm().getParameters());
+        pem =
+            new PemObject(
+                "EC PRIVATE KEY",
+                new org.bouncycastle.asn1.sec.ECPrivateKey(
+                        ec.getParams().getOrder().bitLength(), inner.getKey(), curve)
+                    .getEncoded());
       } else {
-        pem = new PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded());
+        pem =
+            new PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded());
       }
       StringWriter text = new StringWriter();
       try (PemWriter writer = new PemWriter(text)) {

@@ -60,7 +60,8 @@ public final class Fixtures {
 
   public static List<String> header(String name) {
     try {
-      return Arrays.asList(Files.readAllLines(path(name), StandardCharsets.UTF_8).get(0).split("\t", -1));
+      return Arrays.asList(
+          Files.readAllLines(path(name), StandardCharsets.UTF_8).get(0).split("\t", -1));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

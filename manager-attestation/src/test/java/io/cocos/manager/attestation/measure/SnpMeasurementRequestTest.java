@@ -12,7 +12,11 @@ class SnpMeasurementRequestTest {
   private static final Path OVMF = Path.of("OVMF.fd");
 
   private static SnpMeasurementRequest.Builder snp() {
-    return SnpMeasurementRequest.builder().mode(MeasurementMode.SNP).ovmf(OVMF).vcpus(1).vcpuType("EPYC-v4");
+    return SnpMeasurementRequest.builder()
+        .mode(MeasurementMode.SNP)
+        .ovmf(OVMF)
+        .vcpus(1)
+        .vcpuType("EPYC-v4");
   }
 
   @Test
@@ -36,9 +40,20 @@ class SnpMeasurementRequestTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "sev|SEV", "SEV|SEV", "seves|SEV_ES", "sev-es|SEV_ES", "SEV-ES|SEV_ES", "snp|SNP", "SEV-SNP|SNP",
-      "snp:ovmf-hash|SNP_OVMF_HASH", "snp:svsm|SNP_SVSM", "sev-snp:svsm|SNP_SVSM"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "sev|SEV",
+        "SEV|SEV",
+        "seves|SEV_ES",
+        "sev-es|SEV_ES",
+        "SEV-ES|SEV_ES",
+        "snp|SNP",
+        "SEV-SNP|SNP",
+        "snp:ovmf-hash|SNP_OVMF_HASH",
+        "snp:svsm|SNP_SVSM",
+        "sev-snp:svsm|SNP_SVSM"
+      })
   void modeNames(String text, MeasurementMode mode) throws Exception {
     assertThat(MeasurementMode.fromCli(text)).isEqualTo(mode);
   }
@@ -49,9 +64,11 @@ class SnpMeasurementRequestTest {
     assertThat(VmmType.fromCli("ec2")).isEqualTo(VmmType.EC2);
     assertThat(VmmType.fromCli("gce")).isEqualTo(VmmType.GCE);
     assertThat(OutputFormat.fromCli("base64")).isEqualTo(OutputFormat.BASE64);
-    assertThatThrownBy(() -> VmmType.fromCli("xen")).hasMessage("unknown VMM type 'xen' (expected QEMU, ec2 or gce)");
+    assertThatThrownBy(() -> VmmType.fromCli("xen"))
+        .hasMessage("unknown VMM type 'xen' (expected QEMU, ec2 or gce)");
     assertThatThrownBy(() -> OutputFormat.fromCli("bin")).isInstanceOf(MeasurementException.class);
-    assertThatThrownBy(() -> MeasurementMode.fromCli("tdx")).isInstanceOf(MeasurementException.class)
+    assertThatThrownBy(() -> MeasurementMode.fromCli("tdx"))
+        .isInstanceOf(MeasurementException.class)
         .hasMessageContaining("unknown mode 'tdx'");
   }
 
@@ -65,30 +82,50 @@ class SnpMeasurementRequestTest {
     assertError(snp().append("console=ttyS0"), "--kernel required when using --append");
     assertError(snp().vcpuType("i486"), "unknown vCPU type 'i486'");
     assertError(snp().vcpuFamily(23), "--vcpu-family requires --vcpu-model and --vcpu-stepping");
-    assertError(snp().vcpuFamily(23).vcpuModel(300).vcpuStepping(0), "--vcpu-model out of range (0..255): 300");
+    assertError(
+        snp().vcpuFamily(23).vcpuModel(300).vcpuStepping(0),
+        "--vcpu-model out of range (0..255): 300");
     assertError(snp().vcpuSig(1L << 32), "--vcpu-sig must fit in 32 bits: 0x100000000");
-    assertError(snp().snpOvmfHash("abcd"), "--snp-ovmf-hash must be 48 bytes (96 hex digits), not 2 bytes");
+    assertError(
+        snp().snpOvmfHash("abcd"), "--snp-ovmf-hash must be 48 bytes (96 hex digits), not 2 bytes");
     assertError(snp().snpOvmfHash("xyz"), "not a hex digest: 'xyz'");
-    assertError(snp().mode("seves").snpOvmfHash("00".repeat(48)), "--snp-ovmf-hash only works with --mode snp");
-    assertError(snp().mode("snp:svsm").svsm(Path.of("s")), "snp:svsm mode requires --vars-size or --vars-file");
+    assertError(
+        snp().mode("seves").snpOvmfHash("00".repeat(48)),
+        "--snp-ovmf-hash only works with --mode snp");
+    assertError(
+        snp().mode("snp:svsm").svsm(Path.of("s")),
+        "snp:svsm mode requires --vars-size or --vars-file");
     assertError(snp().mode("snp:svsm").varsSize(1L), "snp:svsm mode requires --svsm");
-    assertError(snp().mode("snp:svsm").svsm(Path.of("s")).varsSize(1L).varsFile(Path.of("v")),
+    assertError(
+        snp().mode("snp:svsm").svsm(Path.of("s")).varsSize(1L).varsFile(Path.of("v")),
         "--vars-size conflicts with --vars-file");
-    assertError(snp().mode("snp:svsm").vmmType("ec2").svsm(Path.of("s")).varsSize(1L),
+    assertError(
+        snp().mode("snp:svsm").vmmType("ec2").svsm(Path.of("s")).varsSize(1L),
         "snp:svsm mode is only implemented for QEMU");
     assertError(snp().vmmType("hyperv"), "unknown VMM type 'hyperv' (expected QEMU, ec2 or gce)");
   }
 
   @Test
   void ovmfHashModeOnlyNeedsTheFirmware() throws Exception {
-    SnpMeasurementRequest r = SnpMeasurementRequest.builder().mode("snp:ovmf-hash").ovmf(OVMF).build();
+    SnpMeasurementRequest r =
+        SnpMeasurementRequest.builder().mode("snp:ovmf-hash").ovmf(OVMF).build();
     assertThat(r.vcpus()).isNull();
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "0x21|33", "0X21|33", "33|33", "0o17|15", "0b101|5", "0|0", "000|0", "1_000|1000",
-      "0xffffffffffffffff|-1"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "0x21|33",
+        "0X21|33",
+        "33|33",
+        "0o17|15",
+        "0b101|5",
+        "0|0",
+        "000|0",
+        "1_000|1000",
+        "0xffffffffffffffff|-1"
+      })
   void autoBaseIntegers(String text, long value) throws Exception {
     assertThat(SnpMeasurementRequest.parseAutoBase("--guest-features", text)).isEqualTo(value);
   }
@@ -102,6 +139,8 @@ class SnpMeasurementRequestTest {
   }
 
   private static void assertError(SnpMeasurementRequest.Builder b, String message) {
-    assertThatThrownBy(b::build).isInstanceOf(MeasurementException.class).hasMessageStartingWith(message);
+    assertThatThrownBy(b::build)
+        .isInstanceOf(MeasurementException.class)
+        .hasMessageStartingWith(message);
   }
 }

@@ -13,8 +13,15 @@ import org.junit.jupiter.api.Test;
 class SvsmSpeedTest {
   @Test
   void svsmIsFast() throws Exception {
-    SnpMeasurementRequest r = SnpMeasurementRequest.builder().mode("snp:svsm").vcpus(2).vcpuType("EPYC-v4")
-        .ovmf(Fixtures.path("svsm_ovmf.fd")).svsm(Fixtures.path("svsm.bin")).varsSize(540672L).build();
+    SnpMeasurementRequest r =
+        SnpMeasurementRequest.builder()
+            .mode("snp:svsm")
+            .vcpus(2)
+            .vcpuType("EPYC-v4")
+            .ovmf(Fixtures.path("svsm_ovmf.fd"))
+            .svsm(Fixtures.path("svsm.bin"))
+            .varsSize(540672L)
+            .build();
     long t0 = System.nanoTime();
     LaunchDigest first = LaunchDigestCalculator.calculate(r);
     double firstMs = (System.nanoTime() - t0) / 1e6;

@@ -3,9 +3,9 @@ package io.cocos.manager.attestation.measure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class VcpuTypesTest {
 
@@ -22,10 +22,23 @@ class VcpuTypesTest {
 
   @ParameterizedTest
   @CsvSource({
-      "EPYC,0x800F12", "EPYC-v1,0x800F12", "EPYC-v2,0x800F12", "EPYC-IBPB,0x800F12", "EPYC-v3,0x800F12",
-      "EPYC-v4,0x800F12", "EPYC-Rome,0x830F10", "EPYC-Rome-v1,0x830F10", "EPYC-Rome-v2,0x830F10",
-      "EPYC-Rome-v3,0x830F10", "EPYC-Milan,0xA00F11", "EPYC-Milan-v1,0xA00F11", "EPYC-Milan-v2,0xA00F11",
-      "EPYC-Genoa,0xA10F10", "EPYC-Genoa-v1,0xA10F10", "EPYC-Turin,0xB00F00"})
+    "EPYC,0x800F12",
+    "EPYC-v1,0x800F12",
+    "EPYC-v2,0x800F12",
+    "EPYC-IBPB,0x800F12",
+    "EPYC-v3,0x800F12",
+    "EPYC-v4,0x800F12",
+    "EPYC-Rome,0x830F10",
+    "EPYC-Rome-v1,0x830F10",
+    "EPYC-Rome-v2,0x830F10",
+    "EPYC-Rome-v3,0x830F10",
+    "EPYC-Milan,0xA00F11",
+    "EPYC-Milan-v1,0xA00F11",
+    "EPYC-Milan-v2,0xA00F11",
+    "EPYC-Genoa,0xA10F10",
+    "EPYC-Genoa-v1,0xA10F10",
+    "EPYC-Turin,0xB00F00"
+  })
   void namedTypes(String name, String sig) throws Exception {
     assertThat(VcpuTypes.forName(name)).isEqualTo(Integer.decode(sig));
   }

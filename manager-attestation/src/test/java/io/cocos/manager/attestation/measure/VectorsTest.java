@@ -19,9 +19,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every row of vectors.tsv (virtee/sev-snp-measure's test vectors, taken on hardware). Cells: "-"
- * = option not given, "''" = empty string, "/dev/null" = an empty file; "expected" is either the
- * hex digest or the exact error message.
+ * Every row of vectors.tsv (virtee/sev-snp-measure's test vectors, taken on hardware). Cells: "-" =
+ * option not given, "''" = empty string, "/dev/null" = an empty file; "expected" is either the hex
+ * digest or the exact error message.
  */
 class VectorsTest {
   private static final String FILE = "vectors.tsv";
@@ -38,13 +38,14 @@ class VectorsTest {
   static Stream<Arguments> rows() {
     List<String> header = Fixtures.header(FILE);
     return Fixtures.tsv(FILE).stream()
-        .map(cells -> {
-          Map<String, String> row = new HashMap<>();
-          for (int i = 0; i < cells.length; i++) {
-            row.put(header.get(i), cells[i]);
-          }
-          return Arguments.of(row.get("name"), row);
-        });
+        .map(
+            cells -> {
+              Map<String, String> row = new HashMap<>();
+              for (int i = 0; i < cells.length; i++) {
+                row.put(header.get(i), cells[i]);
+              }
+              return Arguments.of(row.get("name"), row);
+            });
   }
 
   @Test
@@ -61,7 +62,9 @@ class VectorsTest {
       LaunchDigest d = LaunchDigestCalculator.calculate(req);
       assertThat(d.hex()).as(name).isEqualTo(expected);
       assertThat(d.format(OutputFormat.BASE64))
-          .isEqualTo(java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(expected)));
+          .isEqualTo(
+              java.util.Base64.getEncoder()
+                  .encodeToString(java.util.HexFormat.of().parseHex(expected)));
     } else {
       assertThatThrownBy(() -> LaunchDigestCalculator.calculate(request(row)))
           .as(name)
@@ -71,9 +74,8 @@ class VectorsTest {
   }
 
   static SnpMeasurementRequest request(Map<String, String> row) throws MeasurementException {
-    SnpMeasurementRequest.Builder b = SnpMeasurementRequest.builder()
-        .mode(row.get("mode"))
-        .ovmf(file(row.get("ovmf")));
+    SnpMeasurementRequest.Builder b =
+        SnpMeasurementRequest.builder().mode(row.get("mode")).ovmf(file(row.get("ovmf")));
     String v;
     if ((v = cell(row, "vcpus")) != null) {
       b.vcpus(Integer.parseInt(v));

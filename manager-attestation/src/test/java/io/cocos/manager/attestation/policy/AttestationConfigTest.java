@@ -35,14 +35,15 @@ class AttestationConfigTest {
 
   @Test
   void everyVariableIsRead() {
-    AttestationConfig c = config(
-        "MANAGER_ATTESTATION_POLICY_BINARY", "/usr/local/bin/attestation_policy",
-        "MANAGER_IGVMMEASURE_BINARY", "/usr/local/bin/igvmmeasure",
-        "MANAGER_PCR_VALUES", "/etc/cocos/pcr.json",
-        "MANAGER_QEMU_IGVM_FILE", "/etc/cocos/coconut-qemu.igvm",
-        "MANAGER_QEMU_ENABLE_HOST_DATA", "true",
-        "MANAGER_QEMU_HOST_DATA", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        "MANAGER_ATTESTATION_TOOL_TIMEOUT", "1m30s");
+    AttestationConfig c =
+        config(
+            "MANAGER_ATTESTATION_POLICY_BINARY", "/usr/local/bin/attestation_policy",
+            "MANAGER_IGVMMEASURE_BINARY", "/usr/local/bin/igvmmeasure",
+            "MANAGER_PCR_VALUES", "/etc/cocos/pcr.json",
+            "MANAGER_QEMU_IGVM_FILE", "/etc/cocos/coconut-qemu.igvm",
+            "MANAGER_QEMU_ENABLE_HOST_DATA", "true",
+            "MANAGER_QEMU_HOST_DATA", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            "MANAGER_ATTESTATION_TOOL_TIMEOUT", "1m30s");
 
     assertThat(c.policyBinary()).isEqualTo(Path.of("/usr/local/bin/attestation_policy"));
     assertThat(c.igvmMeasureBinary()).isEqualTo(Path.of("/usr/local/bin/igvmmeasure"));
@@ -62,8 +63,12 @@ class AttestationConfigTest {
 
   @Test
   void aToolsOwnVariableWinsOverTheDirectory() {
-    AttestationConfig c = config("MANAGER_ATTESTATION_POLICY_BINARY_PATH", "/opt/cocos/bin",
-        "MANAGER_IGVMMEASURE_BINARY", "/usr/local/bin/igvmmeasure");
+    AttestationConfig c =
+        config(
+            "MANAGER_ATTESTATION_POLICY_BINARY_PATH",
+            "/opt/cocos/bin",
+            "MANAGER_IGVMMEASURE_BINARY",
+            "/usr/local/bin/igvmmeasure");
 
     assertThat(c.policyBinary()).isEqualTo(Path.of("/opt/cocos/bin/attestation_policy"));
     assertThat(c.igvmMeasureBinary()).isEqualTo(Path.of("/usr/local/bin/igvmmeasure"));
@@ -75,10 +80,14 @@ class AttestationConfigTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "not base64!", "AAECAwQ=", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gIQ=="})
+  @ValueSource(
+      strings = {"", "not base64!", "AAECAwQ=", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gIQ=="})
   void hostDataMustBe32BytesOfBase64(String value) {
-    assertThatThrownBy(() -> config("MANAGER_QEMU_ENABLE_HOST_DATA", "true", "MANAGER_QEMU_HOST_DATA", value))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("MANAGER_QEMU_HOST_DATA"))
+    assertThatThrownBy(
+            () -> config("MANAGER_QEMU_ENABLE_HOST_DATA", "true", "MANAGER_QEMU_HOST_DATA", value))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> assertThat(e.variable()).isEqualTo("MANAGER_QEMU_HOST_DATA"))
         .hasMessageContaining("base64 of exactly 32 bytes");
   }
 
@@ -86,22 +95,31 @@ class AttestationConfigTest {
   @ValueSource(strings = {"0s", "soon", "-1s"})
   void theToolTimeoutMustBeAPositiveDuration(String value) {
     assertThatThrownBy(() -> config("MANAGER_ATTESTATION_TOOL_TIMEOUT", value))
-        .isInstanceOfSatisfying(ConfigException.class,
+        .isInstanceOfSatisfying(
+            ConfigException.class,
             e -> assertThat(e.variable()).isEqualTo("MANAGER_ATTESTATION_TOOL_TIMEOUT"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"MANAGER_ATTESTATION_POLICY_BINARY", "MANAGER_IGVMMEASURE_BINARY", "MANAGER_PCR_VALUES",
-      "MANAGER_QEMU_IGVM_FILE", "MANAGER_ATTESTATION_POLICY_BINARY_PATH"})
+  @ValueSource(
+      strings = {
+        "MANAGER_ATTESTATION_POLICY_BINARY",
+        "MANAGER_IGVMMEASURE_BINARY",
+        "MANAGER_PCR_VALUES",
+        "MANAGER_QEMU_IGVM_FILE",
+        "MANAGER_ATTESTATION_POLICY_BINARY_PATH"
+      })
   void aPathThatCannotBeAPathNamesItsVariable(String variable) {
     assertThatThrownBy(() -> config(variable, "/a\u0000b"))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo(variable))
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.variable()).isEqualTo(variable))
         .hasMessage(variable + "=\"/a\\x00b\": expected a file path");
   }
 
   @Test
   void sudoIsUsedOnlyWhenNotRoot() {
     assertThat(AttestationConfig.fromEnv(new Env(Map.of()), true).privilegePrefix()).isEmpty();
-    assertThat(AttestationConfig.fromEnv(new Env(Map.of()), false).privilegePrefix()).containsExactly("sudo", "-n");
+    assertThat(AttestationConfig.fromEnv(new Env(Map.of()), false).privilegePrefix())
+        .containsExactly("sudo", "-n");
   }
 }

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 class EffectiveUserTest {
   @Test
   void theEffectiveUidIsTheSecondOnTheUidLine() {
-    assertThat(EffectiveUser.effectiveUid("Name:\tjava\nUid:\t1000\t0\t0\t0\nGid:\t1000\t1000\t1000\t1000\n"))
+    assertThat(
+            EffectiveUser.effectiveUid(
+                "Name:\tjava\nUid:\t1000\t0\t0\t0\nGid:\t1000\t1000\t1000\t1000\n"))
         .hasValue(0);
     assertThat(EffectiveUser.effectiveUid("Uid:\t0\t1000\t1000\t1000\n")).hasValue(1000);
   }

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ExternalToolTest {
   private static final Duration SHORT = Duration.ofMillis(300);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private StandInTools tools;
 
   @BeforeEach
@@ -35,7 +34,8 @@ class ExternalToolTest {
   void aSuccessfulRunReturnsStdoutAndStderr() throws Exception {
     Path tool = tools.script("tool", "echo out; echo warning >&2");
 
-    ExternalTool.Output output = new ExternalTool(Duration.ofSeconds(10), SHORT).run("tool", command(tool));
+    ExternalTool.Output output =
+        new ExternalTool(Duration.ofSeconds(10), SHORT).run("tool", command(tool));
 
     assertThat(output.stdoutText()).isEqualTo("out\n");
     assertThat(output.stderr()).isEqualTo("warning\n");
@@ -43,8 +43,12 @@ class ExternalToolTest {
 
   @Test
   void aToolIgnoringSigtermIsKilledAfterTheGrace() throws Exception {
-    Path tool = tools.script("stubborn", "trap '' TERM\necho $$ > " + StandInTools.quote(dir.resolve("stubborn.pid"))
-        + "\nwhile :; do sleep 0.05; done");
+    Path tool =
+        tools.script(
+            "stubborn",
+            "trap '' TERM\necho $$ > "
+                + StandInTools.quote(dir.resolve("stubborn.pid"))
+                + "\nwhile :; do sleep 0.05; done");
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> new ExternalTool(SHORT, SHORT).run("stubborn tool", command(tool)))
@@ -57,19 +61,25 @@ class ExternalToolTest {
 
   @Test
   void outputBeyondTheLimitIsAnError() {
-    Path tool = tools.script("chatty", "head -c " + (ExternalTool.MAX_OUTPUT_BYTES + 1) + " /dev/zero");
+    Path tool =
+        tools.script("chatty", "head -c " + (ExternalTool.MAX_OUTPUT_BYTES + 1) + " /dev/zero");
 
-    assertThatThrownBy(() -> new ExternalTool(Duration.ofSeconds(10), SHORT).run("chatty tool", command(tool)))
+    assertThatThrownBy(
+            () -> new ExternalTool(Duration.ofSeconds(10), SHORT).run("chatty tool", command(tool)))
         .isInstanceOf(ManagerException.class)
         .hasMessage("chatty tool printed more than 4 MiB; stderr empty");
   }
 
   @Test
   void aToolPrintingWithoutEndIsStoppedLongBeforeTheTimeout() throws Exception {
-    Path tool = tools.script("endless", "echo $$ > " + StandInTools.quote(dir.resolve("endless.pid")) + "\nyes >&2");
+    Path tool =
+        tools.script(
+            "endless", "echo $$ > " + StandInTools.quote(dir.resolve("endless.pid")) + "\nyes >&2");
 
     long start = System.nanoTime();
-    assertThatThrownBy(() -> new ExternalTool(Duration.ofSeconds(30), SHORT).run("endless tool", command(tool)))
+    assertThatThrownBy(
+            () ->
+                new ExternalTool(Duration.ofSeconds(30), SHORT).run("endless tool", command(tool)))
         .isInstanceOf(ManagerException.class)
         .hasMessageStartingWith("endless tool printed more than 4 MiB; stderr: y | y | y");
 
@@ -79,9 +89,11 @@ class ExternalToolTest {
 
   @Test
   void stderrIsQuotedOnOneLineWithControlCharactersEscaped() {
-    Path tool = tools.script("noisy", "printf 'first line\\n\\n  second \\033[31mred\\n' >&2; exit 2");
+    Path tool =
+        tools.script("noisy", "printf 'first line\\n\\n  second \\033[31mred\\n' >&2; exit 2");
 
-    assertThatThrownBy(() -> new ExternalTool(Duration.ofSeconds(10), SHORT).run("noisy tool", command(tool)))
+    assertThatThrownBy(
+            () -> new ExternalTool(Duration.ofSeconds(10), SHORT).run("noisy tool", command(tool)))
         .hasMessage("noisy tool exited with code 2; stderr: first line | second \\x1b[31mred");
   }
 
@@ -89,18 +101,25 @@ class ExternalToolTest {
   void longStderrIsCut() {
     Path tool = tools.script("verbose", "head -c 5000 /dev/zero | tr '\\0' x >&2; exit 1");
 
-    assertThatThrownBy(() -> new ExternalTool(Duration.ofSeconds(10), SHORT).run("verbose tool", command(tool)))
+    assertThatThrownBy(
+            () ->
+                new ExternalTool(Duration.ofSeconds(10), SHORT).run("verbose tool", command(tool)))
         .hasMessage("verbose tool exited with code 1; stderr: " + "x".repeat(2000) + "…");
   }
 
   /** A child left behind holding stdout, as a daemon would, does not keep the run from ending. */
   @Test
   void aChildKeepingTheOutputOpenDoesNotDelayTheResult() throws Exception {
-    Path tool = tools.script("forking", "sleep 600 &\necho $! > " + StandInTools.quote(dir.resolve("child.pid"))
-        + "\necho printed");
+    Path tool =
+        tools.script(
+            "forking",
+            "sleep 600 &\necho $! > "
+                + StandInTools.quote(dir.resolve("child.pid"))
+                + "\necho printed");
     try {
       long start = System.nanoTime();
-      ExternalTool.Output output = new ExternalTool(Duration.ofSeconds(10), SHORT).run("forking tool", command(tool));
+      ExternalTool.Output output =
+          new ExternalTool(Duration.ofSeconds(10), SHORT).run("forking tool", command(tool));
 
       assertThat(output.stdoutText()).isEqualTo("printed\n");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
@@ -112,7 +131,8 @@ class ExternalToolTest {
   @Test
   void theOutputFilesAreRemoved() throws Exception {
     Path paths = dir.resolve("output-files");
-    Path tool = tools.script("tool", "readlink /proc/$$/fd/1 /proc/$$/fd/2 > " + StandInTools.quote(paths));
+    Path tool =
+        tools.script("tool", "readlink /proc/$$/fd/1 /proc/$$/fd/2 > " + StandInTools.quote(paths));
 
     new ExternalTool(Duration.ofSeconds(10), SHORT).run("tool", command(tool));
 
@@ -124,13 +144,15 @@ class ExternalToolTest {
   void anInterruptedRunKillsTheTool() throws Exception {
     Path tool = tools.hanging("hanging");
     AtomicReference<Throwable> thrown = new AtomicReference<>();
-    Thread caller = new Thread(() -> {
-      try {
-        new ExternalTool(Duration.ofSeconds(60), SHORT).run("hanging tool", command(tool));
-      } catch (Exception e) {
-        thrown.set(e);
-      }
-    });
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                new ExternalTool(Duration.ofSeconds(60), SHORT).run("hanging tool", command(tool));
+              } catch (Exception e) {
+                thrown.set(e);
+              }
+            });
     caller.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(dir.resolve("hanging.child")));
 

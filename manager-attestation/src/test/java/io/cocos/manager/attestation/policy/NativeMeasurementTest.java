@@ -36,13 +36,25 @@ import org.slf4j.LoggerFactory;
 /** MANAGER_IGVMMEASURE_BINARY absent: the measurement is computed natively and cached. */
 class NativeMeasurementTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final CvmRecord SNP_CVM = new CvmRecord("cvm-1", CvmState.RUNNING, TeeKind.SEV_SNP, 7020, 3, 4242,
-      Instant.EPOCH, Instant.EPOCH, null, null, null, "1");
+  private static final CvmRecord SNP_CVM =
+      new CvmRecord(
+          "cvm-1",
+          CvmState.RUNNING,
+          TeeKind.SEV_SNP,
+          7020,
+          3,
+          4242,
+          Instant.EPOCH,
+          Instant.EPOCH,
+          null,
+          null,
+          null,
+          "1");
+
   /** Far enough ahead that every file looks old, so the stat shortcut trusts it at once. */
   private static final Clock AN_HOUR_LATER = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private StandInTools tools;
   private Path igvm;
   private final Map<String, String> env = new HashMap<>();
@@ -55,13 +67,16 @@ class NativeMeasurementTest {
     tools = new StandInTools(dir);
     igvm = dir.resolve("guest.igvm");
     Files.copy(Fixtures.path("igvm/test_bzImage_x64.igvm"), igvm);
-    env.put("MANAGER_ATTESTATION_POLICY_BINARY", tools.policyTool(StandInTools.EXAMPLE_POLICY).toString());
+    env.put(
+        "MANAGER_ATTESTATION_POLICY_BINARY",
+        tools.policyTool(StandInTools.EXAMPLE_POLICY).toString());
     env.put("MANAGER_IGVMMEASURE_BINARY", dir.resolve("igvmmeasure").toString());
     env.put("MANAGER_QEMU_IGVM_FILE", igvm.toString());
     env.put("MANAGER_QEMU_ENABLE_HOST_DATA", "true");
     env.put("MANAGER_QEMU_HOST_DATA", StandInTools.base64(32, 0x40));
 
-    packageLogger = (Logger) LoggerFactory.getLogger(ToolAttestationPolicies.class.getPackageName());
+    packageLogger =
+        (Logger) LoggerFactory.getLogger(ToolAttestationPolicies.class.getPackageName());
     previousLevel = packageLogger.getLevel();
     packageLogger.setLevel(Level.TRACE);
     packageLogger.setAdditive(false); // captured here, not printed
@@ -77,7 +92,8 @@ class NativeMeasurementTest {
   }
 
   private ToolAttestationPolicies policies(Clock clock) {
-    return new ToolAttestationPolicies(AttestationConfig.fromEnv(new Env(env), true), clock, Duration.ofMillis(500));
+    return new ToolAttestationPolicies(
+        AttestationConfig.fromEnv(new Env(env), true), clock, Duration.ofMillis(500));
   }
 
   private static String expectedDigestHex() {
@@ -85,7 +101,8 @@ class NativeMeasurementTest {
     return Fixtures.tsv("igvm-vectors.tsv").stream()
         .filter(row -> row[header.indexOf("name")].equals("test_bzImage_x64"))
         .map(row -> row[header.indexOf("expected")])
-        .findFirst().orElseThrow();
+        .findFirst()
+        .orElseThrow();
   }
 
   private static String measurementIn(byte[] policy) throws Exception {
@@ -97,7 +114,10 @@ class NativeMeasurementTest {
   }
 
   private List<String> infoMessages() {
-    return logs.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage).toList();
+    return logs.list.stream()
+        .filter(e -> e.getLevel() == Level.INFO)
+        .map(ILoggingEvent::getFormattedMessage)
+        .toList();
   }
 
   @Test
@@ -109,7 +129,9 @@ class NativeMeasurementTest {
     assertThat(policies.nativeMeasurer().digestsComputed()).isEqualTo(1);
 
     assertThat(measurementIn(policies.policy(SNP_CVM))).isEqualTo(base64OfHex(expectedDigestHex()));
-    assertThat(policies.nativeMeasurer().filesHashed()).as("an unchanged file is not even hashed").isEqualTo(1);
+    assertThat(policies.nativeMeasurer().filesHashed())
+        .as("an unchanged file is not even hashed")
+        .isEqualTo(1);
     assertThat(policies.nativeMeasurer().digestsComputed()).isEqualTo(1);
   }
 
@@ -160,10 +182,14 @@ class NativeMeasurementTest {
     Files.delete(igvm);
 
     assertThatThrownBy(() -> policies(AN_HOUR_LATER).policy(SNP_CVM))
-        .isInstanceOfSatisfying(ManagerException.class, e -> assertThat(e.reason())
-            .isEqualTo(ManagerException.Reason.FAILED_PRECONDITION))
-        .hasMessage("MANAGER_QEMU_IGVM_FILE=" + igvm + " does not exist: SEV-SNP CVMs launch with this IGVM image, "
-            + "and the policy carries its measurement");
+        .isInstanceOfSatisfying(
+            ManagerException.class,
+            e -> assertThat(e.reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION))
+        .hasMessage(
+            "MANAGER_QEMU_IGVM_FILE="
+                + igvm
+                + " does not exist: SEV-SNP CVMs launch with this IGVM image, "
+                + "and the policy carries its measurement");
   }
 
   @Test
@@ -171,10 +197,13 @@ class NativeMeasurementTest {
     Files.writeString(igvm, "not an IGVM file");
 
     assertThatThrownBy(() -> policies(AN_HOUR_LATER).policy(SNP_CVM))
-        .isInstanceOfSatisfying(ManagerException.class, e -> assertThat(e.reason())
-            .isEqualTo(ManagerException.Reason.FAILED_PRECONDITION))
-        .hasMessageStartingWith("cannot compute the IGVM launch measurement of MANAGER_QEMU_IGVM_FILE=" + igvm
-            + " natively: ");
+        .isInstanceOfSatisfying(
+            ManagerException.class,
+            e -> assertThat(e.reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION))
+        .hasMessageStartingWith(
+            "cannot compute the IGVM launch measurement of MANAGER_QEMU_IGVM_FILE="
+                + igvm
+                + " natively: ");
   }
 
   @Test
@@ -190,12 +219,20 @@ class NativeMeasurementTest {
     Files.delete(binary);
     policies.policy(SNP_CVM);
 
-    assertThat(infoMessages()).filteredOn(m -> m.startsWith("IGVM launch measurement: ")).containsExactly(
-        "IGVM launch measurement: computing it natively: MANAGER_IGVMMEASURE_BINARY=" + binary
-            + " is not an executable file",
-        "IGVM launch measurement: running " + binary + " " + igvm + " measure -b (MANAGER_IGVMMEASURE_BINARY)",
-        "IGVM launch measurement: computing it natively: MANAGER_IGVMMEASURE_BINARY=" + binary
-            + " is not an executable file");
+    assertThat(infoMessages())
+        .filteredOn(m -> m.startsWith("IGVM launch measurement: "))
+        .containsExactly(
+            "IGVM launch measurement: computing it natively: MANAGER_IGVMMEASURE_BINARY="
+                + binary
+                + " is not an executable file",
+            "IGVM launch measurement: running "
+                + binary
+                + " "
+                + igvm
+                + " measure -b (MANAGER_IGVMMEASURE_BINARY)",
+            "IGVM launch measurement: computing it natively: MANAGER_IGVMMEASURE_BINARY="
+                + binary
+                + " is not an executable file");
     assertThat(tools.argv("igvmmeasure")).contains(List.of(igvm.toString(), "measure", "-b"));
   }
 
@@ -204,7 +241,8 @@ class NativeMeasurementTest {
     Path binary = tools.igvmmeasure("00\n");
     binary.toFile().setExecutable(false);
 
-    assertThat(measurementIn(policies(AN_HOUR_LATER).policy(SNP_CVM))).isEqualTo(base64OfHex(expectedDigestHex()));
+    assertThat(measurementIn(policies(AN_HOUR_LATER).policy(SNP_CVM)))
+        .isEqualTo(base64OfHex(expectedDigestHex()));
     assertThat(tools.argv("igvmmeasure")).isEmpty();
   }
 
@@ -214,7 +252,12 @@ class NativeMeasurementTest {
 
     String hostData = env.get("MANAGER_QEMU_HOST_DATA");
     String chipId = JSON.readTree(policy).at("/policy/chip_id").textValue();
-    assertThat(logs.list).isNotEmpty().allSatisfy(e -> assertThat(e.getFormattedMessage())
-        .doesNotContain(hostData).doesNotContain(chipId));
+    assertThat(logs.list)
+        .isNotEmpty()
+        .allSatisfy(
+            e ->
+                assertThat(e.getFormattedMessage())
+                    .doesNotContain(hostData)
+                    .doesNotContain(chipId));
   }
 }

@@ -21,7 +21,8 @@ final class StandInTools {
   static final String EXAMPLE_TCB = "15352208179752599555";
 
   /** The example policy of attestation.md, with real-sized base64 values and PCR values. */
-  static final String EXAMPLE_POLICY = """
+  static final String EXAMPLE_POLICY =
+      """
       {
         "pcr_values": {
           "sha256": {"0": "%s", "1": "%s"},
@@ -36,9 +37,19 @@ final class StandInTools {
         },
         "root_of_trust": { "check_crl": true, "disallow_network": false, "product": "Milan", "product_line": "Milan" }
       }
-      """.formatted("ab".repeat(32), "cd".repeat(32), "ef".repeat(48),
-      base64(64, 1), base64(16, 2), base64(16, 3), base64(32, 4), base64(48, 5), base64(32, 6),
-      EXAMPLE_TCB, EXAMPLE_TCB);
+      """
+          .formatted(
+              "ab".repeat(32),
+              "cd".repeat(32),
+              "ef".repeat(48),
+              base64(64, 1),
+              base64(16, 2),
+              base64(16, 3),
+              base64(32, 4),
+              base64(48, 5),
+              base64(32, 6),
+              EXAMPLE_TCB,
+              EXAMPLE_TCB);
 
   private final Path dir;
 
@@ -53,7 +64,10 @@ final class StandInTools {
     return Base64.getEncoder().encodeToString(b);
   }
 
-  /** A policy tool printing {@code json} (which a test may change later with {@link #setPolicyOutput}). */
+  /**
+   * A policy tool printing {@code json} (which a test may change later with {@link
+   * #setPolicyOutput}).
+   */
   Path policyTool(String json) {
     setPolicyOutput(json);
     return script("attestation_policy", "cat " + quote(dir.resolve("policy.json")));
@@ -79,21 +93,34 @@ final class StandInTools {
    * waits for in {@code <name>.child}, so a test can check both are gone after a timeout.
    */
   Path hanging(String name) {
-    return script(name, "echo $$ > " + quote(dir.resolve(name + ".pid")) + "\n"
-        + "sleep 600 &\n"
-        + "echo $! > " + quote(dir.resolve(name + ".child")) + "\n"
-        + "echo 'waiting for /dev/sev' >&2\n"
-        + "wait");
+    return script(
+        name,
+        "echo $$ > "
+            + quote(dir.resolve(name + ".pid"))
+            + "\n"
+            + "sleep 600 &\n"
+            + "echo $! > "
+            + quote(dir.resolve(name + ".child"))
+            + "\n"
+            + "echo 'waiting for /dev/sev' >&2\n"
+            + "wait");
   }
 
   /** An executable bash script that records its arguments, then runs {@code body}. */
   Path script(String name, String body) {
     Path argv = dir.resolve(name + ".argv");
     Path script = dir.resolve(name);
-    write(script, "#!/bin/bash\n"
-        + ": > " + quote(argv) + "\n"
-        + "for a in \"$@\"; do printf '%s\\n' \"$a\" >> " + quote(argv) + "; done\n"
-        + body + "\n");
+    write(
+        script,
+        "#!/bin/bash\n"
+            + ": > "
+            + quote(argv)
+            + "\n"
+            + "for a in \"$@\"; do printf '%s\\n' \"$a\" >> "
+            + quote(argv)
+            + "; done\n"
+            + body
+            + "\n");
     try {
       Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
     } catch (IOException e) {

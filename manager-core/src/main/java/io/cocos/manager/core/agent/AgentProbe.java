@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
 @FunctionalInterface
 public interface AgentProbe {
   /**
-   * One probe, bounded in time, that does not block the caller: the future completes false when
-   * the agent does not (yet) answer. It may complete on the probe's own thread, which must not be
+   * One probe, bounded in time, that does not block the caller: the future completes false when the
+   * agent does not (yet) answer. It may complete on the probe's own thread, which must not be
    * blocked: chain slow work with an executor.
    */
   CompletableFuture<Boolean> answers(int hostPort);

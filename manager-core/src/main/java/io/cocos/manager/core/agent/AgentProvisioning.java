@@ -25,19 +25,23 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 
 /**
- * Checks a CreateVm request and writes what the agent receives: the environment file in the
- * env share and the PEM files in the certs share. Validation happens before anything is
- * allocated or written, so a bad request leaves nothing behind.
+ * Checks a CreateVm request and writes what the agent receives: the environment file in the env
+ * share and the PEM files in the certs share. Validation happens before anything is allocated or
+ * written, so a bad request leaves nothing behind.
  */
 public final class AgentProvisioning {
   public static final String ENVIRONMENT_FILE = "environment";
   static final String GUEST_CERTS_DIR = "/etc/certs";
   private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "warning", "error");
+
   /** An AWS or MinIO region name, such as us-east-1. */
   private static final Pattern REGION = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+
   /** x86 Linux takes a 2048-byte command line; the configured line needs its share. */
   static final int MAX_KERNEL_PARAMETER_VALUE = 1024;
-  private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(\\d{1,5})");
+
+  private static final Pattern HOST_PORT =
+      Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(\\d{1,5})");
 
   private AgentProvisioning() {}
 
@@ -50,14 +54,20 @@ public final class AgentProvisioning {
     noControlCharacters("agent_cvm_server_url", r.serverUrl());
     noControlCharacters("agent_cvm_ca_url", r.caUrl());
     noControlCharacters("ttl", r.ttl());
-    if (!r.agentLogLevel().isEmpty() && !LOG_LEVELS.contains(r.agentLogLevel().toLowerCase(Locale.ROOT))) {
-      throw ManagerException.invalid("agent_log_level " + BoundedText.quote(r.agentLogLevel())
-          + " is not one of debug, info, warn, error");
+    if (!r.agentLogLevel().isEmpty()
+        && !LOG_LEVELS.contains(r.agentLogLevel().toLowerCase(Locale.ROOT))) {
+      throw ManagerException.invalid(
+          "agent_log_level "
+              + BoundedText.quote(r.agentLogLevel())
+              + " is not one of debug, info, warn, error");
     }
     if (!r.serverUrl().isEmpty()) {
       var m = HOST_PORT.matcher(r.serverUrl());
-      if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
-        throw ManagerException.invalid("agent_cvm_server_url " + BoundedText.quote(r.serverUrl()) + " is not HOST:PORT");
+      if (!m.matches()
+          || Integer.parseInt(m.group(2)) < 1
+          || Integer.parseInt(m.group(2)) > 65535) {
+        throw ManagerException.invalid(
+            "agent_cvm_server_url " + BoundedText.quote(r.serverUrl()) + " is not HOST:PORT");
       }
     }
     if (!r.caUrl().isEmpty()) {
@@ -70,7 +80,8 @@ public final class AgentProvisioning {
     requirePem("agent_cvm_client_cert", r.clientCert(), PemKind.CERTIFICATES);
     requirePem("agent_cvm_client_key", r.clientKey(), PemKind.PRIVATE_KEY);
     if ((r.clientKey().length == 0) != (r.clientCert().length == 0)) {
-      throw ManagerException.invalid("agent_cvm_client_cert and agent_cvm_client_key must be given together");
+      throw ManagerException.invalid(
+          "agent_cvm_client_cert and agent_cvm_client_key must be given together");
     }
     return new ValidRequest(r, parseTtl(r.ttl()));
   }
@@ -89,15 +100,14 @@ public final class AgentProvisioning {
     RequestLimits.check("ttl", r.ttl(), RequestLimits.TTL);
     RequestLimits.check("agent_certs_token", r.certsToken(), RequestLimits.TOKEN);
     RequestLimits.check("aws_access_key_id", r.storage().accessKeyId(), RequestLimits.CREDENTIAL);
-    RequestLimits.check("aws_secret_access_key", r.storage().secretAccessKey(), RequestLimits.CREDENTIAL);
+    RequestLimits.check(
+        "aws_secret_access_key", r.storage().secretAccessKey(), RequestLimits.CREDENTIAL);
     RequestLimits.check("aws_endpoint_url", r.storage().endpointUrl(), RequestLimits.URL);
     RequestLimits.check("aws_region", r.storage().region(), RequestLimits.REGION);
     RequestLimits.check("aa_kbs_params", r.aaKbsParams(), MAX_KERNEL_PARAMETER_VALUE);
   }
 
-  /**
-   * Writes the shares. The directories must not exist yet; they are created 0700, key.pem 0600.
-   */
+  /** Writes the shares. The directories must not exist yet; they are created 0700, key.pem 0600. */
   public static void write(CvmPaths paths, String cvmId, CreateRequest r) throws IOException {
     SecureFiles.createPrivateDirectory(paths.certsDir());
     SecureFiles.createPrivateDirectory(paths.envDir());
@@ -127,7 +137,9 @@ public final class AgentProvisioning {
     StringBuilder text = new StringBuilder();
     env.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
     // 0600: it holds the certs token and the object storage secret.
-    SecureFiles.writeNew(paths.envDir().resolve(ENVIRONMENT_FILE), text.toString().getBytes(StandardCharsets.UTF_8),
+    SecureFiles.writeNew(
+        paths.envDir().resolve(ENVIRONMENT_FILE),
+        text.toString().getBytes(StandardCharsets.UTF_8),
         "rw-------");
   }
 
@@ -145,7 +157,8 @@ public final class AgentProvisioning {
     try {
       d = GoDuration.parse(ttl);
     } catch (IllegalArgumentException e) {
-      throw ManagerException.invalid("ttl " + BoundedText.quote(ttl) + " is not a duration such as 90s or 1h30m");
+      throw ManagerException.invalid(
+          "ttl " + BoundedText.quote(ttl) + " is not a duration such as 90s or 1h30m");
     }
     if (d.isZero() || d.isNegative()) {
       throw ManagerException.invalid("ttl must be longer than zero (leave it empty for no TTL)");
@@ -155,7 +168,8 @@ public final class AgentProvisioning {
 
   private static void checkHttpUrl(String field, String url) throws ManagerException {
     if (!isHttpUrl(url)) {
-      throw ManagerException.invalid(field + " " + BoundedText.quote(url) + " is not an http(s) URL");
+      throw ManagerException.invalid(
+          field + " " + BoundedText.quote(url) + " is not an http(s) URL");
     }
   }
 
@@ -174,43 +188,62 @@ public final class AgentProvisioning {
    * user information (credentials belong in the key fields, and the URL is quoted in errors); the
    * region a plain token; key id and secret come together. Errors never quote the key id or secret.
    */
-  private static void checkObjectStorage(CreateRequest.ObjectStorageAccess s) throws ManagerException {
+  private static void checkObjectStorage(CreateRequest.ObjectStorageAccess s)
+      throws ManagerException {
     noControlCharacters("aws_access_key_id", s.accessKeyId());
     noControlCharacters("aws_secret_access_key", s.secretAccessKey());
     noControlCharacters("aws_endpoint_url", s.endpointUrl());
     noControlCharacters("aws_region", s.region());
     if (s.accessKeyId().isEmpty() != s.secretAccessKey().isEmpty()) {
-      throw ManagerException.invalid("aws_access_key_id and aws_secret_access_key must be given together");
+      throw ManagerException.invalid(
+          "aws_access_key_id and aws_secret_access_key must be given together");
     }
     if (!s.endpointUrl().isEmpty()) {
       if (s.endpointUrl().contains("@")) {
-        throw ManagerException.invalid("aws_endpoint_url must not hold user information (user:password@); "
-            + "give the credentials in aws_access_key_id and aws_secret_access_key");
+        throw ManagerException.invalid(
+            "aws_endpoint_url must not hold user information (user:password@); "
+                + "give the credentials in aws_access_key_id and aws_secret_access_key");
       }
       checkHttpUrl("aws_endpoint_url", s.endpointUrl());
     }
     if (!s.region().isEmpty() && !REGION.matcher(s.region()).matches()) {
-      String shown = s.region().length() <= 64 ? "\"" + s.region() + "\"" : "of " + s.region().length() + " characters";
-      throw ManagerException.invalid("aws_region " + shown
-          + " is not a region name: lower-case letters, digits and '-', at most 64, such as us-east-1");
+      String shown =
+          s.region().length() <= 64
+              ? "\"" + s.region() + "\""
+              : "of " + s.region().length() + " characters";
+      throw ManagerException.invalid(
+          "aws_region "
+              + shown
+              + " is not a region name: lower-case letters, digits and '-', at most 64, such as us-east-1");
     }
   }
 
   /**
-   * A value appended to the guest kernel command line after "name=": the kernel splits that line
-   * at spaces and honours double quotes, so whitespace or a quote would let a client add kernel
+   * A value appended to the guest kernel command line after "name=": the kernel splits that line at
+   * spaces and honours double quotes, so whitespace or a quote would let a client add kernel
    * parameters of its own. Only printable ASCII without those passes.
    */
-  private static void checkKernelParameterValue(String field, String value) throws ManagerException {
+  private static void checkKernelParameterValue(String field, String value)
+      throws ManagerException {
     if (value.length() > MAX_KERNEL_PARAMETER_VALUE) {
-      throw ManagerException.invalid(field + " is " + value.length() + " characters long; at most "
-          + MAX_KERNEL_PARAMETER_VALUE + " fit on the guest kernel command line");
+      throw ManagerException.invalid(
+          field
+              + " is "
+              + value.length()
+              + " characters long; at most "
+              + MAX_KERNEL_PARAMETER_VALUE
+              + " fit on the guest kernel command line");
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c <= ' ' || c >= 0x7f || c == '"' || c == '\'') {
-        throw ManagerException.invalid(field + " contains " + describe(c) + " at offset " + i
-            + "; only printable ASCII without spaces or quotes may go on the guest kernel command line");
+        throw ManagerException.invalid(
+            field
+                + " contains "
+                + describe(c)
+                + " at offset "
+                + i
+                + "; only printable ASCII without spaces or quotes may go on the guest kernel command line");
       }
     }
   }
@@ -228,29 +261,41 @@ public final class AgentProvisioning {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-        throw ManagerException.invalid(field + " contains a control character (0x"
-            + Integer.toHexString(c) + "), which would break the agent's environment file");
+        throw ManagerException.invalid(
+            field
+                + " contains a control character (0x"
+                + Integer.toHexString(c)
+                + "), which would break the agent's environment file");
       }
     }
   }
 
-  private enum PemKind { CERTIFICATES, PRIVATE_KEY }
+  private enum PemKind {
+    CERTIFICATES,
+    PRIVATE_KEY
+  }
 
   private static void requirePem(String field, byte[] pem, PemKind kind) throws ManagerException {
     if (pem.length == 0) {
       return;
     }
     int objects = 0;
-    try (PEMParser parser = new PEMParser(new StringReader(new String(pem, StandardCharsets.US_ASCII)))) {
+    try (PEMParser parser =
+        new PEMParser(new StringReader(new String(pem, StandardCharsets.US_ASCII)))) {
       Object o;
       while ((o = parser.readObject()) != null) {
         objects++;
-        boolean expected = kind == PemKind.CERTIFICATES
-            ? o instanceof X509CertificateHolder
-            : o instanceof PEMKeyPair || o instanceof PrivateKeyInfo;
+        boolean expected =
+            kind == PemKind.CERTIFICATES
+                ? o instanceof X509CertificateHolder
+                : o instanceof PEMKeyPair || o instanceof PrivateKeyInfo;
         if (!expected) {
-          throw ManagerException.invalid(field + " holds a PEM block that is not "
-              + (kind == PemKind.CERTIFICATES ? "a certificate" : "an unencrypted private key"));
+          throw ManagerException.invalid(
+              field
+                  + " holds a PEM block that is not "
+                  + (kind == PemKind.CERTIFICATES
+                      ? "a certificate"
+                      : "an unencrypted private key"));
         }
         if (kind == PemKind.PRIVATE_KEY && objects > 1) {
           throw ManagerException.invalid(field + " holds more than one private key");

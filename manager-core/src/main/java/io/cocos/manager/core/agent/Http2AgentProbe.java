@@ -17,23 +17,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether a CVM's agent answers on its forwarded host port. Connecting is not enough: QEMU's
- * user-mode network accepts a host connection before anything in the guest listens (and then
- * closes it, or holds it while it tries the guest). So the probe sends an HTTP/2 client preface
- * with an empty SETTINGS frame and waits for a byte back, which any gRPC server — the Cocos agent is
- * one — sends (its own SETTINGS).
+ * user-mode network accepts a host connection before anything in the guest listens (and then closes
+ * it, or holds it while it tries the guest). So the probe sends an HTTP/2 client preface with an
+ * empty SETTINGS frame and waits for a byte back, which any gRPC server — the Cocos agent is one —
+ * sends (its own SETTINGS).
  *
- * <p>Threads: every probe in flight is a non-blocking socket on one selector thread
- * ("agent-probe", started with the first probe), which connects, writes, reads the first byte and
- * ends probes past their time. A guest still booting holds each probe for its whole timeout;
- * were a probe a blocked thread, 500 booting CVMs would be hundreds of threads. Futures complete
- * on that thread; {@link #queued} hands it new probes.
+ * <p>Threads: every probe in flight is a non-blocking socket on one selector thread ("agent-probe",
+ * started with the first probe), which connects, writes, reads the first byte and ends probes past
+ * their time. A guest still booting holds each probe for its whole timeout; were a probe a blocked
+ * thread, 500 booting CVMs would be hundreds of threads. Futures complete on that thread; {@link
+ * #queued} hands it new probes.
  */
 public final class Http2AgentProbe implements AgentProbe {
   private static final Logger log = LoggerFactory.getLogger(Http2AgentProbe.class);
+
   /** The connection preface of RFC 9113 §3.4, then a SETTINGS frame without settings. */
-  static final byte[] HTTP2_PREFACE = concat("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
-      new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
-  /** How often the selector looks for probes past their time, at the latest, while any is in flight. */
+  static final byte[] HTTP2_PREFACE =
+      concat(
+          "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+          new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+
+  /**
+   * How often the selector looks for probes past their time, at the latest, while any is in flight.
+   */
   private static final long SWEEP_MILLIS = 100;
 
   private final String host;
@@ -41,7 +47,9 @@ public final class Http2AgentProbe implements AgentProbe {
   private final Queue<Attempt> queued = new ConcurrentLinkedQueue<>();
   private Selector selector; // guarded by this until started, then the selector thread's
 
-  /** @param timeout for the connect and for the answer, each */
+  /**
+   * @param timeout for the connect and for the answer, each
+   */
   public Http2AgentProbe(String host, Duration timeout) {
     this.host = host;
     this.timeoutNanos = Math.max(1, timeout.toNanos());
@@ -98,7 +106,8 @@ public final class Http2AgentProbe implements AgentProbe {
           }
         }
       } catch (Throwable t) {
-        log.error("agent probe loop failed; going on", t); // every CVM's probe depends on this thread
+        log.error(
+            "agent probe loop failed; going on", t); // every CVM's probe depends on this thread
       }
     }
   }

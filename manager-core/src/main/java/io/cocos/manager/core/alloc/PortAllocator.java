@@ -8,12 +8,12 @@ import java.util.BitSet;
 import java.util.OptionalInt;
 
 /**
- * Hands out host ports from the configured range: a port held by no other CVM and free on the
- * host right now. Allocation walks the range round-robin so a port just released (perhaps still
- * in TIME_WAIT, or still being closed by an exiting QEMU) is the last to be handed out again.
+ * Hands out host ports from the configured range: a port held by no other CVM and free on the host
+ * right now. Allocation walks the range round-robin so a port just released (perhaps still in
+ * TIME_WAIT, or still being closed by an exiting QEMU) is the last to be handed out again.
  *
- * <p>Thread-safety: all state is guarded by this object's monitor. The host probe (one bind()
- * of a socket) runs under it; it takes microseconds and keeps check-then-hold atomic.
+ * <p>Thread-safety: all state is guarded by this object's monitor. The host probe (one bind() of a
+ * socket) runs under it; it takes microseconds and keeps check-then-hold atomic.
  */
 public final class PortAllocator {
   /** Whether a port can be bound on the host now. */
@@ -51,7 +51,10 @@ public final class PortAllocator {
     return OptionalInt.empty();
   }
 
-  /** Marks a port as held by a CVM adopted at restore; false if it was not in the range or already held. */
+  /**
+   * Marks a port as held by a CVM adopted at restore; false if it was not in the range or already
+   * held.
+   */
   public synchronized boolean claim(int port) {
     if (!range.contains(port) || held.get(port - range.first())) {
       return false;

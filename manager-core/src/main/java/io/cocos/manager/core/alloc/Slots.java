@@ -22,7 +22,9 @@ public final class Slots {
     return true;
   }
 
-  /** Takes a slot even past the limit: a CVM adopted at restore runs whatever the new limit says. */
+  /**
+   * Takes a slot even past the limit: a CVM adopted at restore runs whatever the new limit says.
+   */
   public void take() {
     taken.incrementAndGet();
   }

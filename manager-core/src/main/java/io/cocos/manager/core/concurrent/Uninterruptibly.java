@@ -26,7 +26,8 @@ public final class Uninterruptibly {
    * {@code first}; once interrupted, {@code afterInterrupt} until it returns (a stop that had a
    * grace period kills at once instead, for example).
    */
-  public static <T, X extends Exception> T await(Wait<T, X> first, Wait<T, X> afterInterrupt) throws X {
+  public static <T, X extends Exception> T await(Wait<T, X> first, Wait<T, X> afterInterrupt)
+      throws X {
     boolean interrupted = false;
     Wait<T, X> next = first;
     try {

@@ -1,9 +1,9 @@
 package io.cocos.manager.core.config;
 
 /**
- * Client input (or an operator's value) as it may appear in a status message or a log line: at
- * most {@link #PREFIX} characters of it, control characters escaped, and its full length when it
- * was cut, so a 1 MB field costs a reader one short line and a client's metadata limit is never
+ * Client input (or an operator's value) as it may appear in a status message or a log line: at most
+ * {@link #PREFIX} characters of it, control characters escaped, and its full length when it was
+ * cut, so a 1 MB field costs a reader one short line and a client's metadata limit is never
  * reached. Every message that repeats input uses this one helper.
  */
 public final class BoundedText {
@@ -24,7 +24,10 @@ public final class BoundedText {
     if (Character.isHighSurrogate(value.charAt(end - 1))) {
       end--; // never cut a character in two
     }
-    return ControlCharacters.escape(value.substring(0, end)) + "… (" + value.length() + " characters)";
+    return ControlCharacters.escape(value.substring(0, end))
+        + "… ("
+        + value.length()
+        + " characters)";
   }
 
   /** {@link #of} in quotation marks: {@code "abc"}, {@code "abcdef…" (10240 characters)}. */

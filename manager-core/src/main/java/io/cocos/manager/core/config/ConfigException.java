@@ -1,8 +1,8 @@
 package io.cocos.manager.core.config;
 
 /**
- * A configuration value that cannot be used. The message is one line meant for the operator:
- * it names the variable, the value and what was expected.
+ * A configuration value that cannot be used. The message is one line meant for the operator: it
+ * names the variable, the value and what was expected.
  */
 public final class ConfigException extends RuntimeException {
   private final String variable;

@@ -11,10 +11,26 @@ import java.util.regex.Pattern;
  * operators and upstream clients (cocos-cli sends its --ttl this way) already use that form.
  */
 public final class GoDuration {
-  private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
-  private static final Map<String, Long> NANOS_PER_UNIT = Map.of(
-      "ns", 1L, "us", 1_000L, "µs", 1_000L, "μs", 1_000L, "ms", 1_000_000L,
-      "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
+  private static final Pattern PART =
+      Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
+  private static final Map<String, Long> NANOS_PER_UNIT =
+      Map.of(
+          "ns",
+          1L,
+          "us",
+          1_000L,
+          "µs",
+          1_000L,
+          "μs",
+          1_000L,
+          "ms",
+          1_000_000L,
+          "s",
+          1_000_000_000L,
+          "m",
+          60_000_000_000L,
+          "h",
+          3_600_000_000_000L);
 
   /**
    * Longest text parsed: Go's longest meaningful duration ("2562047h47m16.854775807s") with room
@@ -49,7 +65,10 @@ public final class GoDuration {
       if (!m.region(at, rest.length()).lookingAt()) {
         throw new IllegalArgumentException("invalid duration " + BoundedText.quote(text));
       }
-      nanos = nanos.add(new BigDecimal(normalise(m.group(1))).multiply(BigDecimal.valueOf(NANOS_PER_UNIT.get(m.group(2)))));
+      nanos =
+          nanos.add(
+              new BigDecimal(normalise(m.group(1)))
+                  .multiply(BigDecimal.valueOf(NANOS_PER_UNIT.get(m.group(2)))));
       at = m.end();
     }
     if (at == 0) {

@@ -4,19 +4,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The settings the CVM lifecycle itself needs (the hypervisor, server and attestation settings
- * live with their modules).
+ * The settings the CVM lifecycle itself needs (the hypervisor, server and attestation settings live
+ * with their modules).
  *
- * @param stateDir     where each CVM's directory (persisted state, console log, shares) lives
- * @param maxVms       CVMs allowed to hold resources at once
- * @param hostPorts    host ports handed to CVMs for the agent's forwarded port
+ * @param stateDir where each CVM's directory (persisted state, console log, shares) lives
+ * @param maxVms CVMs allowed to hold resources at once
+ * @param hostPorts host ports handed to CVMs for the agent's forwarded port
  * @param firstGuestCid first vsock CID handed out; each CVM gets a distinct one
- * @param stopTimeout  SIGTERM → SIGKILL grace when a CVM is removed
- * @param eosVersion   reported by CVMInfo
- * @param consoleLogMaxSize bytes a CVM's console.log may grow to before it is rotated (one rotated copy is kept)
+ * @param stopTimeout SIGTERM → SIGKILL grace when a CVM is removed
+ * @param eosVersion reported by CVMInfo
+ * @param consoleLogMaxSize bytes a CVM's console.log may grow to before it is rotated (one rotated
+ *     copy is kept)
  */
-public record LifecycleConfig(Path stateDir, int maxVms, PortRange hostPorts, int firstGuestCid, Duration stopTimeout,
-    String eosVersion, long consoleLogMaxSize) {
+public record LifecycleConfig(
+    Path stateDir,
+    int maxVms,
+    PortRange hostPorts,
+    int firstGuestCid,
+    Duration stopTimeout,
+    String eosVersion,
+    long consoleLogMaxSize) {
   /** Smaller than this, a rotation would come every few console lines. */
   static final long MIN_CONSOLE_LOG_SIZE = 1L << 20;
 
@@ -29,8 +36,11 @@ public record LifecycleConfig(Path stateDir, int maxVms, PortRange hostPorts, in
         env.integer("MANAGER_QEMU_VSOCK_GUEST_CID", 3, 3, Integer.MAX_VALUE - 100_000),
         env.duration("MANAGER_QEMU_STOP_TIMEOUT", Duration.ofSeconds(30)),
         env.string("MANAGER_EOS_VERSION", ""),
-        Env.parse("MANAGER_CONSOLE_LOG_MAX_SIZE", env.string("MANAGER_CONSOLE_LOG_MAX_SIZE", "64M"),
-            "a size of at least 1M such as 64M or 1G", text -> {
+        Env.parse(
+            "MANAGER_CONSOLE_LOG_MAX_SIZE",
+            env.string("MANAGER_CONSOLE_LOG_MAX_SIZE", "64M"),
+            "a size of at least 1M such as 64M or 1G",
+            text -> {
               long bytes = MemorySize.parse(text).bytes();
               if (bytes < MIN_CONSOLE_LOG_SIZE) {
                 throw new IllegalArgumentException("too small");

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
  * command line shows what the operator configured.
  */
 public record MemorySize(String text, long bytes) {
-  private static final Pattern FORM = Pattern.compile("(\\d{1,15})([KMGT]?)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern FORM =
+      Pattern.compile("(\\d{1,15})([KMGT]?)", Pattern.CASE_INSENSITIVE);
 
   public static MemorySize parse(String text) {
     var m = FORM.matcher(text);
@@ -15,12 +16,13 @@ public record MemorySize(String text, long bytes) {
       throw new IllegalArgumentException("not a size");
     }
     long number = Long.parseLong(m.group(1));
-    int shift = switch (m.group(2).toUpperCase()) {
-      case "K" -> 10;
-      case "G" -> 30;
-      case "T" -> 40;
-      default -> 20; // QEMU reads a bare number, and "M", as mebibytes
-    };
+    int shift =
+        switch (m.group(2).toUpperCase()) {
+          case "K" -> 10;
+          case "G" -> 30;
+          case "T" -> 40;
+          default -> 20; // QEMU reads a bare number, and "M", as mebibytes
+        };
     if (number == 0 || Long.numberOfLeadingZeros(number) <= shift) {
       throw new IllegalArgumentException("size out of range");
     }

@@ -11,14 +11,14 @@ import java.util.concurrent.locks.Lock;
 
 /**
  * Reads a CVM's console ({@link ConsoleLog}) line by line from a position, for one reader, across
- * rotations: when console.log was rotated since the last read, the cursor finishes the rotated
- * copy from where it was, then goes on in the new console.log; what it could not read (a reader a
- * whole rotation behind) is counted in {@link #takeSkipped}. console.log stays open, so a CVM
- * removed (and its file deleted) while being read can still be read to its end.
+ * rotations: when console.log was rotated since the last read, the cursor finishes the rotated copy
+ * from where it was, then goes on in the new console.log; what it could not read (a reader a whole
+ * rotation behind) is counted in {@link #takeSkipped}. console.log stays open, so a CVM removed
+ * (and its file deleted) while being read can still be read to its end.
  *
- * <p>Memory between reads: two file handles and a few numbers. A read fills the caller's buffer
- * and hands over its lines as ranges of it; a line not yet complete is not kept but read again
- * next time (a line longer than {@link #MAX_LINE} bytes is cut into pieces).
+ * <p>Memory between reads: two file handles and a few numbers. A read fills the caller's buffer and
+ * hands over its lines as ranges of it; a line not yet complete is not kept but read again next
+ * time (a line longer than {@link #MAX_LINE} bytes is cut into pieces).
  *
  * <p>Not thread-safe: one cursor belongs to one reader. Reads hold the log's shared lock, so they
  * never see a rotation half done.
@@ -26,7 +26,10 @@ import java.util.concurrent.locks.Lock;
 public final class ConsoleCursor implements AutoCloseable {
   /** Longer lines are cut into pieces of this many bytes. */
   public static final int MAX_LINE = 8192;
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   /** Blocks read backwards when looking for the start of a tail. */
   private static final int TAIL_BLOCK = 64 * 1024;
 
@@ -39,15 +42,21 @@ public final class ConsoleCursor implements AutoCloseable {
 
   private final ConsoleLog log;
   private final Lock lock;
+
   /** console.log, open for the cursor's life. */
   private final FileChannel current;
+
   /** Absolute position of {@link #current}'s first byte, as of the last look at the log. */
   private long currentBase;
+
   /** console.log.1 while this cursor finishes reading what a rotation moved there; else null. */
   private FileChannel rotated;
+
   private long rotatedBase;
+
   /** Absolute position of the next byte to read (see {@link ConsoleLog}). */
   private long position;
+
   /** Bytes passed over and not yet reported by {@link #takeSkipped}. */
   private long skipped;
 
@@ -66,7 +75,10 @@ public final class ConsoleCursor implements AutoCloseable {
     return open(log, cursor -> cursor.placeAtTail(lines));
   }
 
-  /** A cursor at a byte position of console.log (its start for a new CVM, its end for an adopted one). */
+  /**
+   * A cursor at a byte position of console.log (its start for a new CVM, its end for an adopted
+   * one).
+   */
   public static ConsoleCursor at(ConsoleLog log, long offset) throws IOException {
     return open(log, cursor -> cursor.position = cursor.currentBase + offset);
   }
@@ -103,7 +115,10 @@ public final class ConsoleCursor implements AutoCloseable {
     }
   }
 
-  /** Skips to the start of the last {@code lines} lines of console.log; what it passes over counts as skipped. */
+  /**
+   * Skips to the start of the last {@code lines} lines of console.log; what it passes over counts
+   * as skipped.
+   */
   public void skipToTail(long lines) throws IOException {
     lock.lock();
     try {
@@ -119,7 +134,10 @@ public final class ConsoleCursor implements AutoCloseable {
     }
   }
 
-  /** Bytes skipped since the last call: before the lines read since (rotated away unread, or {@link #skipToTail}). */
+  /**
+   * Bytes skipped since the last call: before the lines read since (rotated away unread, or {@link
+   * #skipToTail}).
+   */
   public long takeSkipped() {
     long s = skipped;
     skipped = 0;
@@ -128,20 +146,21 @@ public final class ConsoleCursor implements AutoCloseable {
 
   /**
    * Complete lines from the current position, read as one chunk of at most {@code buffer.length}
-   * bytes, at most {@code maxLines} of them, each handed to {@code sink} as a range of
-   * {@code buffer} (no copy, no decoding: the bytes as the guest wrote them, carriage returns
-   * removed in place). The chunk is split at its last newline; what follows is read again next
-   * time, unless {@code flush} (the writer has ended) and the chunk reached the file's end, when
-   * it counts as a last line. A line longer than {@link #MAX_LINE} is cut into pieces, at a UTF-8
-   * character boundary, so that each piece of valid UTF-8 text is valid on its own.
+   * bytes, at most {@code maxLines} of them, each handed to {@code sink} as a range of {@code
+   * buffer} (no copy, no decoding: the bytes as the guest wrote them, carriage returns removed in
+   * place). The chunk is split at its last newline; what follows is read again next time, unless
+   * {@code flush} (the writer has ended) and the chunk reached the file's end, when it counts as a
+   * last line. A line longer than {@link #MAX_LINE} is cut into pieces, at a UTF-8 character
+   * boundary, so that each piece of valid UTF-8 text is valid on its own.
    *
-   * <p>The caller owns the buffer (one per reader thread, or a fresh one per message when the
-   * lines must outlive the call); the cursor keeps none. Returns the number of lines: 0 only when
-   * nothing complete is there.
+   * <p>The caller owns the buffer (one per reader thread, or a fresh one per message when the lines
+   * must outlive the call); the cursor keeps none. Returns the number of lines: 0 only when nothing
+   * complete is there.
    */
   public int read(byte[] buffer, int maxLines, boolean flush, LineSink sink) throws IOException {
     if (buffer.length <= MAX_LINE) {
-      throw new IllegalArgumentException("a read buffer must hold more than a line's " + MAX_LINE + " bytes");
+      throw new IllegalArgumentException(
+          "a read buffer must hold more than a line's " + MAX_LINE + " bytes");
     }
     lock.lock();
     try {
@@ -152,11 +171,17 @@ public final class ConsoleCursor implements AutoCloseable {
     }
   }
 
-  private int readChunk(byte[] buffer, int maxLines, boolean flush, LineSink sink) throws IOException {
+  private int readChunk(byte[] buffer, int maxLines, boolean flush, LineSink sink)
+      throws IOException {
     while (true) {
       boolean inRotated = rotated != null;
-      int n = inRotated && position >= currentBase ? 0
-          : fill(inRotated ? rotated : current, buffer, position - (inRotated ? rotatedBase : currentBase));
+      int n =
+          inRotated && position >= currentBase
+              ? 0
+              : fill(
+                  inRotated ? rotated : current,
+                  buffer,
+                  position - (inRotated ? rotatedBase : currentBase));
       if (n > 0) {
         // The end of the rotated copy ends its last line: what followed went to console.log.
         return split(buffer, n, maxLines, (flush || inRotated) && n < buffer.length, sink);
@@ -170,7 +195,9 @@ public final class ConsoleCursor implements AutoCloseable {
     }
   }
 
-  /** Reads from {@code offset} until the buffer is full or the file ends; returns the bytes read. */
+  /**
+   * Reads from {@code offset} until the buffer is full or the file ends; returns the bytes read.
+   */
   private static int fill(FileChannel channel, byte[] buffer, long offset) throws IOException {
     ByteBuffer target = ByteBuffer.wrap(buffer);
     while (target.hasRemaining()) {
@@ -182,8 +209,8 @@ public final class ConsoleCursor implements AutoCloseable {
   }
 
   /**
-   * Hands over the lines of {@code buffer[0, n)} and moves the position past them;
-   * {@code endIsLineEnd}: a trailing partial line is a line too.
+   * Hands over the lines of {@code buffer[0, n)} and moves the position past them; {@code
+   * endIsLineEnd}: a trailing partial line is a line too.
    */
   private int split(byte[] buffer, int n, int maxLines, boolean endIsLineEnd, LineSink sink) {
     int lines = 0;
@@ -297,7 +324,9 @@ public final class ConsoleCursor implements AutoCloseable {
     }
   }
 
-  /** Places a new cursor at the last {@code lines} lines: console.log's, then the rotated copy's. */
+  /**
+   * Places a new cursor at the last {@code lines} lines: console.log's, then the rotated copy's.
+   */
   private void placeAtTail(long lines) throws IOException {
     long size = current.size();
     long copyLength = currentBase - log.rotatedBase();

@@ -20,11 +20,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * starts. A rotation moves both forward, so a cursor can tell it happened, finish the rotated copy
  * from where it was, and count what it could not read.
  *
- * <p>Locking: {@link #lock} is a read-write lock over "the files and the two bases agree". A
- * cursor holds it shared while it looks at the bases and reads; a rotation holds it exclusively
- * only for its last step (copy what was written since the bulk copy, truncate, move the bases),
- * never during the bulk copy, so readers wait for microseconds to milliseconds, not for a copy of
- * the whole file.
+ * <p>Locking: {@link #lock} is a read-write lock over "the files and the two bases agree". A cursor
+ * holds it shared while it looks at the bases and reads; a rotation holds it exclusively only for
+ * its last step (copy what was written since the bulk copy, truncate, move the bases), never during
+ * the bulk copy, so readers wait for microseconds to milliseconds, not for a copy of the whole
+ * file.
  *
  * <p>Residual loss: bytes QEMU appends between the rotation's last size check and the truncate
  * (both under the lock, back to back, so a few microseconds) are in neither file.
@@ -32,6 +32,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class ConsoleLog {
   /** The bulk copy stops when less than this is left; the rest is copied under the lock. */
   private static final long SMALL_REMAINDER = 256 * 1024;
+
   private final Path file;
   private final Path rotated;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -82,7 +83,8 @@ public final class ConsoleLog {
     if (Files.size(file) <= maxSize) {
       return 0;
     }
-    try (FileChannel source = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel source =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       // The old copy goes first, so the disk holds at most two files' worth at any moment. A cursor
       // still reading it has it open; one that lags a whole generation behind counts it as skipped.
       FileChannel target;
@@ -120,11 +122,12 @@ public final class ConsoleLog {
   }
 
   /**
-   * The copy failed (the disk is full, most likely because of this very console, or the copy's
-   * name is taken by something that cannot be replaced): the content
-   * goes, so that the console stays bounded and the disk usable; readers count it as skipped.
+   * The copy failed (the disk is full, most likely because of this very console, or the copy's name
+   * is taken by something that cannot be replaced): the content goes, so that the console stays
+   * bounded and the disk usable; readers count it as skipped.
    */
-  private IOException truncateWithoutCopy(FileChannel source, IOException cause) throws IOException {
+  private IOException truncateWithoutCopy(FileChannel source, IOException cause)
+      throws IOException {
     lock.writeLock().lock();
     try {
       try {
@@ -136,15 +139,25 @@ public final class ConsoleLog {
       source.truncate(0);
       base += size;
       rotatedBase = base;
-      return new IOException("console.log truncated without a rotated copy (" + size + " bytes dropped): copying it to "
-          + rotated.getFileName() + " failed: " + cause.getMessage(), cause);
+      return new IOException(
+          "console.log truncated without a rotated copy ("
+              + size
+              + " bytes dropped): copying it to "
+              + rotated.getFileName()
+              + " failed: "
+              + cause.getMessage(),
+          cause);
     } finally {
       lock.writeLock().unlock();
     }
   }
 
-  /** Copies from the start until less than {@link #SMALL_REMAINDER} is left (a bounded number of rounds). */
-  private static long copyUntilAlmostStable(FileChannel source, FileChannel target) throws IOException {
+  /**
+   * Copies from the start until less than {@link #SMALL_REMAINDER} is left (a bounded number of
+   * rounds).
+   */
+  private static long copyUntilAlmostStable(FileChannel source, FileChannel target)
+      throws IOException {
     long copied = 0;
     for (int round = 0; round < 8; round++) {
       long end = source.size();
@@ -156,7 +169,8 @@ public final class ConsoleLog {
     return copied;
   }
 
-  private static long copy(FileChannel source, FileChannel target, long from, long to) throws IOException {
+  private static long copy(FileChannel source, FileChannel target, long from, long to)
+      throws IOException {
     long done = 0;
     while (from + done < to) {
       long n = source.transferTo(from + done, to - from - done, target);

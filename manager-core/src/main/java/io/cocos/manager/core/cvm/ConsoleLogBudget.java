@@ -1,9 +1,9 @@
 package io.cocos.manager.core.cvm;
 
 /**
- * How many console lines of one CVM the manager copies into its own log: at most
- * {@link #LINES_PER_SECOND} a second, so a guest flooding its console cannot flood the journal.
- * The console file keeps every line. Used by the console-watcher thread only.
+ * How many console lines of one CVM the manager copies into its own log: at most {@link
+ * #LINES_PER_SECOND} a second, so a guest flooding its console cannot flood the journal. The
+ * console file keeps every line. Used by the console-watcher thread only.
  */
 final class ConsoleLogBudget {
   static final int LINES_PER_SECOND = 200;
@@ -11,7 +11,9 @@ final class ConsoleLogBudget {
   private int used;
   private long suppressed;
 
-  /** Lines refused since the last call in an earlier second, reported once when a new second starts. */
+  /**
+   * Lines refused since the last call in an earlier second, reported once when a new second starts.
+   */
   long suppressedBefore(long nowMillis) {
     long now = nowMillis / 1000;
     if (now == second) {

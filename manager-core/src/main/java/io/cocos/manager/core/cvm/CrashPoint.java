@@ -6,13 +6,13 @@ import java.nio.file.Path;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The named steps of create and remove at which a manager killed with kill -9 must leave a state
- * a restart ends consistently (see the table in {@link LifecycleManager}).
+ * The named steps of create and remove at which a manager killed with kill -9 must leave a state a
+ * restart ends consistently (see the table in {@link LifecycleManager}).
  *
- * <p>A test hook, inert in production: only when the JVM runs with
- * {@code -Dcocos.test.crash-point=<NAME>} does the thread reaching that point write the file named
- * by {@code -Dcocos.test.crash-marker} and then block for good, so that a test knows the manager
- * is exactly there when it kills it. The properties are read once; nothing else reads them.
+ * <p>A test hook, inert in production: only when the JVM runs with {@code
+ * -Dcocos.test.crash-point=<NAME>} does the thread reaching that point write the file named by
+ * {@code -Dcocos.test.crash-marker} and then block for good, so that a test knows the manager is
+ * exactly there when it kills it. The properties are read once; nothing else reads them.
  */
 public enum CrashPoint {
   /** Create: the record (state provisioning, port, CID, pid 0) is on disk; QEMU not spawned. */

@@ -7,10 +7,10 @@ import io.cocos.manager.core.config.BoundedText;
  * arrays and strings empty when not given. {@code clientKey}, {@code certsToken} and the object
  * storage secret are secrets: this type never prints them.
  *
- * @param certsToken   the token the agent presents to its CA (AGENT_CERTS_TOKEN)
- * @param storage      object storage credentials for the agent (AWS_*)
- * @param aaKbsParams  the attestation agent's KBC parameters (CreateReq.aa_kbs_params), for the guest
- *                     kernel command line as agent.aa_kbc_params
+ * @param certsToken the token the agent presents to its CA (AGENT_CERTS_TOKEN)
+ * @param storage object storage credentials for the agent (AWS_*)
+ * @param aaKbsParams the attestation agent's KBC parameters (CreateReq.aa_kbs_params), for the
+ *     guest kernel command line as agent.aa_kbc_params
  */
 public record CreateRequest(
     String agentLogLevel,
@@ -38,16 +38,33 @@ public record CreateRequest(
   }
 
   /** The fields of upstream's mid-2025 API (1–7), without token, storage or KBC parameters. */
-  public CreateRequest(String agentLogLevel, byte[] serverCaCert, byte[] clientKey, byte[] clientCert,
-      String serverUrl, String caUrl, String ttl) {
-    this(agentLogLevel, serverCaCert, clientKey, clientCert, serverUrl, caUrl, ttl, "", ObjectStorageAccess.NONE, "");
+  public CreateRequest(
+      String agentLogLevel,
+      byte[] serverCaCert,
+      byte[] clientKey,
+      byte[] clientCert,
+      String serverUrl,
+      String caUrl,
+      String ttl) {
+    this(
+        agentLogLevel,
+        serverCaCert,
+        clientKey,
+        clientCert,
+        serverUrl,
+        caUrl,
+        ttl,
+        "",
+        ObjectStorageAccess.NONE,
+        "");
   }
 
   /**
    * S3-compatible object storage the agent may fetch from (CreateReq fields 9–12, as upstream).
    * {@code secretAccessKey} is a secret: this type never prints it.
    */
-  public record ObjectStorageAccess(String accessKeyId, String secretAccessKey, String endpointUrl, String region) {
+  public record ObjectStorageAccess(
+      String accessKeyId, String secretAccessKey, String endpointUrl, String region) {
     public static final ObjectStorageAccess NONE = new ObjectStorageAccess("", "", "", "");
 
     public ObjectStorageAccess {
@@ -59,8 +76,15 @@ public record CreateRequest(
 
     @Override
     public String toString() {
-      return "ObjectStorageAccess[accessKeyId=" + given(accessKeyId) + ", secretAccessKey=" + given(secretAccessKey)
-          + ", endpointUrl=" + given(endpointUrl) + ", region=" + region + "]";
+      return "ObjectStorageAccess[accessKeyId="
+          + given(accessKeyId)
+          + ", secretAccessKey="
+          + given(secretAccessKey)
+          + ", endpointUrl="
+          + given(endpointUrl)
+          + ", region="
+          + region
+          + "]";
     }
   }
 
@@ -74,10 +98,26 @@ public record CreateRequest(
 
   @Override
   public String toString() {
-    return "CreateRequest[logLevel=" + BoundedText.of(agentLogLevel) + ", serverUrl=" + BoundedText.of(serverUrl)
-        + ", caUrl=" + BoundedText.of(caUrl) + ", ttl=" + BoundedText.of(ttl) + ", serverCa=" + serverCaCert.length
-        + "B, clientCert=" + clientCert.length + "B, clientKey=" + (clientKey.length > 0 ? "(given)" : "(none)")
-        + ", certsToken=" + given(certsToken) + ", storage=" + storage + ", aaKbsParams=" + BoundedText.of(aaKbsParams)
+    return "CreateRequest[logLevel="
+        + BoundedText.of(agentLogLevel)
+        + ", serverUrl="
+        + BoundedText.of(serverUrl)
+        + ", caUrl="
+        + BoundedText.of(caUrl)
+        + ", ttl="
+        + BoundedText.of(ttl)
+        + ", serverCa="
+        + serverCaCert.length
+        + "B, clientCert="
+        + clientCert.length
+        + "B, clientKey="
+        + (clientKey.length > 0 ? "(given)" : "(none)")
+        + ", certsToken="
+        + given(certsToken)
+        + ", storage="
+        + storage
+        + ", aaKbsParams="
+        + BoundedText.of(aaKbsParams)
         + "]";
   }
 }

@@ -6,10 +6,10 @@ import io.cocos.manager.core.alloc.Slots;
 
 /**
  * What one CVM holds of the host's shared resources: a forwarded host port, a guest CID and a
- * MANAGER_MAX_VMS slot. Taken in one piece ({@link Resources#take}) or claimed at restore
- * ({@link Resources#claim}), and given back in one piece by {@link #release}, which is the only
- * place any of the three is released and does nothing the second time. It releases only what it
- * holds: a port or CID that restore could not claim (held by another CVM) is never released.
+ * MANAGER_MAX_VMS slot. Taken in one piece ({@link Resources#take}) or claimed at restore ({@link
+ * Resources#claim}), and given back in one piece by {@link #release}, which is the only place any
+ * of the three is released and does nothing the second time. It releases only what it holds: a port
+ * or CID that restore could not claim (held by another CVM) is never released.
  *
  * <p>Thread-safety: its own monitor guards the port and the released flag; it is a leaf lock.
  */
@@ -91,7 +91,8 @@ public final class CvmLease {
     /** A slot, a CID and a port for a new CVM, or RESOURCE_EXHAUSTED with nothing taken. */
     public CvmLease take() throws ManagerException {
       if (!slots.tryTake()) {
-        throw new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
+        throw new ManagerException(
+            ManagerException.Reason.RESOURCE_EXHAUSTED,
             "MANAGER_MAX_VMS reached: " + slots.limit() + " CVMs are already running");
       }
       int cid = cids.allocate().orElse(-1);
@@ -118,7 +119,9 @@ public final class CvmLease {
       return new CvmLease(this, holdsPort ? port : 0, cid, cids.claim(cid));
     }
 
-    /** A lease that holds nothing: for a CVM known but not running (exited, or left half-removed). */
+    /**
+     * A lease that holds nothing: for a CVM known but not running (exited, or left half-removed).
+     */
     public CvmLease nothing() {
       CvmLease lease = new CvmLease(this, 0, -1, false);
       lease.released = true;
@@ -126,8 +129,13 @@ public final class CvmLease {
     }
 
     int allocatePort() throws ManagerException {
-      return ports.allocate().orElseThrow(() -> new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
-          "no free host port in MANAGER_QEMU_HOST_FWD_RANGE " + ports.range()));
+      return ports
+          .allocate()
+          .orElseThrow(
+              () ->
+                  new ManagerException(
+                      ManagerException.Reason.RESOURCE_EXHAUSTED,
+                      "no free host port in MANAGER_QEMU_HOST_FWD_RANGE " + ports.range()));
     }
   }
 }

@@ -3,9 +3,9 @@ package io.cocos.manager.core.cvm;
 import org.slf4j.MDC;
 
 /**
- * Puts a CVM's id (and state) on every log line written inside it, as the "cvm" and "state"
- * fields. Unlike MDC.putCloseable it restores what was there before, so contexts nest: an event
- * logged in the middle of a CreateVm does not strip the id from the lines after it.
+ * Puts a CVM's id (and state) on every log line written inside it, as the "cvm" and "state" fields.
+ * Unlike MDC.putCloseable it restores what was there before, so contexts nest: an event logged in
+ * the middle of a CreateVm does not strip the id from the lines after it.
  */
 public final class CvmLogContext implements AutoCloseable {
   private static final String CVM = "cvm";

@@ -8,13 +8,13 @@ import io.cocos.manager.core.alloc.ExclusiveDevice;
 import io.cocos.manager.core.alloc.PortAllocator;
 import io.cocos.manager.core.alloc.Slots;
 import io.cocos.manager.core.config.LifecycleConfig;
+import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.console.ConsoleWatcher;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventListener;
-import io.cocos.manager.core.event.EventBus;
-import io.cocos.manager.core.event.CvmEvents;
-import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.event.CvmEventType;
+import io.cocos.manager.core.event.CvmEvents;
+import io.cocos.manager.core.event.EventBus;
 import io.cocos.manager.core.store.CvmPaths;
 import io.cocos.manager.core.store.DiskFull;
 import io.cocos.manager.core.store.SecureFiles;
@@ -31,16 +31,16 @@ import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Set;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -57,34 +57,37 @@ import org.slf4j.LoggerFactory;
  * The CVM lifecycle: create, watch, expire, remove and restore.
  *
  * <h2>Concurrency: which lock guards what</h2>
+ *
  * <ul>
- *   <li>{@code cvms} (concurrent map) is the registry; reading it never blocks.</li>
- *   <li>Each {@link Cvm} has its own lock that serialises the transitions of that CVM only:
- *       launch, exit handling, TTL expiry, removal, and the writes of its record. It is held across
- *       that CVM's QEMU start and stop, which blocks nobody but callers asking about the same CVM.
- *       No lock spans CVMs. Events about a CVM are published while its lock is held, so they
- *       arrive in transition order (TTL_EXPIRED before STOPPING before REMOVED); guest events
- *       (GUEST_*), which change no state, are published on the hypervisor's thread without it,
- *       in the hypervisor's order ({@link #onGuestEvent}).</li>
- *   <li>A CVM's current {@link CvmRecord} is an immutable value in a volatile field, replaced
- *       under its lock, so ListVms and CVMInfo read it without locking.</li>
+ *   <li>{@code cvms} (concurrent map) is the registry; reading it never blocks.
+ *   <li>Each {@link Cvm} has its own lock that serialises the transitions of that CVM only: launch,
+ *       exit handling, TTL expiry, removal, and the writes of its record. It is held across that
+ *       CVM's QEMU start and stop, which blocks nobody but callers asking about the same CVM. No
+ *       lock spans CVMs. Events about a CVM are published while its lock is held, so they arrive in
+ *       transition order (TTL_EXPIRED before STOPPING before REMOVED); guest events (GUEST_*),
+ *       which change no state, are published on the hypervisor's thread without it, in the
+ *       hypervisor's order ({@link #onGuestEvent}).
+ *   <li>A CVM's current {@link CvmRecord} is an immutable value in a volatile field, replaced under
+ *       its lock, so ListVms and CVMInfo read it without locking.
  *   <li>A CVM's {@link CvmLease} (port, CID, MAX_VMS slot) guards itself and the allocators guard
  *       themselves; these are leaf locks (taken while holding a CVM lock, never the other way
- *       round). The lease is released in {@link #retire} only.</li>
- *   <li>The state directory is this manager's alone: {@link io.cocos.manager.core.store.StateDirLock}
- *       is held before this class is built.</li>
- *   <li>The exclusive device (a passed-through GPU, {@link ExclusiveDevice}) guards itself, a
- *       leaf lock too; it is allocated beside the lease and released with it in {@link #retire}.</li>
- *   <li>Exit notifications run on {@code workers}, never on the thread that completes the
- *       process's exit future: the remover waits on that future while holding the CVM lock.</li>
+ *       round). The lease is released in {@link #retire} only.
+ *   <li>The state directory is this manager's alone: {@link
+ *       io.cocos.manager.core.store.StateDirLock} is held before this class is built.
+ *   <li>The exclusive device (a passed-through GPU, {@link ExclusiveDevice}) guards itself, a leaf
+ *       lock too; it is allocated beside the lease and released with it in {@link #retire}.
+ *   <li>Exit notifications run on {@code workers}, never on the thread that completes the process's
+ *       exit future: the remover waits on that future while holding the CVM lock.
  * </ul>
  *
  * <h2>Crash points</h2>
+ *
  * Write-ahead: a CVM's record is on disk before its QEMU exists, its pid and start time right after
  * the spawn, and its record goes last when it is removed. Every QEMU also names its work directory
  * on its command line ({@link Hypervisor#findVms}), so a restart finds it with or without a record.
- * Where a manager killed with kill -9 leaves things, and how {@link #restore} ends each one
- * (every CVM fully adopted or fully gone; the names are {@link CrashPoint}s tests stop at):
+ * Where a manager killed with kill -9 leaves things, and how {@link #restore} ends each one (every
+ * CVM fully adopted or fully gone; the names are {@link CrashPoint}s tests stop at):
+ *
  * <pre>
  * killed at                                on disk                   QEMU     restore
  * create: CREATE_RECORD_WRITTEN (files     provisioning, pid 0       none     no VM found: files deleted
@@ -107,23 +110,30 @@ import org.slf4j.LoggerFactory;
  * any: record unreadable, bad id, a copy   (quarantined)             any      moved to quarantine/, its QEMU
  *                                                                             (found by work dir) stopped
  * </pre>
+ *
  * A removal whose files cannot all be deleted (a read-only or immutable directory) keeps the CVM in
- * state stopping, without QEMU and without a lease, and fails with FAILED_PRECONDITION naming what is
- * left; RemoveVm again, or the next start, finishes it.
+ * state stopping, without QEMU and without a lease, and fails with FAILED_PRECONDITION naming what
+ * is left; RemoveVm again, or the next start, finishes it.
  */
 public final class LifecycleManager implements ManagerService, CvmEvents, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LifecycleManager.class);
   private static final Logger consoleLog = LoggerFactory.getLogger("io.cocos.manager.console");
+
   /** QEMU's words when another process took the forwarded port between our probe and its bind. */
   private static final String PORT_RACE = "host forwarding rule";
+
   private static final int START_ATTEMPTS = 3;
   private static final int MAX_MESSAGE = 2000;
+
   /** Between two probes of a booting CVM's agent; each probe waits at most this long too. */
   /** Adoptions run in parallel at a restart; see {@link #adoptAll}. */
   static final int ADOPTERS = 16;
+
   static final Duration AGENT_PROBE_INTERVAL = Duration.ofSeconds(1);
+
   /** Unanswered probes at {@link #AGENT_PROBE_INTERVAL} before the interval grows. */
   static final int AGENT_PROBES_AT_FULL_RATE = 120;
+
   /** The longest wait between two probes of an agent that does not answer. */
   static final Duration AGENT_PROBE_MAX_INTERVAL = Duration.ofSeconds(30);
 
@@ -132,8 +142,13 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private final AttestationPolicies attestation;
   private final StateStore store;
   private final CvmLease.Resources resources;
-  /** The device every CVM gets and only one can hold (a passed-through GPU), if the hypervisor has one. */
+
+  /**
+   * The device every CVM gets and only one can hold (a passed-through GPU), if the hypervisor has
+   * one.
+   */
   private final Optional<ExclusiveDevice> device;
+
   private final Clock clock;
   private final Map<String, Cvm> cvms = new ConcurrentHashMap<>();
   private final EventBus bus = new EventBus();
@@ -149,20 +164,29 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     final CvmPaths paths;
     final ReentrantLock lock = new ReentrantLock();
     final CvmLease lease;
+
     /**
      * Console lines logged per second. It lives and dies with the CVM: a line the watcher reads
      * after the CVM left the registry finds no budget, so none can outlive it. Only the
      * console-watcher thread touches it.
      */
     final ConsoleLogBudget consoleBudget = new ConsoleLogBudget();
+
     volatile CvmRecord record;
     VmLaunchSpec spec;
-    /** Written under the lock; volatile for {@link #close} and {@link #guestStatus}, which read it without. */
+
+    /**
+     * Written under the lock; volatile for {@link #close} and {@link #guestStatus}, which read it
+     * without.
+     */
     volatile VmProcess process;
+
     /** The guest's status when its VM ended (or empty): what ListVms shows afterwards. */
     volatile String lastGuestStatus = "";
+
     /** From CreateVm to the agent's first answer; null until then. */
     volatile Duration agentReadyAfter;
+
     ScheduledFuture<?> ttlTimer;
 
     Cvm(String id, CvmPaths paths, CvmRecord record, CvmLease lease) {
@@ -173,28 +197,50 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     }
   }
 
-  public LifecycleManager(LifecycleConfig config, Hypervisor hypervisor, AttestationPolicies attestation,
-      StateStore store, PortAllocator ports, Clock clock, Tracer tracer) {
-    this(config, hypervisor, attestation, store, ports, clock, tracer,
+  public LifecycleManager(
+      LifecycleConfig config,
+      Hypervisor hypervisor,
+      AttestationPolicies attestation,
+      StateStore store,
+      PortAllocator ports,
+      Clock clock,
+      Tracer tracer) {
+    this(
+        config,
+        hypervisor,
+        attestation,
+        store,
+        ports,
+        clock,
+        tracer,
         new Http2AgentProbe("127.0.0.1", AGENT_PROBE_INTERVAL));
   }
 
   /** With the agent probed by {@code agentProbe} instead of an HTTP/2 preface on 127.0.0.1. */
-  public LifecycleManager(LifecycleConfig config, Hypervisor hypervisor, AttestationPolicies attestation,
-      StateStore store, PortAllocator ports, Clock clock, Tracer tracer, AgentProbe agentProbe) {
+  public LifecycleManager(
+      LifecycleConfig config,
+      Hypervisor hypervisor,
+      AttestationPolicies attestation,
+      StateStore store,
+      PortAllocator ports,
+      Clock clock,
+      Tracer tracer,
+      AgentProbe agentProbe) {
     this.agentProbe = agentProbe;
     this.config = config;
     this.hypervisor = hypervisor;
     this.attestation = attestation;
     this.store = store;
-    this.resources = new CvmLease.Resources(ports, new CidAllocator(config.firstGuestCid(), 1 << 20),
-        new Slots(config.maxVms()));
+    this.resources =
+        new CvmLease.Resources(
+            ports, new CidAllocator(config.firstGuestCid(), 1 << 20), new Slots(config.maxVms()));
     this.device = hypervisor.exclusiveDevice().map(ExclusiveDevice::new);
     this.clock = clock;
     this.tracer = tracer;
     this.timers = Executors.newSingleThreadScheduledExecutor(daemon("cvm-ttl"));
     this.workers = Executors.newCachedThreadPool(daemon("cvm-lifecycle"));
-    this.console = new ConsoleWatcher(this::onConsoleLine, Duration.ofMillis(200), config.consoleLogMaxSize());
+    this.console =
+        new ConsoleWatcher(this::onConsoleLine, Duration.ofMillis(200), config.consoleLogMaxSize());
   }
 
   @Override
@@ -221,7 +267,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   public CreatedCvm createVm(CreateRequest request) throws ManagerException, InterruptedException {
     AgentProvisioning.ValidRequest valid = AgentProvisioning.validate(request);
     if (!request.aaKbsParams().isEmpty() && !hypervisor.passesKernelParameters()) {
-      throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
+      throw new ManagerException(
+          ManagerException.Reason.FAILED_PRECONDITION,
           "aa_kbs_params needs kernel boot, but this manager boots CVMs from a disk image (MANAGER_QEMU_ENABLE_DISK)");
     }
     CvmLease lease = resources.take();
@@ -229,7 +276,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     Cvm cvm = null;
     try {
       if (device.isPresent() && !device.get().allocate(id)) {
-        throw new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
+        throw new ManagerException(
+            ManagerException.Reason.RESOURCE_EXHAUSTED,
             device.get().name() + " is in use by CVM " + device.get().holder().orElse("?"));
       }
       Optional<String> launchTcb;
@@ -239,8 +287,20 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       }
       Instant now = clock.instant();
       Instant deadline = valid.ttl().map(now::plus).orElse(null);
-      CvmRecord record = new CvmRecord(id, CvmState.PROVISIONING, hypervisor.tee(), lease.port(), lease.cid(), 0, null,
-          now, deadline, null, null, launchTcb.orElse(null));
+      CvmRecord record =
+          new CvmRecord(
+              id,
+              CvmState.PROVISIONING,
+              hypervisor.tee(),
+              lease.port(),
+              lease.cid(),
+              0,
+              null,
+              now,
+              deadline,
+              null,
+              null,
+              launchTcb.orElse(null));
       cvm = new Cvm(id, store.paths(id), record, lease);
       cvm.lock.lock();
       try (var context = CvmLogContext.of(id)) {
@@ -255,7 +315,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       }
     } catch (Throwable e) {
       // Whatever was thrown — an Error too (OutOfMemoryError, StackOverflowError): a create that
-      // does not complete leaves no QEMU, lease or record behind. The rollback allocates little, and
+      // does not complete leaves no QEMU, lease or record behind. The rollback allocates little,
+      // and
       // the failed step's garbage is collectable by now.
       try {
         rollBack(cvm, lease, e);
@@ -273,7 +334,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       store.save(cvm.record);
       AgentProvisioning.write(cvm.paths, cvm.id, request);
       SecureFiles.createPrivateDirectory(cvm.paths.vmDir());
-      Files.createFile(cvm.paths.consoleLog(),
+      Files.createFile(
+          cvm.paths.consoleLog(),
           java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
               java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
       step.ok();
@@ -291,8 +353,16 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private void launch(Cvm cvm, String aaKbsParams) throws ManagerException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       CvmRecord r = cvm.record;
-      cvm.spec = new VmLaunchSpec(cvm.id, r.hostPort(), r.guestCid(), cvm.paths.vmDir(), cvm.paths.certsDir(),
-          cvm.paths.envDir(), cvm.paths.consoleLog(), aaKbsParams);
+      cvm.spec =
+          new VmLaunchSpec(
+              cvm.id,
+              r.hostPort(),
+              r.guestCid(),
+              cvm.paths.vmDir(),
+              cvm.paths.certsDir(),
+              cvm.paths.envDir(),
+              cvm.paths.consoleLog(),
+              aaKbsParams);
       long consoleStart = sizeOf(cvm);
       VmProcess process;
       try (TracedStep step = TracedStep.start(tracer, "qemu spawn", cvm.id)) {
@@ -311,12 +381,26 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         step.ok();
       } catch (VmStartException e) {
         cvm.process = null; // stopped by awaitReady
-        if (e.getMessage() != null && e.getMessage().contains(PORT_RACE) && attempt < START_ATTEMPTS) {
+        if (e.getMessage() != null
+            && e.getMessage().contains(PORT_RACE)
+            && attempt < START_ATTEMPTS) {
           log.warn("port {} was taken before QEMU bound it; trying another", cvm.record.hostPort());
           int port = cvm.lease.changePort();
           CvmRecord now = cvm.record;
-          cvm.record = new CvmRecord(now.id(), now.state(), now.tee(), port, now.guestCid(), 0, null, now.createdAt(),
-              now.ttlDeadline(), null, null, now.launchTcb());
+          cvm.record =
+              new CvmRecord(
+                  now.id(),
+                  now.state(),
+                  now.tee(),
+                  port,
+                  now.guestCid(),
+                  0,
+                  null,
+                  now.createdAt(),
+                  now.ttlDeadline(),
+                  null,
+                  null,
+                  now.launchTcb());
           saveOrThrow(cvm);
           continue;
         }
@@ -333,8 +417,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     if (DiskFull.is(e)) {
       return diskFull(e);
     }
-    return new ManagerException(ManagerException.Reason.FAILED_PRECONDITION,
-        "QEMU failed to start: " + oneLine(e.getMessage()), e);
+    return new ManagerException(
+        ManagerException.Reason.FAILED_PRECONDITION,
+        "QEMU failed to start: " + oneLine(e.getMessage()),
+        e);
   }
 
   private ManagerException storageFailure(String what, IOException e) {
@@ -345,8 +431,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   }
 
   private ManagerException diskFull(Exception e) {
-    return new ManagerException(ManagerException.Reason.RESOURCE_EXHAUSTED,
-        "no space left on the device of MANAGER_STATE_DIR " + store.stateDir(), e);
+    return new ManagerException(
+        ManagerException.Reason.RESOURCE_EXHAUSTED,
+        "no space left on the device of MANAGER_STATE_DIR " + store.stateDir(),
+        e);
   }
 
   private void saveOrThrow(Cvm cvm) throws ManagerException {
@@ -367,11 +455,11 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
 
   /**
    * Probes the CVM's agent every {@link #AGENT_PROBE_INTERVAL}, less often after two minutes
-   * ({@link #agentProbeDelay}), until it answers (then one
-   * AGENT_READY event) or the CVM is no longer running with this VM. One probe at a time per CVM:
-   * the next is scheduled when this one is done. A probe holds no thread while it waits (see
-   * {@link Http2AgentProbe}); its outcome comes on the probe's thread, which only schedules the
-   * next probe or hands an answer to a worker (that takes the CVM's lock).
+   * ({@link #agentProbeDelay}), until it answers (then one AGENT_READY event) or the CVM is no
+   * longer running with this VM. One probe at a time per CVM: the next is scheduled when this one
+   * is done. A probe holds no thread while it waits (see {@link Http2AgentProbe}); its outcome
+   * comes on the probe's thread, which only schedules the next probe or hands an answer to a worker
+   * (that takes the CVM's lock).
    */
   private void probeAgent(Cvm cvm, VmProcess process) {
     probeAgent(cvm, process, 1);
@@ -381,24 +469,30 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     if (!stillRunning(cvm, process)) {
       return;
     }
-    agentProbe.answers(cvm.record.hostPort()).thenAccept(answered -> {
-      try {
-        if (answered) {
-          workers.execute(() -> agentAnswered(cvm, process));
-        } else {
-          timers.schedule(() -> probeAgent(cvm, process, probe + 1), agentProbeDelay(probe).toMillis(),
-              TimeUnit.MILLISECONDS);
-        }
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        log.debug("not probing the agent of CVM {} any more: the manager is closing", cvm.id);
-      }
-    });
+    agentProbe
+        .answers(cvm.record.hostPort())
+        .thenAccept(
+            answered -> {
+              try {
+                if (answered) {
+                  workers.execute(() -> agentAnswered(cvm, process));
+                } else {
+                  timers.schedule(
+                      () -> probeAgent(cvm, process, probe + 1),
+                      agentProbeDelay(probe).toMillis(),
+                      TimeUnit.MILLISECONDS);
+                }
+              } catch (java.util.concurrent.RejectedExecutionException e) {
+                log.debug(
+                    "not probing the agent of CVM {} any more: the manager is closing", cvm.id);
+              }
+            });
   }
 
   /**
    * The wait after the {@code probe}th unanswered probe: {@link #AGENT_PROBE_INTERVAL} while a boot
-   * is plausible ({@link #AGENT_PROBES_AT_FULL_RATE} probes, about two minutes), then doubling up to
-   * {@link #AGENT_PROBE_MAX_INTERVAL}: 500 CVMs whose agent never comes up cost the manager 500
+   * is plausible ({@link #AGENT_PROBES_AT_FULL_RATE} probes, about two minutes), then doubling up
+   * to {@link #AGENT_PROBE_MAX_INTERVAL}: 500 CVMs whose agent never comes up cost the manager 500
    * connections a second (about a tenth of a core) at the full rate. The price is that an agent
    * slower than that is reported up to that much late.
    */
@@ -416,8 +510,13 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     try (var context = CvmLogContext.of(cvm.id)) {
       if (stillRunning(cvm, process) && cvm.agentReadyAfter == null) {
         cvm.agentReadyAfter = Duration.between(cvm.record.createdAt(), clock.instant());
-        publish(cvm, CvmEventType.AGENT_READY,
-            String.format(java.util.Locale.ROOT, "%.1f s after CreateVm", cvm.agentReadyAfter.toMillis() / 1000.0));
+        publish(
+            cvm,
+            CvmEventType.AGENT_READY,
+            String.format(
+                java.util.Locale.ROOT,
+                "%.1f s after CreateVm",
+                cvm.agentReadyAfter.toMillis() / 1000.0));
       }
     } finally {
       cvm.lock.unlock();
@@ -425,7 +524,9 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   }
 
   private boolean stillRunning(Cvm cvm, VmProcess process) {
-    return cvms.get(cvm.id) == cvm && cvm.process == process && cvm.record.state() == CvmState.RUNNING;
+    return cvms.get(cvm.id) == cvm
+        && cvm.process == process
+        && cvm.record.state() == CvmState.RUNNING;
   }
 
   /** Undoes a failed CreateVm, whatever failed it: nothing of it may remain. */
@@ -453,10 +554,16 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       try {
         store.deleteAll(cvm.id);
       } catch (IOException e) {
-        log.error("cannot delete the files of failed CVM {}: {}; the next start deletes them", cvm.id, e.getMessage());
+        log.error(
+            "cannot delete the files of failed CVM {}: {}; the next start deletes them",
+            cvm.id,
+            e.getMessage());
       }
       // An Error's message alone ("Java heap space", or none) would not say what happened.
-      String why = cause instanceof Error || cause.getMessage() == null ? cause.toString() : cause.getMessage();
+      String why =
+          cause instanceof Error || cause.getMessage() == null
+              ? cause.toString()
+              : cause.getMessage();
       cvm.record = moved(cvm.record, CvmState.FAILED).failed(why);
       publish(cvm, CvmEventType.FAILED, why);
     } finally {
@@ -470,7 +577,9 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
    * or the next start finishes the job once the process is gone. Caller holds the CVM's lock.
    */
   private void keepUnstoppable(Cvm cvm, VmUnstoppableException e) {
-    log.error("CVM {} failed to start and its QEMU cannot be stopped: {}; it stays listed as stopping", cvm.id,
+    log.error(
+        "CVM {} failed to start and its QEMU cannot be stopped: {}; it stays listed as stopping",
+        cvm.id,
         e.getMessage());
     cvm.record = moved(cvm.record, CvmState.STOPPING);
     save(cvm);
@@ -493,8 +602,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
 
   /**
    * A guest event becomes a lifecycle event at once, on the hypervisor's thread and without the
-   * CVM's lock: it changes no state, and a removal holds that lock while it waits for the VM to end,
-   * which the hypervisor may be about to report on this very thread.
+   * CVM's lock: it changes no state, and a removal holds that lock while it waits for the VM to
+   * end, which the hypervisor may be about to report on this very thread.
    */
   /**
    * Called on the hypervisor's event thread (for QEMU, the one thread serving every CVM's QMP):
@@ -504,13 +613,14 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     if (cvms.get(cvm.id) != cvm || cvm.process != process) {
       return;
     }
-    CvmEventType type = switch (event.kind()) {
-      case SHUTDOWN -> CvmEventType.GUEST_SHUTDOWN;
-      case RESET -> CvmEventType.GUEST_RESET;
-      case STOPPED -> CvmEventType.GUEST_STOPPED;
-      case RESUMED -> CvmEventType.GUEST_RESUMED;
-      case PANICKED -> CvmEventType.GUEST_PANICKED;
-    };
+    CvmEventType type =
+        switch (event.kind()) {
+          case SHUTDOWN -> CvmEventType.GUEST_SHUTDOWN;
+          case RESET -> CvmEventType.GUEST_RESET;
+          case STOPPED -> CvmEventType.GUEST_STOPPED;
+          case RESUMED -> CvmEventType.GUEST_RESUMED;
+          case PANICKED -> CvmEventType.GUEST_PANICKED;
+        };
     publish(cvm, type, event.detail());
   }
 
@@ -528,7 +638,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       deleteShares(cvm);
       cvm.record = moved(cvm.record, CvmState.EXITED).exited(exitCode);
       save(cvm);
-      publish(cvm, CvmEventType.EXITED, "exit code " + exitCode + reason.map(r -> ", shutdown reason " + r).orElse(""));
+      publish(
+          cvm,
+          CvmEventType.EXITED,
+          "exit code " + exitCode + reason.map(r -> ", shutdown reason " + r).orElse(""));
     } finally {
       cvm.lock.unlock();
     }
@@ -540,14 +653,18 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       return;
     }
     long delay = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
-    cvm.ttlTimer = timers.schedule(() -> workers.execute(() -> expire(cvm)), delay, TimeUnit.MILLISECONDS);
+    cvm.ttlTimer =
+        timers.schedule(() -> workers.execute(() -> expire(cvm)), delay, TimeUnit.MILLISECONDS);
   }
 
   private void expire(Cvm cvm) {
     try {
       remove(cvm, true);
     } catch (ManagerException e) {
-      log.debug("CVM {} was already gone at its TTL, or is left for the next removal: {}", cvm.id, e.getMessage());
+      log.debug(
+          "CVM {} was already gone at its TTL, or is left for the next removal: {}",
+          cvm.id,
+          e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -588,8 +705,14 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
           step.ok();
         } catch (VmUnstoppableException e) {
           log.error("cannot stop the QEMU of CVM {}: {}", cvm.id, e.getMessage());
-          throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, "CVM " + cvm.id + " is not removed: "
-              + e.getMessage() + "; it stays listed as stopping until RemoveVm is retried", e);
+          throw new ManagerException(
+              ManagerException.Reason.FAILED_PRECONDITION,
+              "CVM "
+                  + cvm.id
+                  + " is not removed: "
+                  + e.getMessage()
+                  + "; it stays listed as stopping until RemoveVm is retried",
+              e);
         }
         cvm.process = null;
       }
@@ -607,7 +730,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
 
   /**
    * Deletes a stopped CVM's files, its record last. When something cannot be deleted the CVM stays
-   * in the registry in state stopping (it holds nothing any more) and the caller learns what is left.
+   * in the registry in state stopping (it holds nothing any more) and the caller learns what is
+   * left.
    */
   private void deleteFiles(Cvm cvm) throws ManagerException {
     try {
@@ -615,10 +739,18 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       CrashPoint.REMOVE_CONTENTS_DELETED.reach();
       store.deleteRecord(cvm.id);
     } catch (IOException e) {
-      log.error("QEMU of CVM {} is stopped but its files are not all deleted: {}", cvm.id, e.getMessage());
-      throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, "CVM " + cvm.id
-          + " is stopped but not all of its files could be deleted: " + oneLine(String.valueOf(e.getMessage()))
-          + "; it stays listed as stopping until RemoveVm is retried (or the manager restarts) once they can be", e);
+      log.error(
+          "QEMU of CVM {} is stopped but its files are not all deleted: {}",
+          cvm.id,
+          e.getMessage());
+      throw new ManagerException(
+          ManagerException.Reason.FAILED_PRECONDITION,
+          "CVM "
+              + cvm.id
+              + " is stopped but not all of its files could be deleted: "
+              + oneLine(String.valueOf(e.getMessage()))
+              + "; it stays listed as stopping until RemoveVm is retried (or the manager restarts) once they can be",
+          e);
     }
   }
 
@@ -678,7 +810,13 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       throw ManagerException.notFound(cvmId);
     }
     GuestDescription g = hypervisor.guest();
-    return new CvmInfo(cvmId, g.ovmfVersion(), g.cpuCount(), g.cpuType(), g.kernelCommandLine(), config.eosVersion());
+    return new CvmInfo(
+        cvmId,
+        g.ovmfVersion(),
+        g.cpuCount(),
+        g.cpuType(),
+        g.kernelCommandLine(),
+        config.eosVersion());
   }
 
   @Override
@@ -701,14 +839,18 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       throw ManagerException.notFound(cvmId);
     }
     // Ended once QEMU can write no more: a stopping QEMU still prints its last lines.
-    return new ConsoleSource(cvmId, console.log(cvmId, cvm.paths.consoleLog()), () -> {
-      CvmState state = cvm.record.state();
-      return cvms.get(cvmId) != cvm || switch (state) {
-        case PROVISIONING, RUNNING -> false;
-        case STOPPING -> !console.follows(cvmId); // followed until its QEMU has stopped
-        default -> true;
-      };
-    });
+    return new ConsoleSource(
+        cvmId,
+        console.log(cvmId, cvm.paths.consoleLog()),
+        () -> {
+          CvmState state = cvm.record.state();
+          return cvms.get(cvmId) != cvm
+              || switch (state) {
+                case PROVISIONING, RUNNING -> false;
+                case STOPPING -> !console.follows(cvmId); // followed until its QEMU has stopped
+                default -> true;
+              };
+        });
   }
 
   @Override
@@ -718,7 +860,9 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       return "";
     }
     VmProcess process = cvm.process;
-    return process == null ? cvm.lastGuestStatus : process.guestStatus().orElse(cvm.lastGuestStatus);
+    return process == null
+        ? cvm.lastGuestStatus
+        : process.guestStatus().orElse(cvm.lastGuestStatus);
   }
 
   @Override
@@ -729,8 +873,10 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
 
   @Override
   public List<CvmRecord> listVms() {
-    return cvms.values().stream().map(c -> c.record)
-        .sorted(Comparator.comparing(CvmRecord::createdAt).thenComparing(CvmRecord::id)).toList();
+    return cvms.values().stream()
+        .map(c -> c.record)
+        .sorted(Comparator.comparing(CvmRecord::createdAt).thenComparing(CvmRecord::id))
+        .toList();
   }
 
   // ---------------------------------------------------------------- restore
@@ -761,13 +907,20 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     // the adopted one, or the QEMU inside the wrapper (sudo) that was adopted.)
     for (FoundVm vm : found) {
       Path cvmDir = vm.workDir().getParent();
-      if (!(cvmDir.getParent().equals(store.cvmsDir()) && adopted.contains(cvmDir.getFileName().toString()))) {
-        log.warn("stopping QEMU pid {} of {}: no valid record owns it", vm.process().pid(), vm.workDir());
+      if (!(cvmDir.getParent().equals(store.cvmsDir())
+          && adopted.contains(cvmDir.getFileName().toString()))) {
+        log.warn(
+            "stopping QEMU pid {} of {}: no valid record owns it",
+            vm.process().pid(),
+            vm.workDir());
         try {
           stopUninterruptibly(vm.process(), config.stopTimeout());
         } catch (VmUnstoppableException e) {
-          log.error("QEMU pid {} of {} runs without an owner and cannot be stopped: {}", vm.process().pid(),
-              vm.workDir(), e.getMessage());
+          log.error(
+              "QEMU pid {} of {} runs without an owner and cannot be stopped: {}",
+              vm.process().pid(),
+              vm.workDir(),
+              e.getMessage());
         }
       }
     }
@@ -777,19 +930,30 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       }
     }
     for (Path dir : scan.incomplete()) {
-      log.warn("deleting {}: a create or removal was interrupted before its record was written or after it went", dir);
+      log.warn(
+          "deleting {}: a create or removal was interrupted before its record was written or after it went",
+          dir);
       try {
         store.deleteAll(dir.getFileName().toString());
       } catch (IOException e) {
         log.error("cannot delete {}: {}", dir, e.getMessage());
       }
     }
-    log.info("restore finished: {} CVM(s) adopted, {} known, {} quarantined", adopted.size(), cvms.size(),
+    log.info(
+        "restore finished: {} CVM(s) adopted, {} known, {} quarantined",
+        adopted.size(),
+        cvms.size(),
         scan.quarantined().size());
   }
 
   private VmLaunchSpec specOf(CvmRecord r, CvmPaths paths) {
-    return new VmLaunchSpec(r.id(), r.hostPort(), r.guestCid(), paths.vmDir(), paths.certsDir(), paths.envDir(),
+    return new VmLaunchSpec(
+        r.id(),
+        r.hostPort(),
+        r.guestCid(),
+        paths.vmDir(),
+        paths.certsDir(),
+        paths.envDir(),
         paths.consoleLog());
   }
 
@@ -800,20 +964,28 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
    * API down that much longer. Adoptions of different CVMs share no state (see {@link Hypervisor}).
    */
   private Map<String, Optional<VmProcess>> adoptAll(List<CvmRecord> records) {
-    List<CvmRecord> running = records.stream()
-        .filter(r -> r.state() != CvmState.EXITED && r.pid() > 0 && r.processStart() != null).toList();
+    List<CvmRecord> running =
+        records.stream()
+            .filter(r -> r.state() != CvmState.EXITED && r.pid() > 0 && r.processStart() != null)
+            .toList();
     if (running.isEmpty()) {
       return Map.of();
     }
-    ExecutorService adopters = Executors.newFixedThreadPool(Math.min(ADOPTERS, running.size()), daemon("cvm-adopt"));
+    ExecutorService adopters =
+        Executors.newFixedThreadPool(Math.min(ADOPTERS, running.size()), daemon("cvm-adopt"));
     try {
-      Map<String, java.util.concurrent.Future<Optional<VmProcess>>> pending = new java.util.LinkedHashMap<>();
+      Map<String, java.util.concurrent.Future<Optional<VmProcess>>> pending =
+          new java.util.LinkedHashMap<>();
       for (CvmRecord r : running) {
-        pending.put(r.id(), adopters.submit(() -> {
-          try (var ignored = CvmLogContext.of(r.id())) {
-            return hypervisor.adopt(specOf(r, store.paths(r.id())), r.pid(), r.processStart());
-          }
-        }));
+        pending.put(
+            r.id(),
+            adopters.submit(
+                () -> {
+                  try (var ignored = CvmLogContext.of(r.id())) {
+                    return hypervisor.adopt(
+                        specOf(r, store.paths(r.id())), r.pid(), r.processStart());
+                  }
+                }));
       }
       Map<String, Optional<VmProcess>> adopted = new java.util.HashMap<>();
       for (var entry : pending.entrySet()) {
@@ -825,7 +997,8 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     }
   }
 
-  private static Optional<VmProcess> awaitAdoption(java.util.concurrent.Future<Optional<VmProcess>> adoption) {
+  private static Optional<VmProcess> awaitAdoption(
+      java.util.concurrent.Future<Optional<VmProcess>> adoption) {
     boolean interrupted = false;
     try {
       while (true) {
@@ -871,18 +1044,26 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     }
     VmLaunchSpec spec = specOf(r, paths);
     if (process.isEmpty()) {
-      log.warn("QEMU of CVM {} (pid {}) is not running; cleaning up (was {})", r.id(), r.pid(), r.state().wireName());
+      log.warn(
+          "QEMU of CVM {} (pid {}) is not running; cleaning up (was {})",
+          r.id(),
+          r.pid(),
+          r.state().wireName());
       gone.add(r);
       return false;
     }
     CvmLease lease = resources.claim(r.hostPort(), r.guestCid());
     if (lease.port() != r.hostPort()) {
-      log.warn("port {} of adopted CVM {} is outside the range or claimed twice", r.hostPort(), r.id());
+      log.warn(
+          "port {} of adopted CVM {} is outside the range or claimed twice", r.hostPort(), r.id());
     }
     Cvm cvm = new Cvm(r.id(), paths, r, lease);
     cvm.spec = spec;
     if (device.isPresent() && !device.get().claim(r.id())) {
-      log.warn("{} of adopted CVM {} is held by CVM {} too", device.get().name(), r.id(),
+      log.warn(
+          "{} of adopted CVM {} is held by CVM {} too",
+          device.get().name(),
+          r.id(),
           device.get().holder().orElse("?"));
     }
     cvm.lock.lock();
@@ -901,29 +1082,47 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     }
     if (r.state() == CvmState.STOPPING) {
       log.info("finishing the interrupted removal of CVM {}", r.id());
-      workers.execute(() -> {
-        try {
-          remove(cvm, false);
-        } catch (ManagerException | InterruptedException e) {
-          log.debug("interrupted removal of {} ended: {}", r.id(), e.getMessage());
-        }
-      });
+      workers.execute(
+          () -> {
+            try {
+              remove(cvm, false);
+            } catch (ManagerException | InterruptedException e) {
+              log.debug("interrupted removal of {} ended: {}", r.id(), e.getMessage());
+            }
+          });
     }
     return true;
   }
 
-  /** A CVM whose QEMU is gone: deleted, or kept as stopping (holding nothing) if its files resist. */
+  /**
+   * A CVM whose QEMU is gone: deleted, or kept as stopping (holding nothing) if its files resist.
+   */
   private void cleanUpGone(CvmRecord r) {
     CvmPaths paths = store.paths(r.id());
     hypervisor.release(specOf(r, paths));
     try {
       store.deleteAll(r.id());
     } catch (IOException e) {
-      log.error("cannot delete the files of CVM {}: {}; it stays listed as stopping until RemoveVm succeeds", r.id(),
+      log.error(
+          "cannot delete the files of CVM {}: {}; it stays listed as stopping until RemoveVm succeeds",
+          r.id(),
           e.getMessage());
-      CvmRecord stopping = r.state() == CvmState.STOPPING ? r : new CvmRecord(r.id(), CvmState.STOPPING, r.tee(),
-          r.hostPort(), r.guestCid(), r.pid(), r.processStart(), r.createdAt(), r.ttlDeadline(), r.exitCode(),
-          r.failure(), r.launchTcb());
+      CvmRecord stopping =
+          r.state() == CvmState.STOPPING
+              ? r
+              : new CvmRecord(
+                  r.id(),
+                  CvmState.STOPPING,
+                  r.tee(),
+                  r.hostPort(),
+                  r.guestCid(),
+                  r.pid(),
+                  r.processStart(),
+                  r.createdAt(),
+                  r.ttlDeadline(),
+                  r.exitCode(),
+                  r.failure(),
+                  r.launchTcb());
       cvms.put(r.id(), new Cvm(r.id(), paths, stopping, resources.nothing()));
     }
   }
@@ -935,14 +1134,23 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
    * prints its error last.
    */
   static String oneLine(String text) {
-    String joined = String.join(" | ", text.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
-    return joined.length() <= MAX_MESSAGE ? joined : "…" + joined.substring(joined.length() - MAX_MESSAGE);
+    String joined =
+        String.join(
+            " | ", text.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+    return joined.length() <= MAX_MESSAGE
+        ? joined
+        : "…" + joined.substring(joined.length() - MAX_MESSAGE);
   }
 
   private static CvmRecord moved(CvmRecord record, CvmState next) {
     if (!record.state().canBecome(next)) {
-      throw new IllegalStateException("CVM " + record.id() + " cannot go from " + record.state().wireName() + " to "
-          + next.wireName());
+      throw new IllegalStateException(
+          "CVM "
+              + record.id()
+              + " cannot go from "
+              + record.state().wireName()
+              + " to "
+              + next.wireName());
     }
     return record.withState(next);
   }
@@ -964,8 +1172,14 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   }
 
   private void publish(Cvm cvm, CvmEventType type, String detail) {
-    CvmEvent event = new CvmEvent(clock.instant(), cvm.id, type, cvm.record.state(), detail,
-        type == CvmEventType.EXITED ? cvm.record.exitCode() : null);
+    CvmEvent event =
+        new CvmEvent(
+            clock.instant(),
+            cvm.id,
+            type,
+            cvm.record.state(),
+            detail,
+            type == CvmEventType.EXITED ? cvm.record.exitCode() : null);
     try (var context = CvmLogContext.of(cvm.id, cvm.record.state())) {
       if (type == CvmEventType.FAILED || type == CvmEventType.EXITED) {
         log.warn("CVM {}{}", type.wireName(), detail.isEmpty() ? "" : ": " + detail);
@@ -983,8 +1197,11 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     try (var context = CvmLogContext.of(cvmId, state)) {
       long suppressed = budget == null ? 0 : budget.suppressedBefore(clock.millis());
       if (suppressed > 0) {
-        consoleLog.warn("{} console lines were not logged (more than {} a second); StreamLogs and {} have them all",
-            suppressed, ConsoleLogBudget.LINES_PER_SECOND, cvm.paths.consoleLog());
+        consoleLog.warn(
+            "{} console lines were not logged (more than {} a second); StreamLogs and {} have them all",
+            suppressed,
+            ConsoleLogBudget.LINES_PER_SECOND,
+            cvm.paths.consoleLog());
       }
       if (budget == null || budget.take()) {
         consoleLog.info(line);
@@ -996,12 +1213,14 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   /** Stops watching; CVMs keep running for the next manager to adopt. */
   @Override
   public void close() {
-    cvms.values().forEach(cvm -> {
-      VmProcess process = cvm.process;
-      if (process != null) {
-        process.detach(); // a QEMU serves one QMP client at a time: the next manager's
-      }
-    });
+    cvms.values()
+        .forEach(
+            cvm -> {
+              VmProcess process = cvm.process;
+              if (process != null) {
+                process.detach(); // a QEMU serves one QMP client at a time: the next manager's
+              }
+            });
     console.close();
     timers.shutdownNow();
     workers.shutdownNow();

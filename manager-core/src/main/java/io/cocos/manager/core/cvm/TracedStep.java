@@ -6,9 +6,9 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 
 /**
- * A span around one step of a CVM operation (port allocation, file preparation, QEMU start or
- * stop, attestation), child of the RPC's span when there is one. A step not marked {@link #ok()}
- * before it closes ended with an exception and is recorded as an error.
+ * A span around one step of a CVM operation (port allocation, file preparation, QEMU start or stop,
+ * attestation), child of the RPC's span when there is one. A step not marked {@link #ok()} before
+ * it closes ended with an exception and is recorded as an error.
  */
 final class TracedStep implements AutoCloseable {
   private final Span span;

@@ -6,9 +6,14 @@ import java.time.Instant;
 /**
  * Something that happened to a CVM.
  *
- * @param state  the CVM's state after the event
- * @param detail   free text: the pid, the failure, the TTL deadline
+ * @param state the CVM's state after the event
+ * @param detail free text: the pid, the failure, the TTL deadline
  * @param exitCode set for {@link CvmEventType#EXITED}, null otherwise
  */
-public record CvmEvent(Instant time, String cvmId, CvmEventType type, CvmState state, String detail,
+public record CvmEvent(
+    Instant time,
+    String cvmId,
+    CvmEventType type,
+    CvmState state,
+    String detail,
     Integer exitCode) {}

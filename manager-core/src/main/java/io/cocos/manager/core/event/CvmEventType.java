@@ -23,7 +23,9 @@ public enum CvmEventType {
   GUEST_RESUMED,
   /** The guest kernel panicked; detail: what the hypervisor did about it. */
   GUEST_PANICKED,
-  /** The agent answered on the forwarded port for the first time; detail: seconds since CreateVm. */
+  /**
+   * The agent answered on the forwarded port for the first time; detail: seconds since CreateVm.
+   */
   AGENT_READY;
 
   public String wireName() {

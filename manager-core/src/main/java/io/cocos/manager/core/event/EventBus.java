@@ -7,9 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lifecycle events and console lines, delivered to subscribers in the publisher's thread, in
- * order per publisher. A listener that throws is logged and skipped; the others still get the
- * event. Subscribing and unsubscribing are safe at any time (copy-on-write lists).
+ * Lifecycle events and console lines, delivered to subscribers in the publisher's thread, in order
+ * per publisher. A listener that throws is logged and skipped; the others still get the event.
+ * Subscribing and unsubscribing are safe at any time (copy-on-write lists).
  */
 public final class EventBus implements CvmEvents {
   private static final Logger log = LoggerFactory.getLogger(EventBus.class);

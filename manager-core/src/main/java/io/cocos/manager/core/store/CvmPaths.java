@@ -3,8 +3,8 @@ package io.cocos.manager.core.store;
 import java.nio.file.Path;
 
 /**
- * Where one CVM's files live: everything under one directory, so removing the CVM removes all
- * of it at once and nothing is scattered over /tmp.
+ * Where one CVM's files live: everything under one directory, so removing the CVM removes all of it
+ * at once and nothing is scattered over /tmp.
  *
  * <pre>
  * &lt;state dir&gt;/cvms/&lt;id&gt;/state.json   persisted record (restore after restart)

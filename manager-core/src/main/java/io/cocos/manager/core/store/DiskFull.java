@@ -12,7 +12,8 @@ public final class DiskFull {
   public static boolean is(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       String text = t instanceof FileSystemException fse ? fse.getReason() : t.getMessage();
-      if ((text != null && text.contains(ENOSPC)) || (t.getMessage() != null && t.getMessage().contains(ENOSPC))) {
+      if ((text != null && text.contains(ENOSPC))
+          || (t.getMessage() != null && t.getMessage().contains(ENOSPC))) {
         return true;
       }
       if (t.getCause() == t) {

@@ -13,13 +13,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * One manager per state directory: an exclusive lock on {@code <state dir>/manager.lock}, held for
- * the manager's whole life and taken before anything else reads or writes the directory. The
- * kernel drops the lock when the process ends, however it ends (kill -9 included), so a stale lock
- * file never blocks the next manager. The holder's pid is written into the file so that the
- * manager refused can name it.
+ * the manager's whole life and taken before anything else reads or writes the directory. The kernel
+ * drops the lock when the process ends, however it ends (kill -9 included), so a stale lock file
+ * never blocks the next manager. The holder's pid is written into the file so that the manager
+ * refused can name it.
  */
 public final class StateDirLock implements AutoCloseable {
   public static final String FILE_NAME = "manager.lock";
+
   /** A lock file longer than this is not ours: read no more of it. */
   private static final int MAX_PID_BYTES = 32;
 
@@ -39,17 +40,23 @@ public final class StateDirLock implements AutoCloseable {
   }
 
   /**
-   * Creates the state directory if needed and locks it; throws HeldException (naming the
-   * directory and the holder's pid) without changing anything when another manager holds it.
+   * Creates the state directory if needed and locks it; throws HeldException (naming the directory
+   * and the holder's pid) without changing anything when another manager holds it.
    */
   public static StateDirLock acquire(Path stateDir) throws IOException, HeldException {
     SecureFiles.createPrivateDirectory(stateDir);
     Path file = stateDir.resolve(FILE_NAME);
     // No TRUNCATE: the holder's pid must survive a refused attempt. NOFOLLOW: a planted symlink
     // must not make us write elsewhere.
-    FileChannel channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    FileChannel channel =
+        FileChannel.open(
+            file,
+            java.util.Set.of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -62,12 +69,19 @@ public final class StateDirLock implements AutoCloseable {
     if (lock == null) {
       String holder = holderPid(channel);
       channel.close();
-      throw new HeldException("state directory " + stateDir + " is in use by another manager (pid " + holder
-          + "); only one manager may run per MANAGER_STATE_DIR");
+      throw new HeldException(
+          "state directory "
+              + stateDir
+              + " is in use by another manager (pid "
+              + holder
+              + "); only one manager may run per MANAGER_STATE_DIR");
     }
     try {
       channel.truncate(0);
-      channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+      channel.write(
+          ByteBuffer.wrap(
+              (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)),
+          0);
       channel.force(true);
     } catch (IOException e) {
       lock.release();
@@ -81,7 +95,8 @@ public final class StateDirLock implements AutoCloseable {
     try {
       ByteBuffer buffer = ByteBuffer.allocate(MAX_PID_BYTES);
       channel.read(buffer, 0);
-      String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).strip();
+      String text =
+          new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).strip();
       return text.matches("[0-9]{1,10}") ? text : "unknown";
     } catch (IOException e) {
       return "unknown";

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * a symlink) named by a UUID and its state.json, a regular file, parses and names that same UUID.
  * Anything else — a bad or empty id, {@code ../} in an id, truncated JSON, a copied directory, a
  * symlink — is moved aside to {@code <state dir>/quarantine/} with a warning, never deleted and
- * never followed. Deletion walks without following symlinks, so nothing outside the state
- * directory is ever deleted.
+ * never followed. Deletion walks without following symlinks, so nothing outside the state directory
+ * is ever deleted.
  *
  * <p>Thread-safety: stateless apart from its paths; callers serialise the writes of one CVM.
  */
@@ -43,8 +43,10 @@ public final class StateStore {
   private static final Pattern UUID_NAME =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** A state.json is a few hundred bytes; a bigger one is not ours and is not read whole. */
   private static final int MAX_RECORD_BYTES = 64 * 1024;
+
   /** How many leftover paths an error names. */
   private static final int LEFTOVERS_NAMED = 5;
 
@@ -52,7 +54,9 @@ public final class StateStore {
   private final Path cvmsDir;
   private final Path quarantineDir;
 
-  /** Creates {@code <stateDir>/cvms}; every path is then resolved from the state dir's real path. */
+  /**
+   * Creates {@code <stateDir>/cvms}; every path is then resolved from the state dir's real path.
+   */
   public StateStore(Path stateDir) throws IOException {
     SecureFiles.createPrivateDirectory(stateDir.resolve("cvms"));
     this.stateDir = stateDir.toRealPath();
@@ -91,9 +95,9 @@ public final class StateStore {
   /**
    * What restore finds in cvms/.
    *
-   * @param records     valid records, each in the directory its id names
-   * @param incomplete  UUID-named directories without a record, the trace of a create or a removal
-   *                    interrupted before its first save or after its record went: to delete
+   * @param records valid records, each in the directory its id names
+   * @param incomplete UUID-named directories without a record, the trace of a create or a removal
+   *     interrupted before its first save or after its record went: to delete
    * @param quarantined where the entries that failed the checks were moved
    */
   public record Scan(List<CvmRecord> records, List<Path> incomplete, List<Path> quarantined) {}
@@ -134,7 +138,8 @@ public final class StateStore {
   /** Null when the record is valid (and then added to {@code into}), else what is wrong with it. */
   private static String check(Path stateFile, String dirName, List<CvmRecord> into) {
     if (!Files.isRegularFile(stateFile, LinkOption.NOFOLLOW_LINKS)) {
-      return Files.exists(stateFile, LinkOption.NOFOLLOW_LINKS) ? "its state.json is not a regular file"
+      return Files.exists(stateFile, LinkOption.NOFOLLOW_LINKS)
+          ? "its state.json is not a regular file"
           : "it has no state.json";
     }
     CvmRecord record;
@@ -145,11 +150,14 @@ public final class StateStore {
       }
       record = fromJson(JSON.readTree(bytes));
     } catch (IOException | RuntimeException e) {
-      return "its state.json is unreadable (" + bounded(String.valueOf(e.getMessage()).lines().findFirst().orElse(""))
+      return "its state.json is unreadable ("
+          + bounded(String.valueOf(e.getMessage()).lines().findFirst().orElse(""))
           + ")";
     }
     if (!dirName.equals(record.id())) {
-      return "its state.json names CVM " + bounded(record.id()) + ", not the directory's own id (a copy?)";
+      return "its state.json names CVM "
+          + bounded(record.id())
+          + ", not the directory's own id (a copy?)";
     }
     into.add(record);
     return null;
@@ -176,7 +184,12 @@ public final class StateStore {
     }
     // A rename moves the entry itself: a symlink stays a symlink, its target is never touched.
     Files.move(entry, target);
-    log.warn("moved CVM directory entry {} of {} aside to {}: {}", bounded(name), cvmsDir, target, problem);
+    log.warn(
+        "moved CVM directory entry {} of {} aside to {}: {}",
+        bounded(name),
+        cvmsDir,
+        target,
+        problem);
     return target;
   }
 
@@ -200,9 +213,16 @@ public final class StateStore {
       deleteTreeCollecting(paths.dir(), entry, left, reasons);
     }
     if (!left.isEmpty()) {
-      throw new IOException(left.size() + " file(s) left in " + paths.dir() + ": "
-          + String.join(", ", left.subList(0, Math.min(LEFTOVERS_NAMED, left.size())))
-          + (left.size() > LEFTOVERS_NAMED ? ", …" : "") + " (" + reasons.get(0) + ")");
+      throw new IOException(
+          left.size()
+              + " file(s) left in "
+              + paths.dir()
+              + ": "
+              + String.join(", ", left.subList(0, Math.min(LEFTOVERS_NAMED, left.size())))
+              + (left.size() > LEFTOVERS_NAMED ? ", …" : "")
+              + " ("
+              + reasons.get(0)
+              + ")");
     }
   }
 
@@ -223,7 +243,10 @@ public final class StateStore {
     deleteRecord(cvmId);
   }
 
-  /** Removes a directory path that is a symlink or a file (never what it points to); true if it was one. */
+  /**
+   * Removes a directory path that is a symlink or a file (never what it points to); true if it was
+   * one.
+   */
   private static boolean unlinkedIfNotADirectory(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return true;
@@ -235,44 +258,48 @@ public final class StateStore {
     return false;
   }
 
-  private static void deleteTreeCollecting(Path base, Path root, List<String> left, List<String> reasons)
-      throws IOException {
+  private static void deleteTreeCollecting(
+      Path base, Path root, List<String> left, List<String> reasons) throws IOException {
     // walkFileTree does not follow symlinks: a link is visited as a file and unlinked.
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException exc) {
-        if (!(exc instanceof NoSuchFileException)) {
-          note(file, exc);
-        }
-        return FileVisitResult.CONTINUE;
-      }
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException exc) {
+            if (!(exc instanceof NoSuchFileException)) {
+              note(file, exc);
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
-        delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
+            delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
 
-      private void delete(Path p) {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          note(p, e);
-        }
-      }
+          private void delete(Path p) {
+            try {
+              Files.deleteIfExists(p);
+            } catch (IOException e) {
+              note(p, e);
+            }
+          }
 
-      private void note(Path p, IOException e) {
-        left.add(base.relativize(p).toString());
-        reasons.add(e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
-            ? fse.getReason() : String.valueOf(e.getMessage()));
-      }
-    });
+          private void note(Path p, IOException e) {
+            left.add(base.relativize(p).toString());
+            reasons.add(
+                e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
+                    ? fse.getReason()
+                    : String.valueOf(e.getMessage()));
+          }
+        });
   }
 
   /** A name or id from disk, quoted in bounded form. */
@@ -281,7 +308,9 @@ public final class StateStore {
       return "(none)";
     }
     String printable = text.replaceAll("\\p{Cntrl}", "?");
-    return printable.length() <= 80 ? "\"" + printable + "\"" : "\"" + printable.substring(0, 80) + "…\"";
+    return printable.length() <= 80
+        ? "\"" + printable + "\""
+        : "\"" + printable.substring(0, 80) + "…\"";
   }
 
   static ObjectNode toJson(CvmRecord r) {

@@ -1,4 +1,5 @@
 package io.cocos.manager.core.vm;
 
 /** What CVMInfo reports about the guest a hypervisor boots. */
-public record GuestDescription(String ovmfVersion, int cpuCount, String cpuType, String kernelCommandLine) {}
+public record GuestDescription(
+    String ovmfVersion, int cpuCount, String cpuType, String kernelCommandLine) {}

@@ -5,9 +5,9 @@ import java.time.Instant;
 /**
  * Something the guest did, as its hypervisor reports it.
  *
- * @param detail the hypervisor's own reason or data, e.g. "guest-shutdown" for a guest that
- *               powered itself off, "host-qmp-quit" for a VM told to quit; may be empty
- * @param time   when the hypervisor says it happened
+ * @param detail the hypervisor's own reason or data, e.g. "guest-shutdown" for a guest that powered
+ *     itself off, "host-qmp-quit" for a VM told to quit; may be empty
+ * @param time when the hypervisor says it happened
  */
 public record GuestEvent(Kind kind, String detail, Instant time) {
   public enum Kind {

@@ -19,8 +19,8 @@ public interface Hypervisor {
   /**
    * Spawns a VM and returns at once, its pid and start time known, so that the caller can persist
    * them before waiting for anything. Throws when the VM could not even be spawned (nothing is then
-   * left running). Where the VM keeps its pid file and what it is named (the CVM id, inside
-   * {@code spec.workDir()}) is what {@link #findVms} recognises it by.
+   * left running). Where the VM keeps its pid file and what it is named (the CVM id, inside {@code
+   * spec.workDir()}) is what {@link #findVms} recognises it by.
    */
   VmProcess spawn(VmLaunchSpec spec) throws VmStartException;
 
@@ -29,7 +29,8 @@ public interface Hypervisor {
    * output when it died (bad option, port taken). When this throws, the VM has been stopped and
    * reaped; when interrupted, it is killed first.
    */
-  void awaitReady(VmLaunchSpec spec, VmProcess process) throws VmStartException, InterruptedException;
+  void awaitReady(VmLaunchSpec spec, VmProcess process)
+      throws VmStartException, InterruptedException;
 
   /**
    * Re-attaches to a VM an earlier manager started: present only if a process with that pid is
@@ -39,10 +40,10 @@ public interface Hypervisor {
 
   /**
    * Every running VM whose own command line places its work directory under {@code cvmsDir},
-   * whatever the records say: how a restart finds the VMs of records that are missing,
-   * incomplete or unreadable. A VM started through a wrapper (sudo) is reported once. The
-   * processes are handles to stop: a hypervisor may leave their exit unwatched until they are
-   * signalled (the QEMU one does; a found VM is usually adopted through {@link #adopt} as well).
+   * whatever the records say: how a restart finds the VMs of records that are missing, incomplete
+   * or unreadable. A VM started through a wrapper (sudo) is reported once. The processes are
+   * handles to stop: a hypervisor may leave their exit unwatched until they are signalled (the QEMU
+   * one does; a found VM is usually adopted through {@link #adopt} as well).
    */
   List<FoundVm> findVms(Path cvmsDir);
 

@@ -8,7 +8,10 @@ import java.util.function.Consumer;
 
 /** A running VM as the domain sees it: a process it can watch and stop. */
 public interface VmProcess {
-  /** Exit code reported when the process was not started by this manager and its status is unknowable. */
+  /**
+   * Exit code reported when the process was not started by this manager and its status is
+   * unknowable.
+   */
   int UNKNOWN_EXIT_CODE = -1;
 
   long pid();
@@ -17,16 +20,16 @@ public interface VmProcess {
   Instant startedAt();
 
   /**
-   * Completes when the process has ended and been reaped, with its exit code (or
-   * {@link #UNKNOWN_EXIT_CODE} for a process adopted from an earlier manager).
+   * Completes when the process has ended and been reaped, with its exit code (or {@link
+   * #UNKNOWN_EXIT_CODE} for a process adopted from an earlier manager).
    */
   CompletableFuture<Integer> exit();
 
   boolean isAlive();
 
   /**
-   * Asks the VM to stop (SIGTERM), waits up to {@code grace}, then kills it (SIGKILL). Returns
-   * once the process is gone and reaped, with its exit code. Safe to call more than once.
+   * Asks the VM to stop (SIGTERM), waits up to {@code grace}, then kills it (SIGKILL). Returns once
+   * the process is gone and reaped, with its exit code. Safe to call more than once.
    *
    * @throws VmUnstoppableException when the process is still alive a bounded time after SIGKILL
    */
@@ -34,8 +37,8 @@ public interface VmProcess {
 
   /**
    * Stops the VM gracefully: asks the guest to power off, then the VM to quit, then {@link #stop}
-   * with {@code grace}; each step bounded by the hypervisor's own timeouts. Returns once the process
-   * is gone and reaped. A VM that cannot be asked is simply {@link #stop}ped.
+   * with {@code grace}; each step bounded by the hypervisor's own timeouts. Returns once the
+   * process is gone and reaped. A VM that cannot be asked is simply {@link #stop}ped.
    */
   default int shutDown(Duration grace) throws InterruptedException {
     return stop(grace);
@@ -51,7 +54,8 @@ public interface VmProcess {
 
   /**
    * Sends the guest's events to {@code listener} from now on (one listener; a later call replaces
-   * it). The listener runs on the hypervisor's thread, in the order of the events, and must not block.
+   * it). The listener runs on the hypervisor's thread, in the order of the events, and must not
+   * block.
    */
   default void onGuestEvent(Consumer<GuestEvent> listener) {}
 
@@ -64,6 +68,8 @@ public interface VmProcess {
     return Optional.empty();
   }
 
-  /** Stops watching the VM without stopping it: the manager is closing and a later one adopts it. */
+  /**
+   * Stops watching the VM without stopping it: the manager is closing and a later one adopts it.
+   */
   default void detach() {}
 }

@@ -18,15 +18,19 @@ class Http2AgentProbeTest {
   @Test
   void aServerThatAnswersThePrefaceIsReadyAndGotThePreface() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
-        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-          byte[] preface = in.readNBytes(Http2AgentProbe.HTTP2_PREFACE.length);
-          s.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // the server's SETTINGS
-          return preface;
-        } catch (Exception e) {
-          throw new java.util.concurrent.CompletionException(e);
-        }
-      });
+      CompletableFuture<byte[]> received =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (Socket s = server.accept();
+                    InputStream in = s.getInputStream()) {
+                  byte[] preface = in.readNBytes(Http2AgentProbe.HTTP2_PREFACE.length);
+                  s.getOutputStream()
+                      .write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // the server's SETTINGS
+                  return preface;
+                } catch (Exception e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              });
 
       assertThat(probe.answers(server.getLocalPort()).get(5, TimeUnit.SECONDS)).isTrue();
       assertThat(received.get(5, TimeUnit.SECONDS)).isEqualTo(Http2AgentProbe.HTTP2_PREFACE);
@@ -37,13 +41,14 @@ class Http2AgentProbeTest {
   void aConnectionAcceptedThenClosedWithoutAByteIsNotReady() throws Exception {
     // QEMU's user-mode network does this while nothing in the guest listens
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CompletableFuture.runAsync(() -> {
-        try (Socket s = server.accept()) {
-          s.getInputStream().readNBytes(1);
-        } catch (Exception e) {
-          throw new java.util.concurrent.CompletionException(e);
-        }
-      });
+      CompletableFuture.runAsync(
+          () -> {
+            try (Socket s = server.accept()) {
+              s.getInputStream().readNBytes(1);
+            } catch (Exception e) {
+              throw new java.util.concurrent.CompletionException(e);
+            }
+          });
       assertThat(probe.answers(server.getLocalPort()).get(5, TimeUnit.SECONDS)).isFalse();
     }
   }
@@ -66,7 +71,9 @@ class Http2AgentProbeTest {
   }
 
   private static long probeThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("agent-probe")).count();
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("agent-probe"))
+        .count();
   }
 
   @Test

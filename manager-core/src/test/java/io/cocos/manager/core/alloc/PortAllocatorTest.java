@@ -59,14 +59,15 @@ class PortAllocatorTest {
     ExecutorService pool = Executors.newFixedThreadPool(16);
     CountDownLatch go = new CountDownLatch(1);
     for (int i = 0; i < 250; i++) {
-      pool.execute(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        ports.allocate().ifPresent(got::add);
-      });
+      pool.execute(
+          () -> {
+            try {
+              go.await();
+            } catch (InterruptedException e) {
+              return;
+            }
+            ports.allocate().ifPresent(got::add);
+          });
     }
     go.countDown();
     pool.shutdown();

@@ -56,7 +56,9 @@ class UninterruptiblyTest {
   void aFuturesCheckedFailureOfTheNamedTypeIsThrownUnchanged() {
     IOException failure = new IOException("disk");
     CompletableFuture<String> future = CompletableFuture.failedFuture(failure);
-    assertSame(failure, assertThrows(IOException.class, () -> Uninterruptibly.get(future, IOException.class)));
+    assertSame(
+        failure,
+        assertThrows(IOException.class, () -> Uninterruptibly.get(future, IOException.class)));
   }
 
   @Test
@@ -79,7 +81,8 @@ class UninterruptiblyTest {
   void aFuturesValueIsReturnedWhileInterrupted() {
     Thread.currentThread().interrupt();
     assertEquals(
-        "done", Uninterruptibly.get(CompletableFuture.completedFuture("done"), RuntimeException.class));
+        "done",
+        Uninterruptibly.get(CompletableFuture.completedFuture("done"), RuntimeException.class));
     assertTrue(Thread.currentThread().isInterrupted());
   }
 }

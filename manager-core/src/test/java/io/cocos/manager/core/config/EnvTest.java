@@ -14,23 +14,30 @@ class EnvTest {
   void unsetAndBlankMeanTheDefault() {
     Env env = new Env(Map.of("MANAGER_GRPC_PORT", "  "));
     assertThat(env.port("MANAGER_GRPC_PORT", 7001)).isEqualTo(7001);
-    assertThat(new Env(Map.of("MANAGER_HTTP_PORT", "0")).listenPort("MANAGER_HTTP_PORT", 7003)).isZero();
-    assertThatThrownBy(() -> new Env(Map.of("MANAGER_HTTP_PORT", "65536")).listenPort("MANAGER_HTTP_PORT", 7003))
-        .hasMessage("MANAGER_HTTP_PORT=\"65536\": expected a port number from 0 (any free port) to 65535");
-    assertThat(env.duration("MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60))).isEqualTo(Duration.ofSeconds(60));
+    assertThat(new Env(Map.of("MANAGER_HTTP_PORT", "0")).listenPort("MANAGER_HTTP_PORT", 7003))
+        .isZero();
+    assertThatThrownBy(
+            () ->
+                new Env(Map.of("MANAGER_HTTP_PORT", "65536")).listenPort("MANAGER_HTTP_PORT", 7003))
+        .hasMessage(
+            "MANAGER_HTTP_PORT=\"65536\": expected a port number from 0 (any free port) to 65535");
+    assertThat(env.duration("MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60)))
+        .isEqualTo(Duration.ofSeconds(60));
     assertThat(env.optionalBool("MANAGER_QEMU_ENABLE_SEV_SNP")).isEmpty();
   }
 
   @Test
   void badValuesNameTheVariableTheValueAndWhatWasExpected() {
-    Env env = new Env(Map.of(
-        "MANAGER_GRPC_PORT", "70x1",
-        "MANAGER_QEMU_MEMORY_SIZE", "2GB!",
-        "MANAGER_QEMU_HOST_FWD_RANGE", "6200-6100",
-        "MANAGER_QEMU_ENABLE_KVM", "yes please",
-        "MANAGER_GRPC_TIMEOUT", "soon",
-        "MANAGER_QEMU_STOP_TIMEOUT", "-30s",
-        "COCOS_JAEGER_TRACE_RATIO", "1.5"));
+    Env env =
+        new Env(
+            Map.of(
+                "MANAGER_GRPC_PORT", "70x1",
+                "MANAGER_QEMU_MEMORY_SIZE", "2GB!",
+                "MANAGER_QEMU_HOST_FWD_RANGE", "6200-6100",
+                "MANAGER_QEMU_ENABLE_KVM", "yes please",
+                "MANAGER_GRPC_TIMEOUT", "soon",
+                "MANAGER_QEMU_STOP_TIMEOUT", "-30s",
+                "COCOS_JAEGER_TRACE_RATIO", "1.5"));
     assertThatThrownBy(() -> env.port("MANAGER_GRPC_PORT", 7001))
         .hasMessage("MANAGER_GRPC_PORT=\"70x1\": expected a port number from 1 to 65535");
     assertThatThrownBy(() -> env.memorySize("MANAGER_QEMU_MEMORY_SIZE", "2048M"))
@@ -38,7 +45,9 @@ class EnvTest {
     assertThatThrownBy(() -> env.portRange("MANAGER_QEMU_HOST_FWD_RANGE", null))
         .hasMessageStartingWith("MANAGER_QEMU_HOST_FWD_RANGE=\"6200-6100\": expected a port range");
     assertThatThrownBy(() -> env.bool("MANAGER_QEMU_ENABLE_KVM", true))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("\"yes please\"").hasMessageContaining("boolean");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("\"yes please\"")
+        .hasMessageContaining("boolean");
     assertThatThrownBy(() -> env.duration("MANAGER_GRPC_TIMEOUT", Duration.ZERO))
         .hasMessageStartingWith("MANAGER_GRPC_TIMEOUT=\"soon\": expected a duration");
     assertThatThrownBy(() -> env.duration("MANAGER_QEMU_STOP_TIMEOUT", Duration.ZERO))
@@ -84,11 +93,15 @@ class EnvTest {
 
   @Test
   void theConsoleLogLimitIsASizeOfAtLeastOneMebibyte() {
-    assertThat(LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_CONSOLE_LOG_MAX_SIZE", "1G"))).consoleLogMaxSize())
+    assertThat(
+            LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_CONSOLE_LOG_MAX_SIZE", "1G")))
+                .consoleLogMaxSize())
         .isEqualTo(1L << 30);
     for (String bad : List.of("512K", "lots", "-1M", "0")) {
-      assertThatThrownBy(() -> LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_CONSOLE_LOG_MAX_SIZE", bad))))
-          .isInstanceOf(ConfigException.class).hasMessageContaining("MANAGER_CONSOLE_LOG_MAX_SIZE")
+      assertThatThrownBy(
+              () -> LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_CONSOLE_LOG_MAX_SIZE", bad))))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("MANAGER_CONSOLE_LOG_MAX_SIZE")
           .hasMessageContaining("at least 1M");
     }
   }

@@ -1,8 +1,8 @@
 package io.cocos.manager.core.console;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,10 +31,16 @@ class ConsoleCursorTest {
   }
 
   /** Reads chunk after chunk until {@code maxLines} or nothing more. */
-  static List<String> read(ConsoleCursor c, byte[] buffer, int maxLines, boolean flush) throws Exception {
+  static List<String> read(ConsoleCursor c, byte[] buffer, int maxLines, boolean flush)
+      throws Exception {
     List<String> lines = new ArrayList<>();
     while (lines.size() < maxLines) {
-      if (c.read(buffer, maxLines - lines.size(), flush, (b, from, to) -> lines.add(new String(b, from, to - from, UTF_8))) == 0) {
+      if (c.read(
+              buffer,
+              maxLines - lines.size(),
+              flush,
+              (b, from, to) -> lines.add(new String(b, from, to - from, UTF_8)))
+          == 0) {
         break;
       }
     }
@@ -44,7 +50,11 @@ class ConsoleCursorTest {
   /** One chunk's lines. */
   static List<String> chunk(ConsoleCursor c, byte[] buffer, boolean flush) throws Exception {
     List<String> lines = new ArrayList<>();
-    c.read(buffer, Integer.MAX_VALUE, flush, (b, from, to) -> lines.add(new String(b, from, to - from, UTF_8)));
+    c.read(
+        buffer,
+        Integer.MAX_VALUE,
+        flush,
+        (b, from, to) -> lines.add(new String(b, from, to - from, UTF_8)));
     return lines;
   }
 
@@ -78,7 +88,10 @@ class ConsoleCursorTest {
 
   @Test
   void tailReachesAcrossManyBlocks() throws Exception {
-    String big = IntStream.range(0, 20_000).mapToObj(i -> "line " + i).collect(Collectors.joining("\n", "", "\n"));
+    String big =
+        IntStream.range(0, 20_000)
+            .mapToObj(i -> "line " + i)
+            .collect(Collectors.joining("\n", "", "\n"));
     try (ConsoleCursor c = ConsoleCursor.atTail(file(big), 15_000)) {
       List<String> lines = read(c, 20_000, false);
       assertThat(lines).hasSize(15_000);
@@ -99,8 +112,10 @@ class ConsoleCursorTest {
 
   @Test
   void anEndlessLineIsCutIntoBoundedPieces() throws Exception {
-    try (ConsoleCursor c = ConsoleCursor.atTail(file("x".repeat(ConsoleCursor.MAX_LINE * 2 + 5)), 1)) {
-      assertThat(read(c, 10, true)).extracting(String::length)
+    try (ConsoleCursor c =
+        ConsoleCursor.atTail(file("x".repeat(ConsoleCursor.MAX_LINE * 2 + 5)), 1)) {
+      assertThat(read(c, 10, true))
+          .extracting(String::length)
           .containsExactly(ConsoleCursor.MAX_LINE, ConsoleCursor.MAX_LINE, 5);
     }
   }
@@ -115,7 +130,11 @@ class ConsoleCursorTest {
 
   @Test
   void aChunkEndsAtItsLastNewlineAndTheLineAcrossItsEndComesWholeInTheNext() throws Exception {
-    String line = "a".repeat(999); // 1000 bytes with its newline: 16 fit a 16 KiB buffer, the 17th crosses its end
+    String line =
+        "a"
+            .repeat(
+                999); // 1000 bytes with its newline: 16 fit a 16 KiB buffer, the 17th crosses its
+    // end
     try (ConsoleCursor c = ConsoleCursor.atTail(file((line + "\n").repeat(20)), 20)) {
       byte[] buffer = new byte[ConsoleCursor.MAX_LINE * 2];
       assertThat(chunk(c, buffer, false)).hasSize(16).allMatch(line::equals);
@@ -156,7 +175,9 @@ class ConsoleCursorTest {
     String line = "x" + "\u00e9".repeat(ConsoleCursor.MAX_LINE);
     try (ConsoleCursor c = ConsoleCursor.atTail(file(line + "\n"), 1)) {
       List<String> pieces = read(c, 10, false);
-      assertThat(pieces).hasSizeGreaterThan(1).noneMatch(p -> p.contains("\uFFFD"))
+      assertThat(pieces)
+          .hasSizeGreaterThan(1)
+          .noneMatch(p -> p.contains("\uFFFD"))
           .allMatch(p -> p.getBytes(UTF_8).length <= ConsoleCursor.MAX_LINE);
       assertThat(String.join("", pieces)).isEqualTo(line);
     }
@@ -168,7 +189,11 @@ class ConsoleCursorTest {
     Files.write(f, new byte[] {'a', (byte) 0xff, 'b', '\n'});
     try (ConsoleCursor c = ConsoleCursor.atTail(new ConsoleLog(f), 1)) {
       List<byte[]> lines = new ArrayList<>();
-      c.read(new byte[64 * 1024], 10, false, (b, from, to) -> lines.add(Arrays.copyOfRange(b, from, to)));
+      c.read(
+          new byte[64 * 1024],
+          10,
+          false,
+          (b, from, to) -> lines.add(Arrays.copyOfRange(b, from, to)));
       assertThat(lines).singleElement().isEqualTo(new byte[] {'a', (byte) 0xff, 'b'});
     }
   }
@@ -176,12 +201,18 @@ class ConsoleCursorTest {
   @Test
   void theWordAtATimeSearchFindsTheFirstMatchAsAByteByByteOneDoes() {
     java.util.Random random = new java.util.Random(14);
-    // bytes near the newline's value and with the high bit set: where a word-at-a-time test can go wrong
-    byte[] alphabet = {'\n', '\r', 0x0b, 0x09, (byte) 0x8a, (byte) 0x0a ^ (byte) 0x80, 0x00, (byte) 0xff, 'a', 0x01};
+    // bytes near the newline's value and with the high bit set: where a word-at-a-time test can go
+    // wrong
+    byte[] alphabet = {
+      '\n', '\r', 0x0b, 0x09, (byte) 0x8a, (byte) 0x0a ^ (byte) 0x80, 0x00, (byte) 0xff, 'a', 0x01
+    };
     for (int round = 0; round < 2000; round++) {
       byte[] bytes = new byte[random.nextInt(40)];
       for (int i = 0; i < bytes.length; i++) {
-        bytes[i] = alphabet[random.nextInt(round % 2 == 0 ? alphabet.length : alphabet.length - 2) + (round % 2 == 0 ? 0 : 2)];
+        bytes[i] =
+            alphabet[
+                random.nextInt(round % 2 == 0 ? alphabet.length : alphabet.length - 2)
+                    + (round % 2 == 0 ? 0 : 2)];
       }
       int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
       int to = from + random.nextInt(bytes.length - from + 1);
@@ -190,7 +221,8 @@ class ConsoleCursorTest {
         for (int i = from; i < to && expected < 0; i++) {
           expected = bytes[i] == b ? i : -1;
         }
-        assertThat(ConsoleCursor.indexOf(bytes, b, from, to)).as("%s in %s[%d, %d)", b, Arrays.toString(bytes), from, to)
+        assertThat(ConsoleCursor.indexOf(bytes, b, from, to))
+            .as("%s in %s[%d, %d)", b, Arrays.toString(bytes), from, to)
             .isEqualTo(expected);
       }
     }
@@ -199,7 +231,8 @@ class ConsoleCursorTest {
   @Test
   void aBufferNoLargerThanALineIsRefused() throws Exception {
     try (ConsoleCursor c = ConsoleCursor.atTail(file("a\n"), 1)) {
-      assertThatThrownBy(() -> c.read(new byte[ConsoleCursor.MAX_LINE], 1, false, (b, from, to) -> { }))
+      assertThatThrownBy(
+              () -> c.read(new byte[ConsoleCursor.MAX_LINE], 1, false, (b, from, to) -> {}))
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
@@ -222,7 +255,8 @@ class ConsoleCursorTest {
 
   @Test
   void aRotationBetweenTwoChunksLosesNoLineAndRepeatsNone() throws Exception {
-    List<String> old = IntStream.range(0, 30).mapToObj(i -> "%03d %s".formatted(i, "o".repeat(995))).toList();
+    List<String> old =
+        IntStream.range(0, 30).mapToObj(i -> "%03d %s".formatted(i, "o".repeat(995))).toList();
     ConsoleLog log = file(String.join("\n", old) + "\n");
     try (ConsoleCursor c = ConsoleCursor.atTail(log, 30)) {
       byte[] buffer = new byte[ConsoleCursor.MAX_LINE * 2];
@@ -281,10 +315,12 @@ class ConsoleCursorTest {
   @Test
   void whenNoCopyCanBeMadeTheConsoleIsTruncatedAnywayAndReadersAreTold() throws Exception {
     ConsoleLog log = file("lost1\nlost2\n");
-    Files.createDirectories(log.rotatedFile().resolve("in-the-way")); // cannot be replaced by a file
+    Files.createDirectories(
+        log.rotatedFile().resolve("in-the-way")); // cannot be replaced by a file
     try (ConsoleCursor c = ConsoleCursor.atTail(log, 10)) {
       assertThat(read(c, 1, false)).containsExactly("lost1");
-      assertThatThrownBy(() -> log.rotateIfLargerThan(1)).isInstanceOf(java.io.IOException.class)
+      assertThatThrownBy(() -> log.rotateIfLargerThan(1))
+          .isInstanceOf(java.io.IOException.class)
           .hasMessageContaining("truncated without a rotated copy (12 bytes dropped)");
       assertThat(f).isEmptyFile();
       Files.writeString(f, "after\n", StandardOpenOption.APPEND);

@@ -22,7 +22,9 @@ class ConsoleWatcherTest {
     Files.writeString(a, "");
     Files.writeString(b, "written before adoption\n");
     List<String> got = new CopyOnWriteArrayList<>();
-    try (ConsoleWatcher watcher = new ConsoleWatcher((id, line) -> got.add(id + ":" + line), Duration.ofMillis(20), 1 << 20)) {
+    try (ConsoleWatcher watcher =
+        new ConsoleWatcher(
+            (id, line) -> got.add(id + ":" + line), Duration.ofMillis(20), 1 << 20)) {
       watcher.follow("a", a, 0);
       watcher.follow("b", b, Files.size(b));
       Files.writeString(a, "one\ntwo\npart", StandardOpenOption.APPEND);
@@ -45,7 +47,8 @@ class ConsoleWatcherTest {
     Path quiet = tmp.resolve("quiet.log");
     Files.writeString(quiet, "");
     List<String> got = new CopyOnWriteArrayList<>();
-    try (ConsoleWatcher watcher = new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(2), 1 << 20)) {
+    try (ConsoleWatcher watcher =
+        new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(2), 1 << 20)) {
       watcher.follow("q", quiet, 0);
       await().atMost(Duration.ofSeconds(5)).until(() -> watcher.isQuiet("q"));
       Files.writeString(quiet, "after a quiet spell\n", StandardOpenOption.APPEND);
@@ -60,7 +63,8 @@ class ConsoleWatcherTest {
   @Test
   void aMissingFileIsNotFollowedAndBreaksNothing() throws Exception {
     List<String> got = new CopyOnWriteArrayList<>();
-    try (ConsoleWatcher watcher = new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(20), 1 << 20)) {
+    try (ConsoleWatcher watcher =
+        new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(20), 1 << 20)) {
       watcher.follow("gone", tmp.resolve("missing.log"), 0);
       watcher.stop("gone");
       Path c = tmp.resolve("c.log");
@@ -75,19 +79,26 @@ class ConsoleWatcherTest {
     Path console = tmp.resolve("console.log");
     Files.writeString(console, "");
     List<String> got = new CopyOnWriteArrayList<>();
-    try (ConsoleWatcher watcher = new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(10), 1000)) {
+    try (ConsoleWatcher watcher =
+        new ConsoleWatcher((id, line) -> got.add(line), Duration.ofMillis(10), 1000)) {
       watcher.follow("r", console, 0);
       ConsoleLog log = watcher.log("r", console);
-      assertThat(watcher.log("other", console)).as("only a followed console is rotated").isNotSameAs(log);
+      assertThat(watcher.log("other", console))
+          .as("only a followed console is rotated")
+          .isNotSameAs(log);
       for (int i = 0; i < 200; i++) {
-        Files.writeString(console, "line %04d %s%n".formatted(i, "x".repeat(40)), StandardOpenOption.APPEND);
+        Files.writeString(
+            console, "line %04d %s%n".formatted(i, "x".repeat(40)), StandardOpenOption.APPEND);
         if (i % 20 == 0) {
           Thread.sleep(15); // the writer and the watcher take turns, as a guest and the manager do
         }
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 200);
-      assertThat(got).containsExactlyElementsOf(
-          java.util.stream.IntStream.range(0, 200).mapToObj(i -> "line %04d %s".formatted(i, "x".repeat(40))).toList());
+      assertThat(got)
+          .containsExactlyElementsOf(
+              java.util.stream.IntStream.range(0, 200)
+                  .mapToObj(i -> "line %04d %s".formatted(i, "x".repeat(40)))
+                  .toList());
       await().atMost(Duration.ofSeconds(5)).until(() -> Files.size(console) <= 1000);
       assertThat(log.rotatedFile()).exists();
       assertThat(Files.size(log.rotatedFile())).isLessThan(10_000);

@@ -46,19 +46,27 @@ class DiskFullTest {
   }
 
   @Test
-  void createVmOnAFullDiskIsResourceExhaustedLeavesNothingAndWorksOnceSpaceFrees() throws Exception {
+  void createVmOnAFullDiskIsResourceExhaustedLeavesNothingAndWorksOnceSpaceFrees()
+      throws Exception {
     Path stateDir = mount.resolve("state");
     PortRange range = new PortRange(6300, 6309);
-    manager = new LifecycleManager(new LifecycleConfig(stateDir, 5, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20),
-        new FakeHypervisor(), LifecycleManagerTest.NO_POLICIES, new StateStore(stateDir),
-        new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"));
+    manager =
+        new LifecycleManager(
+            new LifecycleConfig(stateDir, 5, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20),
+            new FakeHypervisor(),
+            LifecycleManagerTest.NO_POLICIES,
+            new StateStore(stateDir),
+            new PortAllocator(range, p -> true),
+            Clock.systemUTC(),
+            OpenTelemetry.noop().getTracer("test"));
     Path filler = mount.resolve("filler");
     fill(filler);
 
     assertThatThrownBy(() -> manager.createVm(LifecycleManagerTest.request("")))
         .isInstanceOf(ManagerException.class)
         .hasMessage("no space left on the device of MANAGER_STATE_DIR " + stateDir.toRealPath())
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
     try (Stream<Path> s = Files.list(stateDir.resolve("cvms"))) {
       assertThat(s.toList()).isEmpty();
     }
@@ -88,16 +96,21 @@ class DiskFullTest {
     }
   }
 
-  /** Files this JVM still holds open though they were deleted: space a full disk never gets back. */
+  /**
+   * Files this JVM still holds open though they were deleted: space a full disk never gets back.
+   */
   private static java.util.List<String> openDeletedFilesUnder(Path dir) throws IOException {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.map(fd -> {
-        try {
-          return Files.readSymbolicLink(fd).toString();
-        } catch (IOException e) {
-          return "";
-        }
-      }).filter(target -> target.startsWith(dir.toString()) && target.endsWith("(deleted)")).toList();
+      return fds.map(
+              fd -> {
+                try {
+                  return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                  return "";
+                }
+              })
+          .filter(target -> target.startsWith(dir.toString()) && target.endsWith("(deleted)"))
+          .toList();
     }
   }
 

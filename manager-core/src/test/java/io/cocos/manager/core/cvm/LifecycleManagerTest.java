@@ -9,9 +9,9 @@ import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.config.PortRange;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventType;
-import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.testing.FakeHypervisor;
+import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.TeeKind;
 import io.opentelemetry.api.OpenTelemetry;
 import java.nio.file.Files;
@@ -39,26 +39,36 @@ class LifecycleManagerTest {
   final List<CvmEvent> events = new CopyOnWriteArrayList<>();
   final List<LifecycleManager> managers = new ArrayList<>();
 
-  static final AttestationPolicies NO_POLICIES = new AttestationPolicies() {
-    @Override
-    public Optional<String> launchTcb(TeeKind tee) {
-      return Optional.empty();
-    }
+  static final AttestationPolicies NO_POLICIES =
+      new AttestationPolicies() {
+        @Override
+        public Optional<String> launchTcb(TeeKind tee) {
+          return Optional.empty();
+        }
 
-    @Override
-    public byte[] policy(CvmRecord cvm) throws ManagerException {
-      throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, "plain CVM");
-    }
-  };
+        @Override
+        public byte[] policy(CvmRecord cvm) throws ManagerException {
+          throw new ManagerException(ManagerException.Reason.FAILED_PRECONDITION, "plain CVM");
+        }
+      };
 
   /** The host ports on which a CVM's agent answers. */
   final java.util.Set<Integer> agentPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   LifecycleManager manager(int maxVms, PortRange range) throws Exception {
-    LifecycleConfig config = new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20);
-    LifecycleManager m = new LifecycleManager(config, hypervisor, NO_POLICIES, new StateStore(stateDir),
-        new PortAllocator(range, p -> true), Clock.systemUTC(), OpenTelemetry.noop().getTracer("test"),
-        port -> java.util.concurrent.CompletableFuture.completedFuture(agentPorts.contains(port)));
+    LifecycleConfig config =
+        new LifecycleConfig(stateDir, maxVms, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20);
+    LifecycleManager m =
+        new LifecycleManager(
+            config,
+            hypervisor,
+            NO_POLICIES,
+            new StateStore(stateDir),
+            new PortAllocator(range, p -> true),
+            Clock.systemUTC(),
+            OpenTelemetry.noop().getTracer("test"),
+            port ->
+                java.util.concurrent.CompletableFuture.completedFuture(agentPorts.contains(port)));
     m.subscribe(events::add);
     managers.add(m);
     return m;
@@ -92,13 +102,16 @@ class LifecycleManagerTest {
     assertThat(created.forwardedPort()).isEqualTo(6100);
     assertThat(dir.resolve("env/environment")).content().contains("AGENT_CVM_ID=" + created.id());
     assertThat(dir.resolve("state.json")).content().contains("\"state\":\"running\"");
-    assertThat(m.listVms()).singleElement().satisfies(r -> {
-      assertThat(r.state()).isEqualTo(CvmState.RUNNING);
-      assertThat(r.guestCid()).isEqualTo(3);
-      assertThat(r.pid()).isPositive();
-    });
-    assertThat(m.cvmInfo(created.id())).isEqualTo(
-        new CvmInfo(created.id(), "edk2-test", 4, "EPYC", "console=ttyS0", "eos-1"));
+    assertThat(m.listVms())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.state()).isEqualTo(CvmState.RUNNING);
+              assertThat(r.guestCid()).isEqualTo(3);
+              assertThat(r.pid()).isPositive();
+            });
+    assertThat(m.cvmInfo(created.id()))
+        .isEqualTo(new CvmInfo(created.id(), "edk2-test", 4, "EPYC", "console=ttyS0", "eos-1"));
 
     m.removeVm(created.id());
 
@@ -107,9 +120,15 @@ class LifecycleManagerTest {
     assertThat(hypervisor.running).isEmpty();
     assertThat(m.ports().unheld()).isEqualTo(100);
     assertThat(m.slots().taken()).isZero();
-    assertThat(events).extracting(CvmEvent::type).containsExactly(CvmEventType.CREATED, CvmEventType.RUNNING,
-        CvmEventType.STOPPING, CvmEventType.REMOVED);
-    assertThatThrownBy(() -> m.removeVm(created.id())).isInstanceOf(ManagerException.class)
+    assertThat(events)
+        .extracting(CvmEvent::type)
+        .containsExactly(
+            CvmEventType.CREATED,
+            CvmEventType.RUNNING,
+            CvmEventType.STOPPING,
+            CvmEventType.REMOVED);
+    assertThatThrownBy(() -> m.removeVm(created.id()))
+        .isInstanceOf(ManagerException.class)
         .hasMessage("no CVM with id " + created.id());
   }
 
@@ -121,12 +140,15 @@ class LifecycleManagerTest {
     assertThatThrownBy(() -> m.createVm(request("")))
         .isInstanceOf(ManagerException.class)
         .hasMessageContaining("QEMU failed to start: qemu-system-x86_64: -kernel img/bzImage")
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
     assertThat(cvmDirs()).isEmpty();
     assertThat(m.listVms()).isEmpty();
     assertThat(m.ports().unheld()).isEqualTo(100);
     assertThat(m.slots().taken()).isZero();
-    assertThat(events).extracting(CvmEvent::type).containsExactly(CvmEventType.CREATED, CvmEventType.FAILED);
+    assertThat(events)
+        .extracting(CvmEvent::type)
+        .containsExactly(CvmEventType.CREATED, CvmEventType.FAILED);
     // the CID came back too: the next CVM gets the first one
     m.createVm(request(""));
     assertThat(m.listVms()).singleElement().extracting(CvmRecord::guestCid).isEqualTo(3);
@@ -152,8 +174,12 @@ class LifecycleManagerTest {
     assertThat(m.listVms()).isEmpty();
     assertThat(m.ports().unheld()).isEqualTo(100);
     assertThat(m.slots().taken()).isZero();
-    assertThat(events).filteredOn(e -> e.type() == CvmEventType.FAILED).extracting(CvmEvent::detail)
-        .containsExactly("java.lang.OutOfMemoryError: Java heap space", "java.lang.StackOverflowError",
+    assertThat(events)
+        .filteredOn(e -> e.type() == CvmEventType.FAILED)
+        .extracting(CvmEvent::detail)
+        .containsExactly(
+            "java.lang.OutOfMemoryError: Java heap space",
+            "java.lang.StackOverflowError",
             "a bug in the last step");
     m.createVm(request(""));
     assertThat(m.listVms()).singleElement().extracting(CvmRecord::guestCid).isEqualTo(3);
@@ -162,7 +188,8 @@ class LifecycleManagerTest {
   @Test
   void aPortLostToAnotherProcessIsRetriedWithTheNextOne() throws Exception {
     LifecycleManager m = manager();
-    hypervisor.failures.add("qemu-system-x86_64: -netdev user,id=vmnic: Could not set up host forwarding rule 'tcp::6100-:7002'");
+    hypervisor.failures.add(
+        "qemu-system-x86_64: -netdev user,id=vmnic: Could not set up host forwarding rule 'tcp::6100-:7002'");
     CreatedCvm created = m.createVm(request(""));
     assertThat(created.forwardedPort()).isEqualTo(6101);
     assertThat(m.ports().unheld()).isEqualTo(99);
@@ -171,8 +198,10 @@ class LifecycleManagerTest {
   @Test
   void invalidRequestsAreRefusedBeforeAnythingIsAllocated() throws Exception {
     LifecycleManager m = manager();
-    assertThatThrownBy(() -> m.createVm(new CreateRequest("info\nEVIL=1", null, null, null, "h:1", "", "")))
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.INVALID_ARGUMENT);
+    assertThatThrownBy(
+            () -> m.createVm(new CreateRequest("info\nEVIL=1", null, null, null, "h:1", "", "")))
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.INVALID_ARGUMENT);
     assertThat(cvmDirs()).isEmpty();
     assertThat(events).isEmpty();
     assertThat(m.slots().taken()).isZero();
@@ -183,16 +212,20 @@ class LifecycleManagerTest {
     LifecycleManager m = manager(2, new PortRange(6100, 6109));
     CreatedCvm first = m.createVm(request(""));
     m.createVm(request(""));
-    assertThatThrownBy(() -> m.createVm(request(""))).hasMessageContaining("MANAGER_MAX_VMS")
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
+    assertThatThrownBy(() -> m.createVm(request("")))
+        .hasMessageContaining("MANAGER_MAX_VMS")
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
     m.removeVm(first.id());
     m.createVm(request(""));
 
     LifecycleManager narrow = manager(10, new PortRange(7100, 7100));
     Files.createDirectories(stateDir); // same store is fine: ids differ
     narrow.createVm(request(""));
-    assertThatThrownBy(() -> narrow.createVm(request(""))).hasMessageContaining("no free host port")
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
+    assertThatThrownBy(() -> narrow.createVm(request("")))
+        .hasMessageContaining("no free host port")
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
     assertThat(narrow.slots().taken()).isEqualTo(1);
   }
 
@@ -204,22 +237,24 @@ class LifecycleManagerTest {
 
     assertThatThrownBy(() -> m.createVm(request("")))
         .hasMessage("GPU 0000:41:00.0 is in use by CVM " + holder.id())
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.RESOURCE_EXHAUSTED);
     assertThat(cvmDirs()).hasSize(1);
     assertThat(m.slots().taken()).isEqualTo(1);
 
-    m.removeVm(holder.id());                                  // removal gives it back
+    m.removeVm(holder.id()); // removal gives it back
     CreatedCvm crasher = m.createVm(request(""));
-    hypervisor.vmOf(crasher.id()).crash(1);                   // so does an exit
+    hypervisor.vmOf(crasher.id()).crash(1); // so does an exit
     await().until(() -> m.listVms().stream().anyMatch(r -> r.state() == CvmState.EXITED));
     hypervisor.failures.add("qemu-system-x86_64: vfio 0000:41:00.0: group 12 is not viable");
-    assertThatThrownBy(() -> m.createVm(request("")))        // and a failed start
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+    assertThatThrownBy(() -> m.createVm(request(""))) // and a failed start
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
     CreatedCvm survivor = m.createVm(request(""));
     m.close();
 
     LifecycleManager restarted = manager();
-    restarted.restore();                                      // the adopted CVM still holds it
+    restarted.restore(); // the adopted CVM still holds it
     assertThatThrownBy(() -> restarted.createVm(request("")))
         .hasMessage("GPU 0000:41:00.0 is in use by CVM " + survivor.id());
   }
@@ -228,12 +263,23 @@ class LifecycleManagerTest {
   void kbcParametersAreRefusedWhenTheGuestBootsFromADiskWithItsOwnKernelLine() throws Exception {
     hypervisor.passesKernelParameters = false;
     LifecycleManager m = manager();
-    CreateRequest withKbc = new CreateRequest("info", null, null, null, "", "", "", "",
-        CreateRequest.ObjectStorageAccess.NONE, "type=sample");
+    CreateRequest withKbc =
+        new CreateRequest(
+            "info",
+            null,
+            null,
+            null,
+            "",
+            "",
+            "",
+            "",
+            CreateRequest.ObjectStorageAccess.NONE,
+            "type=sample");
 
     assertThatThrownBy(() -> m.createVm(withKbc))
         .hasMessageContaining("aa_kbs_params needs kernel boot")
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
     assertThat(cvmDirs()).isEmpty();
     assertThat(m.slots().taken()).isZero();
     assertThat(m.createVm(request("")).id()).isNotEmpty(); // without them the same manager creates
@@ -250,8 +296,13 @@ class LifecycleManagerTest {
     vm.guest(GuestEvent.Kind.RESUMED, "", "running");
     vm.guest(GuestEvent.Kind.PANICKED, "action pause", "guest-panicked");
 
-    assertThat(events).extracting(CvmEvent::type).containsSubsequence(CvmEventType.RUNNING,
-        CvmEventType.GUEST_STOPPED, CvmEventType.GUEST_RESUMED, CvmEventType.GUEST_PANICKED);
+    assertThat(events)
+        .extracting(CvmEvent::type)
+        .containsSubsequence(
+            CvmEventType.RUNNING,
+            CvmEventType.GUEST_STOPPED,
+            CvmEventType.GUEST_RESUMED,
+            CvmEventType.GUEST_PANICKED);
     CvmEvent panic = events.get(events.size() - 1);
     assertThat(panic.detail()).isEqualTo("action pause");
     assertThat(panic.state()).as("a guest event changes no state").isEqualTo(CvmState.RUNNING);
@@ -266,10 +317,14 @@ class LifecycleManagerTest {
 
     hypervisor.vmOf(created.id()).powerOff("guest-shutdown");
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> m.listVms().get(0).state() == CvmState.EXITED);
-    assertThat(events).extracting(CvmEvent::type).containsSubsequence(CvmEventType.GUEST_SHUTDOWN,
-        CvmEventType.EXITED);
-    CvmEvent exited = events.stream().filter(e -> e.type() == CvmEventType.EXITED).findFirst().orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> m.listVms().get(0).state() == CvmState.EXITED);
+    assertThat(events)
+        .extracting(CvmEvent::type)
+        .containsSubsequence(CvmEventType.GUEST_SHUTDOWN, CvmEventType.EXITED);
+    CvmEvent exited =
+        events.stream().filter(e -> e.type() == CvmEventType.EXITED).findFirst().orElseThrow();
     assertThat(exited.detail()).isEqualTo("exit code 0, shutdown reason guest-shutdown");
     assertThat(m.guestStatus(created.id())).isEqualTo("shutdown");
   }
@@ -283,7 +338,9 @@ class LifecycleManagerTest {
     agentPorts.add(created.forwardedPort());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> m.agentReadyAfter(created.id()).isPresent());
-    assertThat(events).filteredOn(e -> e.type() == CvmEventType.AGENT_READY).singleElement()
+    assertThat(events)
+        .filteredOn(e -> e.type() == CvmEventType.AGENT_READY)
+        .singleElement()
         .satisfies(e -> assertThat(e.detail()).matches("\\d+\\.\\d s after CreateVm"));
     assertThat(m.agentReadyAfter(created.id()).get()).isPositive();
   }
@@ -307,7 +364,9 @@ class LifecycleManagerTest {
 
     hypervisor.vmOf(created.id()).crash(3);
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> m.listVms().get(0).state() == CvmState.EXITED);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> m.listVms().get(0).state() == CvmState.EXITED);
     CvmRecord exited = m.listVms().get(0);
     assertThat(exited.exitCode()).isEqualTo(3);
     assertThat(m.ports().unheld()).isEqualTo(100);
@@ -319,7 +378,9 @@ class LifecycleManagerTest {
 
     m.removeVm(created.id());
     assertThat(dir).doesNotExist();
-    assertThat(events).extracting(CvmEvent::type).containsSubsequence(CvmEventType.EXITED, CvmEventType.REMOVED);
+    assertThat(events)
+        .extracting(CvmEvent::type)
+        .containsSubsequence(CvmEventType.EXITED, CvmEventType.REMOVED);
   }
 
   @Test
@@ -330,8 +391,9 @@ class LifecycleManagerTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> m.listVms().isEmpty());
     assertThat(stateDir.resolve("cvms").resolve(created.id())).doesNotExist();
     assertThat(hypervisor.running).isEmpty();
-    assertThat(events).extracting(CvmEvent::type).containsSubsequence(CvmEventType.TTL_EXPIRED,
-        CvmEventType.STOPPING, CvmEventType.REMOVED);
+    assertThat(events)
+        .extracting(CvmEvent::type)
+        .containsSubsequence(CvmEventType.TTL_EXPIRED, CvmEventType.STOPPING, CvmEventType.REMOVED);
   }
 
   @Test
@@ -348,7 +410,9 @@ class LifecycleManagerTest {
     LifecycleManager second = manager();
     second.restore();
 
-    assertThat(second.listVms()).extracting(CvmRecord::id).containsExactlyInAnyOrder(survivor.id(), exited.id());
+    assertThat(second.listVms())
+        .extracting(CvmRecord::id)
+        .containsExactlyInAnyOrder(survivor.id(), exited.id());
     assertThat(stateDir.resolve("cvms").resolve(victim.id())).doesNotExist();
     assertThat(second.ports().unheld()).isEqualTo(99);
     assertThat(second.slots().taken()).isEqualTo(1);
@@ -358,10 +422,16 @@ class LifecycleManagerTest {
     assertThat(next.forwardedPort()).isNotEqualTo(survivor.forwardedPort());
     assertThat(second.listVms()).extracting(CvmRecord::guestCid).doesNotHaveDuplicates();
     // the adopted VM's TTL still fires
-    await().atMost(Duration.ofSeconds(6)).until(() -> second.listVms().stream().noneMatch(r -> r.id().equals(survivor.id())));
+    await()
+        .atMost(Duration.ofSeconds(6))
+        .until(() -> second.listVms().stream().noneMatch(r -> r.id().equals(survivor.id())));
     // and an adopted VM that dies is noticed
     hypervisor.vmOf(next.id()).crash(1);
-    await().until(() -> second.listVms().stream().anyMatch(r -> r.id().equals(next.id()) && r.state() == CvmState.EXITED));
+    await()
+        .until(
+            () ->
+                second.listVms().stream()
+                    .anyMatch(r -> r.id().equals(next.id()) && r.state() == CvmState.EXITED));
   }
 
   @Test
@@ -371,10 +441,12 @@ class LifecycleManagerTest {
     CountDownLatch gate = new CountDownLatch(1);
     hypervisor.stopGate = gate;
     ExecutorService pool = Executors.newSingleThreadExecutor();
-    Future<?> removal = pool.submit(() -> {
-      m.removeVm(slow.id());
-      return null;
-    });
+    Future<?> removal =
+        pool.submit(
+            () -> {
+              m.removeVm(slow.id());
+              return null;
+            });
     await().until(() -> m.listVms().get(0).state() == CvmState.STOPPING);
 
     hypervisor.stopGate = null;
@@ -410,9 +482,13 @@ class LifecycleManagerTest {
   /** Rewrites a CVM's record as a manager killed at some step of its create would have left it. */
   void rewriteRecord(String id, CvmState state, boolean withPid) throws Exception {
     Path file = stateDir.resolve("cvms").resolve(id).resolve("state.json");
-    String json = Files.readString(file).replace("\"state\":\"running\"", "\"state\":\"" + state.wireName() + "\"");
+    String json =
+        Files.readString(file)
+            .replace("\"state\":\"running\"", "\"state\":\"" + state.wireName() + "\"");
     if (!withPid) {
-      json = json.replaceAll("\"pid\":[0-9]+", "\"pid\":0").replaceAll(",\"process_start\":\"[^\"]*\"", "");
+      json =
+          json.replaceAll("\"pid\":[0-9]+", "\"pid\":0")
+              .replaceAll(",\"process_start\":\"[^\"]*\"", "");
     }
     Files.writeString(file, json);
   }
@@ -422,7 +498,8 @@ class LifecycleManagerTest {
     LifecycleManager first = manager();
     CreatedCvm created = first.createVm(request(""));
     first.close();
-    rewriteRecord(created.id(), CvmState.PROVISIONING, false); // killed between spawn and pid on disk
+    rewriteRecord(
+        created.id(), CvmState.PROVISIONING, false); // killed between spawn and pid on disk
 
     LifecycleManager second = manager();
     second.restore();
@@ -435,29 +512,35 @@ class LifecycleManagerTest {
   }
 
   @Test
-  void aVmThatCannotBeStoppedKeepsItsRecordAndHoldingsAndHangsNeitherRemovalNorRestore() throws Exception {
+  void aVmThatCannotBeStoppedKeepsItsRecordAndHoldingsAndHangsNeitherRemovalNorRestore()
+      throws Exception {
     LifecycleManager first = manager();
     CreatedCvm held = first.createVm(request(""));
     CreatedCvm orphan = first.createVm(request(""));
     hypervisor.unstoppable = true;
 
     assertThatThrownBy(() -> first.removeVm(held.id()))
-        .hasMessageContaining("is not removed").hasMessageContaining("still alive after SIGKILL")
-        .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
-    assertThat(first.listVms()).filteredOn(r -> r.id().equals(held.id())).singleElement()
-        .extracting(CvmRecord::state).isEqualTo(CvmState.STOPPING);
-    assertThat(first.slots().taken()).isEqualTo(2);               // nothing given back while it may run
+        .hasMessageContaining("is not removed")
+        .hasMessageContaining("still alive after SIGKILL")
+        .extracting(e -> ((ManagerException) e).reason())
+        .isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+    assertThat(first.listVms())
+        .filteredOn(r -> r.id().equals(held.id()))
+        .singleElement()
+        .extracting(CvmRecord::state)
+        .isEqualTo(CvmState.STOPPING);
+    assertThat(first.slots().taken()).isEqualTo(2); // nothing given back while it may run
     first.close();
-    rewriteRecord(orphan.id(), CvmState.PROVISIONING, false);     // its QEMU now has no valid owner
+    rewriteRecord(orphan.id(), CvmState.PROVISIONING, false); // its QEMU now has no valid owner
 
     LifecycleManager second = manager();
-    second.restore();                                             // logs the unstoppable orphan, goes on
+    second.restore(); // logs the unstoppable orphan, goes on
     assertThat(second.listVms()).extracting(CvmRecord::id).contains(held.id());
 
-    hypervisor.unstoppable = false;                               // the operator stopped it by hand
+    hypervisor.unstoppable = false; // the operator stopped it by hand
     try {
       second.removeVm(held.id());
-    } catch (ManagerException e) {                                // restore's own retry got there first
+    } catch (ManagerException e) { // restore's own retry got there first
       assertThat(e.reason()).isEqualTo(ManagerException.Reason.NOT_FOUND);
     }
     await().until(() -> second.listVms().stream().noneMatch(r -> r.id().equals(held.id())));
@@ -474,8 +557,12 @@ class LifecycleManagerTest {
     LifecycleManager second = manager();
     second.restore();
 
-    assertThat(second.listVms()).singleElement().extracting(CvmRecord::state).isEqualTo(CvmState.RUNNING);
-    assertThat(stateDir.resolve("cvms").resolve(created.id()).resolve("state.json")).content()
+    assertThat(second.listVms())
+        .singleElement()
+        .extracting(CvmRecord::state)
+        .isEqualTo(CvmState.RUNNING);
+    assertThat(stateDir.resolve("cvms").resolve(created.id()).resolve("state.json"))
+        .content()
         .contains("\"state\":\"running\"");
     assertThat(hypervisor.running).hasSize(1);
     second.removeVm(created.id());
@@ -491,14 +578,17 @@ class LifecycleManagerTest {
     Path cvms = stateDir.resolve("cvms");
     Path copy = Files.createDirectories(cvms.resolve(java.util.UUID.randomUUID().toString()));
     Files.copy(cvms.resolve(kept.id()).resolve("state.json"), copy.resolve("state.json"));
-    Files.writeString(cvms.resolve(damaged.id()).resolve("state.json"), "{\"id\":\"" + damaged.id());
+    Files.writeString(
+        cvms.resolve(damaged.id()).resolve("state.json"), "{\"id\":\"" + damaged.id());
 
     LifecycleManager second = manager();
     second.restore();
 
     assertThat(second.listVms()).extracting(CvmRecord::id).containsExactly(kept.id());
     assertThat(second.slots().taken()).isEqualTo(1);
-    assertThat(hypervisor.running.values()).extracting(vm -> vm.spec.cvmId()).containsExactly(kept.id());
+    assertThat(hypervisor.running.values())
+        .extracting(vm -> vm.spec.cvmId())
+        .containsExactly(kept.id());
     try (Stream<Path> s = Files.list(stateDir.resolve("quarantine"))) {
       assertThat(s.toList()).hasSize(2);
     }
@@ -506,7 +596,8 @@ class LifecycleManagerTest {
   }
 
   @Test
-  void aRemovalThatCannotDeleteEveryFileSaysWhatIsLeftAndARetryOrARestartFinishesIt() throws Exception {
+  void aRemovalThatCannotDeleteEveryFileSaysWhatIsLeftAndARetryOrARestartFinishesIt()
+      throws Exception {
     LifecycleManager m = manager();
     CreatedCvm retried = m.createVm(request(""));
     CreatedCvm restarted = m.createVm(request(""));
@@ -516,11 +607,13 @@ class LifecycleManagerTest {
     io.cocos.manager.core.store.Immutable.set(restartedDir);
     try {
       for (CreatedCvm c : List.of(retried, restarted)) {
-        assertThatThrownBy(() -> m.removeVm(c.id())).isInstanceOf(ManagerException.class)
+        assertThatThrownBy(() -> m.removeVm(c.id()))
+            .isInstanceOf(ManagerException.class)
             .hasMessageContaining("not all of its files could be deleted")
             .hasMessageContaining(stateDir.resolve("cvms").resolve(c.id()).toString())
             .hasMessageContaining("console.log")
-            .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
+            .extracting(e -> ((ManagerException) e).reason())
+            .isEqualTo(ManagerException.Reason.FAILED_PRECONDITION);
       }
       assertThat(hypervisor.running).isEmpty();
       assertThat(m.listVms()).extracting(CvmRecord::state).containsOnly(CvmState.STOPPING);
@@ -550,11 +643,18 @@ class LifecycleManagerTest {
       } catch (ManagerException e) {
         // the TTL won
       }
-      await().until(() -> events.stream().anyMatch(e -> e.cvmId().equals(c.id()) && e.type() == CvmEventType.REMOVED));
-      List<CvmEventType> types = events.stream().filter(e -> e.cvmId().equals(c.id())).map(CvmEvent::type).toList();
+      await()
+          .until(
+              () ->
+                  events.stream()
+                      .anyMatch(e -> e.cvmId().equals(c.id()) && e.type() == CvmEventType.REMOVED));
+      List<CvmEventType> types =
+          events.stream().filter(e -> e.cvmId().equals(c.id())).map(CvmEvent::type).toList();
       assertThat(types.indexOf(CvmEventType.REMOVED)).isEqualTo(types.size() - 1);
       if (types.contains(CvmEventType.TTL_EXPIRED)) {
-        assertThat(types).containsSubsequence(CvmEventType.TTL_EXPIRED, CvmEventType.STOPPING, CvmEventType.REMOVED);
+        assertThat(types)
+            .containsSubsequence(
+                CvmEventType.TTL_EXPIRED, CvmEventType.STOPPING, CvmEventType.REMOVED);
       }
     }
   }
@@ -562,10 +662,14 @@ class LifecycleManagerTest {
   @Test
   void unknownIdsAreNotFound() throws Exception {
     LifecycleManager m = manager();
-    for (ThrowingCall call : List.<ThrowingCall>of(() -> m.removeVm("nope"), () -> m.cvmInfo("nope"),
-        () -> m.attestationPolicy("nope"))) {
-      assertThatThrownBy(call::run).isInstanceOf(ManagerException.class).hasMessage("no CVM with id nope")
-          .extracting(e -> ((ManagerException) e).reason()).isEqualTo(ManagerException.Reason.NOT_FOUND);
+    for (ThrowingCall call :
+        List.<ThrowingCall>of(
+            () -> m.removeVm("nope"), () -> m.cvmInfo("nope"), () -> m.attestationPolicy("nope"))) {
+      assertThatThrownBy(call::run)
+          .isInstanceOf(ManagerException.class)
+          .hasMessage("no CVM with id nope")
+          .extracting(e -> ((ManagerException) e).reason())
+          .isEqualTo(ManagerException.Reason.NOT_FOUND);
     }
   }
 

@@ -5,8 +5,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * chattr +i / -i: a directory that even root cannot change, as a read-only or damaged state dir
- * behaves (permissions would not stop the root the tests run as). Needs root and a file system
- * with the immutable attribute (ext4, xfs, btrfs), which CI has.
+ * behaves (permissions would not stop the root the tests run as). Needs root and a file system with
+ * the immutable attribute (ext4, xfs, btrfs), which CI has.
  */
 public final class Immutable {
   private Immutable() {}
@@ -20,10 +20,12 @@ public final class Immutable {
   }
 
   private static void chattr(String flag, Path path) throws Exception {
-    Process p = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("chattr " + flag + " " + path + " failed (needs root and ext4): " + out);
+      throw new IllegalStateException(
+          "chattr " + flag + " " + path + " failed (needs root and ext4): " + out);
     }
   }
 }

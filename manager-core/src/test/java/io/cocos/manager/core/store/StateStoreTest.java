@@ -7,7 +7,6 @@ import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.CvmState;
 import io.cocos.manager.core.vm.TeeKind;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -20,12 +19,25 @@ class StateStoreTest {
   @TempDir Path tmp;
 
   static CvmRecord record(String id) {
-    return new CvmRecord(id, CvmState.RUNNING, TeeKind.NONE, 6100, 3, 4242, Instant.parse("2026-11-21T10:00:00Z"),
-        Instant.parse("2026-11-21T09:59:59Z"), null, null, null, null);
+    return new CvmRecord(
+        id,
+        CvmState.RUNNING,
+        TeeKind.NONE,
+        6100,
+        3,
+        4242,
+        Instant.parse("2026-11-21T10:00:00Z"),
+        Instant.parse("2026-11-21T09:59:59Z"),
+        null,
+        null,
+        null,
+        null);
   }
 
   static String json(String id) {
-    return "{\"id\":\"" + id + "\",\"state\":\"running\",\"tee\":\"none\",\"host_port\":6100,\"guest_cid\":3,"
+    return "{\"id\":\""
+        + id
+        + "\",\"state\":\"running\",\"tee\":\"none\",\"host_port\":6100,\"guest_cid\":3,"
         + "\"pid\":4242,\"process_start\":\"2026-11-21T10:00:00Z\",\"created_at\":\"2026-11-21T09:59:59Z\"}";
   }
 
@@ -43,19 +55,43 @@ class StateStoreTest {
   void recordsSurviveARoundTripIncludingUnsignedTcbAndNulls() throws Exception {
     StateStore store = new StateStore(tmp);
     String id = UUID.randomUUID().toString();
-    CvmRecord full = new CvmRecord(id, CvmState.EXITED, TeeKind.SEV_SNP, 6100, 3, 4242,
-        Instant.parse("2026-11-21T10:00:00.120Z"), Instant.parse("2026-11-21T09:59:59Z"),
-        Instant.parse("2026-11-21T11:00:00Z"), 137, null, "15352208179752599555");
+    CvmRecord full =
+        new CvmRecord(
+            id,
+            CvmState.EXITED,
+            TeeKind.SEV_SNP,
+            6100,
+            3,
+            4242,
+            Instant.parse("2026-11-21T10:00:00.120Z"),
+            Instant.parse("2026-11-21T09:59:59Z"),
+            Instant.parse("2026-11-21T11:00:00Z"),
+            137,
+            null,
+            "15352208179752599555");
     store.save(full);
     String id2 = UUID.randomUUID().toString();
-    CvmRecord sparse = new CvmRecord(id2, CvmState.PROVISIONING, TeeKind.NONE, 0, 4, 0, null,
-        Instant.parse("2026-11-21T09:00:00Z"), null, null, null, null);
+    CvmRecord sparse =
+        new CvmRecord(
+            id2,
+            CvmState.PROVISIONING,
+            TeeKind.NONE,
+            0,
+            4,
+            0,
+            null,
+            Instant.parse("2026-11-21T09:00:00Z"),
+            null,
+            null,
+            null,
+            null);
     store.save(sparse);
 
     StateStore.Scan scan = store.scan();
     assertThat(scan.records()).containsExactlyInAnyOrder(full, sparse);
     assertThat(scan.quarantined()).isEmpty();
-    assertThat(Files.list(store.paths(id).dir())).extracting(p -> p.getFileName().toString())
+    assertThat(Files.list(store.paths(id).dir()))
+        .extracting(p -> p.getFileName().toString())
         .containsExactly("state.json");
   }
 
@@ -65,7 +101,8 @@ class StateStoreTest {
     for (String bad : new String[] {"", "../../etc", "..", "x/y", UUID.randomUUID() + "/.."}) {
       assertThatThrownBy(() -> store.paths(bad)).isInstanceOf(IllegalArgumentException.class);
     }
-    assertThatThrownBy(() -> store.save(record("../outside"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.save(record("../outside")))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(tmp.resolve("outside")).doesNotExist();
   }
 
@@ -90,7 +127,8 @@ class StateStoreTest {
     // Truncated JSON.
     String truncated = UUID.randomUUID().toString();
     Files.createDirectories(cvms.resolve(truncated).resolve("certs"));
-    Files.writeString(cvms.resolve(truncated).resolve("state.json"), json(truncated).substring(0, 40));
+    Files.writeString(
+        cvms.resolve(truncated).resolve("state.json"), json(truncated).substring(0, 40));
     // A copy of the good CVM's directory under another name.
     String copy = UUID.randomUUID().toString();
     Files.createDirectories(cvms.resolve(copy));
@@ -100,7 +138,8 @@ class StateStoreTest {
     Files.createSymbolicLink(cvms.resolve(linkedDir), outside);
     String linkedFile = UUID.randomUUID().toString();
     Files.createDirectories(cvms.resolve(linkedFile));
-    Files.createSymbolicLink(cvms.resolve(linkedFile).resolve("state.json"), outside.resolve("state.json"));
+    Files.createSymbolicLink(
+        cvms.resolve(linkedFile).resolve("state.json"), outside.resolve("state.json"));
     // Not named by a UUID, and not a directory.
     Files.createDirectories(cvms.resolve("lost+found"));
     Files.writeString(cvms.resolve("stray-file"), "x");
@@ -114,9 +153,12 @@ class StateStoreTest {
     assertThat(scan.records()).extracting(CvmRecord::id).containsExactly(good);
     assertThat(scan.incomplete()).containsExactly(cvms.resolve(interrupted));
     assertThat(scan.quarantined()).hasSize(8);
-    assertThat(quarantined()).hasSize(8).allSatisfy(name -> assertThat(name).matches("[A-Za-z0-9._-]+"));
+    assertThat(quarantined())
+        .hasSize(8)
+        .allSatisfy(name -> assertThat(name).matches("[A-Za-z0-9._-]+"));
     try (Stream<Path> s = Files.list(cvms)) {
-      assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(good, interrupted);
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(good, interrupted);
     }
     // The symlinks were moved as links: their targets are untouched.
     assertThat(outside.resolve("precious")).hasContent("keep me");
@@ -152,7 +194,8 @@ class StateStoreTest {
     Files.writeString(certs.resolve("key.pem"), "secret");
     Immutable.set(certs);
     try {
-      assertThatThrownBy(() -> store.deleteContents(id)).hasMessageContaining("certs/key.pem")
+      assertThatThrownBy(() -> store.deleteContents(id))
+          .hasMessageContaining("certs/key.pem")
           .hasMessageContaining(store.paths(id).dir().toString());
       assertThat(store.paths(id).stateFile()).exists();
     } finally {

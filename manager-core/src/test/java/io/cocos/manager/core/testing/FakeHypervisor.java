@@ -30,24 +30,39 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FakeHypervisor implements Hypervisor {
   private final AtomicLong pids = new AtomicLong(1000);
   public final Map<Long, FakeVm> running = new ConcurrentHashMap<>();
-  public final List<VmLaunchSpec> started = java.util.Collections.synchronizedList(new ArrayList<>());
-  public final List<VmLaunchSpec> released = java.util.Collections.synchronizedList(new ArrayList<>());
+  public final List<VmLaunchSpec> started =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+  public final List<VmLaunchSpec> released =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+
   /** Failures handed out by the next start() calls, in order. */
-  public final java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  public final java.util.Queue<String> failures =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   /**
-   * Throwables (Errors or RuntimeExceptions) thrown, once each, by the next awaitReady() calls while
-   * the VM keeps running: the manager itself failing (an OutOfMemoryError, a bug) after the spawn.
+   * Throwables (Errors or RuntimeExceptions) thrown, once each, by the next awaitReady() calls
+   * while the VM keeps running: the manager itself failing (an OutOfMemoryError, a bug) after the
+   * spawn.
    */
-  public final java.util.Queue<Throwable> readinessThrows = new java.util.concurrent.ConcurrentLinkedQueue<>();
-  /** Thrown, once, when the lifecycle subscribes to a VM's guest events: a failure in the create's last step. */
+  public final java.util.Queue<Throwable> readinessThrows =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /**
+   * Thrown, once, when the lifecycle subscribes to a VM's guest events: a failure in the create's
+   * last step.
+   */
   public final java.util.Queue<Throwable> guestEventSubscriptionThrows =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   /** When set, stop() blocks until it counts down (to prove other CVMs are not blocked). */
   public volatile CountDownLatch stopGate;
+
   /** The exclusive device (a GPU) every VM gets, when set before the lifecycle is built. */
   public volatile String exclusiveDevice;
+
   /** When set, stop() fails as for a root QEMU an unprivileged manager cannot signal. */
   public volatile boolean unstoppable;
+
   /** False to act as a hypervisor whose guests boot from a disk with their own kernel line. */
   public volatile boolean passesKernelParameters = true;
 
@@ -59,8 +74,10 @@ public final class FakeHypervisor implements Hypervisor {
     private volatile java.util.function.Consumer<GuestEvent> guestListener = e -> {};
     private volatile String guestStatus = "running";
     private volatile String shutdownReason;
+
     /** How many times it was shut down gracefully (the guest asked first). */
-    public final java.util.concurrent.atomic.AtomicInteger shutDowns = new java.util.concurrent.atomic.AtomicInteger();
+    public final java.util.concurrent.atomic.AtomicInteger shutDowns =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     FakeVm(VmLaunchSpec spec) {
       this.spec = spec;
@@ -176,8 +193,10 @@ public final class FakeHypervisor implements Hypervisor {
 
   @Override
   public List<FoundVm> findVms(Path cvmsDir) {
-    return running.values().stream().filter(vm -> vm.spec.workDir().startsWith(cvmsDir))
-        .map(vm -> new FoundVm(vm.spec.workDir(), (VmProcess) vm)).toList();
+    return running.values().stream()
+        .filter(vm -> vm.spec.workDir().startsWith(cvmsDir))
+        .map(vm -> new FoundVm(vm.spec.workDir(), (VmProcess) vm))
+        .toList();
   }
 
   @Override
@@ -217,6 +236,9 @@ public final class FakeHypervisor implements Hypervisor {
   }
 
   public FakeVm vmOf(String cvmId) {
-    return running.values().stream().filter(v -> v.spec.cvmId().equals(cvmId)).findFirst().orElseThrow();
+    return running.values().stream()
+        .filter(v -> v.spec.cvmId().equals(cvmId))
+        .findFirst()
+        .orElseThrow();
   }
 }

@@ -33,8 +33,8 @@ public final class ManagerEnvironments {
 
   /**
    * A complete environment for a manager with a fake QEMU, state under {@code dir}, its own block
-   * of {@link PortBlocks#SIZE} host ports, TEEs off, and a trace collector address nobody listens on
-   * (traces are then dropped after one warning). The gRPC and HTTP servers bind port 0: the
+   * of {@link PortBlocks#SIZE} host ports, TEEs off, and a trace collector address nobody listens
+   * on (traces are then dropped after one warning). The gRPC and HTTP servers bind port 0: the
    * system picks free ports, which the daemon reports (its grpcPort() and httpPort(), and its
    * "listening" log lines). Callers add or override variables.
    */
@@ -74,14 +74,18 @@ public final class ManagerEnvironments {
    */
   public static Map<String, String> realQemuEnv(Path dir) throws IOException {
     if (!Files.exists(GUEST.resolve("bzImage"))) {
-      throw new IllegalStateException("the test guest is missing at " + GUEST.toAbsolutePath() + ": run `make guest`");
+      throw new IllegalStateException(
+          "the test guest is missing at " + GUEST.toAbsolutePath() + ": run `make guest`");
     }
     Map<String, String> env = fakeQemuEnv(dir);
     env.put("MANAGER_QEMU_BIN_PATH", "qemu-system-x86_64");
     env.put("MANAGER_QEMU_OVMF_CODE_FILE", "/usr/share/OVMF/OVMF_CODE.fd");
     env.put("MANAGER_QEMU_OVMF_VARS_FILE", "/usr/share/OVMF/OVMF_VARS.fd");
-    env.put("MANAGER_QEMU_DISK_IMG_KERNEL_FILE", GUEST.resolve("bzImage").toAbsolutePath().toString());
-    env.put("MANAGER_QEMU_DISK_IMG_ROOTFS_FILE", GUEST.resolve("rootfs.cpio.gz").toAbsolutePath().toString());
+    env.put(
+        "MANAGER_QEMU_DISK_IMG_KERNEL_FILE", GUEST.resolve("bzImage").toAbsolutePath().toString());
+    env.put(
+        "MANAGER_QEMU_DISK_IMG_ROOTFS_FILE",
+        GUEST.resolve("rootfs.cpio.gz").toAbsolutePath().toString());
     env.put("MANAGER_QEMU_MEMORY_SIZE", "512M");
     env.put("MANAGER_QEMU_SMP_COUNT", "2");
     // The test guest has no ACPI daemon: it never obeys the power button, QMP quit ends it.

@@ -23,10 +23,16 @@ import java.util.Map;
 public final class PortBlocks {
   /** Ports per block. */
   public static final int SIZE = 20;
+
   private static final int FIRST_PORT = 20000;
   private static final int BLOCKS = (32768 - FIRST_PORT) / SIZE;
-  private static final Path LOCKS = Path.of(System.getProperty("java.io.tmpdir"), "cocos-test-port-blocks");
-  /** By block number: kept open (and so locked) for the JVM's life; the OS releases them at its exit. */
+  private static final Path LOCKS =
+      Path.of(System.getProperty("java.io.tmpdir"), "cocos-test-port-blocks");
+
+  /**
+   * By block number: kept open (and so locked) for the JVM's life; the OS releases them at its
+   * exit.
+   */
   private static final Map<Integer, FileChannel> HELD = new HashMap<>();
 
   /** A reserved range of {@link #SIZE} consecutive ports. */
@@ -52,8 +58,11 @@ public final class PortBlocks {
         }
         FileChannel channel;
         try {
-          channel = FileChannel.open(LOCKS.resolve(Integer.toString(block)),
-              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          channel =
+              FileChannel.open(
+                  LOCKS.resolve(Integer.toString(block)),
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE);
         } catch (AccessDeniedException e) {
           continue; // another user's block
         }

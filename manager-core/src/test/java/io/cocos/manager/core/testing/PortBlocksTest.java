@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class PortBlocksTest {
   @Test
   void blocksAreDisjointBelowTheEphemeralRangeAndStayLocked() throws Exception {
-    List<PortBlocks.Block> blocks = IntStream.range(0, 3).mapToObj(i -> PortBlocks.reserve()).toList();
+    List<PortBlocks.Block> blocks =
+        IntStream.range(0, 3).mapToObj(i -> PortBlocks.reserve()).toList();
 
     assertThat(blocks).extracting(PortBlocks.Block::first).doesNotHaveDuplicates();
     for (PortBlocks.Block b : blocks) {
@@ -27,7 +28,11 @@ class PortBlocksTest {
     }
     // the lock on a reserved block's file is held (here: by this JVM, so a second one is refused)
     int block = (blocks.get(0).first() - 20000) / PortBlocks.SIZE;
-    Path file = Path.of(System.getProperty("java.io.tmpdir"), "cocos-test-port-blocks", Integer.toString(block));
+    Path file =
+        Path.of(
+            System.getProperty("java.io.tmpdir"),
+            "cocos-test-port-blocks",
+            Integer.toString(block));
     FileChannel probe = FileChannel.open(file, StandardOpenOption.WRITE);
     try {
       assertThatThrownBy(probe::tryLock).isInstanceOf(OverlappingFileLockException.class);

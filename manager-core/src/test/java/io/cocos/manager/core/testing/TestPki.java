@@ -23,8 +23,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Certificates made by the tests themselves: a CA and leaf certificates it signs, as PEM. Every
- * TLS test uses real certificates from here, never checked-in ones.
+ * Certificates made by the tests themselves: a CA and leaf certificates it signs, as PEM. Every TLS
+ * test uses real certificates from here, never checked-in ones.
  */
 public final class TestPki {
   private final String caName;
@@ -47,7 +47,8 @@ public final class TestPki {
       Files.writeString(dir.resolve(baseName + ".crt"), certPem);
       Path key = dir.resolve(baseName + ".key");
       Files.writeString(key, keyPem);
-      Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      Files.setPosixFilePermissions(
+          key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
       return dir;
     }
   }
@@ -56,10 +57,17 @@ public final class TestPki {
     try {
       this.caName = caName;
       this.caKeys = ecKeys();
-      var builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + caName), serial(), notBefore(), notAfter(),
-          new X500Name("CN=" + caName), caKeys.getPublic());
+      var builder =
+          new JcaX509v3CertificateBuilder(
+              new X500Name("CN=" + caName),
+              serial(),
+              notBefore(),
+              notAfter(),
+              new X500Name("CN=" + caName),
+              caKeys.getPublic());
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      this.caCert = builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
+      this.caCert =
+          builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -83,13 +91,27 @@ public final class TestPki {
   public Identity issue(String commonName) {
     try {
       KeyPair keys = ecKeys();
-      var builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + caName), serial(), notBefore(), notAfter(),
-          new X500Name("CN=" + commonName), keys.getPublic());
-      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-          new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+      var builder =
+          new JcaX509v3CertificateBuilder(
+              new X500Name("CN=" + caName),
+              serial(),
+              notBefore(),
+              notAfter(),
+              new X500Name("CN=" + commonName),
+              keys.getPublic());
+      builder.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(
+              new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+              }));
       X509CertificateHolder cert =
           builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
-      return new Identity(pem(cert), pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null)));
+      return new Identity(
+          pem(cert),
+          pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null)));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -104,7 +126,8 @@ public final class TestPki {
   private static String pem(Object o) {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      w.writeObject(o instanceof org.bouncycastle.util.io.pem.PemObjectGenerator g ? g.generate() : o);
+      w.writeObject(
+          o instanceof org.bouncycastle.util.io.pem.PemObjectGenerator g ? g.generate() : o);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

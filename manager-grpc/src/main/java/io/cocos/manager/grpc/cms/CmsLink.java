@@ -43,12 +43,13 @@ import org.slf4j.LoggerFactory;
  * start-up and keeps one Connect stream open for the manager's whole life. On each stream it says
  * hello first, then runs the CMS's requests and pushes its CVMs' lifecycle events and console
  * lines. When the stream breaks or cannot be opened it tries again, forever, 1 s after the failure
- * and then with delays doubling up to 60 s ({@link ReconnectBackoff}); a stream that stayed up
- * for {@link #HEALTHY_SESSION} starts the delays over. Each new delay level is logged once, not
- * every attempt (and the reason again whenever it changes). The gRPC API does not depend on any of
- * this: the link can be down for days and cocos-cli still works.
+ * and then with delays doubling up to 60 s ({@link ReconnectBackoff}); a stream that stayed up for
+ * {@link #HEALTHY_SESSION} starts the delays over. Each new delay level is logged once, not every
+ * attempt (and the reason again whenever it changes). The gRPC API does not depend on any of this:
+ * the link can be down for days and cocos-cli still works.
  *
  * <h2>Concurrency</h2>
+ *
  * <ul>
  *   <li>One thread, "cms-link", owns the connection: it dials, sends every message, ends streams
  *       and schedules the next attempt. The current {@link Session}, the backoff and the logging
@@ -75,22 +76,29 @@ import org.slf4j.LoggerFactory;
  * <p>Requests from the CMS are calls to the API, in-process ({@link CmsRequests}): bound by
  * MANAGER_GRPC_TIMEOUT, counted and traced like any other call.
  *
- * <p>Every attempt gets a channel of its own, closed with its stream: a reused channel would
- * apply its own reconnect backoff (up to two minutes) on top of ours.
+ * <p>Every attempt gets a channel of its own, closed with its stream: a reused channel would apply
+ * its own reconnect backoff (up to two minutes) on top of ours.
  */
 public final class CmsLink implements AutoCloseable {
   static final int EVENT_CAPACITY = 10_000;
   static final int CONSOLE_LINE_CAPACITY = 10_000;
+
   /** A stream that lasted this long was healthy: the next outage starts the delays over at 1 s. */
   static final Duration HEALTHY_SESSION = Duration.ofSeconds(10);
+
   /** HTTP/2 pings on a quiet connection, so a CMS that vanished is noticed within ~15 s. */
   static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
+
   static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+
   /** TCP connect, then TLS and HTTP/2 set-up, must each finish within this. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
   static final Duration ESTABLISH_TIMEOUT = Duration.ofSeconds(20);
+
   /** Console lines wait this long for more to share their message. */
   static final Duration CONSOLE_LINGER = Duration.ofMillis(100);
+
   static final int MAX_BATCH_LINES = 500;
   static final int MAX_BATCH_BYTES = 1 << 20;
   static final Duration HELLO_LIST_TIMEOUT = Duration.ofSeconds(10);
@@ -102,33 +110,48 @@ public final class CmsLink implements AutoCloseable {
   private final Channel api;
   private final Outbox outbox;
   private final CmsRequests requests;
-  private final ScheduledExecutorService linkThread = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "cms-link");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService linkThread =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "cms-link");
+            t.setDaemon(true);
+            return t;
+          });
+
   /** Set while a send is scheduled on the link thread, so a burst of events asks for one. */
   private final AtomicBoolean sendScheduled = new AtomicBoolean();
+
   private final AtomicBoolean closing = new AtomicBoolean();
+
   /** The event and console subscriptions, closed by close(). */
-  private final java.util.List<AutoCloseable> subscriptions = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<AutoCloseable> subscriptions =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private volatile LinkState state;
 
   // Touched by the link thread only.
-  private final ReconnectBackoff backoff = new ReconnectBackoff(() -> ThreadLocalRandom.current().nextDouble());
+  private final ReconnectBackoff backoff =
+      new ReconnectBackoff(() -> ThreadLocalRandom.current().nextDouble());
   private Session session;
   private ScheduledFuture<?> nextAttempt;
   private Duration lastLoggedLevel;
   private String lastLoggedReason;
   private boolean closed;
 
-  CmsLink(CmsLinkConfig config, ManagerDescription self, Channel api, int eventCapacity, int consoleLineCapacity) {
+  CmsLink(
+      CmsLinkConfig config,
+      ManagerDescription self,
+      Channel api,
+      int eventCapacity,
+      int consoleLineCapacity) {
     this.config = config;
     this.self = self;
     this.api = api;
     this.outbox = new Outbox(eventCapacity, consoleLineCapacity, Clock.systemUTC());
-    this.requests = new CmsRequests(api, new RequestLedger(RequestLedger.CAPACITY, RequestLedger.RETENTION,
-        Clock.systemUTC()));
+    this.requests =
+        new CmsRequests(
+            api,
+            new RequestLedger(RequestLedger.CAPACITY, RequestLedger.RETENTION, Clock.systemUTC()));
     this.state = config.standalone() ? LinkState.STANDALONE : LinkState.CONNECTING;
   }
 
@@ -138,7 +161,8 @@ public final class CmsLink implements AutoCloseable {
    *
    * @param api the manager's API, in-process, which runs the CMS's requests
    */
-  public static CmsLink start(CmsLinkConfig config, ManagerDescription self, CvmEvents lifecycle, Channel api) {
+  public static CmsLink start(
+      CmsLinkConfig config, ManagerDescription self, CvmEvents lifecycle, Channel api) {
     CmsLink link = new CmsLink(config, self, api, EVENT_CAPACITY, CONSOLE_LINE_CAPACITY);
     link.start(lifecycle);
     return link;
@@ -150,13 +174,19 @@ public final class CmsLink implements AutoCloseable {
       return;
     }
     if (config.tls().isEmpty()) {
-      log.warn("CMS link to {} without TLS: set MANAGER_GRPC_SERVER_CA_CERTS (and MANAGER_GRPC_CLIENT_CERT and "
-          + "MANAGER_GRPC_CLIENT_KEY) to protect requests, CVM events and console output", target());
+      log.warn(
+          "CMS link to {} without TLS: set MANAGER_GRPC_SERVER_CA_CERTS (and MANAGER_GRPC_CLIENT_CERT and "
+              + "MANAGER_GRPC_CLIENT_KEY) to protect requests, CVM events and console output",
+          target());
     }
     // Listens until close(), which unsubscribes.
     subscriptions.add(lifecycle.subscribe(this::onEvent));
     subscriptions.add(lifecycle.subscribeConsole(this::onConsoleLine));
-    log.info("CMS link: connecting to {} {} as manager {}", target(), config.security(), self.instanceId());
+    log.info(
+        "CMS link: connecting to {} {} as manager {}",
+        target(),
+        config.security(),
+        self.instanceId());
     onLinkThread(this::connect);
   }
 
@@ -174,7 +204,8 @@ public final class CmsLink implements AutoCloseable {
 
   private void onEvent(CvmEvent event) {
     if (outbox.addEvent(event)) {
-      log.warn("CMS link ({}): event buffer full, dropping the oldest events (the next hello counts them)",
+      log.warn(
+          "CMS link ({}): event buffer full, dropping the oldest events (the next hello counts them)",
           state.wireName());
     }
     scheduleSend(Duration.ZERO);
@@ -182,7 +213,8 @@ public final class CmsLink implements AutoCloseable {
 
   private void onConsoleLine(String cvmId, String line) {
     if (outbox.addConsoleLine(cvmId, line)) {
-      log.warn("CMS link ({}): console buffer full, dropping the oldest lines (the next hello counts them)",
+      log.warn(
+          "CMS link ({}): console buffer full, dropping the oldest lines (the next hello counts them)",
           state.wireName());
     }
     scheduleSend(CONSOLE_LINGER);
@@ -213,21 +245,25 @@ public final class CmsLink implements AutoCloseable {
       return;
     }
     state = LinkState.CONNECTING;
-    NettyChannelBuilder channel = NettyChannelBuilder.forTarget(target())
-        .keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
-        .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .keepAliveWithoutCalls(true)
-        .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT.toMillis())
-        .userAgent("cocos-manager/" + self.version());
+    NettyChannelBuilder channel =
+        NettyChannelBuilder.forTarget(target())
+            .keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
+            .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .keepAliveWithoutCalls(true)
+            .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT.toMillis())
+            .userAgent("cocos-manager/" + self.version());
     config.tls().ifPresentOrElse(channel::sslContext, channel::usePlaintext);
     Session attempt = new Session(channel.build());
     session = attempt;
     ComputationManagementServiceGrpc.newStub(attempt.channel).connect(attempt);
-    linkThread.schedule(() -> {
-      if (session == attempt && attempt.establishedAt == null) {
-        end(attempt, "no answer within " + ESTABLISH_TIMEOUT.toSeconds() + "s");
-      }
-    }, ESTABLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    linkThread.schedule(
+        () -> {
+          if (session == attempt && attempt.establishedAt == null) {
+            end(attempt, "no answer within " + ESTABLISH_TIMEOUT.toSeconds() + "s");
+          }
+        },
+        ESTABLISH_TIMEOUT.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** The stream can take messages: the first time, it is established and the hello goes out. */
@@ -249,8 +285,13 @@ public final class CmsLink implements AutoCloseable {
       state = LinkState.CONNECTED;
       lastLoggedLevel = null;
       lastLoggedReason = null;
-      log.info("CMS link up: connected to {} {}; hello sent with {} CVM(s), {} event(s) and {} console line(s) "
-          + "dropped so far", target(), config.security(), hello.getCvmsCount(), dropped.events(),
+      log.info(
+          "CMS link up: connected to {} {}; hello sent with {} CVM(s), {} event(s) and {} console line(s) "
+              + "dropped so far",
+          target(),
+          config.security(),
+          hello.getCvmsCount(),
+          dropped.events(),
           dropped.consoleLines());
     }
     send();
@@ -287,17 +328,28 @@ public final class CmsLink implements AutoCloseable {
 
   private Hello hello(Outbox.Dropped dropped) {
     // answered from memory, in-process: this holds the link thread for well under a millisecond
-    ListVmsRes cvms = ManagerServiceGrpc.newBlockingStub(api).withDeadlineAfter(HELLO_LIST_TIMEOUT.toMillis(),
-        TimeUnit.MILLISECONDS).listVms(ListVmsReq.getDefaultInstance());
-    return Hello.newBuilder().setInstanceId(self.instanceId()).setManagerVersion(self.version())
-        .setManagerStartedAt(Timestamp.newBuilder().setSeconds(self.startedAt().getEpochSecond())
-            .setNanos(self.startedAt().getNano()))
+    ListVmsRes cvms =
+        ManagerServiceGrpc.newBlockingStub(api)
+            .withDeadlineAfter(HELLO_LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .listVms(ListVmsReq.getDefaultInstance());
+    return Hello.newBuilder()
+        .setInstanceId(self.instanceId())
+        .setManagerVersion(self.version())
+        .setManagerStartedAt(
+            Timestamp.newBuilder()
+                .setSeconds(self.startedAt().getEpochSecond())
+                .setNanos(self.startedAt().getNano()))
         .setTee(self.tee().wireName())
-        .setGuest(GuestInfo.newBuilder().setOvmfVersion(self.guest().ovmfVersion())
-            .setCpuNum(self.guest().cpuCount()).setCpuType(self.guest().cpuType())
-            .setKernelCmd(self.guest().kernelCommandLine()).setEosVersion(self.eosVersion()))
+        .setGuest(
+            GuestInfo.newBuilder()
+                .setOvmfVersion(self.guest().ovmfVersion())
+                .setCpuNum(self.guest().cpuCount())
+                .setCpuType(self.guest().cpuType())
+                .setKernelCmd(self.guest().kernelCommandLine())
+                .setEosVersion(self.eosVersion()))
         .addAllCvms(cvms.getCvmsList())
-        .setEventsDropped(dropped.events()).setConsoleLinesDropped(dropped.consoleLines())
+        .setEventsDropped(dropped.events())
+        .setConsoleLinesDropped(dropped.consoleLines())
         .build();
   }
 
@@ -319,13 +371,17 @@ public final class CmsLink implements AutoCloseable {
     }
     ReconnectBackoff.Delay delay = backoff.next();
     if (wasUp || !delay.level().equals(lastLoggedLevel) || !reason.equals(lastLoggedReason)) {
-      log.warn("CMS link down: {}; retrying, attempts now ~{}s apart", reason, delay.level().toSeconds());
+      log.warn(
+          "CMS link down: {}; retrying, attempts now ~{}s apart",
+          reason,
+          delay.level().toSeconds());
       lastLoggedLevel = delay.level();
       lastLoggedReason = reason;
     } else {
       log.debug("CMS link still down: {}; next attempt in {} ms", reason, delay.pause().toMillis());
     }
-    nextAttempt = linkThread.schedule(this::connect, delay.pause().toMillis(), TimeUnit.MILLISECONDS);
+    nextAttempt =
+        linkThread.schedule(this::connect, delay.pause().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private String target() {
@@ -339,7 +395,10 @@ public final class CmsLink implements AutoCloseable {
    */
   static String describe(Throwable t) {
     Status status = Status.fromThrowable(t);
-    String description = status.getDescription() == null ? null : status.getDescription().lines().findFirst().orElse("");
+    String description =
+        status.getDescription() == null
+            ? null
+            : status.getDescription().lines().findFirst().orElse("");
     StringBuilder text = new StringBuilder(status.getCode().toString());
     if (description != null) {
       text.append(": ").append(description);
@@ -354,7 +413,9 @@ public final class CmsLink implements AutoCloseable {
     return text.toString();
   }
 
-  /** Says goodbye to the CMS (a half-close, so it sees a clean end) and stops trying. Idempotent. */
+  /**
+   * Says goodbye to the CMS (a half-close, so it sees a clean end) and stops trying. Idempotent.
+   */
   @Override
   public void close() {
     if (!closing.compareAndSet(false, true)) {
@@ -367,24 +428,26 @@ public final class CmsLink implements AutoCloseable {
         log.debug("unsubscribing failed: {}", e.toString());
       }
     }
-    var ended = linkThread.submit(() -> {
-      closed = true;
-      if (state != LinkState.STANDALONE) {
-        state = LinkState.CLOSED;
-      }
-      if (nextAttempt != null) {
-        nextAttempt.cancel(false);
-      }
-      Session s = session;
-      session = null;
-      if (s != null) {
-        if (s.establishedAt != null) {
-          s.toCms.onCompleted();
-        }
-        s.channel.shutdown();
-      }
-      return s;
-    });
+    var ended =
+        linkThread.submit(
+            () -> {
+              closed = true;
+              if (state != LinkState.STANDALONE) {
+                state = LinkState.CLOSED;
+              }
+              if (nextAttempt != null) {
+                nextAttempt.cancel(false);
+              }
+              Session s = session;
+              session = null;
+              if (s != null) {
+                if (s.establishedAt != null) {
+                  s.toCms.onCompleted();
+                }
+                s.channel.shutdown();
+              }
+              return s;
+            });
     try {
       Session last = ended.get(5, TimeUnit.SECONDS);
       if (last != null && !last.channel.awaitTermination(1, TimeUnit.SECONDS)) {
@@ -406,8 +469,10 @@ public final class CmsLink implements AutoCloseable {
   private final class Session implements ClientResponseObserver<ManagerMessage, CmsMessage> {
     final ManagedChannel channel;
     final Queue<Response> answers = new ConcurrentLinkedQueue<>();
+
     /** Written in beforeStart, which runs inside connect() on the link thread; used there only. */
     ClientCallStreamObserver<ManagerMessage> toCms;
+
     /** Link thread only: when the stream first became writable; null before. */
     Instant establishedAt;
 
@@ -425,9 +490,15 @@ public final class CmsLink implements AutoCloseable {
     public void onNext(CmsMessage message) {
       switch (message.getMessageCase()) {
         case REQUEST -> requests.handle(message.getRequest(), this::answer);
-        case TERMINATE -> onLinkThread(() -> end(this,
-            "the CMS asked the manager to disconnect: " + BoundedText.of(message.getTerminate().getReason())));
-        case MESSAGE_NOT_SET -> log.warn("CMS link: ignoring a message of a kind this manager does not know");
+        case TERMINATE ->
+            onLinkThread(
+                () ->
+                    end(
+                        this,
+                        "the CMS asked the manager to disconnect: "
+                            + BoundedText.of(message.getTerminate().getReason())));
+        case MESSAGE_NOT_SET ->
+            log.warn("CMS link: ignoring a message of a kind this manager does not know");
       }
     }
 

@@ -21,12 +21,13 @@ import javax.net.ssl.SSLException;
  *   <li>MANAGER_GRPC_SERVER_CA_CERTS: the CAs the CMS's certificate must chain to (without it, the
  *       JDK's default trust store).
  * </ul>
+ *
  * Any of the three set means TLS; none means plaintext. Every file is read and parsed here, at
  * start-up, so a wrong path or a broken PEM stops the manager with the variable's name instead of
  * surfacing as a failed handshake hours later.
  *
- * @param cmsUrl   host:port; empty when standalone
- * @param tls      the client TLS context; empty for plaintext
+ * @param cmsUrl host:port; empty when standalone
+ * @param tls the client TLS context; empty for plaintext
  * @param security "with mTLS", "with TLS" or "without TLS", for the logs
  */
 public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, String security) {
@@ -51,10 +52,13 @@ public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, S
     serverCa.ifPresent(ca -> tls.trustManager(ca.toFile()));
     identity.ifPresent(id -> tls.keyManager(id.certFile().toFile(), id.keyFile().toFile()));
     try {
-      return new CmsLinkConfig(url, Optional.of(tls.build()), identity.isPresent() ? "with mTLS" : "with TLS");
+      return new CmsLinkConfig(
+          url, Optional.of(tls.build()), identity.isPresent() ? "with mTLS" : "with TLS");
     } catch (SSLException | IllegalArgumentException e) {
       // the files parsed and matched above; Netty refusing them still is a key type it cannot use
-      throw new ConfigException(CLIENT_KEY, identity.map(id -> id.keyFile().toString()).orElse(""),
+      throw new ConfigException(
+          CLIENT_KEY,
+          identity.map(id -> id.keyFile().toString()).orElse(""),
           "a PEM private key Netty can use (" + e.getMessage() + ")");
     }
   }
@@ -63,12 +67,16 @@ public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, S
     return cmsUrl.isEmpty();
   }
 
-  /** host:port, with a port in 1-65535 and a host without blanks or slashes ([v6 address] allowed). */
+  /**
+   * host:port, with a port in 1-65535 and a host without blanks or slashes ([v6 address] allowed).
+   */
   private static void checkHostPort(String url) {
     int colon = url.lastIndexOf(':');
     String host = colon > 0 ? url.substring(0, colon) : "";
-    boolean validHost = !host.isEmpty() && host.chars().noneMatch(c -> Character.isWhitespace(c) || c == '/')
-        && (host.startsWith("[") ? host.endsWith("]") : !host.contains(":"));
+    boolean validHost =
+        !host.isEmpty()
+            && host.chars().noneMatch(c -> Character.isWhitespace(c) || c == '/')
+            && (host.startsWith("[") ? host.endsWith("]") : !host.contains(":"));
     boolean validPort;
     try {
       int port = Integer.parseInt(url.substring(colon + 1));
@@ -78,7 +86,9 @@ public record CmsLinkConfig(Optional<String> cmsUrl, Optional<SslContext> tls, S
     }
     // a DNS name is at most 253 characters; "[v6]" and ":65535" fit in the rest
     if (!validHost || !validPort || url.length() > MAX_URL_LENGTH) {
-      throw new ConfigException(CMS_URL, url,
+      throw new ConfigException(
+          CMS_URL,
+          url,
           "host:port of the Computation Management service, such as cms.example.com:7001");
     }
   }

@@ -41,11 +41,19 @@ final class Outbox {
     this.clock = clock;
   }
 
-  /** Queues an event; true if this dropped the first event since {@link #droppedSoFar()} was last asked. */
+  /**
+   * Queues an event; true if this dropped the first event since {@link #droppedSoFar()} was last
+   * asked.
+   */
   synchronized boolean addEvent(CvmEvent event) {
-    LifecycleEvent.Builder queued = LifecycleEvent.newBuilder().setSequence(nextEventSequence++)
-        .setTime(timestamp(event.time())).setCvmId(event.cvmId()).setType(event.type().wireName())
-        .setState(event.state().wireName()).setDetail(event.detail());
+    LifecycleEvent.Builder queued =
+        LifecycleEvent.newBuilder()
+            .setSequence(nextEventSequence++)
+            .setTime(timestamp(event.time()))
+            .setCvmId(event.cvmId())
+            .setType(event.type().wireName())
+            .setState(event.state().wireName())
+            .setDetail(event.detail());
     if (event.exitCode() != null) {
       queued.setExitCode(event.exitCode());
     }
@@ -60,10 +68,18 @@ final class Outbox {
     return false;
   }
 
-  /** Queues a console line; true if this dropped the first line since {@link #droppedSoFar()} was last asked. */
+  /**
+   * Queues a console line; true if this dropped the first line since {@link #droppedSoFar()} was
+   * last asked.
+   */
   synchronized boolean addConsoleLine(String cvmId, String text) {
-    consoleLines.addLast(ConsoleLine.newBuilder().setSequence(nextConsoleSequence++)
-        .setTime(timestamp(clock.instant())).setCvmId(cvmId).setText(text).build());
+    consoleLines.addLast(
+        ConsoleLine.newBuilder()
+            .setSequence(nextConsoleSequence++)
+            .setTime(timestamp(clock.instant()))
+            .setCvmId(cvmId)
+            .setText(text)
+            .build());
     if (consoleLines.size() > consoleLineCapacity) {
       consoleLines.removeFirst();
       consoleLinesDropped++;
@@ -89,8 +105,10 @@ final class Outbox {
     }
     ConsoleLines.Builder batch = ConsoleLines.newBuilder();
     int bytes = 0;
-    while (!consoleLines.isEmpty() && batch.getLinesCount() < maxLines
-        && (batch.getLinesCount() == 0 || bytes + consoleLines.peekFirst().getSerializedSize() <= maxBytes)) {
+    while (!consoleLines.isEmpty()
+        && batch.getLinesCount() < maxLines
+        && (batch.getLinesCount() == 0
+            || bytes + consoleLines.peekFirst().getSerializedSize() <= maxBytes)) {
       ConsoleLine line = consoleLines.removeFirst();
       bytes += line.getSerializedSize();
       batch.addLines(line);

@@ -4,22 +4,27 @@ import java.time.Duration;
 import java.util.function.DoubleSupplier;
 
 /**
- * Delays between attempts to reach the CMS: 1 s, doubling up to 60 s (1, 2, 4, 8, 16, 32, 60),
- * each spread by ±20 % so that many managers cut off by the same CMS outage do not all call back
- * in the same second. Not thread-safe: the link uses it from its own thread only.
+ * Delays between attempts to reach the CMS: 1 s, doubling up to 60 s (1, 2, 4, 8, 16, 32, 60), each
+ * spread by ±20 % so that many managers cut off by the same CMS outage do not all call back in the
+ * same second. Not thread-safe: the link uses it from its own thread only.
  */
 final class ReconnectBackoff {
   static final Duration FIRST = Duration.ofSeconds(1);
   static final Duration MAX = Duration.ofSeconds(60);
   static final double JITTER = 0.2;
 
-  /** One delay: the level it belongs to (what the log shows) and the jittered pause before the attempt. */
+  /**
+   * One delay: the level it belongs to (what the log shows) and the jittered pause before the
+   * attempt.
+   */
   record Delay(Duration level, Duration pause) {}
 
   private final DoubleSupplier random;
   private Duration level = FIRST;
 
-  /** @param random uniform in [0, 1) */
+  /**
+   * @param random uniform in [0, 1)
+   */
   ReconnectBackoff(DoubleSupplier random) {
     this.random = random;
   }

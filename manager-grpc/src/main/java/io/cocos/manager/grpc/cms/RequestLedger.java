@@ -10,18 +10,18 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The CMS's recent request ids and their answers, so that a request sent again (the CMS did not
- * see the answer because the link broke, or it simply retried) is answered from the first result
+ * The CMS's recent request ids and their answers, so that a request sent again (the CMS did not see
+ * the answer because the link broke, or it simply retried) is answered from the first result
  * instead of running twice — creating a second CVM, say. A repeat that arrives while the first is
  * still running waits for the same result.
  *
  * <p>Memory is bounded: a finished request's id is remembered for {@link #RETENTION} after it first
- * arrived, and only the newest {@link #CAPACITY} finished ids are kept. An id older than that
- * runs again; the CMS must not reuse ids (any unique string will do: a UUID, a counter with a
- * per-run prefix). A request still running is never forgotten, however old, so a repeat of it can
- * never run a second time; their number is bounded by {@link CmsRequests}'s queue, well below the
- * capacity. Failures are remembered like successes (to try again after an error, use a new id),
- * except "busy": a request refused for want of room was never run and is {@link #forget forgotten}.
+ * arrived, and only the newest {@link #CAPACITY} finished ids are kept. An id older than that runs
+ * again; the CMS must not reuse ids (any unique string will do: a UUID, a counter with a per-run
+ * prefix). A request still running is never forgotten, however old, so a repeat of it can never run
+ * a second time; their number is bounded by {@link CmsRequests}'s queue, well below the capacity.
+ * Failures are remembered like successes (to try again after an error, use a new id), except
+ * "busy": a request refused for want of room was never run and is {@link #forget forgotten}.
  *
  * <p>Thread-safety: synchronised on the ledger; the futures complete outside it.
  */
@@ -37,6 +37,7 @@ final class RequestLedger {
   private final int capacity;
   private final Duration retention;
   private final Clock clock;
+
   /** Insertion order is age order: the eldest entries are the first to forget. */
   private final LinkedHashMap<String, Remembered> byId = new LinkedHashMap<>();
 

@@ -21,7 +21,9 @@ public record BuildInfo(String version, String commit, String buildTime) {
     } catch (IOException e) {
       // reported as unknown below
     }
-    return new BuildInfo(p.getProperty("version", "unknown"), p.getProperty("commit", "unknown"),
+    return new BuildInfo(
+        p.getProperty("version", "unknown"),
+        p.getProperty("commit", "unknown"),
         p.getProperty("build_time", "unknown"));
   }
 }

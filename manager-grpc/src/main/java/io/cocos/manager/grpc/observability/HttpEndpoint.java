@@ -46,10 +46,10 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /**
- * MANAGER_HTTP_HOST:MANAGER_HTTP_PORT: Prometheus text exposition at /metrics; /health/live
- * (the process answers), /health/ready and /health (the gRPC server serves and restore has
- * finished; 503 until then), with the details as a small JSON object. HTTPS when
- * MANAGER_HTTP_SERVER_CERT and MANAGER_HTTP_SERVER_KEY are set.
+ * MANAGER_HTTP_HOST:MANAGER_HTTP_PORT: Prometheus text exposition at /metrics; /health/live (the
+ * process answers), /health/ready and /health (the gRPC server serves and restore has finished; 503
+ * until then), with the details as a small JSON object. HTTPS when MANAGER_HTTP_SERVER_CERT and
+ * MANAGER_HTTP_SERVER_KEY are set.
  *
  * <p>/health's object starts with upstream's fields (its health package: status, version, commit,
  * description, build_time, instance_id; status "pass", "fail" while starting) and its media type
@@ -58,6 +58,7 @@ import javax.net.ssl.SSLException;
  * <p>Served by Netty (already in the manager for gRPC) rather than the JDK's HttpServer, whose
  * worker threads each wait on one client's request: two clients that never finish their headers
  * took both workers and made liveness probes fail. Here no thread ever waits for a client, so:
+ *
  * <ul>
  *   <li>a connection must deliver one whole request within the request timeout
  *       (MANAGER_HTTP_REQUEST_TIMEOUT, TLS handshake included) or it is closed, and every answer
@@ -66,6 +67,7 @@ import javax.net.ssl.SSLException;
  *   <li>at most {@link #MAX_CONNECTIONS} connections are open at once (more are closed at once);
  *   <li>request lines, headers and bodies are bounded by the HTTP codec (4 KiB, 8 KiB, 64 KiB).
  * </ul>
+ *
  * A probe therefore answers as long as fewer than {@link #MAX_CONNECTIONS} clients are connected,
  * and any slow client is gone within the request timeout.
  */
@@ -74,7 +76,8 @@ public final class HttpEndpoint implements AutoCloseable {
   private static final String HEALTH_JSON = "application/health+json";
 
   /** The manager's readiness, identity and the details /health shows. */
-  public record Health(boolean ready, String instanceId, BuildInfo build, Map<String, String> details) {}
+  public record Health(
+      boolean ready, String instanceId, BuildInfo build, Map<String, String> details) {}
 
   /** TLS for the endpoint: the certificate chain and key files, checked at start-up. */
   public record Tls(Path certFile, Path keyFile) {}
@@ -94,36 +97,52 @@ public final class HttpEndpoint implements AutoCloseable {
     this.listener = listener;
   }
 
-  public static HttpEndpoint start(String host, int port, Optional<Tls> tls, Duration requestTimeout,
-      Telemetry telemetry, Supplier<Health> health) throws IOException {
+  public static HttpEndpoint start(
+      String host,
+      int port,
+      Optional<Tls> tls,
+      Duration requestTimeout,
+      Telemetry telemetry,
+      Supplier<Health> health)
+      throws IOException {
     SslContext ssl = null;
     if (tls.isPresent()) {
       try {
-        ssl = SslContextBuilder.forServer(tls.get().certFile().toFile(), tls.get().keyFile().toFile()).build();
+        ssl =
+            SslContextBuilder.forServer(tls.get().certFile().toFile(), tls.get().keyFile().toFile())
+                .build();
       } catch (SSLException | IllegalArgumentException e) {
         throw new IOException("TLS set-up failed: " + e.getMessage(), e);
       }
     }
     EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("http-accept", true));
-    EventLoopGroup workers = new NioEventLoopGroup(2, new DefaultThreadFactory("http-endpoint", true));
+    EventLoopGroup workers =
+        new NioEventLoopGroup(2, new DefaultThreadFactory("http-endpoint", true));
     ConnectionLimit limit = new ConnectionLimit();
     Routes routes = new Routes(telemetry, health);
     SslContext sslContext = ssl;
-    ServerBootstrap bootstrap = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_BACKLOG, 64)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(limit, new RequestDeadline(requestTimeout));
-            if (sslContext != null) {
-              SslHandler handler = sslContext.newHandler(ch.alloc());
-              handler.setHandshakeTimeoutMillis(requestTimeout.toMillis());
-              ch.pipeline().addLast(handler);
-            }
-            ch.pipeline().addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, 8192),
-                new HttpObjectAggregator(MAX_BODY), routes);
-          }
-        });
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 64)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(limit, new RequestDeadline(requestTimeout));
+                    if (sslContext != null) {
+                      SslHandler handler = sslContext.newHandler(ch.alloc());
+                      handler.setHandshakeTimeoutMillis(requestTimeout.toMillis());
+                      ch.pipeline().addLast(handler);
+                    }
+                    ch.pipeline()
+                        .addLast(
+                            new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, 8192),
+                            new HttpObjectAggregator(MAX_BODY),
+                            routes);
+                  }
+                });
     try {
       Channel listener = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
       return new HttpEndpoint(boss, workers, listener);
@@ -148,14 +167,15 @@ public final class HttpEndpoint implements AutoCloseable {
   }
 
   static byte[] healthJson(Health h) throws IOException {
-    ObjectNode json = JSON.createObjectNode()
-        .put("status", h.ready() ? "pass" : "fail")
-        .put("version", h.build().version())
-        .put("commit", h.build().commit())
-        .put("description", Telemetry.SERVICE_NAME + " service")
-        .put("build_time", h.build().buildTime())
-        .put("instance_id", h.instanceId())
-        .put("readiness", h.ready() ? "ready" : "starting");
+    ObjectNode json =
+        JSON.createObjectNode()
+            .put("status", h.ready() ? "pass" : "fail")
+            .put("version", h.build().version())
+            .put("commit", h.build().commit())
+            .put("description", Telemetry.SERVICE_NAME + " service")
+            .put("build_time", h.build().buildTime())
+            .put("instance_id", h.instanceId())
+            .put("readiness", h.ready() ? "ready" : "starting");
     h.details().forEach(json::put);
     return JSON.writeValueAsBytes(json);
   }
@@ -200,7 +220,8 @@ public final class HttpEndpoint implements AutoCloseable {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-      deadline = ctx.executor().schedule(() -> ctx.close(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+      deadline =
+          ctx.executor().schedule(() -> ctx.close(), timeout.toMillis(), TimeUnit.MILLISECONDS);
       super.channelActive(ctx);
     }
 
@@ -226,7 +247,8 @@ public final class HttpEndpoint implements AutoCloseable {
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws IOException {
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request)
+        throws IOException {
       if (!request.decoderResult().isSuccess()) {
         respond(ctx, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n");
         return;
@@ -244,10 +266,14 @@ public final class HttpEndpoint implements AutoCloseable {
           text.write(body, telemetry.scrape());
           respond(ctx, HttpResponseStatus.OK, text.getContentType(), body.toByteArray());
         }
-        case "/health/live" -> respond(ctx, HttpResponseStatus.OK, "application/json", "{\"status\":\"alive\"}");
+        case "/health/live" ->
+            respond(ctx, HttpResponseStatus.OK, "application/json", "{\"status\":\"alive\"}");
         case "/health", "/health/ready" -> {
           Health h = health.get();
-          respond(ctx, h.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, HEALTH_JSON,
+          respond(
+              ctx,
+              h.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+              HEALTH_JSON,
               healthJson(h));
         }
         default -> respond(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n");
@@ -259,13 +285,18 @@ public final class HttpEndpoint implements AutoCloseable {
       ctx.close(); // a reset or a TLS failure: nothing to answer
     }
 
-    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String type, String body) {
+    private static void respond(
+        ChannelHandlerContext ctx, HttpResponseStatus status, String type, String body) {
       respond(ctx, status, type, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String type, byte[] body) {
-      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
-      response.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
+    private static void respond(
+        ChannelHandlerContext ctx, HttpResponseStatus status, String type, byte[] body) {
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+      response
+          .headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, type)
           .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
           .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -16,8 +16,8 @@ import org.slf4j.Logger;
  * The manager's logging, set up in code: JSON lines on stdout, one object a line, in the shape of
  * upstream's slog output (time, level, msg, logger, plus the cvm/state fields of the MDC on every
  * line about a CVM). Found by logback through META-INF/services; configuring in code rather than
- * from a logback.xml spares start-up the XML parser and logback's Joran machinery (about a fifth
- * of the time to SERVING, measured in the README's "Start-up and memory of the daemon").
+ * from a logback.xml spares start-up the XML parser and logback's Joran machinery (about a fifth of
+ * the time to SERVING, measured in the README's "Start-up and memory of the daemon").
  *
  * <p>It steps aside, and logback's usual search runs, when an operator names a configuration file
  * (-Dlogback.configurationFile) or a logback-test.xml is on the class path (the tests').
@@ -26,12 +26,14 @@ import org.slf4j.Logger;
 public final class JsonLinesLogConfigurator extends ContextAwareBase implements Configurator {
   /** Microseconds and the zone offset, as upstream's time field. */
   static final String TIMESTAMP_PATTERN = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX";
+
   /** Ignored field: LogstashEncoder leaves out a field whose name is this. */
   private static final String IGNORE = "[ignore]";
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    if (anotherConfigurationAsked(System.getProperty(ClassicConstants.CONFIG_FILE_PROPERTY),
+    if (anotherConfigurationAsked(
+        System.getProperty(ClassicConstants.CONFIG_FILE_PROPERTY),
         JsonLinesLogConfigurator.class.getClassLoader())) {
       return ExecutionStatus.INVOKE_NEXT_IF_ANY;
     }

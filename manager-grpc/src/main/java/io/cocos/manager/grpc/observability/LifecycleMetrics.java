@@ -31,33 +31,59 @@ public final class LifecycleMetrics {
   /** Registers the instruments; they live as long as the meter. */
   public static void register(Meter meter, LifecycleManager lifecycle, String qemuBinary) {
     long started = System.nanoTime();
-    meter.gaugeBuilder("manager.uptime").setUnit("s").setDescription("seconds since the manager started")
+    meter
+        .gaugeBuilder("manager.uptime")
+        .setUnit("s")
+        .setDescription("seconds since the manager started")
         .buildWithCallback(m -> m.record((System.nanoTime() - started) / 1e9));
-    meter.gaugeBuilder("manager.cvms").ofLongs().setDescription("CVMs known to the manager, by state")
-        .buildWithCallback(m -> countByState(lifecycle).forEach((state, n) ->
-            m.record(n, Attributes.of(STATE, state.wireName()))));
-    meter.gaugeBuilder("manager.host_ports.free").ofLongs()
+    meter
+        .gaugeBuilder("manager.cvms")
+        .ofLongs()
+        .setDescription("CVMs known to the manager, by state")
+        .buildWithCallback(
+            m ->
+                countByState(lifecycle)
+                    .forEach((state, n) -> m.record(n, Attributes.of(STATE, state.wireName()))));
+    meter
+        .gaugeBuilder("manager.host_ports.free")
+        .ofLongs()
         .setDescription("ports of MANAGER_QEMU_HOST_FWD_RANGE not held by a CVM")
         .buildWithCallback(m -> m.record(lifecycle.ports().unheld()));
-    meter.gaugeBuilder("manager.host_ports.capacity").ofLongs()
+    meter
+        .gaugeBuilder("manager.host_ports.capacity")
+        .ofLongs()
         .setDescription("ports in MANAGER_QEMU_HOST_FWD_RANGE")
         .buildWithCallback(m -> m.record(lifecycle.ports().range().size()));
     String comm = commandName(qemuBinary);
-    meter.gaugeBuilder("manager.qemu.zombies").ofLongs()
+    meter
+        .gaugeBuilder("manager.qemu.zombies")
+        .ofLongs()
         .setDescription("QEMU processes on the host that have exited but were not reaped")
         .buildWithCallback(m -> m.record(zombies(comm)));
-    LongCounter exits = meter.counterBuilder("manager.qemu.exits")
-        .setDescription("QEMU processes that exited on their own, by exit code").build();
-    DoubleHistogram agentBoot = meter.histogramBuilder("manager.agent.boot").setUnit("s")
-        .setDescription("seconds from CreateVm until the CVM's agent first answered on its forwarded port")
-        .setExplicitBucketBoundariesAdvice(List.of(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)).build();
-    lifecycle.subscribe(e -> {
-      if (e.type() == CvmEventType.EXITED) {
-        exits.add(1, Attributes.of(EXIT_CODE, String.valueOf(e.exitCode())));
-      } else if (e.type() == CvmEventType.AGENT_READY) {
-        lifecycle.agentReadyAfter(e.cvmId()).ifPresent(d -> agentBoot.record(d.toNanos() / 1e9));
-      }
-    });
+    LongCounter exits =
+        meter
+            .counterBuilder("manager.qemu.exits")
+            .setDescription("QEMU processes that exited on their own, by exit code")
+            .build();
+    DoubleHistogram agentBoot =
+        meter
+            .histogramBuilder("manager.agent.boot")
+            .setUnit("s")
+            .setDescription(
+                "seconds from CreateVm until the CVM's agent first answered on its forwarded port")
+            .setExplicitBucketBoundariesAdvice(
+                List.of(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0))
+            .build();
+    lifecycle.subscribe(
+        e -> {
+          if (e.type() == CvmEventType.EXITED) {
+            exits.add(1, Attributes.of(EXIT_CODE, String.valueOf(e.exitCode())));
+          } else if (e.type() == CvmEventType.AGENT_READY) {
+            lifecycle
+                .agentReadyAfter(e.cvmId())
+                .ifPresent(d -> agentBoot.record(d.toNanos() / 1e9));
+          }
+        });
   }
 
   private static Map<CvmState, Long> countByState(LifecycleManager lifecycle) {
@@ -82,8 +108,10 @@ public final class LifecycleMetrics {
   /** Zombie processes with that command name, from /proc/PID/stat ("pid (comm) Z ..."). */
   static long zombies(String comm) {
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-          .filter(p -> isZombieNamed(p.resolve("stat"), comm)).count();
+      return procs
+          .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+          .filter(p -> isZombieNamed(p.resolve("stat"), comm))
+          .count();
     } catch (IOException e) {
       return 0;
     }
@@ -94,7 +122,9 @@ public final class LifecycleMetrics {
       String s = Files.readString(stat);
       int open = s.indexOf('(');
       int close = s.lastIndexOf(')');
-      return open >= 0 && close > open && s.substring(open + 1, close).equals(comm)
+      return open >= 0
+          && close > open
+          && s.substring(open + 1, close).equals(comm)
           && s.startsWith("Z", close + 2);
     } catch (IOException e) {
       return false;

@@ -9,9 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Says once that the trace collector cannot be reached, and once that it is back, instead of a
- * line per failed batch: an absent collector costs a warning, nothing more (exports run on the
- * batch processor's own thread, and spans beyond its queue are dropped).
+ * Says once that the trace collector cannot be reached, and once that it is back, instead of a line
+ * per failed batch: an absent collector costs a warning, nothing more (exports run on the batch
+ * processor's own thread, and spans beyond its queue are dropped).
  */
 final class OutageLoggingSpanExporter implements SpanExporter {
   private final SpanExporter next;
@@ -26,13 +26,17 @@ final class OutageLoggingSpanExporter implements SpanExporter {
   @Override
   public CompletableResultCode export(Collection<SpanData> spans) {
     CompletableResultCode result = next.export(spans);
-    result.whenComplete(() -> {
-      if (!result.isSuccess() && failing.compareAndSet(false, true)) {
-        log().warn("traces cannot be sent to {} (COCOS_JAEGER_URL); dropping them until it answers", collector);
-      } else if (result.isSuccess() && failing.compareAndSet(true, false)) {
-        log().info("traces reach {} again", collector);
-      }
-    });
+    result.whenComplete(
+        () -> {
+          if (!result.isSuccess() && failing.compareAndSet(false, true)) {
+            log()
+                .warn(
+                    "traces cannot be sent to {} (COCOS_JAEGER_URL); dropping them until it answers",
+                    collector);
+          } else if (result.isSuccess() && failing.compareAndSet(true, false)) {
+            log().info("traces reach {} again", collector);
+          }
+        });
     return result;
   }
 

@@ -21,24 +21,33 @@ public final class RpcMetricsInterceptor implements ServerInterceptor {
   private final DoubleHistogram duration;
 
   public RpcMetricsInterceptor(Meter meter) {
-    requests = meter.counterBuilder("manager.rpc.requests").setDescription("gRPC calls handled").build();
-    duration = meter.histogramBuilder("manager.rpc.duration").setUnit("s").setDescription("gRPC call duration")
-        .setExplicitBucketBoundariesAdvice(List.of(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0))
-        .build();
+    requests =
+        meter.counterBuilder("manager.rpc.requests").setDescription("gRPC calls handled").build();
+    duration =
+        meter
+            .histogramBuilder("manager.rpc.duration")
+            .setUnit("s")
+            .setDescription("gRPC call duration")
+            .setExplicitBucketBoundariesAdvice(
+                List.of(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0))
+            .build();
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     long start = System.nanoTime();
     String method = call.getMethodDescriptor().getBareMethodName();
-    return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-      @Override
-      public void close(Status status, Metadata trailers) {
-        Attributes attributes = Attributes.of(METHOD, method, CODE, status.getCode().name());
-        requests.add(1, attributes);
-        duration.record((System.nanoTime() - start) / 1e9, attributes);
-        super.close(status, trailers);
-      }
-    }, headers);
+    return next.startCall(
+        new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            Attributes attributes = Attributes.of(METHOD, method, CODE, status.getCode().name());
+            requests.add(1, attributes);
+            duration.record((System.nanoTime() - start) / 1e9, attributes);
+            super.close(status, trailers);
+          }
+        },
+        headers);
   }
 }

@@ -22,13 +22,18 @@ import java.util.logging.Level;
 
 /**
  * The manager's OpenTelemetry: traces to COCOS_JAEGER_URL over OTLP/HTTP, sampled at
- * COCOS_JAEGER_TRACE_RATIO (parent-based, so a caller's sampling decision is kept); metrics read
- * by Prometheus scrapes. Not registered globally: everything that needs it is handed it.
+ * COCOS_JAEGER_TRACE_RATIO (parent-based, so a caller's sampling decision is kept); metrics read by
+ * Prometheus scrapes. Not registered globally: everything that needs it is handed it.
  */
 public final class Telemetry implements AutoCloseable {
   static final String SERVICE_NAME = "manager";
-  /** OpenTelemetry logs every failed export through java.util.logging; {@link OutageLoggingSpanExporter} says it once instead. */
-  private static final java.util.logging.Logger OTEL_LOGS = java.util.logging.Logger.getLogger("io.opentelemetry");
+
+  /**
+   * OpenTelemetry logs every failed export through java.util.logging; {@link
+   * OutageLoggingSpanExporter} says it once instead.
+   */
+  private static final java.util.logging.Logger OTEL_LOGS =
+      java.util.logging.Logger.getLogger("io.opentelemetry");
 
   private final OpenTelemetrySdk sdk;
   private final PrometheusMetricReader metrics;
@@ -41,27 +46,53 @@ public final class Telemetry implements AutoCloseable {
 
   public static Telemetry create(String instanceId, String collectorUrl, double traceRatio) {
     OTEL_LOGS.setLevel(Level.OFF);
-    Resource resource = Resource.getDefault().merge(Resource.create(Attributes.of(
-        AttributeKey.stringKey("service.name"), SERVICE_NAME,
-        AttributeKey.stringKey("manager.instance_id"), instanceId)));
-    var exporter = new OutageLoggingSpanExporter(OtlpHttpSpanExporter.builder()
-        .setEndpoint(tracesEndpoint(collectorUrl)).setTimeout(Duration.ofSeconds(5))
-        // Traces are best effort: a batch the collector refuses is dropped, not retried for minutes.
-        .setRetryPolicy(null).build(), collectorUrl);
-    SdkTracerProvider tracing = SdkTracerProvider.builder().setResource(resource)
-        .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(traceRatio)))
-        .addSpanProcessor(BatchSpanProcessor.builder(exporter).setScheduleDelay(Duration.ofMillis(500)).build())
-        .build();
+    Resource resource =
+        Resource.getDefault()
+            .merge(
+                Resource.create(
+                    Attributes.of(
+                        AttributeKey.stringKey("service.name"), SERVICE_NAME,
+                        AttributeKey.stringKey("manager.instance_id"), instanceId)));
+    var exporter =
+        new OutageLoggingSpanExporter(
+            OtlpHttpSpanExporter.builder()
+                .setEndpoint(tracesEndpoint(collectorUrl))
+                .setTimeout(Duration.ofSeconds(5))
+                // Traces are best effort: a batch the collector refuses is dropped, not retried for
+                // minutes.
+                .setRetryPolicy(null)
+                .build(),
+            collectorUrl);
+    SdkTracerProvider tracing =
+        SdkTracerProvider.builder()
+            .setResource(resource)
+            .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(traceRatio)))
+            .addSpanProcessor(
+                BatchSpanProcessor.builder(exporter)
+                    .setScheduleDelay(Duration.ofMillis(500))
+                    .build())
+            .build();
     PrometheusMetricReader metrics = PrometheusMetricReader.create();
-    SdkMeterProvider meters = SdkMeterProvider.builder().setResource(resource).registerMetricReader(metrics).build();
-    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(tracing).setMeterProvider(meters)
-        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
+    SdkMeterProvider meters =
+        SdkMeterProvider.builder().setResource(resource).registerMetricReader(metrics).build();
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(tracing)
+            .setMeterProvider(meters)
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
     return new Telemetry(sdk, metrics);
   }
 
-  /** OTLP/HTTP collectors take traces at /v1/traces; the variable names the collector, as upstream's does. */
+  /**
+   * OTLP/HTTP collectors take traces at /v1/traces; the variable names the collector, as upstream's
+   * does.
+   */
   static String tracesEndpoint(String collectorUrl) {
-    String base = collectorUrl.endsWith("/") ? collectorUrl.substring(0, collectorUrl.length() - 1) : collectorUrl;
+    String base =
+        collectorUrl.endsWith("/")
+            ? collectorUrl.substring(0, collectorUrl.length() - 1)
+            : collectorUrl;
     return base.endsWith("/v1/traces") ? base : base + "/v1/traces";
   }
 

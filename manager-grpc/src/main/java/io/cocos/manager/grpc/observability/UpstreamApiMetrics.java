@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Upstream's two API series, kept so its dashboards and alert rules work against this manager:
  * {@code manager_api_request_count} and {@code manager_api_request_latency_microseconds} (a summary
  * without quantiles: {@code _count} and {@code _sum}), labelled by upstream's method names (Run,
- * Stop, FetchAttestationPolicy, ReturnCVMInfo). As upstream's, every call counts, failed or not, and
- * the latency is in seconds despite its name (upstream observes {@code time.Since(begin).Seconds()}).
+ * Stop, FetchAttestationPolicy, ReturnCVMInfo). As upstream's, every call counts, failed or not,
+ * and the latency is in seconds despite its name (upstream observes {@code
+ * time.Since(begin).Seconds()}).
  *
  * <p>The count is exposed as untyped: the Prometheus Java client renames every counter to end in
  * {@code _total}, and the point of this series is its upstream name. Thread-safe: the adders take
@@ -28,7 +29,10 @@ public final class UpstreamApiMetrics {
 
   /** Upstream's method label values. */
   public enum Method {
-    RUN("Run"), STOP("Stop"), FETCH_ATTESTATION_POLICY("FetchAttestationPolicy"), RETURN_CVM_INFO("ReturnCVMInfo");
+    RUN("Run"),
+    STOP("Stop"),
+    FETCH_ATTESTATION_POLICY("FetchAttestationPolicy"),
+    RETURN_CVM_INFO("ReturnCVMInfo");
 
     final String label;
 
@@ -43,22 +47,33 @@ public final class UpstreamApiMetrics {
 
   /** One call of {@code method} that took {@code nanos}. */
   public void record(Method method, long nanos) {
-    Series s = byMethod.computeIfAbsent(method.label, m -> new Series(new LongAdder(), new DoubleAdder()));
+    Series s =
+        byMethod.computeIfAbsent(method.label, m -> new Series(new LongAdder(), new DoubleAdder()));
     s.seconds().add(nanos / 1e9);
     s.count().increment();
   }
 
   List<MetricSnapshot> collect() {
-    UnknownSnapshot.Builder count = UnknownSnapshot.builder().name(COUNT).help("Number of requests received.");
-    SummarySnapshot.Builder latency = SummarySnapshot.builder().name(LATENCY)
-        .help("Total duration of requests in microseconds.");
-    byMethod.forEach((method, s) -> {
-      Labels labels = Labels.of("method", method);
-      long calls = s.count().sum();
-      count.dataPoint(UnknownSnapshot.UnknownDataPointSnapshot.builder().labels(labels).value(calls).build());
-      latency.dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().labels(labels).count(calls)
-          .sum(s.seconds().sum()).build());
-    });
+    UnknownSnapshot.Builder count =
+        UnknownSnapshot.builder().name(COUNT).help("Number of requests received.");
+    SummarySnapshot.Builder latency =
+        SummarySnapshot.builder().name(LATENCY).help("Total duration of requests in microseconds.");
+    byMethod.forEach(
+        (method, s) -> {
+          Labels labels = Labels.of("method", method);
+          long calls = s.count().sum();
+          count.dataPoint(
+              UnknownSnapshot.UnknownDataPointSnapshot.builder()
+                  .labels(labels)
+                  .value(calls)
+                  .build());
+          latency.dataPoint(
+              SummarySnapshot.SummaryDataPointSnapshot.builder()
+                  .labels(labels)
+                  .count(calls)
+                  .sum(s.seconds().sum())
+                  .build());
+        });
     List<MetricSnapshot> snapshots = new ArrayList<>();
     if (!byMethod.isEmpty()) {
       snapshots.add(count.build());

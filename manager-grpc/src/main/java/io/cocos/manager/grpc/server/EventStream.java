@@ -2,10 +2,10 @@ package io.cocos.manager.grpc.server;
 
 import com.google.protobuf.Timestamp;
 import io.cocos.manager.api.LifecycleEvent;
+import io.cocos.manager.core.config.BoundedText;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.event.CvmEvents;
-import io.cocos.manager.core.config.BoundedText;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
@@ -15,13 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One WatchEvents call: events are queued per watcher (bounded: a watcher that does not read
- * loses the oldest, and the next event it gets says how many) and sent as flow control allows.
- * A watch of one CVM ends once that CVM is removed.
+ * One WatchEvents call: events are queued per watcher (bounded: a watcher that does not read loses
+ * the oldest, and the next event it gets says how many) and sent as flow control allows. A watch of
+ * one CVM ends once that CVM is removed.
  *
  * <p>Thread-safety: the queue, the drop count and the closed flag are guarded by this object's
- * monitor. Events arrive on the lifecycle's threads and only enqueue; sending happens in
- * {@link #drain}, on the executor, one drain at a time.
+ * monitor. Events arrive on the lifecycle's threads and only enqueue; sending happens in {@link
+ * #drain}, on the executor, one drain at a time.
  */
 final class EventStream {
   private static final Logger log = LoggerFactory.getLogger(EventStream.class);
@@ -35,7 +35,8 @@ final class EventStream {
   private boolean closed;
   private AutoCloseable subscription;
 
-  private EventStream(String cvmId, ServerCallStreamObserver<LifecycleEvent> out, Executor executor) {
+  private EventStream(
+      String cvmId, ServerCallStreamObserver<LifecycleEvent> out, Executor executor) {
     this.cvmId = cvmId;
     this.out = out;
     this.executor = executor;
@@ -47,7 +48,11 @@ final class EventStream {
    * exist ends the stream with the lookup's error; if it was removed just after the subscription,
    * its REMOVED event has ended the stream already and the error is not sent.
    */
-  static void start(CvmEvents events, String cvmId, ServerCallStreamObserver<LifecycleEvent> out, Executor executor,
+  static void start(
+      CvmEvents events,
+      String cvmId,
+      ServerCallStreamObserver<LifecycleEvent> out,
+      Executor executor,
       Existence existence) {
     EventStream stream = new EventStream(cvmId, out, executor);
     out.setOnCancelHandler(stream::close);
@@ -105,10 +110,13 @@ final class EventStream {
     } catch (RuntimeException e) {
       if (!out.isCancelled()) {
         // not the client leaving: say so in the log and end the call with a status, not silently
-        log.error("WatchEvents{} failed; ending the stream", cvmId.isEmpty() ? "" : " for " + cvmId, e);
+        log.error(
+            "WatchEvents{} failed; ending the stream", cvmId.isEmpty() ? "" : " for " + cvmId, e);
         try {
-          out.onError(Status.INTERNAL.withDescription("the event stream failed: " + BoundedText.of(e.toString()))
-              .asRuntimeException());
+          out.onError(
+              Status.INTERNAL
+                  .withDescription("the event stream failed: " + BoundedText.of(e.toString()))
+                  .asRuntimeException());
         } catch (RuntimeException alreadyClosed) {
           // the call ended meanwhile: nothing left to tell
         }
@@ -130,9 +138,17 @@ final class EventStream {
   }
 
   static LifecycleEvent toProto(CvmEvent e, long droppedBefore) {
-    LifecycleEvent.Builder b = LifecycleEvent.newBuilder().setCvmId(e.cvmId()).setType(e.type().wireName())
-        .setState(e.state().wireName()).setDetail(e.detail()).setDroppedBefore(droppedBefore)
-        .setTime(Timestamp.newBuilder().setSeconds(e.time().getEpochSecond()).setNanos(e.time().getNano()));
+    LifecycleEvent.Builder b =
+        LifecycleEvent.newBuilder()
+            .setCvmId(e.cvmId())
+            .setType(e.type().wireName())
+            .setState(e.state().wireName())
+            .setDetail(e.detail())
+            .setDroppedBefore(droppedBefore)
+            .setTime(
+                Timestamp.newBuilder()
+                    .setSeconds(e.time().getEpochSecond())
+                    .setNanos(e.time().getNano()));
     if (e.exitCode() != null) {
       b.setExitCode(e.exitCode());
     }

@@ -3,14 +3,14 @@ package io.cocos.manager.grpc.server;
 import io.grpc.BindableService;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -32,21 +32,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC server: the manager's service behind strict request parsing and the deadline
- * interceptor, plus health and reflection, over plaintext, TLS or mTLS (netty-tcnative's BoringSSL).
- * The same service, with the same interceptors, is also served in-process for the CMS link
- * ({@link #localChannel()}), so the CMS's requests get the API's deadlines, metrics and tracing.
+ * interceptor, plus health and reflection, over plaintext, TLS or mTLS (netty-tcnative's
+ * BoringSSL). The same service, with the same interceptors, is also served in-process for the CMS
+ * link ({@link #localChannel()}), so the CMS's requests get the API's deadlines, metrics and
+ * tracing.
  *
- * <p>What one client can hold ({@link #tcp}): a connection must finish its TLS handshake and
- * HTTP/2 preface within {@link #HANDSHAKE_TIMEOUT} (or MANAGER_GRPC_MAX_CONNECTION_IDLE, if
- * shorter), and is closed once it has been without calls for MANAGER_GRPC_MAX_CONNECTION_IDLE; at
- * most {@link #MAX_CALLS_PER_CONNECTION} calls run at once on one connection; a request message is
- * at most {@link #MAX_MESSAGE_BYTES} and its metadata at most {@link #MAX_METADATA_BYTES}. There is
+ * <p>What one client can hold ({@link #tcp}): a connection must finish its TLS handshake and HTTP/2
+ * preface within {@link #HANDSHAKE_TIMEOUT} (or MANAGER_GRPC_MAX_CONNECTION_IDLE, if shorter), and
+ * is closed once it has been without calls for MANAGER_GRPC_MAX_CONNECTION_IDLE; at most {@link
+ * #MAX_CALLS_PER_CONNECTION} calls run at once on one connection; a request message is at most
+ * {@link #MAX_MESSAGE_BYTES} and its metadata at most {@link #MAX_METADATA_BYTES}. There is
  * deliberately no maximum connection age: a log or event follower keeps its call, and so its
  * connection, as long as it wants.
  */
 public final class GrpcServer implements AutoCloseable {
   /** Every field at its limit (three 64 KiB PEM fields and the strings) fits with room to spare. */
   public static final int MAX_MESSAGE_BYTES = 1 << 20;
+
   public static final int MAX_METADATA_BYTES = 16 * 1024;
   public static final int MAX_CALLS_PER_CONNECTION = 100;
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
@@ -55,46 +57,61 @@ public final class GrpcServer implements AutoCloseable {
   private final Server local;
   private final ManagedChannel localChannel;
   private final HealthStatusManager health = new HealthStatusManager();
-  private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "grpc-deadlines");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService deadlines =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "grpc-deadlines");
+            t.setDaemon(true);
+            return t;
+          });
 
   /**
-   * @param builder   where it serves: {@link #tcp} for MANAGER_GRPC_HOST:PORT, or an in-process
-   *                  builder in tests that need no socket
+   * @param builder where it serves: {@link #tcp} for MANAGER_GRPC_HOST:PORT, or an in-process
+   *     builder in tests that need no socket
    * @param observers interceptors that watch every call of the manager's service (metrics,
-   *                  tracing); the last one listed sees the call first
+   *     tracing); the last one listed sees the call first
    */
-  public GrpcServer(ServerConfig config, ServerBuilder<?> builder, BindableService managerService,
+  public GrpcServer(
+      ServerConfig config,
+      ServerBuilder<?> builder,
+      BindableService managerService,
       List<ServerInterceptor> observers) {
     List<ServerInterceptor> interceptors = new ArrayList<>();
     interceptors.add(new UnaryDeadlineInterceptor(config.grpcTimeout(), deadlines));
     interceptors.addAll(observers);
     ServerServiceDefinition api =
-        ServerInterceptors.intercept(RequestParsing.strict(managerService.bindService()), interceptors);
-    this.server = builder
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .addService(api)
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .addService(legacyReflection())
-        .build();
+        ServerInterceptors.intercept(
+            RequestParsing.strict(managerService.bindService()), interceptors);
+    this.server =
+        builder
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .addService(api)
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .addService(legacyReflection())
+            .build();
     String localName = "manager-api-" + UUID.randomUUID();
-    this.local = InProcessServerBuilder.forName(localName).addService(api).maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .build();
-    this.localChannel = InProcessChannelBuilder.forName(localName).maxInboundMessageSize(Integer.MAX_VALUE).build();
+    this.local =
+        InProcessServerBuilder.forName(localName)
+            .addService(api)
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .build();
+    this.localChannel =
+        InProcessChannelBuilder.forName(localName).maxInboundMessageSize(Integer.MAX_VALUE).build();
     health.setStatus("", ServingStatus.NOT_SERVING);
   }
 
-  /** The daemon's transport: Netty on MANAGER_GRPC_HOST:MANAGER_GRPC_PORT, TLS or mTLS when configured. */
+  /**
+   * The daemon's transport: Netty on MANAGER_GRPC_HOST:MANAGER_GRPC_PORT, TLS or mTLS when
+   * configured.
+   */
   public static ServerBuilder<?> tcp(ServerConfig config) throws IOException {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
-        .maxConnectionIdle(config.grpcMaxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
-        .handshakeTimeout(handshakeTimeout(config).toMillis(), TimeUnit.MILLISECONDS)
-        .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
-        .maxInboundMetadataSize(MAX_METADATA_BYTES);
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
+            .maxConnectionIdle(config.grpcMaxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
+            .handshakeTimeout(handshakeTimeout(config).toMillis(), TimeUnit.MILLISECONDS)
+            .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+            .maxInboundMetadataSize(MAX_METADATA_BYTES);
     if (config.serverCert().isPresent()) {
       builder.sslContext(sslContext(config));
     }
@@ -102,7 +119,9 @@ public final class GrpcServer implements AutoCloseable {
   }
 
   private static Duration handshakeTimeout(ServerConfig config) {
-    return config.grpcMaxConnectionIdle().compareTo(HANDSHAKE_TIMEOUT) < 0 ? config.grpcMaxConnectionIdle() : HANDSHAKE_TIMEOUT;
+    return config.grpcMaxConnectionIdle().compareTo(HANDSHAKE_TIMEOUT) < 0
+        ? config.grpcMaxConnectionIdle()
+        : HANDSHAKE_TIMEOUT;
   }
 
   @SuppressWarnings("deprecation") // v1alpha: what grpcurl and older clients still ask for
@@ -111,7 +130,9 @@ public final class GrpcServer implements AutoCloseable {
   }
 
   static SslContext sslContext(ServerConfig config) throws IOException {
-    SslContextBuilder tls = SslContextBuilder.forServer(config.serverCert().get().toFile(), config.serverKey().get().toFile());
+    SslContextBuilder tls =
+        SslContextBuilder.forServer(
+            config.serverCert().get().toFile(), config.serverKey().get().toFile());
     if (config.clientCaCerts().isPresent()) {
       tls.trustManager(config.clientCaCerts().get().toFile()).clientAuth(ClientAuth.REQUIRE);
     }

@@ -3,10 +3,10 @@ package io.cocos.manager.grpc.server;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.cocos.manager.api.LogLine;
+import io.cocos.manager.core.config.BoundedText;
 import io.cocos.manager.core.console.ConsoleCursor;
 import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.cvm.CvmLogContext;
-import io.cocos.manager.core.config.BoundedText;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
@@ -18,33 +18,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One StreamLogs call. The console file is the buffer: lines are read from it only while gRPC
- * says the client can take more (flow control), so a slow reader costs the manager one message
- * being sent, never a growing queue, and never slows QEMU, which writes the file regardless. A
- * reader more than {@link #MAX_BEHIND} bytes behind jumps to the recent end; the first line after
- * the jump says how many bytes it skipped (as it does after lines rotated away unread).
+ * One StreamLogs call. The console file is the buffer: lines are read from it only while gRPC says
+ * the client can take more (flow control), so a slow reader costs the manager one message being
+ * sent, never a growing queue, and never slows QEMU, which writes the file regardless. A reader
+ * more than {@link #MAX_BEHIND} bytes behind jumps to the recent end; the first line after the jump
+ * says how many bytes it skipped (as it does after lines rotated away unread).
  *
- * <p>Two forms: one line per message (the original, for clients that do not ask for
- * {@code batch}), or batches of up to {@link #BATCH_BYTES} of lines per message: as many as are
- * there, so a reader that keeps up gets the file at disk speed, and a follower gets what the last
- * poll found in one message. A batch is one read of the file into a fresh buffer, split at its
- * last newline; its lines go out as views of that buffer, neither copied nor decoded (only
- * scanned for valid UTF-8). A follower with nothing new holds no buffer.
+ * <p>Two forms: one line per message (the original, for clients that do not ask for {@code batch}),
+ * or batches of up to {@link #BATCH_BYTES} of lines per message: as many as are there, so a reader
+ * that keeps up gets the file at disk speed, and a follower gets what the last poll found in one
+ * message. A batch is one read of the file into a fresh buffer, split at its last newline; its
+ * lines go out as views of that buffer, neither copied nor decoded (only scanned for valid UTF-8).
+ * A follower with nothing new holds no buffer.
  *
- * <p>Thread-safety: {@link #pump} runs on the scheduler and is synchronised; it is the only
- * method that touches the cursor or calls the observer's onNext/onCompleted/onError. gRPC's
- * callbacks only schedule it.
+ * <p>Thread-safety: {@link #pump} runs on the scheduler and is synchronised; it is the only method
+ * that touches the cursor or calls the observer's onNext/onCompleted/onError. gRPC's callbacks only
+ * schedule it.
  */
 final class LogStream {
   private static final Logger log = LoggerFactory.getLogger(LogStream.class);
   static final long MAX_BEHIND = 4L << 20;
+
   /** Lines kept when a reader that fell behind jumps ahead. */
   static final int LINES_AFTER_SKIP = 1000;
+
   /** Text per batched message; well under gRPC's default 4 MiB message limit. */
   static final int BATCH_BYTES = 128 * 1024;
+
   /** Lines read at a time in the one-line-per-message form, and the buffer they are read with. */
   private static final int LINES_PER_READ = 256;
+
   private static final int LINE_CHUNK = 64 * 1024;
+
   /** A follower sees a new line within this (plus the time to send it). */
   private static final long FOLLOW_POLL_MILLIS = 100;
 
@@ -54,14 +59,22 @@ final class LogStream {
   private final boolean batch;
   private final ServerCallStreamObserver<LogLine> out;
   private final ScheduledExecutorService scheduler;
+
   /** Skipped bytes not yet reported (nothing was read after them yet). */
   private long skipped;
+
   /** Bytes unread when the last read found only a partial line; -1 when it found lines. */
   private long partialOnly = -1;
+
   private boolean done;
 
-  private LogStream(ConsoleSource source, ConsoleCursor cursor, boolean follow, boolean batch,
-      ServerCallStreamObserver<LogLine> out, ScheduledExecutorService scheduler) {
+  private LogStream(
+      ConsoleSource source,
+      ConsoleCursor cursor,
+      boolean follow,
+      boolean batch,
+      ServerCallStreamObserver<LogLine> out,
+      ScheduledExecutorService scheduler) {
     this.source = source;
     this.cursor = cursor;
     this.follow = follow;
@@ -71,14 +84,22 @@ final class LogStream {
   }
 
   /** {@code tail}: lines from before the call; more than the console holds means all of it. */
-  static void start(ConsoleSource source, long tail, boolean follow, boolean batch,
-      ServerCallStreamObserver<LogLine> out, ScheduledExecutorService scheduler) {
+  static void start(
+      ConsoleSource source,
+      long tail,
+      boolean follow,
+      boolean batch,
+      ServerCallStreamObserver<LogLine> out,
+      ScheduledExecutorService scheduler) {
     ConsoleCursor cursor;
     try {
       cursor = ConsoleCursor.atTail(source.log(), tail);
     } catch (IOException e) {
-      out.onError(Status.FAILED_PRECONDITION.withDescription("console of CVM " + source.cvmId()
-          + " cannot be read: " + e.getMessage()).asRuntimeException());
+      out.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription(
+                  "console of CVM " + source.cvmId() + " cannot be read: " + e.getMessage())
+              .asRuntimeException());
       return;
     }
     LogStream stream = new LogStream(source, cursor, follow, batch, out, scheduler);
@@ -115,7 +136,10 @@ final class LogStream {
       }
       // not ready: the onReady handler pumps again when the client has read
     } catch (IOException e) {
-      out.onError(Status.INTERNAL.withDescription("reading the console failed: " + e.getMessage()).asRuntimeException());
+      out.onError(
+          Status.INTERNAL
+              .withDescription("reading the console failed: " + e.getMessage())
+              .asRuntimeException());
       finish();
     } catch (RuntimeException e) {
       if (!out.isCancelled()) {
@@ -124,8 +148,10 @@ final class LogStream {
           log.error("StreamLogs for {} failed; ending the stream", source.cvmId(), e);
         }
         try {
-          out.onError(Status.INTERNAL.withDescription("the log stream failed: " + BoundedText.of(e.toString()))
-              .asRuntimeException());
+          out.onError(
+              Status.INTERNAL
+                  .withDescription("the log stream failed: " + BoundedText.of(e.toString()))
+                  .asRuntimeException());
         } catch (RuntimeException alreadyClosed) {
           // the call ended meanwhile: nothing left to tell
         }
@@ -144,8 +170,13 @@ final class LogStream {
     // reused; it is garbage once the message is sent.
     byte[] chunk = new byte[BATCH_BYTES];
     LogLine.Builder message = LogLine.newBuilder().setCvmId(source.cvmId());
-    int lines = cursor.read(chunk, Integer.MAX_VALUE, flush,
-        (bytes, from, to) -> message.addLines(utf8(UnsafeByteOperations.unsafeWrap(bytes, from, to - from))));
+    int lines =
+        cursor.read(
+            chunk,
+            Integer.MAX_VALUE,
+            flush,
+            (bytes, from, to) ->
+                message.addLines(utf8(UnsafeByteOperations.unsafeWrap(bytes, from, to - from))));
     partialOnly = lines == 0 ? behind : -1;
     skipped += cursor.takeSkipped();
     if (lines > 0) {
@@ -162,12 +193,20 @@ final class LogStream {
       return 0;
     }
     List<ByteString> lines = new ArrayList<>();
-    cursor.read(new byte[LINE_CHUNK], LINES_PER_READ, flush,
+    cursor.read(
+        new byte[LINE_CHUNK],
+        LINES_PER_READ,
+        flush,
         (bytes, from, to) -> lines.add(utf8(ByteString.copyFrom(bytes, from, to - from))));
     partialOnly = lines.isEmpty() ? behind : -1;
     skipped += cursor.takeSkipped();
     for (ByteString line : lines) {
-      out.onNext(LogLine.newBuilder().setCvmId(source.cvmId()).setLineBytes(line).setSkippedBytes(skipped).build());
+      out.onNext(
+          LogLine.newBuilder()
+              .setCvmId(source.cvmId())
+              .setLineBytes(line)
+              .setSkippedBytes(skipped)
+              .build());
       skipped = 0;
     }
     return lines.size();
@@ -183,8 +222,8 @@ final class LogStream {
   }
 
   /**
-   * The line as it is when it is valid UTF-8 (a scan, no decoding), as a string field needs and
-   * the batch promises; else decoded with its invalid sequences replaced by U+FFFD.
+   * The line as it is when it is valid UTF-8 (a scan, no decoding), as a string field needs and the
+   * batch promises; else decoded with its invalid sequences replaced by U+FFFD.
    */
   static ByteString utf8(ByteString line) {
     return line.isValidUtf8() ? line : ByteString.copyFromUtf8(line.toStringUtf8());

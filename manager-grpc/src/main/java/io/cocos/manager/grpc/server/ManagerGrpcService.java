@@ -13,14 +13,13 @@ import io.cocos.manager.api.CvmSummary;
 import io.cocos.manager.api.LifecycleEvent;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.ListVmsRes;
-import io.cocos.manager.api.ManagerServiceGrpc;
 import io.cocos.manager.api.LogLine;
+import io.cocos.manager.api.ManagerServiceGrpc;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.api.WatchEventsReq;
 import io.cocos.manager.core.config.BoundedText;
 import io.cocos.manager.core.console.ConsoleSource;
-import io.cocos.manager.core.event.CvmEvents;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.CvmInfo;
@@ -28,19 +27,20 @@ import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
 import io.cocos.manager.core.cvm.RequestLimits;
+import io.cocos.manager.core.event.CvmEvents;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.concurrent.ScheduledExecutorService;
 import java.time.Instant;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gRPC transport: translates messages to domain calls and domain failures to status codes.
- * Id fields are checked against their limit here ({@link RequestLimits#checkCvmId}), CreateVm's
- * fields in {@link io.cocos.manager.core.agent.AgentProvisioning}. A call whose caller has gone
+ * The gRPC transport: translates messages to domain calls and domain failures to status codes. Id
+ * fields are checked against their limit here ({@link RequestLimits#checkCvmId}), CreateVm's fields
+ * in {@link io.cocos.manager.core.agent.AgentProvisioning}. A call whose caller has gone
  * (cancelled, or past its deadline) is not started: {@link #answer} checks before the domain call.
  */
 public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceImplBase {
@@ -51,9 +51,10 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   /**
    * @param streams runs the streaming calls' reads and sends; they never block, so a couple of
-   *                threads serve any number of followers
+   *     threads serve any number of followers
    */
-  public ManagerGrpcService(ManagerService service, CvmEvents events, ScheduledExecutorService streams) {
+  public ManagerGrpcService(
+      ManagerService service, CvmEvents events, ScheduledExecutorService streams) {
     this.service = service;
     this.events = events;
     this.streams = streams;
@@ -67,64 +68,98 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void createVm(CreateReq req, StreamObserver<CreateRes> out) {
-    answer(out, () -> {
-      CreatedCvm created = service.createVm(new CreateRequest(req.getAgentLogLevel(),
-          req.getAgentCvmServerCaCert().toByteArray(), req.getAgentCvmClientKey().toByteArray(),
-          req.getAgentCvmClientCert().toByteArray(), req.getAgentCvmServerUrl(), req.getAgentCvmCaUrl(),
-          req.getTtl(), req.getAgentCertsToken(),
-          new CreateRequest.ObjectStorageAccess(req.getAwsAccessKeyId(), req.getAwsSecretAccessKey(),
-              req.getAwsEndpointUrl(), req.getAwsRegion()),
-          req.getAaKbsParams()));
-      if (Context.current().isCancelled()) {
-        // Nobody will learn this CVM's id (the caller gave up or the deadline passed): undo it.
-        log.warn("CreateVm for {} finished after its caller stopped waiting; removing it", created.id());
-        service.removeVm(created.id());
-        throw new ManagerException(ManagerException.Reason.INTERNAL, "cancelled");
-      }
-      return CreateRes.newBuilder().setCvmId(created.id())
-          .setForwardedPort(Integer.toString(created.forwardedPort())).build();
-    });
+    answer(
+        out,
+        () -> {
+          CreatedCvm created =
+              service.createVm(
+                  new CreateRequest(
+                      req.getAgentLogLevel(),
+                      req.getAgentCvmServerCaCert().toByteArray(),
+                      req.getAgentCvmClientKey().toByteArray(),
+                      req.getAgentCvmClientCert().toByteArray(),
+                      req.getAgentCvmServerUrl(),
+                      req.getAgentCvmCaUrl(),
+                      req.getTtl(),
+                      req.getAgentCertsToken(),
+                      new CreateRequest.ObjectStorageAccess(
+                          req.getAwsAccessKeyId(),
+                          req.getAwsSecretAccessKey(),
+                          req.getAwsEndpointUrl(),
+                          req.getAwsRegion()),
+                      req.getAaKbsParams()));
+          if (Context.current().isCancelled()) {
+            // Nobody will learn this CVM's id (the caller gave up or the deadline passed): undo it.
+            log.warn(
+                "CreateVm for {} finished after its caller stopped waiting; removing it",
+                created.id());
+            service.removeVm(created.id());
+            throw new ManagerException(ManagerException.Reason.INTERNAL, "cancelled");
+          }
+          return CreateRes.newBuilder()
+              .setCvmId(created.id())
+              .setForwardedPort(Integer.toString(created.forwardedPort()))
+              .build();
+        });
   }
 
   @Override
   public void removeVm(RemoveReq req, StreamObserver<Empty> out) {
-    answer(out, () -> {
-      RequestLimits.checkCvmId("cvm_id", req.getCvmId());
-      service.removeVm(req.getCvmId());
-      return Empty.getDefaultInstance();
-    });
+    answer(
+        out,
+        () -> {
+          RequestLimits.checkCvmId("cvm_id", req.getCvmId());
+          service.removeVm(req.getCvmId());
+          return Empty.getDefaultInstance();
+        });
   }
 
   @Override
   public void cVMInfo(CVMInfoReq req, StreamObserver<CVMInfoRes> out) {
-    answer(out, () -> {
-      RequestLimits.checkCvmId("id", req.getId());
-      CvmInfo info = service.cvmInfo(req.getId());
-      return CVMInfoRes.newBuilder().setId(info.id()).setOvmfVersion(info.ovmfVersion())
-          .setCpuNum(info.cpuCount()).setCpuType(info.cpuType()).setKernelCmd(info.kernelCommandLine())
-          .setEosVersion(info.eosVersion()).build();
-    });
+    answer(
+        out,
+        () -> {
+          RequestLimits.checkCvmId("id", req.getId());
+          CvmInfo info = service.cvmInfo(req.getId());
+          return CVMInfoRes.newBuilder()
+              .setId(info.id())
+              .setOvmfVersion(info.ovmfVersion())
+              .setCpuNum(info.cpuCount())
+              .setCpuType(info.cpuType())
+              .setKernelCmd(info.kernelCommandLine())
+              .setEosVersion(info.eosVersion())
+              .build();
+        });
   }
 
   @Override
-  public void attestationPolicy(AttestationPolicyReq req, StreamObserver<AttestationPolicyRes> out) {
-    answer(out, () -> {
-      RequestLimits.checkCvmId("id", req.getId());
-      // the policy tools may run for up to MANAGER_ATTESTATION_TOOL_TIMEOUT: stop them with the call
-      byte[] policy = interruptedOnCancel(() -> service.attestationPolicy(req.getId()));
-      return AttestationPolicyRes.newBuilder().setId(req.getId()).setInfo(ByteString.copyFrom(policy)).build();
-    });
+  public void attestationPolicy(
+      AttestationPolicyReq req, StreamObserver<AttestationPolicyRes> out) {
+    answer(
+        out,
+        () -> {
+          RequestLimits.checkCvmId("id", req.getId());
+          // the policy tools may run for up to MANAGER_ATTESTATION_TOOL_TIMEOUT: stop them with the
+          // call
+          byte[] policy = interruptedOnCancel(() -> service.attestationPolicy(req.getId()));
+          return AttestationPolicyRes.newBuilder()
+              .setId(req.getId())
+              .setInfo(ByteString.copyFrom(policy))
+              .build();
+        });
   }
 
   @Override
   public void listVms(ListVmsReq req, StreamObserver<ListVmsRes> out) {
-    answer(out, () -> {
-      ListVmsRes.Builder res = ListVmsRes.newBuilder();
-      for (CvmRecord r : service.listVms()) {
-        res.addCvms(summary(r, service.guestStatus(r.id()), service.agentReadyAfter(r.id())));
-      }
-      return res.build();
-    });
+    answer(
+        out,
+        () -> {
+          ListVmsRes.Builder res = ListVmsRes.newBuilder();
+          for (CvmRecord r : service.listVms()) {
+            res.addCvms(summary(r, service.guestStatus(r.id()), service.agentReadyAfter(r.id())));
+          }
+          return res.build();
+        });
   }
 
   @Override
@@ -138,8 +173,13 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       return;
     }
     // tail is a uint32: read unsigned (a value past 2^31 means "everything", not a negative count)
-    LogStream.start(source, Integer.toUnsignedLong(req.getTail()), req.getFollow(), req.getBatch(),
-        (ServerCallStreamObserver<LogLine>) out, streams);
+    LogStream.start(
+        source,
+        Integer.toUnsignedLong(req.getTail()),
+        req.getFollow(),
+        req.getBatch(),
+        (ServerCallStreamObserver<LogLine>) out,
+        streams);
   }
 
   @Override
@@ -150,21 +190,32 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       out.onError(StatusMapping.toStatus(e));
       return;
     }
-    EventStream.start(events, req.getCvmId(), (ServerCallStreamObserver<LifecycleEvent>) out, streams, id -> {
-      try {
-        service.cvmInfo(id);
-        return java.util.Optional.empty();
-      } catch (ManagerException e) {
-        return java.util.Optional.of(StatusMapping.toStatus(e));
-      }
-    });
+    EventStream.start(
+        events,
+        req.getCvmId(),
+        (ServerCallStreamObserver<LifecycleEvent>) out,
+        streams,
+        id -> {
+          try {
+            service.cvmInfo(id);
+            return java.util.Optional.empty();
+          } catch (ManagerException e) {
+            return java.util.Optional.of(StatusMapping.toStatus(e));
+          }
+        });
   }
 
-  static CvmSummary summary(CvmRecord r, String guestStatus, java.util.Optional<java.time.Duration> agentReadyAfter) {
-    CvmSummary.Builder b = CvmSummary.newBuilder().setId(r.id()).setState(r.state().wireName())
-        .setForwardedPort(r.hostPort() == 0 ? "" : Integer.toString(r.hostPort()))
-        .setGuestCid(r.guestCid()).setPid(r.pid()).setTee(r.tee().wireName())
-        .setCreatedAt(timestamp(r.createdAt()));
+  static CvmSummary summary(
+      CvmRecord r, String guestStatus, java.util.Optional<java.time.Duration> agentReadyAfter) {
+    CvmSummary.Builder b =
+        CvmSummary.newBuilder()
+            .setId(r.id())
+            .setState(r.state().wireName())
+            .setForwardedPort(r.hostPort() == 0 ? "" : Integer.toString(r.hostPort()))
+            .setGuestCid(r.guestCid())
+            .setPid(r.pid())
+            .setTee(r.tee().wireName())
+            .setCreatedAt(timestamp(r.createdAt()));
     if (r.ttlDeadline() != null) {
       b.setTtlDeadline(timestamp(r.ttlDeadline()));
     }
@@ -190,17 +241,19 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
    * step runs: the flag and the interrupt share a lock, and a late interrupt is cleared before the
    * thread goes back to gRPC's pool.
    */
-  private static <T> T interruptedOnCancel(Call<T> step) throws ManagerException, InterruptedException {
+  private static <T> T interruptedOnCancel(Call<T> step)
+      throws ManagerException, InterruptedException {
     Thread worker = Thread.currentThread();
     Object lock = new Object();
     boolean[] running = {true};
-    Context.CancellationListener interrupt = c -> {
-      synchronized (lock) {
-        if (running[0]) {
-          worker.interrupt();
-        }
-      }
-    };
+    Context.CancellationListener interrupt =
+        c -> {
+          synchronized (lock) {
+            if (running[0]) {
+              worker.interrupt();
+            }
+          }
+        };
     Context context = Context.current();
     context.addListener(interrupt, Runnable::run);
     try {
@@ -221,7 +274,10 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     try {
       if (Context.current().isCancelled()) {
         // the caller gave up (or its deadline passed) while the call waited for a thread
-        out.onError(Status.CANCELLED.withDescription("the call ended before it started").asRuntimeException());
+        out.onError(
+            Status.CANCELLED
+                .withDescription("the call ended before it started")
+                .asRuntimeException());
         return;
       }
       result = call.run();
@@ -231,15 +287,20 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     } catch (InterruptedException e) {
       if (Context.current().isCancelled()) {
         // interrupted because the call ended: its status is already decided; this is not seen
-        out.onError(Status.CANCELLED.withDescription("the call ended while it ran").asRuntimeException());
+        out.onError(
+            Status.CANCELLED.withDescription("the call ended while it ran").asRuntimeException());
         return;
       }
       Thread.currentThread().interrupt();
-      out.onError(Status.CANCELLED.withDescription("the manager is shutting down").asRuntimeException());
+      out.onError(
+          Status.CANCELLED.withDescription("the manager is shutting down").asRuntimeException());
       return;
     } catch (RuntimeException e) {
       log.error("unexpected failure", e);
-      out.onError(Status.INTERNAL.withDescription("internal error: " + BoundedText.of(e.toString())).asRuntimeException());
+      out.onError(
+          Status.INTERNAL
+              .withDescription("internal error: " + BoundedText.of(e.toString()))
+              .asRuntimeException());
       return;
     }
     out.onNext(result);

@@ -18,11 +18,11 @@ import java.util.List;
 /**
  * Parses a service's requests where a failure can be answered: INVALID_ARGUMENT with one line
  * saying what did not parse. grpc-java parses requests with the method's marshaller before the
- * application sees them, and a marshaller failure (truncated message, invalid UTF-8 in a string,
- * an 11-byte varint) ends the call UNKNOWN "Application error processing RPC". So the service is
+ * application sees them, and a marshaller failure (truncated message, invalid UTF-8 in a string, an
+ * 11-byte varint) ends the call UNKNOWN "Application error processing RPC". So the service is
  * re-registered with a marshaller that only takes the bytes (bounded by the server's maximum
- * message size), and this layer parses them with the real one. Interceptors applied on top see
- * the call as usual, its closing status included.
+ * message size), and this layer parses them with the real one. Interceptors applied on top see the
+ * call as usual, its closing status included.
  */
 public final class RequestParsing {
   private RequestParsing() {}
@@ -33,22 +33,29 @@ public final class RequestParsing {
       methods.add(strict(method));
     }
     // the schema stays, so reflection still describes the service
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(service.getServiceDescriptor().getName())
-        .setSchemaDescriptor(service.getServiceDescriptor().getSchemaDescriptor());
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(service.getServiceDescriptor().getName())
+            .setSchemaDescriptor(service.getServiceDescriptor().getSchemaDescriptor());
     methods.forEach(m -> descriptor.addMethod(m.getMethodDescriptor()));
     ServerServiceDefinition.Builder strict = ServerServiceDefinition.builder(descriptor.build());
     methods.forEach(strict::addMethod);
     return strict.build();
   }
 
-  private static <Q, R> ServerMethodDefinition<byte[], R> strict(ServerMethodDefinition<Q, R> method) {
+  private static <Q, R> ServerMethodDefinition<byte[], R> strict(
+      ServerMethodDefinition<Q, R> method) {
     MethodDescriptor<Q, R> typed = method.getMethodDescriptor();
-    MethodDescriptor<byte[], R> raw = typed.toBuilder(Bytes.INSTANCE, typed.getResponseMarshaller()).build();
-    return ServerMethodDefinition.create(raw, (call, headers) -> parsing(typed, method.getServerCallHandler(), call, headers));
+    MethodDescriptor<byte[], R> raw =
+        typed.toBuilder(Bytes.INSTANCE, typed.getResponseMarshaller()).build();
+    return ServerMethodDefinition.create(
+        raw, (call, headers) -> parsing(typed, method.getServerCallHandler(), call, headers));
   }
 
-  private static <Q, R> ServerCall.Listener<byte[]> parsing(MethodDescriptor<Q, R> typed, ServerCallHandler<Q, R> next,
-      ServerCall<byte[], R> call, Metadata headers) {
+  private static <Q, R> ServerCall.Listener<byte[]> parsing(
+      MethodDescriptor<Q, R> typed,
+      ServerCallHandler<Q, R> next,
+      ServerCall<byte[], R> call,
+      Metadata headers) {
     TypedCall<Q, R> typedCall = new TypedCall<>(call, typed);
     ServerCall.Listener<Q> delegate = next.startCall(typedCall, headers);
     return new ServerCall.Listener<>() {
@@ -64,8 +71,10 @@ public final class RequestParsing {
           request = typed.parseRequest(new ByteArrayInputStream(message));
         } catch (RuntimeException e) {
           refused = true;
-          typedCall.close(Status.INVALID_ARGUMENT.withDescription("the " + typed.getBareMethodName()
-              + " request does not parse: " + reason(e)), new Metadata());
+          typedCall.close(
+              Status.INVALID_ARGUMENT.withDescription(
+                  "the " + typed.getBareMethodName() + " request does not parse: " + reason(e)),
+              new Metadata());
           return;
         }
         delegate.onMessage(request);
@@ -187,7 +196,9 @@ public final class RequestParsing {
     }
   }
 
-  /** Takes a request's bytes as they are; the size is bounded by the server's maximum message size. */
+  /**
+   * Takes a request's bytes as they are; the size is bounded by the server's maximum message size.
+   */
   private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
     INSTANCE;
 
@@ -201,7 +212,10 @@ public final class RequestParsing {
       try {
         return stream.readAllBytes();
       } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("reading the request failed").withCause(e).asRuntimeException();
+        throw Status.INTERNAL
+            .withDescription("reading the request failed")
+            .withCause(e)
+            .asRuntimeException();
       }
     }
   }

@@ -14,8 +14,8 @@ import java.util.UUID;
  * so a wrong file fails start-up with the variable's name before anything else happens.
  *
  * @param grpcMaxConnectionIdle a gRPC connection without calls for this long is closed
- * @param httpRequestTimeout    an HTTP connection must deliver its request within this, and may
- *                              stay open without one no longer
+ * @param httpRequestTimeout an HTTP connection must deliver its request within this, and may stay
+ *     open without one no longer
  */
 public record ServerConfig(
     String instanceId,
@@ -40,7 +40,9 @@ public record ServerConfig(
         TlsFiles.identity(env, "MANAGER_GRPC_SERVER_CERT", "MANAGER_GRPC_SERVER_KEY");
     Optional<Path> clientCa = TlsFiles.caBundle(env, "MANAGER_GRPC_CLIENT_CA_CERTS");
     if (clientCa.isPresent() && grpcIdentity.isEmpty()) {
-      throw new ConfigException("MANAGER_GRPC_SERVER_CERT", "",
+      throw new ConfigException(
+          "MANAGER_GRPC_SERVER_CERT",
+          "",
           "a PEM file: client certificates (MANAGER_GRPC_CLIENT_CA_CERTS) need TLS");
     }
     Optional<TlsFiles.Identity> httpIdentity =
@@ -87,12 +89,17 @@ public record ServerConfig(
   }
 
   private static String httpUrl(Env env, String name, String defaultValue) {
-    return Env.parse(name, env.string(name, defaultValue), "an http(s) URL such as http://localhost:4318", text -> {
-      java.net.URI uri = java.net.URI.create(text);
-      if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-        throw new IllegalArgumentException("not http");
-      }
-      return text;
-    });
+    return Env.parse(
+        name,
+        env.string(name, defaultValue),
+        "an http(s) URL such as http://localhost:4318",
+        text -> {
+          java.net.URI uri = java.net.URI.create(text);
+          if (uri.getHost() == null
+              || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            throw new IllegalArgumentException("not http");
+          }
+          return text;
+        });
   }
 }

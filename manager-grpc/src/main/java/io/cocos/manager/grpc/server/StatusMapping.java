@@ -9,13 +9,14 @@ final class StatusMapping {
   private StatusMapping() {}
 
   static StatusRuntimeException toStatus(ManagerException e) {
-    Status status = switch (e.reason()) {
-      case NOT_FOUND -> Status.NOT_FOUND;
-      case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
-      case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
-      case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
-      case INTERNAL -> Status.INTERNAL;
-    };
+    Status status =
+        switch (e.reason()) {
+          case NOT_FOUND -> Status.NOT_FOUND;
+          case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+          case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+          case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+          case INTERNAL -> Status.INTERNAL;
+        };
     return status.withDescription(capped(e.getMessage())).asRuntimeException();
   }
 

@@ -18,9 +18,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Bounds every unary call by MANAGER_GRPC_TIMEOUT, whatever deadline the client sent (or none):
- * when it passes, the client gets DEADLINE_EXCEEDED and the call's Context is cancelled, which
- * the handler can observe. Streaming calls (log following) are exempt: they live as long as the
- * client wants.
+ * when it passes, the client gets DEADLINE_EXCEEDED and the call's Context is cancelled, which the
+ * handler can observe. Streaming calls (log following) are exempt: they live as long as the client
+ * wants.
  */
 public final class UnaryDeadlineInterceptor implements ServerInterceptor {
   private final Duration timeout;
@@ -32,20 +32,24 @@ public final class UnaryDeadlineInterceptor implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     if (call.getMethodDescriptor().getType() != MethodDescriptor.MethodType.UNARY) {
       return next.startCall(call, headers);
     }
     Context.CancellableContext context =
         Context.current().withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS, scheduler);
     CloseOnceCall<Q, R> guarded = new CloseOnceCall<>(call);
-    context.addListener(c -> {
-      if (context.cancellationCause() instanceof TimeoutException) {
-        guarded.close(Status.DEADLINE_EXCEEDED.withDescription(
-            "no answer within MANAGER_GRPC_TIMEOUT (" + GoDuration.format(timeout) + ")"), new Metadata());
-      }
-    }, Runnable::run);
+    context.addListener(
+        c -> {
+          if (context.cancellationCause() instanceof TimeoutException) {
+            guarded.close(
+                Status.DEADLINE_EXCEEDED.withDescription(
+                    "no answer within MANAGER_GRPC_TIMEOUT (" + GoDuration.format(timeout) + ")"),
+                new Metadata());
+          }
+        },
+        Runnable::run);
     ServerCall.Listener<Q> listener = Contexts.interceptCall(context, guarded, headers, next);
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
       @Override
@@ -72,7 +76,8 @@ public final class UnaryDeadlineInterceptor implements ServerInterceptor {
    * A call that the handler and the deadline timer may both try to finish: whichever comes first
    * wins, the other's messages are dropped. Synchronised because ServerCall is not thread-safe.
    */
-  private static final class CloseOnceCall<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+  private static final class CloseOnceCall<Q, R>
+      extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
     private boolean closed;
 
     CloseOnceCall(ServerCall<Q, R> delegate) {

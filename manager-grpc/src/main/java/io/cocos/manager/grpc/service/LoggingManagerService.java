@@ -4,8 +4,8 @@ import io.cocos.manager.core.config.GoDuration;
 import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
-import io.cocos.manager.core.cvm.CvmLogContext;
 import io.cocos.manager.core.cvm.CvmInfo;
+import io.cocos.manager.core.cvm.CvmLogContext;
 import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs every call with its duration, in the words upstream's manager uses ("Method CreateVM for
- * id … on port … took … to complete"), with the CVM id as a structured field.
+ * Logs every call with its duration, in the words upstream's manager uses ("Method CreateVM for id
+ * … on port … took … to complete"), with the CVM id as a structured field.
  */
 public final class LoggingManagerService implements ManagerService {
   private static final Logger log = LoggerFactory.getLogger("io.cocos.manager.api");
@@ -32,7 +32,10 @@ public final class LoggingManagerService implements ManagerService {
     try {
       CreatedCvm created = next.createVm(request);
       try (var c = CvmLogContext.of(created.id())) {
-        log.info("Method CreateVM for id {} on port {} took {} to complete", created.id(), created.forwardedPort(),
+        log.info(
+            "Method CreateVM for id {} on port {} took {} to complete",
+            created.id(),
+            created.forwardedPort(),
             since(start));
       }
       return created;
@@ -84,7 +87,8 @@ public final class LoggingManagerService implements ManagerService {
   public List<CvmRecord> listVms() {
     long start = System.nanoTime();
     List<CvmRecord> all = next.listVms();
-    log.debug("Method ListVms returned {} CVM(s) and took {} to complete", all.size(), since(start));
+    log.debug(
+        "Method ListVms returned {} CVM(s) and took {} to complete", all.size(), since(start));
     return all;
   }
 
@@ -115,8 +119,12 @@ public final class LoggingManagerService implements ManagerService {
 
   private static void failed(String method, String cvmId, long start, Exception e) {
     try (var c = cvmId == null ? null : CvmLogContext.of(cvmId)) {
-      log.warn("Method {}{} failed to complete successfully with error: {}; took {}", method,
-          cvmId == null ? "" : " for id " + cvmId, e.getMessage(), since(start));
+      log.warn(
+          "Method {}{} failed to complete successfully with error: {}; took {}",
+          method,
+          cvmId == null ? "" : " for id " + cvmId,
+          e.getMessage(),
+          since(start));
     }
   }
 

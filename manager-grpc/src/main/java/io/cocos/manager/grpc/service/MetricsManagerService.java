@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Counts outcomes an operator alerts on (as upstream's api/metrics.go counts calls): CVM
- * creations and removals by result and failure reason, attestation policies by result.
+ * Counts outcomes an operator alerts on (as upstream's api/metrics.go counts calls): CVM creations
+ * and removals by result and failure reason, attestation policies by result.
  */
 public final class MetricsManagerService implements ManagerService {
   private static final AttributeKey<String> OPERATION = AttributeKey.stringKey("operation");
@@ -28,10 +28,16 @@ public final class MetricsManagerService implements ManagerService {
 
   public MetricsManagerService(ManagerService next, Meter meter) {
     this.next = next;
-    operations = meter.counterBuilder("manager.cvm.operations")
-        .setDescription("CVM creations and removals by result and failure reason").build();
-    policies = meter.counterBuilder("manager.attestation.policies")
-        .setDescription("attestation policies served, by result").build();
+    operations =
+        meter
+            .counterBuilder("manager.cvm.operations")
+            .setDescription("CVM creations and removals by result and failure reason")
+            .build();
+    policies =
+        meter
+            .counterBuilder("manager.attestation.policies")
+            .setDescription("attestation policies served, by result")
+            .build();
   }
 
   @Override

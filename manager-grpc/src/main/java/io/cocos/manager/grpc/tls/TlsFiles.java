@@ -28,8 +28,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * directory or unreadable, a file that is not PEM, a CA bundle without certificates, a key that
  * does not match its certificate: each stops the manager with one {@link ConfigException} naming
  * the variable, the file and what is wrong, before anything else starts. (Netty's own checks come
- * later and less clearly: a mismatched server key is only noticed at the first handshake.)
- * Never quotes a key file's content.
+ * later and less clearly: a mismatched server key is only noticed at the first handshake.) Never
+ * quotes a key file's content.
  */
 public final class TlsFiles {
   private static final long MAX_FILE_BYTES = 1 << 20;
@@ -48,7 +48,8 @@ public final class TlsFiles {
     Optional<Path> key = file(env, keyVariable);
     if (cert.isPresent() != key.isPresent()) {
       String missing = cert.isPresent() ? keyVariable : certVariable;
-      throw new ConfigException(missing, "", "a PEM file: " + certVariable + " and " + keyVariable + " go together");
+      throw new ConfigException(
+          missing, "", "a PEM file: " + certVariable + " and " + keyVariable + " go together");
     }
     if (cert.isEmpty()) {
       return Optional.empty();
@@ -56,8 +57,14 @@ public final class TlsFiles {
     List<X509Certificate> chain = certificates(certVariable, cert.get());
     PrivateKey privateKey = privateKey(keyVariable, key.get());
     if (!matches(privateKey, chain.get(0).getPublicKey())) {
-      throw new ConfigException(keyVariable, key.get().toString(),
-          "the private key of the first certificate in " + certVariable + " (" + cert.get() + "); this key is another's");
+      throw new ConfigException(
+          keyVariable,
+          key.get().toString(),
+          "the private key of the first certificate in "
+              + certVariable
+              + " ("
+              + cert.get()
+              + "); this key is another's");
     }
     return Optional.of(new Identity(cert.get(), key.get()));
   }
@@ -103,11 +110,15 @@ public final class TlsFiles {
   static List<X509Certificate> certificates(String variable, Path file) {
     List<X509Certificate> certs = new ArrayList<>();
     JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-    try (Reader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(in)) {
+    try (Reader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        PEMParser pem = new PEMParser(in)) {
       Object o;
       while ((o = pem.readObject()) != null) {
         if (!(o instanceof X509CertificateHolder holder)) {
-          throw new ConfigException(variable, file.toString(), "a file of PEM certificates only (it holds another PEM block)");
+          throw new ConfigException(
+              variable,
+              file.toString(),
+              "a file of PEM certificates only (it holds another PEM block)");
         }
         certs.add(converter.getCertificate(holder));
       }
@@ -115,10 +126,12 @@ public final class TlsFiles {
       if (e instanceof ConfigException c) {
         throw c;
       }
-      throw new ConfigException(variable, file.toString(), "a file of PEM certificates (it does not parse as PEM)");
+      throw new ConfigException(
+          variable, file.toString(), "a file of PEM certificates (it does not parse as PEM)");
     }
     if (certs.isEmpty()) {
-      throw new ConfigException(variable, file.toString(), "a file of PEM certificates (it holds none)");
+      throw new ConfigException(
+          variable, file.toString(), "a file of PEM certificates (it holds none)");
     }
     return certs;
   }
@@ -126,7 +139,8 @@ public final class TlsFiles {
   static PrivateKey privateKey(String variable, Path file) {
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
     PrivateKey key = null;
-    try (Reader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(in)) {
+    try (Reader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        PEMParser pem = new PEMParser(in)) {
       Object o;
       while ((o = pem.readObject()) != null) {
         PrivateKey found;
@@ -138,7 +152,8 @@ public final class TlsFiles {
           continue; // parameters (EC PARAMETERS) may precede a key
         }
         if (key != null) {
-          throw new ConfigException(variable, file.toString(), "one PEM private key (it holds several)");
+          throw new ConfigException(
+              variable, file.toString(), "one PEM private key (it holds several)");
         }
         key = found;
       }
@@ -147,10 +162,12 @@ public final class TlsFiles {
         throw c;
       }
       // never the content: this is a secret
-      throw new ConfigException(variable, file.toString(), "an unencrypted PEM private key (it does not parse as one)");
+      throw new ConfigException(
+          variable, file.toString(), "an unencrypted PEM private key (it does not parse as one)");
     }
     if (key == null) {
-      throw new ConfigException(variable, file.toString(), "an unencrypted PEM private key (it holds none)");
+      throw new ConfigException(
+          variable, file.toString(), "an unencrypted PEM private key (it holds none)");
     }
     return key;
   }
@@ -158,15 +175,17 @@ public final class TlsFiles {
   /** Signs a probe with the key and verifies it with the certificate's public key. */
   static boolean matches(PrivateKey key, PublicKey certificateKey) {
     if (!key.getAlgorithm().equals(certificateKey.getAlgorithm())
-        && !(key.getAlgorithm().startsWith("EC") && certificateKey.getAlgorithm().startsWith("EC"))) {
+        && !(key.getAlgorithm().startsWith("EC")
+            && certificateKey.getAlgorithm().startsWith("EC"))) {
       return false;
     }
-    String algorithm = switch (key.getAlgorithm()) {
-      case "RSA" -> "SHA256withRSA";
-      case "EC", "ECDSA" -> "SHA256withECDSA";
-      case "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
-      default -> null;
-    };
+    String algorithm =
+        switch (key.getAlgorithm()) {
+          case "RSA" -> "SHA256withRSA";
+          case "EC", "ECDSA" -> "SHA256withECDSA";
+          case "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
+          default -> null;
+        };
     if (algorithm == null) {
       return true; // an algorithm the JDK cannot sign with here: left to the handshake
     }

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The CMS link carries CreateReq fields 8–13 to the agent, and their secrets stay out of the manager's log. */
+/**
+ * The CMS link carries CreateReq fields 8–13 to the agent, and their secrets stay out of the
+ * manager's log.
+ */
 class CmsCreateFieldsIT {
   static final Duration WAIT = Duration.ofSeconds(15);
   static final String SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -45,25 +48,46 @@ class CmsCreateFieldsIT {
     toClose.add(manager);
     cms.awaitHello(1, WAIT);
 
-    CreateReq.Builder create = CreateReq.newBuilder().setAgentCvmServerUrl("10.0.2.2:7001").setAgentCertsToken(TOKEN)
-        .setAwsAccessKeyId("AKIAIOSFODNN7EXAMPLE").setAwsSecretAccessKey(SECRET)
-        .setAwsEndpointUrl("https://minio.example:9000").setAwsRegion("eu-central-1").setAaKbsParams("type=sample");
+    CreateReq.Builder create =
+        CreateReq.newBuilder()
+            .setAgentCvmServerUrl("10.0.2.2:7001")
+            .setAgentCertsToken(TOKEN)
+            .setAwsAccessKeyId("AKIAIOSFODNN7EXAMPLE")
+            .setAwsSecretAccessKey(SECRET)
+            .setAwsEndpointUrl("https://minio.example:9000")
+            .setAwsRegion("eu-central-1")
+            .setAaKbsParams("type=sample");
     Response created = cms.awaitResponse(cms.request(Request.newBuilder().setCreate(create)), WAIT);
     String cvmId = created.getCreate().getCvmId();
     Path dir = tmp.resolve("state/cvms").resolve(cvmId);
-    assertThat(dir.resolve("env/environment")).content().contains("AGENT_CERTS_TOKEN=" + TOKEN + "\n",
-        "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n", "AWS_SECRET_ACCESS_KEY=" + SECRET + "\n",
-        "AWS_ENDPOINT_URL=https://minio.example:9000\n", "AWS_REGION=eu-central-1\n");
-    org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() ->
-        assertThat(dir.resolve("console.log")).content().contains(" agent.aa_kbc_params=type=sample"));
+    assertThat(dir.resolve("env/environment"))
+        .content()
+        .contains(
+            "AGENT_CERTS_TOKEN=" + TOKEN + "\n",
+            "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n",
+            "AWS_SECRET_ACCESS_KEY=" + SECRET + "\n",
+            "AWS_ENDPOINT_URL=https://minio.example:9000\n",
+            "AWS_REGION=eu-central-1\n");
+    org.awaitility.Awaitility.await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(dir.resolve("console.log"))
+                    .content()
+                    .contains(" agent.aa_kbc_params=type=sample"));
 
-    Response refused = cms.awaitResponse(cms.request(Request.newBuilder()
-        .setCreate(create.setAwsSecretAccessKey(SECRET + "\n"))), WAIT);
+    Response refused =
+        cms.awaitResponse(
+            cms.request(
+                Request.newBuilder().setCreate(create.setAwsSecretAccessKey(SECRET + "\n"))),
+            WAIT);
     assertThat(refused.getError().getCode()).isEqualTo(StatusCode.INVALID_ARGUMENT);
-    assertThat(refused.getError().getMessage()).contains("aws_secret_access_key contains a control character")
+    assertThat(refused.getError().getMessage())
+        .contains("aws_secret_access_key contains a control character")
         .doesNotContain(SECRET);
 
-    cms.awaitResponse(cms.request(Request.newBuilder().setRemove(RemoveReq.newBuilder().setCvmId(cvmId))), WAIT);
+    cms.awaitResponse(
+        cms.request(Request.newBuilder().setRemove(RemoveReq.newBuilder().setCvmId(cvmId))), WAIT);
     String log = manager.jsonLines().toString();
     assertThat(log).contains("CreateVM").doesNotContain(SECRET).doesNotContain(TOKEN);
     assertThat(cms.events().toString()).doesNotContain(SECRET).doesNotContain(TOKEN);

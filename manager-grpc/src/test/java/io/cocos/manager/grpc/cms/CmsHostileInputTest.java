@@ -28,9 +28,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Hostile requests over the CMS link, against a real manager connected to a stand-in CMS: each
- * gets the code the gRPC API would answer and a short message, and leaves nothing behind. (Part
- * of the hostile-input suite with HostileInputTest and HostileConfigTest.)
+ * Hostile requests over the CMS link, against a real manager connected to a stand-in CMS: each gets
+ * the code the gRPC API would answer and a short message, and leaves nothing behind. (Part of the
+ * hostile-input suite with HostileInputTest and HostileConfigTest.)
  */
 class CmsHostileInputTest {
   static final Duration WAIT = Duration.ofSeconds(15);
@@ -69,10 +69,14 @@ class CmsHostileInputTest {
   private static java.util.List<Long> runningQemusOf(Path stateDir) throws Exception {
     java.util.List<Long> running = new java.util.ArrayList<>();
     try (Stream<Path> pids = Files.list(Path.of("/proc"))) {
-      for (Path proc : (Iterable<Path>) pids.filter(p -> p.getFileName().toString().matches("\\d+"))::iterator) {
+      for (Path proc :
+          (Iterable<Path>) pids.filter(p -> p.getFileName().toString().matches("\\d+"))::iterator) {
         try {
-          String cmdline = Files.readString(proc.resolve("cmdline"), java.nio.charset.StandardCharsets.ISO_8859_1);
-          String stat = Files.readString(proc.resolve("stat"), java.nio.charset.StandardCharsets.ISO_8859_1);
+          String cmdline =
+              Files.readString(
+                  proc.resolve("cmdline"), java.nio.charset.StandardCharsets.ISO_8859_1);
+          String stat =
+              Files.readString(proc.resolve("stat"), java.nio.charset.StandardCharsets.ISO_8859_1);
           char state = stat.charAt(stat.lastIndexOf(')') + 2);
           if (cmdline.contains(stateDir.toString()) && state != 'Z' && state != 'X') {
             running.add(Long.parseLong(proc.getFileName().toString()));
@@ -88,27 +92,62 @@ class CmsHostileInputTest {
   static Stream<Arguments> cases() {
     String longId = "x".repeat(100_000);
     return Stream.of(
-        Arguments.of("request_id of 100000 characters", Request.newBuilder().setRequestId(longId)
-            .setList(ListVmsReq.getDefaultInstance()), StatusCode.INVALID_ARGUMENT),
-        Arguments.of("request_id with a newline", Request.newBuilder().setRequestId("a\n{\"level\":\"ERROR\"}".repeat(10))
-            .setList(ListVmsReq.getDefaultInstance()), StatusCode.INVALID_ARGUMENT),
-        Arguments.of("no request_id", Request.newBuilder().setList(ListVmsReq.getDefaultInstance()),
+        Arguments.of(
+            "request_id of 100000 characters",
+            Request.newBuilder().setRequestId(longId).setList(ListVmsReq.getDefaultInstance()),
             StatusCode.INVALID_ARGUMENT),
-        Arguments.of("no operation", Request.newBuilder().setRequestId("op-none"), StatusCode.UNIMPLEMENTED),
-        Arguments.of("RemoveVm id of 100000 characters", withId(Request.newBuilder()
-            .setRemove(RemoveReq.newBuilder().setCvmId(longId))), StatusCode.INVALID_ARGUMENT),
-        Arguments.of("CVMInfo id not a CVM", withId(Request.newBuilder()
-            .setCvmInfo(CVMInfoReq.newBuilder().setId("nope\u0000"))), StatusCode.NOT_FOUND),
-        Arguments.of("AttestationPolicy id of 37 characters", withId(Request.newBuilder()
-            .setAttestationPolicy(AttestationPolicyReq.newBuilder().setId("0".repeat(37)))), StatusCode.INVALID_ARGUMENT),
-        Arguments.of("CreateVm log level of 500000 characters", withId(Request.newBuilder()
-            .setCreate(CreateReq.newBuilder().setAgentLogLevel("x".repeat(500_000)))), StatusCode.INVALID_ARGUMENT),
-        Arguments.of("CreateVm ttl of a million digits", withId(Request.newBuilder()
-            .setCreate(CreateReq.newBuilder().setTtl("9".repeat(1_000_000)))), StatusCode.INVALID_ARGUMENT),
-        Arguments.of("CreateVm URL injection", withId(Request.newBuilder()
-            .setCreate(CreateReq.newBuilder().setAgentCvmServerUrl("h:1\nAGENT_CVM_ID=x"))), StatusCode.INVALID_ARGUMENT),
-        Arguments.of("CreateVm PEM of 100 KiB", withId(Request.newBuilder().setCreate(CreateReq.newBuilder()
-            .setAgentCvmServerCaCert(ByteString.copyFrom(new byte[100 * 1024])))), StatusCode.INVALID_ARGUMENT));
+        Arguments.of(
+            "request_id with a newline",
+            Request.newBuilder()
+                .setRequestId("a\n{\"level\":\"ERROR\"}".repeat(10))
+                .setList(ListVmsReq.getDefaultInstance()),
+            StatusCode.INVALID_ARGUMENT),
+        Arguments.of(
+            "no request_id",
+            Request.newBuilder().setList(ListVmsReq.getDefaultInstance()),
+            StatusCode.INVALID_ARGUMENT),
+        Arguments.of(
+            "no operation", Request.newBuilder().setRequestId("op-none"), StatusCode.UNIMPLEMENTED),
+        Arguments.of(
+            "RemoveVm id of 100000 characters",
+            withId(Request.newBuilder().setRemove(RemoveReq.newBuilder().setCvmId(longId))),
+            StatusCode.INVALID_ARGUMENT),
+        Arguments.of(
+            "CVMInfo id not a CVM",
+            withId(Request.newBuilder().setCvmInfo(CVMInfoReq.newBuilder().setId("nope\u0000"))),
+            StatusCode.NOT_FOUND),
+        Arguments.of(
+            "AttestationPolicy id of 37 characters",
+            withId(
+                Request.newBuilder()
+                    .setAttestationPolicy(AttestationPolicyReq.newBuilder().setId("0".repeat(37)))),
+            StatusCode.INVALID_ARGUMENT),
+        Arguments.of(
+            "CreateVm log level of 500000 characters",
+            withId(
+                Request.newBuilder()
+                    .setCreate(CreateReq.newBuilder().setAgentLogLevel("x".repeat(500_000)))),
+            StatusCode.INVALID_ARGUMENT),
+        Arguments.of(
+            "CreateVm ttl of a million digits",
+            withId(
+                Request.newBuilder()
+                    .setCreate(CreateReq.newBuilder().setTtl("9".repeat(1_000_000)))),
+            StatusCode.INVALID_ARGUMENT),
+        Arguments.of(
+            "CreateVm URL injection",
+            withId(
+                Request.newBuilder()
+                    .setCreate(CreateReq.newBuilder().setAgentCvmServerUrl("h:1\nAGENT_CVM_ID=x"))),
+            StatusCode.INVALID_ARGUMENT),
+        Arguments.of(
+            "CreateVm PEM of 100 KiB",
+            withId(
+                Request.newBuilder()
+                    .setCreate(
+                        CreateReq.newBuilder()
+                            .setAgentCvmServerCaCert(ByteString.copyFrom(new byte[100 * 1024])))),
+            StatusCode.INVALID_ARGUMENT));
   }
 
   static Request.Builder withId(Request.Builder request) {
@@ -117,16 +156,19 @@ class CmsHostileInputTest {
 
   @ParameterizedTest(name = "CMS {0}")
   @MethodSource("cases")
-  void aHostileCmsRequestIsAnsweredWithTheApisCodeAndAShortMessage(String name, Request.Builder request,
-      StatusCode expected) throws Exception {
+  void aHostileCmsRequestIsAnsweredWithTheApisCodeAndAShortMessage(
+      String name, Request.Builder request, StatusCode expected) throws Exception {
     Request sent = request.build();
     cms.send(sent);
     Response answer = cms.awaitResponse(sent.getRequestId(), WAIT);
     assertThat(answer.getError().getCode()).as(answer.getError().getMessage()).isEqualTo(expected);
     assertThat(answer.getError().getMessage()).hasSizeLessThanOrEqualTo(512).doesNotContain("\n");
     // the link is still up and answers
-    Request list = Request.newBuilder().setRequestId("after-" + java.util.UUID.randomUUID())
-        .setList(ListVmsReq.getDefaultInstance()).build();
+    Request list =
+        Request.newBuilder()
+            .setRequestId("after-" + java.util.UUID.randomUUID())
+            .setList(ListVmsReq.getDefaultInstance())
+            .build();
     cms.send(list);
     assertThat(cms.awaitResponse(list.getRequestId(), WAIT).hasList()).isTrue();
     assertThat(cms.hellos()).as("the link never broke").hasSize(1);

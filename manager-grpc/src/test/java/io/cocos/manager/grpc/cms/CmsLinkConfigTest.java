@@ -1,11 +1,11 @@
 package io.cocos.manager.grpc.cms;
 
-import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import io.cocos.manager.grpc.ManagerDaemon;
 import java.nio.file.Files;
@@ -33,7 +33,9 @@ class CmsLinkConfigTest {
     cert = tmp.resolve("manager.crt");
     key = tmp.resolve("manager.key");
     ca = pki.writeCa(tmp.resolve("ca.pem"));
-    garbage = Files.writeString(tmp.resolve("garbage.pem"), "-----BEGIN NOTHING-----\nzzz\n-----END NOTHING-----\n");
+    garbage =
+        Files.writeString(
+            tmp.resolve("garbage.pem"), "-----BEGIN NOTHING-----\nzzz\n-----END NOTHING-----\n");
     env.put("MANAGER_CMS_URL", "localhost:7010");
   }
 
@@ -42,8 +44,9 @@ class CmsLinkConfigTest {
   }
 
   void assertRefused(String variable) {
-    assertThatThrownBy(this::config).isInstanceOfSatisfying(ConfigException.class,
-        e -> assertThat(e.variable()).isEqualTo(variable));
+    assertThatThrownBy(this::config)
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.variable()).isEqualTo(variable));
   }
 
   @Test
@@ -54,7 +57,18 @@ class CmsLinkConfigTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"cms", "cms:", ":7001", "cms:0", "cms:70x1", "cms:65536", "http://cms:7001", "a b:1", "::1:7001"})
+  @ValueSource(
+      strings = {
+        "cms",
+        "cms:",
+        ":7001",
+        "cms:0",
+        "cms:70x1",
+        "cms:65536",
+        "http://cms:7001",
+        "a b:1",
+        "::1:7001"
+      })
   void aUrlThatIsNotHostColonPortIsRefused(String url) {
     env.put("MANAGER_CMS_URL", url);
     assertRefused("MANAGER_CMS_URL");
@@ -114,8 +128,10 @@ class CmsLinkConfigTest {
     manager.put("MANAGER_CMS_URL", "127.0.0.1:7010");
     manager.put("MANAGER_GRPC_CLIENT_CERT", tmp.resolve("missing.crt").toString());
     manager.put("MANAGER_GRPC_CLIENT_KEY", key.toString());
-    assertThatThrownBy(() -> ManagerDaemon.start(new Env(manager))).isInstanceOfSatisfying(ConfigException.class,
-        e -> assertThat(e.getMessage()).startsWith("MANAGER_GRPC_CLIENT_CERT=\""));
+    assertThatThrownBy(() -> ManagerDaemon.start(new Env(manager)))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> assertThat(e.getMessage()).startsWith("MANAGER_GRPC_CLIENT_CERT=\""));
     assertThat(tmp.resolve("state")).doesNotExist();
   }
 }

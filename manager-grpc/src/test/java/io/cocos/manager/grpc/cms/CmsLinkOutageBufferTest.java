@@ -1,7 +1,5 @@
 package io.cocos.manager.grpc.cms;
 
-import io.cocos.manager.core.testing.ManagerEnvironments;
-import io.cocos.manager.core.testing.PortBlocks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +11,8 @@ import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.LifecycleManager;
+import io.cocos.manager.core.testing.ManagerEnvironments;
+import io.cocos.manager.core.testing.PortBlocks;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.grpc.ManagerDaemon;
@@ -64,11 +64,22 @@ class CmsLinkOutageBufferTest {
     LifecycleManager lifecycle = daemon.lifecycle();
     // known before the CMS listens: the link dials it while it is away
     int cmsPort = PortBlocks.reserve().first();
-    link = new CmsLink(CmsLinkConfig.fromEnv(new Env(Map.of("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort))),
-        new ManagerDescription("buffer-test", "test", Instant.now(), TeeKind.NONE,
-            new GuestDescription("edk2", 2, "EPYC", "console=ttyS0"), "eos"),
-        api = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build(),
-        EVENT_BOUND, CONSOLE_BOUND);
+    link =
+        new CmsLink(
+            CmsLinkConfig.fromEnv(new Env(Map.of("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort))),
+            new ManagerDescription(
+                "buffer-test",
+                "test",
+                Instant.now(),
+                TeeKind.NONE,
+                new GuestDescription("edk2", 2, "EPYC", "console=ttyS0"),
+                "eos"),
+            api =
+                io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort())
+                    .usePlaintext()
+                    .build(),
+            EVENT_BOUND,
+            CONSOLE_BOUND);
     link.start(lifecycle);
     await().atMost(Duration.ofSeconds(5)).until(() -> link.linkState() == LinkState.DISCONNECTED);
 
@@ -78,7 +89,8 @@ class CmsLinkOutageBufferTest {
     CreatedCvm kept = lifecycle.createVm(new CreateRequest("", null, null, null, "", "", ""));
     CreatedCvm removed = lifecycle.createVm(new CreateRequest("", null, null, null, "", "", ""));
     lifecycle.removeVm(removed.id());
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("CVM operations do not wait for the CMS")
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("CVM operations do not wait for the CMS")
         .isLessThan(Duration.ofSeconds(10));
     // each fake QEMU prints two lines at once and one a second: soon more than the console bound
     await().atMost(Duration.ofSeconds(15)).until(() -> link.dropped().consoleLines() > 0);
@@ -96,22 +108,28 @@ class CmsLinkOutageBufferTest {
     for (int i = 0; i < events.size(); i++) {
       assertThat(events.get(i).getSequence()).isEqualTo(hello.getEventsDropped() + 1 + i);
     }
-    assertThat(events.subList(0, EVENT_BOUND)).filteredOn(e -> e.getCvmId().equals(removed.id()))
-        .extracting(LifecycleEvent::getType).contains("stopping").last().isEqualTo("removed");
+    assertThat(events.subList(0, EVENT_BOUND))
+        .filteredOn(e -> e.getCvmId().equals(removed.id()))
+        .extracting(LifecycleEvent::getType)
+        .contains("stopping")
+        .last()
+        .isEqualTo("removed");
 
     await().atMost(Duration.ofSeconds(5)).until(() -> cms.consoleLines().size() >= CONSOLE_BOUND);
     List<ConsoleLine> lines = cms.consoleLines();
     // the kept CVM goes on printing: a line or two may still be dropped between the hello and the
     // moment its queue is drained (they show in the gap, and in the next hello's total)
     assertThat(hello.getConsoleLinesDropped()).as("console lines dropped").isPositive();
-    assertThat(lines.get(0).getSequence() - 1).isBetween(hello.getConsoleLinesDropped(),
-        hello.getConsoleLinesDropped() + 2);
+    assertThat(lines.get(0).getSequence() - 1)
+        .isBetween(hello.getConsoleLinesDropped(), hello.getConsoleLinesDropped() + 2);
     for (int i = 1; i < lines.size(); i++) {
       assertThat(lines.get(i).getSequence()).isEqualTo(lines.get(i - 1).getSequence() + 1);
     }
 
     link.close();
     assertThat(link.linkState()).isEqualTo(LinkState.CLOSED);
-    await().atMost(Duration.ofSeconds(5)).until(() -> cms.disconnects.contains("the manager closed the stream"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> cms.disconnects.contains("the manager closed the stream"));
   }
 }

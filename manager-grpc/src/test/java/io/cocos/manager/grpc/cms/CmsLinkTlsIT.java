@@ -1,10 +1,10 @@
 package io.cocos.manager.grpc.cms;
 
-import io.cocos.manager.core.testing.ManagerEnvironments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import io.cocos.manager.grpc.ManagerProcess;
 import io.cocos.testcms.CmsServer;
@@ -19,7 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The link over mTLS, with certificates the test makes: who is trusted, who is refused, and why. */
+/**
+ * The link over mTLS, with certificates the test makes: who is trusted, who is refused, and why.
+ */
 class CmsLinkTlsIT {
   static final Duration WAIT = Duration.ofSeconds(15);
 
@@ -48,8 +50,13 @@ class CmsLinkTlsIT {
   }
 
   RecordingCms mutualTlsCms(int port, String identity) throws Exception {
-    RecordingCms cms = RecordingCms.start(port, new CmsServer.Tls(pki.resolve(identity + ".crt"),
-        pki.resolve(identity + ".key"), Optional.of(pki.resolve("manager-ca.pem"))));
+    RecordingCms cms =
+        RecordingCms.start(
+            port,
+            new CmsServer.Tls(
+                pki.resolve(identity + ".crt"),
+                pki.resolve(identity + ".key"),
+                Optional.of(pki.resolve("manager-ca.pem"))));
     toClose.add(cms);
     return cms;
   }
@@ -82,16 +89,27 @@ class CmsLinkTlsIT {
     int port = cms.port();
     ManagerProcess manager = manager(port, true);
     cms.awaitHello(1, WAIT);
-    assertThat(cms.server.latestSession().orElseThrow().clientCertificate()).isEqualTo("CN=manager");
-    manager.awaitLog(j -> j.path("msg").asText().startsWith("CMS link up: connected to 127.0.0.1:" + port
-        + " with mTLS"), WAIT);
+    assertThat(cms.server.latestSession().orElseThrow().clientCertificate())
+        .isEqualTo("CN=manager");
+    manager.awaitLog(
+        j ->
+            j.path("msg")
+                .asText()
+                .startsWith("CMS link up: connected to 127.0.0.1:" + port + " with mTLS"),
+        WAIT);
 
     cms.close();
     RecordingCms impostor = mutualTlsCms(port, "stranger");
-    JsonNode refused = manager.awaitLog(j -> j.path("msg").asText().startsWith("CMS link down:")
-        && j.path("msg").asText().contains("unable to find valid certification path"), WAIT);
+    JsonNode refused =
+        manager.awaitLog(
+            j ->
+                j.path("msg").asText().startsWith("CMS link down:")
+                    && j.path("msg").asText().contains("unable to find valid certification path"),
+            WAIT);
     System.out.println("refusal of a stranger CMS: " + refused.path("msg").asText());
-    assertThat(refused.path("msg").asText()).startsWith("CMS link down: UNAVAILABLE: ").doesNotContain("\n");
+    assertThat(refused.path("msg").asText())
+        .startsWith("CMS link down: UNAVAILABLE: ")
+        .doesNotContain("\n");
     assertThat(impostor.hellos()).isEmpty();
     assertThat(impostor.server.sessions()).isEmpty();
   }
@@ -101,14 +119,28 @@ class CmsLinkTlsIT {
     RecordingCms cms = mutualTlsCms(0, "cms");
     // at debug, every failed attempt is logged ("CMS link still down" once the reason repeats)
     ManagerProcess manager = manager(cms.port(), false, "debug");
-    manager.awaitLog(j -> j.path("msg").asText().startsWith("CMS link: connecting to 127.0.0.1:" + cms.port()
-        + " with TLS as manager "), WAIT);
+    manager.awaitLog(
+        j ->
+            j.path("msg")
+                .asText()
+                .startsWith(
+                    "CMS link: connecting to 127.0.0.1:" + cms.port() + " with TLS as manager "),
+        WAIT);
     JsonNode refused = awaitLinkDown(manager);
     System.out.println("refusal by a mutual TLS CMS: " + refused.path("msg").asText());
     assertThat(refused.path("msg").asText()).containsIgnoringCase("certificate");
     // and the next attempt fails the same way
-    await().atMost(WAIT).until(() -> manager.jsonLines().stream().filter(j -> j.path("msg").asText()
-        .matches("CMS link (still )?down: .*") && j.path("msg").asText().toLowerCase().contains("certificate")).count() >= 2);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                manager.jsonLines().stream()
+                        .filter(
+                            j ->
+                                j.path("msg").asText().matches("CMS link (still )?down: .*")
+                                    && j.path("msg").asText().toLowerCase().contains("certificate"))
+                        .count()
+                    >= 2);
     assertThat(cms.hellos()).isEmpty();
     assertThat(cms.server.sessions()).isEmpty();
   }

@@ -22,37 +22,51 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Requests against a stand-in service: concurrency, repeats, and the errors the link adds itself. */
+/**
+ * Requests against a stand-in service: concurrency, repeats, and the errors the link adds itself.
+ */
 class CmsRequestsTest {
   final CountDownLatch createMayFinish = new CountDownLatch(1);
   final AtomicInteger creates = new AtomicInteger();
   final List<Response> answers = new CopyOnWriteArrayList<>();
 
-  final ManagerServiceGrpc.AsyncService service = new ManagerServiceGrpc.AsyncService() {
-    @Override
-    public void createVm(CreateReq req, StreamObserver<CreateRes> out) {
-      creates.incrementAndGet();
-      try {
-        createMayFinish.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      out.onNext(CreateRes.newBuilder().setCvmId("cvm-" + creates.get()).setForwardedPort("6100").build());
-      out.onCompleted();
-    }
+  final ManagerServiceGrpc.AsyncService service =
+      new ManagerServiceGrpc.AsyncService() {
+        @Override
+        public void createVm(CreateReq req, StreamObserver<CreateRes> out) {
+          creates.incrementAndGet();
+          try {
+            createMayFinish.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          out.onNext(
+              CreateRes.newBuilder()
+                  .setCvmId("cvm-" + creates.get())
+                  .setForwardedPort("6100")
+                  .build());
+          out.onCompleted();
+        }
 
-    @Override
-    public void removeVm(RemoveReq req, StreamObserver<Empty> out) {
-      out.onError(Status.NOT_FOUND.withDescription("no CVM with id " + req.getCvmId()).asRuntimeException());
-    }
-  };
+        @Override
+        public void removeVm(RemoveReq req, StreamObserver<Empty> out) {
+          out.onError(
+              Status.NOT_FOUND
+                  .withDescription("no CVM with id " + req.getCvmId())
+                  .asRuntimeException());
+        }
+      };
 
   final String name = "cms-requests-test-" + java.util.UUID.randomUUID();
-  final io.grpc.Server api = start(io.grpc.inprocess.InProcessServerBuilder.forName(name)
-      .addService(ManagerServiceGrpc.bindService(service)).build());
-  final io.grpc.ManagedChannel channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).build();
-  final CmsRequests requests = new CmsRequests(channel, new RequestLedger(100, RequestLedger.RETENTION,
-      Clock.systemUTC()));
+  final io.grpc.Server api =
+      start(
+          io.grpc.inprocess.InProcessServerBuilder.forName(name)
+              .addService(ManagerServiceGrpc.bindService(service))
+              .build());
+  final io.grpc.ManagedChannel channel =
+      io.grpc.inprocess.InProcessChannelBuilder.forName(name).build();
+  final CmsRequests requests =
+      new CmsRequests(channel, new RequestLedger(100, RequestLedger.RETENTION, Clock.systemUTC()));
 
   static io.grpc.Server start(io.grpc.Server server) {
     try {
@@ -77,7 +91,11 @@ class CmsRequestsTest {
   @Test
   void aSlowCreateDoesNotHoldUpARemoveAndErrorsCarryTheApisCode() throws Exception {
     requests.handle(create("c1"), answers::add);
-    requests.handle(Request.newBuilder().setRequestId("r1").setRemove(RemoveReq.newBuilder().setCvmId("x")).build(),
+    requests.handle(
+        Request.newBuilder()
+            .setRequestId("r1")
+            .setRemove(RemoveReq.newBuilder().setCvmId("x"))
+            .build(),
         answers::add);
     awaitAnswers(1);
     assertThat(answers.get(0).getRequestId()).isEqualTo("r1");
@@ -102,10 +120,12 @@ class CmsRequestsTest {
 
   @Test
   void aRequestWithoutIdOrOperationIsRefused() throws Exception {
-    requests.handle(Request.newBuilder().setCreate(CreateReq.getDefaultInstance()).build(), answers::add);
+    requests.handle(
+        Request.newBuilder().setCreate(CreateReq.getDefaultInstance()).build(), answers::add);
     requests.handle(Request.newBuilder().setRequestId("empty").build(), answers::add);
     awaitAnswers(2);
-    assertThat(answers).extracting(a -> a.getError().getCode())
+    assertThat(answers)
+        .extracting(a -> a.getError().getCode())
         .containsExactlyInAnyOrder(StatusCode.INVALID_ARGUMENT, StatusCode.UNIMPLEMENTED);
     assertThat(creates).hasValue(0);
   }
@@ -116,7 +136,9 @@ class CmsRequestsTest {
     for (int i = 0; i < capacity; i++) {
       requests.handle(create("fill-" + i), answers::add);
     }
-    await().atMost(java.time.Duration.ofSeconds(5)).until(() -> creates.get() == CmsRequests.THREADS);
+    await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> creates.get() == CmsRequests.THREADS);
     requests.handle(create("one-too-many"), answers::add);
     awaitAnswers(1);
     assertThat(answers.get(0).getRequestId()).isEqualTo("one-too-many");
@@ -126,7 +148,9 @@ class CmsRequestsTest {
     awaitAnswers(capacity + 1);
     requests.handle(create("one-too-many"), answers::add);
     awaitAnswers(capacity + 2);
-    assertThat(answers.get(capacity + 1).hasCreate()).as("forgotten when refused, so it runs now").isTrue();
+    assertThat(answers.get(capacity + 1).hasCreate())
+        .as("forgotten when refused, so it runs now")
+        .isTrue();
     assertThat(creates).hasValue(capacity + 1);
   }
 

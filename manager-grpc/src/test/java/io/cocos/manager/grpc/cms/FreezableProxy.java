@@ -53,24 +53,27 @@ final class FreezableProxy implements AutoCloseable {
   }
 
   private void relay(Socket from, Socket to) {
-    Thread t = new Thread(() -> {
-      byte[] buffer = new byte[16384];
-      try {
-        InputStream in = from.getInputStream();
-        OutputStream out = to.getOutputStream();
-        for (int n; (n = in.read(buffer)) >= 0; ) {
-          if (!frozen) { // frozen: swallow it, and leave both ends open
-            out.write(buffer, 0, n);
-            out.flush();
-          }
-        }
-        if (!frozen) {
-          to.close(); // pass the end on
-        }
-      } catch (IOException e) {
-        // one end closed
-      }
-    }, "proxy-relay");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[16384];
+              try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                  if (!frozen) { // frozen: swallow it, and leave both ends open
+                    out.write(buffer, 0, n);
+                    out.flush();
+                  }
+                }
+                if (!frozen) {
+                  to.close(); // pass the end on
+                }
+              } catch (IOException e) {
+                // one end closed
+              }
+            },
+            "proxy-relay");
     t.setDaemon(true);
     t.start();
   }

@@ -18,7 +18,8 @@ class OutboxTest {
   final Outbox outbox = new Outbox(3, 4, Clock.systemUTC());
 
   static CvmEvent event(String detail) {
-    return new CvmEvent(Instant.now(), "cvm-1", CvmEventType.RUNNING, CvmState.RUNNING, detail, null);
+    return new CvmEvent(
+        Instant.now(), "cvm-1", CvmEventType.RUNNING, CvmState.RUNNING, detail, null);
   }
 
   @Test
@@ -27,7 +28,9 @@ class OutboxTest {
     for (int i = 1; i <= 5; i++) {
       firstDrops.add(outbox.addEvent(event("e" + i)));
     }
-    assertThat(firstDrops).as("only the first drop is reported").containsExactly(false, false, false, true, false);
+    assertThat(firstDrops)
+        .as("only the first drop is reported")
+        .containsExactly(false, false, false, true, false);
     List<LifecycleEvent> out = new ArrayList<>();
     for (LifecycleEvent e; (e = outbox.pollEvent()) != null; ) {
       out.add(e);
@@ -51,7 +54,9 @@ class OutboxTest {
 
   @Test
   void exitCodesTravelWithExitedEvents() {
-    outbox.addEvent(new CvmEvent(Instant.now(), "cvm-1", CvmEventType.EXITED, CvmState.EXITED, "exit code 3", 3));
+    outbox.addEvent(
+        new CvmEvent(
+            Instant.now(), "cvm-1", CvmEventType.EXITED, CvmState.EXITED, "exit code 3", 3));
     LifecycleEvent e = outbox.pollEvent();
     assertThat(e.getType()).isEqualTo("exited");
     assertThat(e.getExitCode()).isEqualTo(3);
@@ -64,7 +69,9 @@ class OutboxTest {
     }
     ConsoleLines first = outbox.pollConsoleLines(3, 1 << 20);
     ConsoleLines second = outbox.pollConsoleLines(3, 1 << 20);
-    assertThat(first.getLinesList()).extracting(ConsoleLine::getText).containsExactly("line 3", "line 4", "line 5");
+    assertThat(first.getLinesList())
+        .extracting(ConsoleLine::getText)
+        .containsExactly("line 3", "line 4", "line 5");
     assertThat(second.getLinesList()).extracting(ConsoleLine::getSequence).containsExactly(6L);
     assertThat(outbox.pollConsoleLines(3, 1 << 20)).isNull();
     assertThat(outbox.droppedSoFar()).isEqualTo(new Outbox.Dropped(0, 2));

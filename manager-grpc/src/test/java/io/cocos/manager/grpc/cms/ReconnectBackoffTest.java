@@ -23,7 +23,8 @@ class ReconnectBackoffTest {
   @Test
   void jitterSpreadsEachPauseByTwentyPercent() {
     assertThat(new ReconnectBackoff(() -> 0.0).next().pause()).isEqualTo(Duration.ofMillis(800));
-    assertThat(new ReconnectBackoff(() -> 0.999_999).next().pause()).isEqualTo(Duration.ofMillis(1200));
+    assertThat(new ReconnectBackoff(() -> 0.999_999).next().pause())
+        .isEqualTo(Duration.ofMillis(1200));
   }
 
   @Test

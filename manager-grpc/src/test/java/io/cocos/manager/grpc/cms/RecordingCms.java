@@ -25,22 +25,27 @@ final class RecordingCms implements AutoCloseable {
   final List<ManagerSession> sessions = new CopyOnWriteArrayList<>();
 
   private RecordingCms(int port, Optional<CmsServer.Tls> tls) throws IOException {
-    server = CmsServer.start("127.0.0.1", port, tls, new CmsServer.Listener() {
-      @Override
-      public void onConnected(ManagerSession session) {
-        sessions.add(session);
-      }
+    server =
+        CmsServer.start(
+            "127.0.0.1",
+            port,
+            tls,
+            new CmsServer.Listener() {
+              @Override
+              public void onConnected(ManagerSession session) {
+                sessions.add(session);
+              }
 
-      @Override
-      public void onMessage(ManagerSession session, ManagerMessage message) {
-        received.add(message);
-      }
+              @Override
+              public void onMessage(ManagerSession session, ManagerMessage message) {
+                received.add(message);
+              }
 
-      @Override
-      public void onDisconnected(ManagerSession session, String reason) {
-        disconnects.add(reason);
-      }
-    });
+              @Override
+              public void onDisconnected(ManagerSession session, String reason) {
+                disconnects.add(reason);
+              }
+            });
   }
 
   static RecordingCms start(int port) throws IOException {
@@ -56,21 +61,32 @@ final class RecordingCms implements AutoCloseable {
   }
 
   List<Hello> hellos() {
-    return received.stream().filter(ManagerMessage::hasHello).map(ManagerMessage::getHello).toList();
+    return received.stream()
+        .filter(ManagerMessage::hasHello)
+        .map(ManagerMessage::getHello)
+        .toList();
   }
 
   List<LifecycleEvent> events() {
-    return received.stream().filter(ManagerMessage::hasEvent).map(ManagerMessage::getEvent).toList();
+    return received.stream()
+        .filter(ManagerMessage::hasEvent)
+        .map(ManagerMessage::getEvent)
+        .toList();
   }
 
   List<ConsoleLine> consoleLines() {
-    return received.stream().filter(ManagerMessage::hasConsoleLines)
-        .flatMap(m -> m.getConsoleLines().getLinesList().stream()).toList();
+    return received.stream()
+        .filter(ManagerMessage::hasConsoleLines)
+        .flatMap(m -> m.getConsoleLines().getLinesList().stream())
+        .toList();
   }
 
   List<Response> responses(String requestId) {
-    return received.stream().filter(ManagerMessage::hasResponse).map(ManagerMessage::getResponse)
-        .filter(r -> r.getRequestId().equals(requestId)).toList();
+    return received.stream()
+        .filter(ManagerMessage::hasResponse)
+        .map(ManagerMessage::getResponse)
+        .filter(r -> r.getRequestId().equals(requestId))
+        .toList();
   }
 
   Hello awaitHello(int count, Duration timeout) throws InterruptedException {
@@ -83,12 +99,14 @@ final class RecordingCms implements AutoCloseable {
     return responses(requestId).get(0);
   }
 
-  LifecycleEvent awaitEvent(Predicate<LifecycleEvent> wanted, Duration timeout) throws InterruptedException {
+  LifecycleEvent awaitEvent(Predicate<LifecycleEvent> wanted, Duration timeout)
+      throws InterruptedException {
     await(() -> events().stream().anyMatch(wanted), timeout, "such an event");
     return events().stream().filter(wanted).findFirst().orElseThrow();
   }
 
-  ConsoleLine awaitConsoleLine(Predicate<ConsoleLine> wanted, Duration timeout) throws InterruptedException {
+  ConsoleLine awaitConsoleLine(Predicate<ConsoleLine> wanted, Duration timeout)
+      throws InterruptedException {
     await(() -> consoleLines().stream().anyMatch(wanted), timeout, "such a console line");
     return consoleLines().stream().filter(wanted).findFirst().orElseThrow();
   }
@@ -123,8 +141,15 @@ final class RecordingCms implements AutoCloseable {
     long end = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > end) {
-        throw new AssertionError("no " + what + " within " + timeout + "; received: " + received
-            + "; disconnects: " + disconnects);
+        throw new AssertionError(
+            "no "
+                + what
+                + " within "
+                + timeout
+                + "; received: "
+                + received
+                + "; disconnects: "
+                + disconnects);
       }
       Thread.sleep(50);
     }

@@ -1,9 +1,8 @@
 package io.cocos.manager.grpc.cms;
 
-import io.cocos.manager.cms.api.Response;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cocos.manager.cms.api.Response;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

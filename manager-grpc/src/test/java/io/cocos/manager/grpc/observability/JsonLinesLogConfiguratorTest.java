@@ -37,16 +37,20 @@ class JsonLinesLogConfiguratorTest {
     joran.doConfigure(getClass().getResource("/logback-json-lines.xml"));
 
     for (LoggerContext context : List.of(inCode, fromXml)) {
-      assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel()).isEqualTo(Level.INFO);
+      assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel())
+          .isEqualTo(Level.INFO);
       assertThat(context.getLogger("io.netty").getLevel()).isEqualTo(Level.WARN);
       assertThat(context.getLogger("io.grpc.netty").getLevel()).isEqualTo(Level.WARN);
     }
     List<String> codeLines = encodeSamples(inCode);
     assertThat(codeLines).isEqualTo(encodeSamples(fromXml));
-    assertThat(codeLines.get(0)).matches("\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}(Z|[+-]\\d\\d:\\d\\d)\","
-        + "\"msg\":\"CVM started\",\"logger\":\"i\\.c\\.m\\.core\\.cvm\\.LifecycleManager\",\"level\":\"INFO\","
-        + "\"(cvm\":\"cvm-1\",\"state\":\"running|state\":\"running\",\"cvm\":\"cvm-1)\"\\}\n");
-    assertThat(codeLines.get(1)).contains("\"msg\":\"cannot \\\"quote\\\" this\"")
+    assertThat(codeLines.get(0))
+        .matches(
+            "\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}(Z|[+-]\\d\\d:\\d\\d)\","
+                + "\"msg\":\"CVM started\",\"logger\":\"i\\.c\\.m\\.core\\.cvm\\.LifecycleManager\",\"level\":\"INFO\","
+                + "\"(cvm\":\"cvm-1\",\"state\":\"running|state\":\"running\",\"cvm\":\"cvm-1)\"\\}\n");
+    assertThat(codeLines.get(1))
+        .contains("\"msg\":\"cannot \\\"quote\\\" this\"")
         .contains("\"stack_trace\":\"java.lang.IllegalStateException: boom");
   }
 
@@ -55,23 +59,42 @@ class JsonLinesLogConfiguratorTest {
     try (URLClassLoader bare = new URLClassLoader(new URL[0], null)) {
       assertThat(JsonLinesLogConfigurator.anotherConfigurationAsked(null, bare)).isFalse();
       assertThat(JsonLinesLogConfigurator.anotherConfigurationAsked(" ", bare)).isFalse();
-      assertThat(JsonLinesLogConfigurator.anotherConfigurationAsked("/etc/cocos/logback.xml", bare)).isTrue();
+      assertThat(JsonLinesLogConfigurator.anotherConfigurationAsked("/etc/cocos/logback.xml", bare))
+          .isTrue();
     }
     // this module's test class path has a logback-test.xml
-    assertThat(JsonLinesLogConfigurator.anotherConfigurationAsked(null, getClass().getClassLoader())).isTrue();
+    assertThat(
+            JsonLinesLogConfigurator.anotherConfigurationAsked(null, getClass().getClassLoader()))
+        .isTrue();
   }
 
-  /** The same two events (one about a CVM, with MDC fields; one with an exception) encoded by the root's appender. */
+  /**
+   * The same two events (one about a CVM, with MDC fields; one with an exception) encoded by the
+   * root's appender.
+   */
   private static List<String> encodeSamples(LoggerContext context) {
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     @SuppressWarnings("unchecked")
-    Encoder<ILoggingEvent> encoder = ((OutputStreamAppender<ILoggingEvent>) root.getAppender("STDOUT")).getEncoder();
-    LoggingEvent aboutACvm = new LoggingEvent(Logger.class.getName(),
-        context.getLogger("io.cocos.manager.core.cvm.LifecycleManager"), Level.INFO, "CVM {}", null, new Object[] {"started"});
+    Encoder<ILoggingEvent> encoder =
+        ((OutputStreamAppender<ILoggingEvent>) root.getAppender("STDOUT")).getEncoder();
+    LoggingEvent aboutACvm =
+        new LoggingEvent(
+            Logger.class.getName(),
+            context.getLogger("io.cocos.manager.core.cvm.LifecycleManager"),
+            Level.INFO,
+            "CVM {}",
+            null,
+            new Object[] {"started"});
     aboutACvm.setTimeStamp(1_796_000_000_123L);
     aboutACvm.setMDCPropertyMap(Map.of("cvm", "cvm-1", "state", "running"));
-    LoggingEvent failure = new LoggingEvent(Logger.class.getName(), context.getLogger("io.cocos.manager.grpc.ManagerDaemon"),
-        Level.WARN, "cannot \"quote\" this", BOOM, null);
+    LoggingEvent failure =
+        new LoggingEvent(
+            Logger.class.getName(),
+            context.getLogger("io.cocos.manager.grpc.ManagerDaemon"),
+            Level.WARN,
+            "cannot \"quote\" this",
+            BOOM,
+            null);
     failure.setTimeStamp(1_796_000_000_456L);
     failure.setMDCPropertyMap(Map.of());
     List<String> lines = new ArrayList<>();

@@ -41,66 +41,69 @@ class CallCancellationTest {
   ManagedChannel channel;
 
   /** Only AttestationPolicy matters: it waits (as the policy tool runs) until interrupted. */
-  final ManagerService slowPolicy = new ManagerService() {
-    @Override
-    public byte[] attestationPolicy(String cvmId) throws InterruptedException {
-      policyStarted.countDown();
-      try {
-        Thread.sleep(Duration.ofMinutes(1).toMillis());
-      } catch (InterruptedException e) {
-        policyInterrupted.set(true);
-        throw e;
-      }
-      return new byte[0];
-    }
+  final ManagerService slowPolicy =
+      new ManagerService() {
+        @Override
+        public byte[] attestationPolicy(String cvmId) throws InterruptedException {
+          policyStarted.countDown();
+          try {
+            Thread.sleep(Duration.ofMinutes(1).toMillis());
+          } catch (InterruptedException e) {
+            policyInterrupted.set(true);
+            throw e;
+          }
+          return new byte[0];
+        }
 
-    @Override
-    public CreatedCvm createVm(CreateRequest request) throws ManagerException {
-      throw ManagerException.invalid("not in this test");
-    }
+        @Override
+        public CreatedCvm createVm(CreateRequest request) throws ManagerException {
+          throw ManagerException.invalid("not in this test");
+        }
 
-    @Override
-    public void removeVm(String cvmId) throws ManagerException {
-      throw ManagerException.notFound(cvmId);
-    }
+        @Override
+        public void removeVm(String cvmId) throws ManagerException {
+          throw ManagerException.notFound(cvmId);
+        }
 
-    @Override
-    public CvmInfo cvmInfo(String cvmId) throws ManagerException {
-      throw ManagerException.notFound(cvmId);
-    }
+        @Override
+        public CvmInfo cvmInfo(String cvmId) throws ManagerException {
+          throw ManagerException.notFound(cvmId);
+        }
 
-    @Override
-    public List<CvmRecord> listVms() {
-      return List.of();
-    }
+        @Override
+        public List<CvmRecord> listVms() {
+          return List.of();
+        }
 
-    @Override
-    public String guestStatus(String cvmId) {
-      return "";
-    }
+        @Override
+        public String guestStatus(String cvmId) {
+          return "";
+        }
 
-    @Override
-    public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
-      return java.util.Optional.empty();
-    }
+        @Override
+        public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
+          return java.util.Optional.empty();
+        }
 
-    @Override
-    public ConsoleSource console(String cvmId) throws ManagerException {
-      throw ManagerException.notFound(cvmId);
-    }
-  };
+        @Override
+        public ConsoleSource console(String cvmId) throws ManagerException {
+          throw ManagerException.notFound(cvmId);
+        }
+      };
 
-  static final CvmEvents NO_EVENTS = new CvmEvents() {
-    @Override
-    public AutoCloseable subscribe(io.cocos.manager.core.event.CvmEventListener listener) {
-      return () -> { };
-    }
+  static final CvmEvents NO_EVENTS =
+      new CvmEvents() {
+        @Override
+        public AutoCloseable subscribe(io.cocos.manager.core.event.CvmEventListener listener) {
+          return () -> {};
+        }
 
-    @Override
-    public AutoCloseable subscribeConsole(io.cocos.manager.core.console.ConsoleWatcher.LineListener listener) {
-      return () -> { };
-    }
-  };
+        @Override
+        public AutoCloseable subscribeConsole(
+            io.cocos.manager.core.console.ConsoleWatcher.LineListener listener) {
+          return () -> {};
+        }
+      };
 
   @AfterEach
   void stop() {
@@ -111,12 +114,24 @@ class CallCancellationTest {
 
   @Test
   void aSlowAttestationPolicyIsInterruptedWhenTheClientsDeadlinePasses() throws Exception {
-    server = InProcessServerBuilder.forName(name).addService(RequestParsing.strict(
-        new ManagerGrpcService(slowPolicy, NO_EVENTS, streams).bindService())).build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .addService(
+                RequestParsing.strict(
+                    new ManagerGrpcService(slowPolicy, NO_EVENTS, streams).bindService()))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).build();
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> ManagerServiceGrpc
-        .newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-        .attestationPolicy(AttestationPolicyReq.newBuilder().setId(UUID.randomUUID().toString()).build()));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                ManagerServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .attestationPolicy(
+                        AttestationPolicyReq.newBuilder()
+                            .setId(UUID.randomUUID().toString())
+                            .build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
     assertThat(policyStarted.await(5, TimeUnit.SECONDS)).isTrue();
     await().atMost(Duration.ofSeconds(5)).untilTrue(policyInterrupted);

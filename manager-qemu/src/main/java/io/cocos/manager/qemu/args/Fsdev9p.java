@@ -12,8 +12,12 @@ public record Fsdev9p(String id, Path path) implements QemuOption {
 
   @Override
   public List<String> render() {
-    return List.of("-fsdev",
-        "local,id=" + id + ",path=" + QemuValues.optionValue(path.toString(), "9P share directory")
+    return List.of(
+        "-fsdev",
+        "local,id="
+            + id
+            + ",path="
+            + QemuValues.optionValue(path.toString(), "9P share directory")
             + ",security_model=mapped");
   }
 }

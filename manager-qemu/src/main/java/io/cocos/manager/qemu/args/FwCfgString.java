@@ -18,13 +18,15 @@ public record FwCfgString(String name, String value) implements QemuOption {
 
   public FwCfgString {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("fw_cfg name \"" + QemuValues.bounded(name) + "\" is not opt/<path>");
+      throw new IllegalArgumentException(
+          "fw_cfg name \"" + QemuValues.bounded(name) + "\" is not opt/<path>");
     }
     QemuValues.requirePrintable(value, "fw_cfg string");
   }
 
   @Override
   public List<String> render() {
-    return List.of("-fw_cfg", "name=" + name + ",string=" + QemuValues.optionValue(value, "fw_cfg string"));
+    return List.of(
+        "-fw_cfg", "name=" + name + ",string=" + QemuValues.optionValue(value, "fw_cfg string"));
   }
 }

@@ -11,6 +11,7 @@ public record IgvmCfg(String id, String file) implements QemuOption {
 
   @Override
   public List<String> render() {
-    return List.of("-object", "igvm-cfg,id=" + id + ",file=" + QemuValues.optionValue(file, "IGVM file"));
+    return List.of(
+        "-object", "igvm-cfg,id=" + id + ",file=" + QemuValues.optionValue(file, "IGVM file"));
   }
 }

@@ -2,7 +2,10 @@ package io.cocos.manager.qemu.args;
 
 import java.util.List;
 
-/** A disk image attached to no bus of its own ({@code if=none}); a device such as {@link ScsiHd} presents it. */
+/**
+ * A disk image attached to no bus of its own ({@code if=none}); a device such as {@link ScsiHd}
+ * presents it.
+ */
 public record ImageDrive(String file, String id, String format) implements QemuOption {
   public ImageDrive {
     QemuValues.requirePrintable(file, "disk file");
@@ -12,7 +15,13 @@ public record ImageDrive(String file, String id, String format) implements QemuO
 
   @Override
   public List<String> render() {
-    return List.of("-drive", "file=" + QemuValues.optionValue(file, "disk file") + ",if=none,id=" + id
-        + ",format=" + format);
+    return List.of(
+        "-drive",
+        "file="
+            + QemuValues.optionValue(file, "disk file")
+            + ",if=none,id="
+            + id
+            + ",format="
+            + format);
   }
 }

@@ -3,8 +3,8 @@ package io.cocos.manager.qemu.args;
 import java.util.List;
 
 /**
- * Direct kernel boot. Each value is an argument of its own, not part of an option string, so
- * commas need no escaping here.
+ * Direct kernel boot. Each value is an argument of its own, not part of an option string, so commas
+ * need no escaping here.
  */
 public record KernelBoot(String kernel, String commandLine, String initrd) implements QemuOption {
   public KernelBoot {

@@ -10,7 +10,8 @@ public record Memory(MemorySize size, int slots, MemorySize max) implements Qemu
       throw new IllegalArgumentException("memory slots must not be negative: " + slots);
     }
     if (max.bytes() < size.bytes()) {
-      throw new IllegalArgumentException("maxmem " + max + " is smaller than the memory size " + size);
+      throw new IllegalArgumentException(
+          "maxmem " + max + " is smaller than the memory size " + size);
     }
   }
 

@@ -11,6 +11,8 @@ public record MemoryBackendMemfd(String id, MemorySize size) implements QemuOpti
 
   @Override
   public List<String> render() {
-    return List.of("-object", "memory-backend-memfd,id=" + id + ",size=" + size + ",share=true,prealloc=false");
+    return List.of(
+        "-object",
+        "memory-backend-memfd,id=" + id + ",size=" + size + ",share=true,prealloc=false");
   }
 }

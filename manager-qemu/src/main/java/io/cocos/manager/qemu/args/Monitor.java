@@ -2,7 +2,10 @@ package io.cocos.manager.qemu.args;
 
 import java.util.List;
 
-/** {@code -monitor <chardev>}; a chardev spec ("pty", "unix:/run/m.sock,server,nowait") is passed as written. */
+/**
+ * {@code -monitor <chardev>}; a chardev spec ("pty", "unix:/run/m.sock,server,nowait") is passed as
+ * written.
+ */
 public record Monitor(String chardev) implements QemuOption {
   public Monitor {
     QemuValues.requirePrintable(chardev, "monitor");

@@ -8,7 +8,8 @@ import java.util.Optional;
  *
  * @param readOnly present for the code drive, absent for the (per-CVM, writable) vars drive
  */
-public record PflashDrive(String interfaceType, String format, int unit, String file, Optional<String> readOnly)
+public record PflashDrive(
+    String interfaceType, String format, int unit, String file, Optional<String> readOnly)
     implements QemuOption {
   public PflashDrive {
     QemuValues.requireId(interfaceType, "drive interface");
@@ -27,9 +28,16 @@ public record PflashDrive(String interfaceType, String format, int unit, String 
 
   @Override
   public List<String> render() {
-    String value = "if=" + interfaceType + ",format=" + format + ",unit=" + unit
-        + ",file=" + QemuValues.optionValue(file, "firmware file")
-        + readOnly.map(r -> ",readonly=" + r).orElse("");
+    String value =
+        "if="
+            + interfaceType
+            + ",format="
+            + format
+            + ",unit="
+            + unit
+            + ",file="
+            + QemuValues.optionValue(file, "firmware file")
+            + readOnly.map(r -> ",readonly=" + r).orElse("");
     return List.of("-drive", value);
   }
 }

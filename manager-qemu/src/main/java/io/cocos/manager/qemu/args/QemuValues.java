@@ -13,8 +13,12 @@ import java.util.regex.Pattern;
  * kernel command line and are refused rather than escaped.
  */
 public final class QemuValues {
-  /** QEMU's own rule for ids (util/id.c id_wellformed): a letter, then letters, digits, '-', '.', '_'. */
+  /**
+   * QEMU's own rule for ids (util/id.c id_wellformed): a letter, then letters, digits, '-', '.',
+   * '_'.
+   */
   private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9._-]*");
+
   private static final Pattern ID_SUFFIX = Pattern.compile("[A-Za-z0-9._-]+");
 
   private QemuValues() {}
@@ -30,8 +34,11 @@ public final class QemuValues {
       throw new IllegalArgumentException(what + " is missing");
     }
     if (value.codePoints().anyMatch(Character::isISOControl)) {
-      throw new IllegalArgumentException(what + " \"" + ControlCharacters.escape(value)
-          + "\" contains a control character; QEMU arguments must be printable");
+      throw new IllegalArgumentException(
+          what
+              + " \""
+              + ControlCharacters.escape(value)
+              + "\" contains a control character; QEMU arguments must be printable");
     }
     return value;
   }
@@ -45,22 +52,33 @@ public final class QemuValues {
     return escaped.length() <= 64 ? escaped : escaped.substring(0, 64) + "...";
   }
 
-  /** A QEMU object or device id; commas cannot be escaped in ids, so anything unusual is refused. */
+  /**
+   * A QEMU object or device id; commas cannot be escaped in ids, so anything unusual is refused.
+   */
   public static String requireId(String id, String what) {
     requirePrintable(id, what);
     if (!ID.matcher(id).matches()) {
-      throw new IllegalArgumentException(what + " \"" + id
-          + "\" is not a QEMU id: a letter followed by letters, digits, '-', '.' or '_'");
+      throw new IllegalArgumentException(
+          what
+              + " \""
+              + id
+              + "\" is not a QEMU id: a letter followed by letters, digits, '-', '.' or '_'");
     }
     return id;
   }
 
-  /** A value appended to a base id ("vmnic-" + CVM id): the characters of an id, no letter needed first. */
+  /**
+   * A value appended to a base id ("vmnic-" + CVM id): the characters of an id, no letter needed
+   * first.
+   */
   public static String requireIdSuffix(String suffix, String what) {
     requirePrintable(suffix, what);
     if (!ID_SUFFIX.matcher(suffix).matches()) {
-      throw new IllegalArgumentException(what + " \"" + suffix
-          + "\" cannot be part of a QEMU id: only letters, digits, '-', '.' and '_'");
+      throw new IllegalArgumentException(
+          what
+              + " \""
+              + suffix
+              + "\" cannot be part of a QEMU id: only letters, digits, '-', '.' and '_'");
     }
     return suffix;
   }

@@ -20,13 +20,21 @@ public record QmpSocket(Path socket) implements QemuOption {
     QemuValues.requirePrintable(socket.toString(), "QMP socket");
     int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
     if (length > MAX_PATH_BYTES) {
-      throw new IllegalArgumentException("QMP socket path " + socket + " is " + length + " bytes, more than the "
-          + MAX_PATH_BYTES + " a Unix socket allows: use a shorter MANAGER_STATE_DIR");
+      throw new IllegalArgumentException(
+          "QMP socket path "
+              + socket
+              + " is "
+              + length
+              + " bytes, more than the "
+              + MAX_PATH_BYTES
+              + " a Unix socket allows: use a shorter MANAGER_STATE_DIR");
     }
   }
 
   @Override
   public List<String> render() {
-    return List.of("-qmp", "unix:" + QemuValues.optionValue(socket.toString(), "QMP socket") + ",server=on,wait=off");
+    return List.of(
+        "-qmp",
+        "unix:" + QemuValues.optionValue(socket.toString(), "QMP socket") + ",server=on,wait=off");
   }
 }

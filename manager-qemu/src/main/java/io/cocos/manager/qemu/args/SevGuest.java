@@ -10,6 +10,8 @@ public record SevGuest(String id, int cbitPos, int reducedPhysBits) implements Q
 
   @Override
   public List<String> render() {
-    return List.of("-object", "sev-guest,id=" + id + ",cbitpos=" + cbitPos + ",reduced-phys-bits=" + reducedPhysBits);
+    return List.of(
+        "-object",
+        "sev-guest,id=" + id + ",cbitpos=" + cbitPos + ",reduced-phys-bits=" + reducedPhysBits);
   }
 }

@@ -23,14 +23,22 @@ public record SevSnpGuest(String id, int cbitPos, int reducedPhysBits, Optional<
   public static String requireHostData(String base64) {
     byte[] bytes = Base64.getDecoder().decode(base64);
     if (bytes.length != HOST_DATA_BYTES) {
-      throw new IllegalArgumentException("host data is " + bytes.length + " bytes, not " + HOST_DATA_BYTES);
+      throw new IllegalArgumentException(
+          "host data is " + bytes.length + " bytes, not " + HOST_DATA_BYTES);
     }
     return base64;
   }
 
   @Override
   public List<String> render() {
-    return List.of("-object", "sev-snp-guest,id=" + id + ",cbitpos=" + cbitPos + ",reduced-phys-bits=" + reducedPhysBits
-        + hostData.map(h -> ",host-data=" + h).orElse(""));
+    return List.of(
+        "-object",
+        "sev-snp-guest,id="
+            + id
+            + ",cbitpos="
+            + cbitPos
+            + ",reduced-phys-bits="
+            + reducedPhysBits
+            + hostData.map(h -> ",host-data=" + h).orElse(""));
   }
 }

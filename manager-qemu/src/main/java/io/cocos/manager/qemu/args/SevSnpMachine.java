@@ -3,7 +3,8 @@ package io.cocos.manager.qemu.args;
 import java.util.List;
 
 /** The machine properties that turn the guest into an SEV-SNP guest booted from an IGVM file. */
-public record SevSnpMachine(String guestSupportId, String memoryBackendId, String igvmCfgId) implements QemuOption {
+public record SevSnpMachine(String guestSupportId, String memoryBackendId, String igvmCfgId)
+    implements QemuOption {
   public SevSnpMachine {
     QemuValues.requireId(guestSupportId, "SEV-SNP guest id");
     QemuValues.requireId(memoryBackendId, "memory backend id");
@@ -12,7 +13,13 @@ public record SevSnpMachine(String guestSupportId, String memoryBackendId, Strin
 
   @Override
   public List<String> render() {
-    return List.of("-machine", "confidential-guest-support=" + guestSupportId + ",memory-backend=" + memoryBackendId
-        + ",igvm-cfg=" + igvmCfgId);
+    return List.of(
+        "-machine",
+        "confidential-guest-support="
+            + guestSupportId
+            + ",memory-backend="
+            + memoryBackendId
+            + ",igvm-cfg="
+            + igvmCfgId);
   }
 }

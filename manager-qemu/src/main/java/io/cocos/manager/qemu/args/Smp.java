@@ -6,7 +6,8 @@ import java.util.List;
 public record Smp(int cpus, int maxCpus) implements QemuOption {
   public Smp {
     if (cpus < 1 || maxCpus < cpus) {
-      throw new IllegalArgumentException("need 1 <= cpus <= maxcpus, got " + cpus + " and " + maxCpus);
+      throw new IllegalArgumentException(
+          "need 1 <= cpus <= maxcpus, got " + cpus + " and " + maxCpus);
     }
   }
 

@@ -20,7 +20,15 @@ public record TdxGuest(String id, int quoteGenerationPort) implements QemuOption
 
   @Override
   public List<String> render() {
-    return List.of("-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"" + id + "\",\"quote-generation-socket\":"
-        + "{\"type\": \"vsock\", \"cid\":\"" + HOST_CID + "\",\"port\":\"" + quoteGenerationPort + "\"}}");
+    return List.of(
+        "-object",
+        "{\"qom-type\":\"tdx-guest\",\"id\":\""
+            + id
+            + "\",\"quote-generation-socket\":"
+            + "{\"type\": \"vsock\", \"cid\":\""
+            + HOST_CID
+            + "\",\"port\":\""
+            + quoteGenerationPort
+            + "\"}}");
   }
 }

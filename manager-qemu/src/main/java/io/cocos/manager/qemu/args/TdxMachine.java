@@ -11,7 +11,12 @@ public record TdxMachine(String guestSupportId, String memoryBackendId) implemen
 
   @Override
   public List<String> render() {
-    return List.of("-machine",
-        "confidential-guest-support=" + guestSupportId + ",memory-backend=" + memoryBackendId + ",hpet=off");
+    return List.of(
+        "-machine",
+        "confidential-guest-support="
+            + guestSupportId
+            + ",memory-backend="
+            + memoryBackendId
+            + ",hpet=off");
   }
 }

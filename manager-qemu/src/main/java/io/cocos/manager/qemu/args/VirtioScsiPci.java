@@ -18,6 +18,7 @@ public record VirtioScsiPci(String id) implements QemuOption {
 
   @Override
   public List<String> render() {
-    return List.of("-device", "virtio-scsi-pci,id=" + id + ",disable-legacy=on,iommu_platform=true");
+    return List.of(
+        "-device", "virtio-scsi-pci,id=" + id + ",disable-legacy=on,iommu_platform=true");
   }
 }

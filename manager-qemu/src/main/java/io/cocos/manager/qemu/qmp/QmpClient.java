@@ -37,13 +37,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads and concurrency: no thread of its own. Every connection's socket is non-blocking and
  * served by the JVM's one {@link QmpSelector} thread, which reads, splits lines, parses each with
- * Jackson and completes the pending command's future or hands an event to the {@link
- * EventListener} — on that thread, in QEMU's order, so a listener (and a callback chained to a
- * reply's future without an executor) must not block: it would stall every CVM's QMP. Commands may
- * be sent from any thread and never block: {@code writeLock} guards the channel's writes and
- * {@link #unsent} (what a full socket buffer did not take, flushed by the selector thread); the
- * pending map is concurrent. When the connection ends (QEMU exited or closed it, a message over
- * {@link #MAX_MESSAGE_BYTES}, or {@link #close}), every pending command fails with a {@link
+ * Jackson and completes the pending command's future or hands an event to the {@link EventListener}
+ * — on that thread, in QEMU's order, so a listener (and a callback chained to a reply's future
+ * without an executor) must not block: it would stall every CVM's QMP. Commands may be sent from
+ * any thread and never block: {@code writeLock} guards the channel's writes and {@link #unsent}
+ * (what a full socket buffer did not take, flushed by the selector thread); the pending map is
+ * concurrent. When the connection ends (QEMU exited or closed it, a message over {@link
+ * #MAX_MESSAGE_BYTES}, or {@link #close}), every pending command fails with a {@link
  * QmpClosedException} and {@link #closed()} completes; a command sent after that fails at once. The
  * order in {@link #execute} (register, then check {@code ended}) and in {@link #end} (set {@code
  * ended}, then drain) guarantees no command waits forever.
@@ -55,9 +55,11 @@ import org.slf4j.LoggerFactory;
 public final class QmpClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(QmpClient.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /**
    * A message longer than this closes the connection: QEMU's replies to the commands we send and
-   * its events are a few KiB at most; a peer sending more without a line end is not a QEMU to trust.
+   * its events are a few KiB at most; a peer sending more without a line end is not a QEMU to
+   * trust.
    */
   public static final int MAX_MESSAGE_BYTES = 1 << 20;
 
@@ -73,22 +75,35 @@ public final class QmpClient implements AutoCloseable {
   private final EventListener listener;
   private final QmpSelector selector;
   private final Object writeLock = new Object();
+
   /** Bytes of commands the socket did not take yet, in order. Guarded by writeLock. */
   private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
+
   /** The channel's registration, set once by the selector thread. Guarded by writeLock. */
   private SelectionKey key;
+
   private final AtomicLong ids = new AtomicLong();
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean ended;
-  /** The start of a message whose line end has not come yet; null between messages. Selector thread only. */
+
+  /**
+   * The start of a message whose line end has not come yet; null between messages. Selector thread
+   * only.
+   */
   private byte[] partial;
+
   private int partialLength;
 
   private record Pending(String command, CompletableFuture<JsonNode> reply) {}
 
-  private QmpClient(Path socket, String name, SocketChannel channel, EventListener listener, QmpSelector selector) {
+  private QmpClient(
+      Path socket,
+      String name,
+      SocketChannel channel,
+      EventListener listener,
+      QmpSelector selector) {
     this.socket = socket;
     this.name = name;
     this.channel = channel;
@@ -103,7 +118,8 @@ public final class QmpClient implements AutoCloseable {
    *
    * @param name what log lines call the connection (the CVM id)
    */
-  public static QmpClient connect(Path socket, String name, EventListener listener, Duration timeout)
+  public static QmpClient connect(
+      Path socket, String name, EventListener listener, Duration timeout)
       throws IOException, QmpErrorException, TimeoutException, InterruptedException {
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     QmpClient client = new QmpClient(socket, name, channel, listener, QmpSelector.shared());
@@ -126,7 +142,10 @@ public final class QmpClient implements AutoCloseable {
     }
   }
 
-  /** Sends a command without arguments; the future fails with a {@link QmpErrorException} or an IOException. */
+  /**
+   * Sends a command without arguments; the future fails with a {@link QmpErrorException} or an
+   * IOException.
+   */
   public CompletableFuture<JsonNode> execute(String command) {
     return execute(command, null);
   }
@@ -138,7 +157,8 @@ public final class QmpClient implements AutoCloseable {
     pending.put(id, new Pending(command, reply));
     if (ended) {
       pending.remove(id);
-      reply.completeExceptionally(new QmpClosedException("QMP connection " + socket + " is closed"));
+      reply.completeExceptionally(
+          new QmpClosedException("QMP connection " + socket + " is closed"));
       return reply;
     }
     ObjectNode message = JsonNodeFactory.instance.objectNode();
@@ -148,10 +168,13 @@ public final class QmpClient implements AutoCloseable {
     }
     message.put("id", id);
     try {
-      send(ByteBuffer.wrap((JSON.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8)));
+      send(
+          ByteBuffer.wrap(
+              (JSON.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8)));
     } catch (IOException e) {
       pending.remove(id);
-      reply.completeExceptionally(new QmpClosedException("cannot send " + command + " to " + socket + ": " + e, e));
+      reply.completeExceptionally(
+          new QmpClosedException("cannot send " + command + " to " + socket + ": " + e, e));
     }
     return reply;
   }
@@ -248,8 +271,13 @@ public final class QmpClient implements AutoCloseable {
       buffer.clear();
       int n = channel.read(buffer);
       if (n < 0) {
-        end(partialLength == 0 ? null
-            : new IOException("the connection ended in the middle of a message (" + partialLength + " bytes)"));
+        end(
+            partialLength == 0
+                ? null
+                : new IOException(
+                    "the connection ended in the middle of a message ("
+                        + partialLength
+                        + " bytes)"));
         return;
       }
       if (n == 0) {
@@ -286,12 +314,17 @@ public final class QmpClient implements AutoCloseable {
   private void keepPartial(byte[] bytes, int offset, int length) throws IOException {
     int needed = partialLength + length;
     if (needed > MAX_MESSAGE_BYTES) {
-      log.warn("QMP connection {} of {}: a message exceeds {} bytes without a line end; closing the connection",
-          socket, name, MAX_MESSAGE_BYTES);
-      throw new IOException("a QMP message exceeds " + MAX_MESSAGE_BYTES + " bytes (QmpClient.MAX_MESSAGE_BYTES)");
+      log.warn(
+          "QMP connection {} of {}: a message exceeds {} bytes without a line end; closing the connection",
+          socket,
+          name,
+          MAX_MESSAGE_BYTES);
+      throw new IOException(
+          "a QMP message exceeds " + MAX_MESSAGE_BYTES + " bytes (QmpClient.MAX_MESSAGE_BYTES)");
     }
     if (partial == null || partial.length < needed) {
-      int capacity = Math.min(MAX_MESSAGE_BYTES, Math.max(needed, partial == null ? 512 : partial.length * 2));
+      int capacity =
+          Math.min(MAX_MESSAGE_BYTES, Math.max(needed, partial == null ? 512 : partial.length * 2));
       partial = partial == null ? new byte[capacity] : Arrays.copyOf(partial, capacity);
     }
     System.arraycopy(bytes, offset, partial, partialLength, length);
@@ -312,10 +345,13 @@ public final class QmpClient implements AutoCloseable {
       greeting.complete(message);
     } else if (message.has("event")) {
       JsonNode ts = message.path("timestamp");
-      Instant time = ts.has("seconds")
-          ? Instant.ofEpochSecond(ts.path("seconds").asLong(), ts.path("microseconds").asLong() * 1000)
-          : Instant.now();
-      JsonNode data = message.has("data") ? message.get("data") : JsonNodeFactory.instance.objectNode();
+      Instant time =
+          ts.has("seconds")
+              ? Instant.ofEpochSecond(
+                  ts.path("seconds").asLong(), ts.path("microseconds").asLong() * 1000)
+              : Instant.now();
+      JsonNode data =
+          message.has("data") ? message.get("data") : JsonNodeFactory.instance.objectNode();
       try {
         listener.onEvent(new QmpEvent(message.path("event").asText(), data, time));
       } catch (RuntimeException e) {
@@ -327,8 +363,13 @@ public final class QmpClient implements AutoCloseable {
         log.warn("QMP reply on {} matches no command: {}", socket, bounded(message));
       } else if (message.has("error")) {
         JsonNode error = message.get("error");
-        command.reply().completeExceptionally(new QmpErrorException(command.command(),
-            error.path("class").asText("GenericError"), error.path("desc").asText("")));
+        command
+            .reply()
+            .completeExceptionally(
+                new QmpErrorException(
+                    command.command(),
+                    error.path("class").asText("GenericError"),
+                    error.path("desc").asText("")));
       } else {
         command.reply().complete(message.get("return"));
       }
@@ -351,13 +392,19 @@ public final class QmpClient implements AutoCloseable {
       unsent.clear();
     }
     try {
-      channel.close(); // cancels the key; the selector releases the descriptor at its next selection
+      channel
+          .close(); // cancels the key; the selector releases the descriptor at its next selection
     } catch (IOException e) {
       log.debug("closing QMP connection {}: {}", socket, e.toString());
     }
     selector.wakeup();
-    String why = "QMP connection " + socket + " ended" + (failure == null ? "" : ": " + failure.getMessage());
-    QmpClosedException closedError = failure == null ? new QmpClosedException(why) : new QmpClosedException(why, failure);
+    String why =
+        "QMP connection "
+            + socket
+            + " ended"
+            + (failure == null ? "" : ": " + failure.getMessage());
+    QmpClosedException closedError =
+        failure == null ? new QmpClosedException(why) : new QmpClosedException(why, failure);
     greeting.completeExceptionally(closedError);
     for (String id : pending.keySet()) {
       Pending command = pending.remove(id);

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class QmpSelector implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(QmpSelector.class);
+
   /** Read at most this much per read call; QEMU's messages are a few hundred bytes. */
   static final int READ_BUFFER_BYTES = 64 * 1024;
 
@@ -33,8 +34,10 @@ final class QmpSelector implements Runnable {
 
   private final Selector selector;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
   /** Owned by the selector thread: every connection reads through it, one at a time. */
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES);
+
   private final Thread thread;
 
   private QmpSelector() throws IOException {
@@ -58,13 +61,14 @@ final class QmpSelector implements Runnable {
 
   /** Starts serving {@code client}'s channel, which must be non-blocking. */
   void register(SocketChannel channel, QmpClient client) {
-    tasks.add(() -> {
-      try {
-        client.registered(channel.register(selector, SelectionKey.OP_READ, client));
-      } catch (ClosedChannelException e) {
-        client.fail(e);
-      }
-    });
+    tasks.add(
+        () -> {
+          try {
+            client.registered(channel.register(selector, SelectionKey.OP_READ, client));
+          } catch (ClosedChannelException e) {
+            client.fail(e);
+          }
+        });
     selector.wakeup();
   }
 

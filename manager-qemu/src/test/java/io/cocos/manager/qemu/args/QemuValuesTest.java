@@ -26,15 +26,18 @@ class QemuValuesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("IGVM file \"a\\x")
         .hasMessageContaining("control character");
-    assertThatThrownBy(() -> QemuValues.requirePrintable(value, "kernel")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> QemuValues.requireId(value, "id")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> QemuValues.requirePrintable(value, "kernel"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> QemuValues.requireId(value, "id"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void idsFollowQemusRule() {
     assertThat(QemuValues.requireId("vmnic-0b5e.x_1", "id")).isEqualTo("vmnic-0b5e.x_1");
     for (String bad : new String[] {"0abc", "-a", "a,b", "a b", "a=b", "", "é"}) {
-      assertThatThrownBy(() -> QemuValues.requireId(bad, "netdev id")).as(bad)
+      assertThatThrownBy(() -> QemuValues.requireId(bad, "netdev id"))
+          .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("netdev id");
     }
@@ -54,9 +57,11 @@ class QemuValuesTest {
         .containsExactly("-kernel", "k", "-append", "quiet console=null", "-initrd", "i");
     assertThat(new Fsdev9p("cert_fs", Path.of("/c")).render())
         .containsExactly("-fsdev", "local,id=cert_fs,path=/c,security_model=mapped");
-    assertThat(new TdxGuest("tdx0-1", 4050).render()).containsExactly("-object",
-        "{\"qom-type\":\"tdx-guest\",\"id\":\"tdx0-1\",\"quote-generation-socket\":"
-            + "{\"type\": \"vsock\", \"cid\":\"2\",\"port\":\"4050\"}}");
+    assertThat(new TdxGuest("tdx0-1", 4050).render())
+        .containsExactly(
+            "-object",
+            "{\"qom-type\":\"tdx-guest\",\"id\":\"tdx0-1\",\"quote-generation-socket\":"
+                + "{\"type\": \"vsock\", \"cid\":\"2\",\"port\":\"4050\"}}");
   }
 
   @Test
@@ -64,9 +69,13 @@ class QemuValuesTest {
     assertThatThrownBy(() -> new Smp(8, 4)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new Memory(MemorySize.parse("4G"), 5, MemorySize.parse("2G")))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new VhostVsockPci("v", 2)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new UserNetdev("n", 0, 7002)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new SevSnpGuest("s", 51, 1, Optional.of("AAAA"))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new TdxGuest("t\"", 4050)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new VhostVsockPci("v", 2))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new UserNetdev("n", 0, 7002))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SevSnpGuest("s", 51, 1, Optional.of("AAAA")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TdxGuest("t\"", 4050))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

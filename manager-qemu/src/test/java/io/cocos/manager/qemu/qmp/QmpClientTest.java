@@ -28,7 +28,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The QMP client against a scripted peer on a real Unix socket: the test plays QEMU line by line. */
+/**
+ * The QMP client against a scripted peer on a real Unix socket: the test plays QEMU line by line.
+ */
 class QmpClientTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String GREETING =
@@ -61,7 +63,8 @@ class QmpClientTest {
   }
 
   @Test
-  void greetsNegotiatesCapabilitiesThenRepliesMatchTheirCommandsByIdWhateverTheOrder() throws Exception {
+  void greetsNegotiatesCapabilitiesThenRepliesMatchTheirCommandsByIdWhateverTheOrder()
+      throws Exception {
     connected();
     CompletableFuture<JsonNode> status = client.execute("query-status");
     CompletableFuture<JsonNode> version = client.execute("query-version");
@@ -72,7 +75,10 @@ class QmpClientTest {
     assertThat(first.path("id").asText()).isNotEqualTo(second.path("id").asText());
 
     send("{\"return\": {\"qemu\": {\"major\": 7}}, \"id\": " + second.get("id") + "}");
-    send("{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": " + first.get("id") + "}");
+    send(
+        "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": "
+            + first.get("id")
+            + "}");
 
     assertThat(status.get(5, TimeUnit.SECONDS).path("status").asText()).isEqualTo("running");
     assertThat(version.get(5, TimeUnit.SECONDS).path("qemu").path("major").asInt()).isEqualTo(7);
@@ -83,10 +89,12 @@ class QmpClientTest {
     connected();
     CompletableFuture<JsonNode> powerdown = client.execute("system_powerdown");
     JsonNode request = request();
-    send("{\"event\": \"POWERDOWN\", \"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 250}}");
+    send(
+        "{\"event\": \"POWERDOWN\", \"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 250}}");
     send("{\"return\": {}, \"id\": " + request.get("id") + "}");
-    send("{\"timestamp\": {\"seconds\": 1700000001, \"microseconds\": 5}, \"event\": \"SHUTDOWN\","
-        + " \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}");
+    send(
+        "{\"timestamp\": {\"seconds\": 1700000001, \"microseconds\": 5}, \"event\": \"SHUTDOWN\","
+            + " \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}");
 
     assertThat(powerdown.get(5, TimeUnit.SECONDS).isEmpty()).isTrue();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
@@ -101,13 +109,20 @@ class QmpClientTest {
   void anErrorReplyFailsItsCommandWithQemusClassAndWords() throws Exception {
     connected();
     CompletableFuture<JsonNode> bogus = client.execute("bogus");
-    send("{\"id\": " + request().get("id") + ", \"error\": {\"class\": \"CommandNotFound\","
-        + " \"desc\": \"The command bogus has not been found\"}}");
+    send(
+        "{\"id\": "
+            + request().get("id")
+            + ", \"error\": {\"class\": \"CommandNotFound\","
+            + " \"desc\": \"The command bogus has not been found\"}}");
 
-    assertThatThrownBy(() -> bogus.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-        .cause().isInstanceOf(QmpErrorException.class)
-        .hasMessageContaining("CommandNotFound").hasMessageContaining("The command bogus has not been found")
-        .satisfies(e -> assertThat(((QmpErrorException) e).errorClass()).isEqualTo("CommandNotFound"));
+    assertThatThrownBy(() -> bogus.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(QmpErrorException.class)
+        .hasMessageContaining("CommandNotFound")
+        .hasMessageContaining("The command bogus has not been found")
+        .satisfies(
+            e -> assertThat(((QmpErrorException) e).errorClass()).isEqualTo("CommandNotFound"));
     assertThat(client.isOpen()).isTrue();
   }
 
@@ -118,15 +133,21 @@ class QmpClientTest {
     CompletableFuture<JsonNode> other = client.execute("query-kvm");
     JsonNode request = request();
     request();
-    peer.write(ByteBuffer.wrap(("{\"return\": {\"status\": \"runn").getBytes(StandardCharsets.UTF_8)));
+    peer.write(
+        ByteBuffer.wrap(("{\"return\": {\"status\": \"runn").getBytes(StandardCharsets.UTF_8)));
     peer.close();
 
-    assertThatThrownBy(() -> status.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(QmpClosedException.class);
-    assertThatThrownBy(() -> other.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(QmpClosedException.class);
+    assertThatThrownBy(() -> status.get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(QmpClosedException.class);
+    assertThatThrownBy(() -> other.get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(QmpClosedException.class);
     client.closed().get(5, TimeUnit.SECONDS);
     assertThat(client.isOpen()).isFalse();
     assertThat(request.path("execute").asText()).isEqualTo("query-status");
-    assertThatThrownBy(() -> client.execute("query-status").get(5, TimeUnit.SECONDS)).cause()
+    assertThatThrownBy(() -> client.execute("query-status").get(5, TimeUnit.SECONDS))
+        .cause()
         .isInstanceOf(QmpClosedException.class);
   }
 
@@ -135,7 +156,9 @@ class QmpClientTest {
     CompletableFuture<QmpClient> connecting = connectAsync();
     peer = server.accept();
     peer.close();
-    assertThatThrownBy(() -> connecting.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(QmpClosedException.class);
+    assertThatThrownBy(() -> connecting.get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(QmpClosedException.class);
   }
 
   @Test
@@ -143,15 +166,23 @@ class QmpClientTest {
     CompletableFuture<QmpClient> connecting = connectAsync();
     accept();
     send(GREETING);
-    send("{\"error\": {\"class\": \"GenericError\", \"desc\": \"no\"}, \"id\": " + request().get("id") + "}");
-    assertThatThrownBy(() -> connecting.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(QmpErrorException.class)
+    send(
+        "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no\"}, \"id\": "
+            + request().get("id")
+            + "}");
+    assertThatThrownBy(() -> connecting.get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(QmpErrorException.class)
         .hasMessageContaining("qmp_capabilities");
   }
 
   @Test
   void nobodyListeningIsAnIoErrorToRetry() throws IOException {
     server.close();
-    assertThatThrownBy(() -> QmpClient.connect(dir.resolve("absent.sock"), "test", events::add, Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () ->
+                QmpClient.connect(
+                    dir.resolve("absent.sock"), "test", events::add, Duration.ofSeconds(1)))
         .isInstanceOf(IOException.class);
   }
 
@@ -161,7 +192,9 @@ class QmpClientTest {
     CompletableFuture<JsonNode> status = client.execute("query-status");
     request();
     client.close();
-    assertThatThrownBy(() -> status.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(QmpClosedException.class);
+    assertThatThrownBy(() -> status.get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(QmpClosedException.class);
     client.closed().get(5, TimeUnit.SECONDS);
     assertThat(fromClient.readLine()).isNull();
   }
@@ -173,15 +206,18 @@ class QmpClientTest {
     request();
     // Written from another thread: the peer's write blocks until the client has read it, or fails
     // once the client has closed.
-    CompletableFuture.runAsync(() -> {
-      try {
-        send("{\"return\": {\"status\": \"" + "x".repeat(QmpClient.MAX_MESSAGE_BYTES) + "\"}}");
-      } catch (IOException expected) {
-        // the client closed its end while we wrote
-      }
-    });
+    CompletableFuture.runAsync(
+        () -> {
+          try {
+            send("{\"return\": {\"status\": \"" + "x".repeat(QmpClient.MAX_MESSAGE_BYTES) + "\"}}");
+          } catch (IOException expected) {
+            // the client closed its end while we wrote
+          }
+        });
 
-    assertThatThrownBy(() -> status.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(QmpClosedException.class)
+    assertThatThrownBy(() -> status.get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(QmpClosedException.class)
         .hasMessageContaining("exceeds " + QmpClient.MAX_MESSAGE_BYTES + " bytes");
     client.closed().get(5, TimeUnit.SECONDS);
     assertThat(client.isOpen()).isFalse();
@@ -191,10 +227,17 @@ class QmpClientTest {
   void aMessageSplitAcrossReadsIsReassembled() throws Exception {
     connected();
     CompletableFuture<JsonNode> status = client.execute("query-status");
-    String reply = "{\"return\": {\"status\": \"" + "y".repeat(200_000) + "\"}, \"id\": " + request().get("id") + "}";
+    String reply =
+        "{\"return\": {\"status\": \""
+            + "y".repeat(200_000)
+            + "\"}, \"id\": "
+            + request().get("id")
+            + "}";
     int half = reply.length() / 2;
     peer.write(ByteBuffer.wrap(reply.substring(0, half).getBytes(StandardCharsets.UTF_8)));
-    org.awaitility.Awaitility.await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5))
+    org.awaitility.Awaitility.await()
+        .during(Duration.ofMillis(100))
+        .atMost(Duration.ofSeconds(5))
         .until(() -> !status.isDone());
     send(reply.substring(half));
 
@@ -216,21 +259,33 @@ class QmpClientTest {
         client = null;
         peer = null;
       }
-      List<CompletableFuture<JsonNode>> replies = clients.stream().map(c -> c.execute("query-status")).toList();
+      List<CompletableFuture<JsonNode>> replies =
+          clients.stream().map(c -> c.execute("query-status")).toList();
       for (int i = connections - 1; i >= 0; i--) { // answered in the reverse order of asking
         String id = JSON.readTree(readers.get(i).readLine()).get("id").toString();
-        ByteBuffer bytes = ByteBuffer.wrap(("{\"event\": \"RESUME\"}\n{\"return\": {\"status\": \"running-" + i
-            + "\"}, \"id\": " + id + "}\n").getBytes(StandardCharsets.UTF_8));
+        ByteBuffer bytes =
+            ByteBuffer.wrap(
+                ("{\"event\": \"RESUME\"}\n{\"return\": {\"status\": \"running-"
+                        + i
+                        + "\"}, \"id\": "
+                        + id
+                        + "}\n")
+                    .getBytes(StandardCharsets.UTF_8));
         while (bytes.hasRemaining()) {
           peers.get(i).write(bytes);
         }
       }
       for (int i = 0; i < connections; i++) {
-        assertThat(replies.get(i).get(5, TimeUnit.SECONDS).path("status").asText()).isEqualTo("running-" + i);
+        assertThat(replies.get(i).get(5, TimeUnit.SECONDS).path("status").asText())
+            .isEqualTo("running-" + i);
       }
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == connections);
-      assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
-          .filteredOn(threadName -> threadName.startsWith("qmp")).containsExactly("qmp-selector");
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> events.size() == connections);
+      assertThat(Thread.getAllStackTraces().keySet())
+          .extracting(Thread::getName)
+          .filteredOn(threadName -> threadName.startsWith("qmp"))
+          .containsExactly("qmp-selector");
     } finally {
       clients.forEach(QmpClient::close);
       for (SocketChannel p : peers) {
@@ -253,18 +308,21 @@ class QmpClientTest {
   }
 
   private CompletableFuture<QmpClient> connectAsync() {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return QmpClient.connect(socket, "test", events::add, Duration.ofSeconds(10));
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return QmpClient.connect(socket, "test", events::add, Duration.ofSeconds(10));
+          } catch (Exception e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
   }
 
   private void accept() throws IOException {
     peer = server.accept();
-    fromClient = new BufferedReader(new InputStreamReader(Channels.newInputStream(peer), StandardCharsets.UTF_8));
+    fromClient =
+        new BufferedReader(
+            new InputStreamReader(Channels.newInputStream(peer), StandardCharsets.UTF_8));
   }
 
   private void send(String json) throws IOException {

@@ -17,13 +17,23 @@ public sealed interface IgvmHeader {
   }
 
   /** 0x1 SUPPORTED_PLATFORM. */
-  record SupportedPlatform(long offset, int type, long compatibilityMask, int highestVtl,
-      int platformType, int platformVersion, long sharedGpaBoundary) implements IgvmHeader {}
+  record SupportedPlatform(
+      long offset,
+      int type,
+      long compatibilityMask,
+      int highestVtl,
+      int platformType,
+      int platformVersion,
+      long sharedGpaBoundary)
+      implements IgvmHeader {}
 
   /** 0x101 GUEST_POLICY. */
-  record GuestPolicy(long offset, int type, long policy, long compatibilityMask) implements IgvmHeader {}
+  record GuestPolicy(long offset, int type, long policy, long compatibilityMask)
+      implements IgvmHeader {}
 
-  /** Other known initialization headers (relocation, CoRIM, CCA policy): not used for measurement. */
+  /**
+   * Other known initialization headers (relocation, CoRIM, CCA policy): not used for measurement.
+   */
   record OtherInitialization(long offset, int type, int length) implements IgvmHeader {}
 
   /** 0x301 PARAMETER_AREA. */
@@ -31,8 +41,15 @@ public sealed interface IgvmHeader {
       implements IgvmHeader {}
 
   /** 0x302 PAGE_DATA. */
-  record PageData(long offset, int type, long gpa, long compatibilityMask, long fileOffset, long flags,
-      int dataType) implements IgvmHeader {
+  record PageData(
+      long offset,
+      int type,
+      long gpa,
+      long compatibilityMask,
+      long fileOffset,
+      long flags,
+      int dataType)
+      implements IgvmHeader {
     public static final int FLAG_2MB = 1;
     public static final int FLAG_UNMEASURED = 2;
     public static final int FLAG_SHARED = 4;
@@ -71,18 +88,27 @@ public sealed interface IgvmHeader {
    * 0x304 VP_CONTEXT. {@code platformType} is the platform its mask designates; for SEV-SNP and
    * SEV-ES the data is a 4 KiB VMSA at {@code fileOffset}.
    */
-  record VpContext(long offset, int type, long gpa, long compatibilityMask, long fileOffset, int vpIndex,
-      int platformType) implements IgvmHeader {}
+  record VpContext(
+      long offset,
+      int type,
+      long gpa,
+      long compatibilityMask,
+      long fileOffset,
+      int vpIndex,
+      int platformType)
+      implements IgvmHeader {}
 
   /** 0x305 REQUIRED_MEMORY. */
-  record RequiredMemory(long offset, int type, long gpa, long compatibilityMask, long numberOfBytes,
-      long flags) implements IgvmHeader {}
+  record RequiredMemory(
+      long offset, int type, long gpa, long compatibilityMask, long numberOfBytes, long flags)
+      implements IgvmHeader {}
 
   /** 0x307-0x313 parameter usages (VP count, SRAT, MADT, memory map, command line, ...). */
   record Parameter(long offset, int type, long areaIndex, long byteOffset) implements IgvmHeader {}
 
   /** 0x30B SNP_ID_BLOCK: only the expected launch digest is kept. */
-  record SnpIdBlock(long offset, int type, long compatibilityMask, LaunchDigest ld) implements IgvmHeader {}
+  record SnpIdBlock(long offset, int type, long compatibilityMask, LaunchDigest ld)
+      implements IgvmHeader {}
 
   /** 0x30D ERROR_RANGE. */
   record ErrorRange(long offset, int type, long gpa, long compatibilityMask, long sizeBytes)
@@ -91,6 +117,8 @@ public sealed interface IgvmHeader {
   /** 0x311 VBS_MEASUREMENT (Hyper-V VBS; not used for SNP). */
   record VbsMeasurement(long offset, int type, long compatibilityMask) implements IgvmHeader {}
 
-  /** A header of a type this parser does not know, skipped because its "may be ignored" bit is set. */
+  /**
+   * A header of a type this parser does not know, skipped because its "may be ignored" bit is set.
+   */
   record Ignored(long offset, int type, int length) implements IgvmHeader {}
 }

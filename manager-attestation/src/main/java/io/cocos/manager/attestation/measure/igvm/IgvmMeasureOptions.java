@@ -3,8 +3,8 @@ package io.cocos.manager.attestation.measure.igvm;
 /**
  * Options of {@code igvmmeasure measure}.
  *
- * @param nativeZero {@code --native-zero}: measure pages without file data as ZERO pages instead
- *     of NORMAL pages of zeros
+ * @param nativeZero {@code --native-zero}: measure pages without file data as ZERO pages instead of
+ *     NORMAL pages of zeros
  * @param ignoreIdBlock {@code --ignore-idblock}: do not fail when an SNP ID block expects another
  *     digest
  * @param checkKvm {@code --check-kvm}: enforce QEMU/KVM's restrictions (one VMSA, at GPA

@@ -34,7 +34,8 @@ public final class IgvmMeasurer {
   private IgvmMeasurer() {}
 
   /** Reads, parses and measures a file. */
-  public static IgvmMeasurement measure(Path igvm, IgvmMeasureOptions options) throws MeasurementException {
+  public static IgvmMeasurement measure(Path igvm, IgvmMeasureOptions options)
+      throws MeasurementException {
     return measure(IgvmFile.read(igvm), options);
   }
 
@@ -45,10 +46,14 @@ public final class IgvmMeasurer {
    *     {@link IgvmMeasureOptions#ignoreIdBlock()})
    * @throws MeasurementException if the file has no SEV-SNP platform, or fails a KVM check
    */
-  public static IgvmMeasurement measure(IgvmFile file, IgvmMeasureOptions options) throws MeasurementException {
-    SupportedPlatform snp = file.platform(IgvmFile.PLATFORM_SEV_SNP)
-        .orElseThrow(() -> new MeasurementException(
-            "IGVM file is not compatible with SEV-SNP: it has no SEV-SNP SUPPORTED_PLATFORM header"));
+  public static IgvmMeasurement measure(IgvmFile file, IgvmMeasureOptions options)
+      throws MeasurementException {
+    SupportedPlatform snp =
+        file.platform(IgvmFile.PLATFORM_SEV_SNP)
+            .orElseThrow(
+                () ->
+                    new MeasurementException(
+                        "IGVM file is not compatible with SEV-SNP: it has no SEV-SNP SUPPORTED_PLATFORM header"));
     long mask = snp.compatibilityMask();
     byte[] data = file.data();
     SnpLaunchDigest ld = new SnpLaunchDigest();
@@ -63,8 +68,10 @@ public final class IgvmMeasurer {
         measurePageData(ld, p, data, options.nativeZero());
       } else if (h instanceof ParameterInsert p) {
         if (options.checkKvm() && vmsaCount > 0) {
-          throw kvm("the VMSA must be the last page directive, but a PARAMETER_INSERT at offset "
-              + p.offset() + " follows it (QEMU/KVM measures the VMSA last)");
+          throw kvm(
+              "the VMSA must be the last page directive, but a PARAMETER_INSERT at offset "
+                  + p.offset()
+                  + " follows it (QEMU/KVM measures the VMSA last)");
         }
         ld.updateUnmeasuredPages(p.gpa(), PAGE);
       } else if (h instanceof VpContext v) {
@@ -89,7 +96,8 @@ public final class IgvmMeasurer {
     return new IgvmMeasurement(digest, Optional.ofNullable(idBlock), ld.pagesMeasured(), vmsaCount);
   }
 
-  private static void measurePageData(SnpLaunchDigest ld, PageData p, byte[] data, boolean nativeZero) {
+  private static void measurePageData(
+      SnpLaunchDigest ld, PageData p, byte[] data, boolean nativeZero) {
     int size = p.pageSize();
     switch (p.dataType()) {
       case PageData.TYPE_NORMAL:
@@ -120,17 +128,23 @@ public final class IgvmMeasurer {
     }
   }
 
-  private static void checkKvmVmsa(VpContext v, byte[] data, int off, int vmsaCount) throws MeasurementException {
+  private static void checkKvmVmsa(VpContext v, byte[] data, int off, int vmsaCount)
+      throws MeasurementException {
     if (vmsaCount > 0) {
       throw kvm("more than one VMSA: QEMU/KVM only sets the VMSA of the first vCPU");
     }
     if (v.gpa() != SnpLaunchDigest.VMSA_GPA) {
-      throw kvm("the VMSA GPA is 0x" + Long.toHexString(v.gpa()) + ", but KVM always places it at 0xfffffffff000");
+      throw kvm(
+          "the VMSA GPA is 0x"
+              + Long.toHexString(v.gpa())
+              + ", but KVM always places it at 0xfffffffff000");
     }
     long cr0 = Le.u64(data, off + Vmsa.OFF_CR0);
     if (cr0 != 0x31 && cr0 != 0x30) {
-      throw kvm("CR0 in the VMSA is 0x" + Long.toHexString(cr0)
-          + ", but KVM overrides it with 0x31 (protected mode) or 0x30 (real mode)");
+      throw kvm(
+          "CR0 in the VMSA is 0x"
+              + Long.toHexString(cr0)
+              + ", but KVM overrides it with 0x31 (protected mode) or 0x30 (real mode)");
     }
   }
 

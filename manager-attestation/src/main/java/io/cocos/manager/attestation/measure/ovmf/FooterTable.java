@@ -25,11 +25,14 @@ public final class FooterTable {
       EfiGuid.parse("00f771de-1a7e-4fcb-890e-68c77e2fb44e");
   public static final EfiGuid SEV_HASH_TABLE_RV_GUID =
       EfiGuid.parse("7255371f-3a3b-4b04-927b-1da6efa8d454");
-  public static final EfiGuid SEV_METADATA_GUID = EfiGuid.parse("dc886566-984a-4798-a75e-5585a7bf67cc");
-  public static final EfiGuid SVSM_INFO_GUID = EfiGuid.parse("a789a612-0597-4c4b-a49f-cbb1fe9d1ddd");
+  public static final EfiGuid SEV_METADATA_GUID =
+      EfiGuid.parse("dc886566-984a-4798-a75e-5585a7bf67cc");
+  public static final EfiGuid SVSM_INFO_GUID =
+      EfiGuid.parse("a789a612-0597-4c4b-a49f-cbb1fe9d1ddd");
 
   /** u16 length + GUID. */
   public static final int ENTRY_HEADER_SIZE = 2 + EfiGuid.SIZE;
+
   /** The footer entry ends this many bytes before the end of the image. */
   public static final int TRAILER_SIZE = 32;
 
@@ -58,8 +61,11 @@ public final class FooterTable {
     }
     if (tableSize > footerOff) {
       throw new FirmwareFormatException(
-          "OVMF footer table size " + (tableSize + ENTRY_HEADER_SIZE)
-              + " exceeds the image (" + image.length + " bytes)");
+          "OVMF footer table size "
+              + (tableSize + ENTRY_HEADER_SIZE)
+              + " exceeds the image ("
+              + image.length
+              + " bytes)");
     }
     int start = footerOff - tableSize;
     int end = footerOff; // exclusive end of the unwalked part
@@ -69,12 +75,20 @@ public final class FooterTable {
       int len = Le.u16(image, hdr);
       if (len < ENTRY_HEADER_SIZE) {
         throw new FirmwareFormatException(
-            "invalid OVMF footer table entry size " + len + " at offset 0x" + Integer.toHexString(hdr));
+            "invalid OVMF footer table entry size "
+                + len
+                + " at offset 0x"
+                + Integer.toHexString(hdr));
       }
       if (len > end - start) {
         throw new FirmwareFormatException(
-            "OVMF footer table entry at offset 0x" + Integer.toHexString(hdr) + " has size " + len
-                + " but only " + (end - start) + " bytes of the table remain");
+            "OVMF footer table entry at offset 0x"
+                + Integer.toHexString(hdr)
+                + " has size "
+                + len
+                + " but only "
+                + (end - start)
+                + " bytes of the table remain");
       }
       EfiGuid guid = EfiGuid.fromBytes(image, hdr + 2);
       // Later (= earlier in the file) entries with the same GUID replace earlier ones, as in the
@@ -107,7 +121,13 @@ public final class FooterTable {
     }
     if (e.length < 4) {
       throw new FirmwareFormatException(
-          "OVMF footer table entry " + name + " (" + guid + ") is too short: " + e.length + " bytes");
+          "OVMF footer table entry "
+              + name
+              + " ("
+              + guid
+              + ") is too short: "
+              + e.length
+              + " bytes");
     }
     return Optional.of(Le.u32(e, 0));
   }

@@ -16,7 +16,14 @@ public record MetadataSection(int index, long gpa, long size, long rawType) {
   @Override
   public String toString() {
     SectionType t = type();
-    return "section #" + index + " (" + (t == null ? "type 0x" + Long.toHexString(rawType) : t.name())
-        + " at 0x" + Long.toHexString(gpa) + ", 0x" + Long.toHexString(size) + " bytes)";
+    return "section #"
+        + index
+        + " ("
+        + (t == null ? "type 0x" + Long.toHexString(rawType) : t.name())
+        + " at 0x"
+        + Long.toHexString(gpa)
+        + ", 0x"
+        + Long.toHexString(size)
+        + " bytes)";
   }
 }

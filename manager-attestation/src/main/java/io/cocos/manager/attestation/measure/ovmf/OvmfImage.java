@@ -17,11 +17,13 @@ import java.util.Optional;
 public final class OvmfImage {
   /** OVMF's image ends at 4 GiB. */
   public static final long FOUR_GIB = 0x1_0000_0000L;
+
   /** Largest firmware image accepted (firmware is mapped below 4 GiB; real ones are a few MiB). */
   public static final long MAX_IMAGE_SIZE = 256L * 1024 * 1024;
 
   /** "ASEV" little-endian. */
   public static final long METADATA_SIGNATURE = 0x56455341L;
+
   public static final int METADATA_HEADER_SIZE = 16;
   public static final int METADATA_DESC_SIZE = 12;
 
@@ -55,7 +57,8 @@ public final class OvmfImage {
    *
    * @param name how messages refer to the image
    */
-  public static OvmfImage parse(String name, byte[] data, long endGpa) throws FirmwareFormatException {
+  public static OvmfImage parse(String name, byte[] data, long endGpa)
+      throws FirmwareFormatException {
     if (data.length == 0) {
       throw new FirmwareFormatException(name + " is empty");
     }
@@ -64,7 +67,11 @@ public final class OvmfImage {
     }
     if (endGpa - data.length < 0) {
       throw new FirmwareFormatException(
-          name + " (" + data.length + " bytes) does not fit below GPA 0x" + Long.toHexString(endGpa));
+          name
+              + " ("
+              + data.length
+              + " bytes) does not fit below GPA 0x"
+              + Long.toHexString(endGpa));
     }
     return new OvmfImage(name, data, endGpa);
   }
@@ -78,12 +85,15 @@ public final class OvmfImage {
     long start = data.length - offsetFromEnd.get();
     if (start < 0 || start + METADATA_HEADER_SIZE > data.length) {
       throw new FirmwareFormatException(
-          name + ": SEV metadata offset 0x" + Long.toHexString(offsetFromEnd.get())
+          name
+              + ": SEV metadata offset 0x"
+              + Long.toHexString(offsetFromEnd.get())
               + " from the end points outside the image");
     }
     int s = (int) start;
     if (Le.u32(data, s) != METADATA_SIGNATURE) {
-      throw new FirmwareFormatException(name + ": wrong SEV metadata signature (expected \"ASEV\")");
+      throw new FirmwareFormatException(
+          name + ": wrong SEV metadata signature (expected \"ASEV\")");
     }
     long size = Le.u32(data, s + 4);
     long version = Le.u32(data, s + 8);
@@ -94,13 +104,18 @@ public final class OvmfImage {
     long itemsEnd = start + METADATA_HEADER_SIZE + count * METADATA_DESC_SIZE;
     if (METADATA_HEADER_SIZE + count * METADATA_DESC_SIZE > size || itemsEnd > data.length) {
       throw new FirmwareFormatException(
-          name + ": SEV metadata declares " + count + " sections, which do not fit in its size "
-              + size + " or in the image");
+          name
+              + ": SEV metadata declares "
+              + count
+              + " sections, which do not fit in its size "
+              + size
+              + " or in the image");
     }
     List<MetadataSection> list = new ArrayList<>((int) count);
     for (int i = 0; i < count; i++) {
       int off = s + METADATA_HEADER_SIZE + i * METADATA_DESC_SIZE;
-      list.add(new MetadataSection(i, Le.u32(data, off), Le.u32(data, off + 4), Le.u32(data, off + 8)));
+      list.add(
+          new MetadataSection(i, Le.u32(data, off), Le.u32(data, off + 4), Le.u32(data, off + 8)));
     }
     return Collections.unmodifiableList(list);
   }
@@ -162,8 +177,11 @@ public final class OvmfImage {
   public long svsmEntryPoint() throws FirmwareFormatException {
     Optional<Long> off = table.u32(FooterTable.SVSM_INFO_GUID, "SVSM info");
     if (off.isEmpty()) {
-      throw new FirmwareFormatException(name + " has no SVSM info entry (" + FooterTable.SVSM_INFO_GUID
-          + ") in its footer table");
+      throw new FirmwareFormatException(
+          name
+              + " has no SVSM info entry ("
+              + FooterTable.SVSM_INFO_GUID
+              + ") in its footer table");
     }
     return gpa + off.get();
   }

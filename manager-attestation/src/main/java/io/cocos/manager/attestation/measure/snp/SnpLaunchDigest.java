@@ -6,12 +6,13 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * The SEV-SNP launch digest being accumulated, one 4 KiB page at a time: for each page
- * {@code LD = SHA-384(PAGE_INFO(LD, contents, type, gpa))}. Not thread-safe; reuses its two
- * MessageDigest instances and one PAGE_INFO buffer, so measuring allocates nothing per page.
+ * The SEV-SNP launch digest being accumulated, one 4 KiB page at a time: for each page {@code LD =
+ * SHA-384(PAGE_INFO(LD, contents, type, gpa))}. Not thread-safe; reuses its two MessageDigest
+ * instances and one PAGE_INFO buffer, so measuring allocates nothing per page.
  */
 public final class SnpLaunchDigest {
   public static final int PAGE_SIZE = 4096;
+
   /** GPA recorded for VMSA pages: (u64)-1, page aligned, bits above 51 clear. */
   public static final long VMSA_GPA = 0xFFFFFFFFF000L;
 
@@ -19,6 +20,7 @@ public final class SnpLaunchDigest {
 
   private final MessageDigest pageHash = Hashing.sha384();
   private final MessageDigest infoHash = Hashing.sha384();
+
   /** PAGE_INFO under construction; bytes 0..47 always hold the current LD. */
   private final byte[] info = new byte[PageInfo.SIZE];
 
@@ -50,7 +52,9 @@ public final class SnpLaunchDigest {
     return pagesMeasured;
   }
 
-  /** NORMAL pages over {@code len} bytes of {@code data} (a multiple of 4096) at gpa, gpa+4K, ... */
+  /**
+   * NORMAL pages over {@code len} bytes of {@code data} (a multiple of 4096) at gpa, gpa+4K, ...
+   */
   public void updateNormalPages(long gpa, byte[] data, int off, int len) {
     requirePageMultiple(len);
     for (int p = 0; p < len; p += PAGE_SIZE) {
@@ -107,7 +111,8 @@ public final class SnpLaunchDigest {
     }
     requirePageMultiple(len);
     for (long p = 0; p < len; p += PAGE_SIZE) {
-      Arrays.fill(info, PageInfo.OFF_CONTENTS, PageInfo.OFF_CONTENTS + PageInfo.DIGEST_SIZE, (byte) 0);
+      Arrays.fill(
+          info, PageInfo.OFF_CONTENTS, PageInfo.OFF_CONTENTS + PageInfo.DIGEST_SIZE, (byte) 0);
       chain(type, gpa + p);
     }
   }

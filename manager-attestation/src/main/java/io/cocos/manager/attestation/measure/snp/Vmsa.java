@@ -12,7 +12,15 @@ public final class Vmsa {
 
   /** VMCB segment registers: {@code u16 selector | u16 attrib | u32 limit | u64 base}. */
   public enum Segment {
-    ES(0x00), CS(0x10), SS(0x20), DS(0x30), FS(0x40), GS(0x50), GDTR(0x60), LDTR(0x70), IDTR(0x80),
+    ES(0x00),
+    CS(0x10),
+    SS(0x20),
+    DS(0x30),
+    FS(0x40),
+    GS(0x50),
+    GDTR(0x60),
+    LDTR(0x70),
+    IDTR(0x80),
     TR(0x90);
 
     public final int offset;
@@ -38,8 +46,10 @@ public final class Vmsa {
 
   /** Reset-vector EIP of the bootstrap processor. */
   public static final long BSP_EIP = 0xFFFFFFF0L;
+
   /** PAT MSR power-on value (AMD APM vol. 2, A.3). */
   public static final long DEFAULT_G_PAT = 0x0007040600070406L;
+
   /** PAT value the GCE hypervisor writes instead. */
   public static final long GCE_G_PAT = 0x00070106L;
 
@@ -142,8 +152,8 @@ public final class Vmsa {
 
   /**
    * The VMSA QEMU gives every vCPU of a COCONUT-SVSM guest (sev-snp-measure's {@code VMSA_SVSM},
-   * QEMU flavour). x87 FCW stays 0: the reference passes it under a misspelt name that ctypes drops,
-   * and the published (hardware-taken) digests depend on that.
+   * QEMU flavour). x87 FCW stays 0: the reference passes it under a misspelt name that ctypes
+   * drops, and the published (hardware-taken) digests depend on that.
    */
   public static byte[] svsm(long rip, long vcpuSig) {
     return new Vmsa()

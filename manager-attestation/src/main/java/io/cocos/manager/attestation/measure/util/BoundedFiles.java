@@ -19,9 +19,9 @@ public final class BoundedFiles {
   private BoundedFiles() {}
 
   /**
-   * Reads a whole file into memory. The size is taken from the open file and checked against
-   * {@code maxBytes} before the buffer is allocated; a file that changes size while being read is
-   * an error.
+   * Reads a whole file into memory. The size is taken from the open file and checked against {@code
+   * maxBytes} before the buffer is allocated; a file that changes size while being read is an
+   * error.
    *
    * @param what the file's role, for messages ("OVMF file", "IGVM file", ...)
    */

@@ -51,10 +51,22 @@ public class SvsmBenchmark {
 
   @Setup
   public void setup() throws MeasurementException {
-    svsm = SnpMeasurementRequest.builder().mode("snp:svsm").vcpus(2).vcpuType("EPYC-v4")
-        .ovmf(Fixtures.path("svsm_ovmf.fd")).svsm(Fixtures.path("svsm.bin")).varsSize(540672L).build();
-    snp = SnpMeasurementRequest.builder().mode("snp").vcpus(4).vcpuType("EPYC-v4")
-        .ovmf(Fixtures.path("svsm_ovmf.fd")).build();
+    svsm =
+        SnpMeasurementRequest.builder()
+            .mode("snp:svsm")
+            .vcpus(2)
+            .vcpuType("EPYC-v4")
+            .ovmf(Fixtures.path("svsm_ovmf.fd"))
+            .svsm(Fixtures.path("svsm.bin"))
+            .varsSize(540672L)
+            .build();
+    snp =
+        SnpMeasurementRequest.builder()
+            .mode("snp")
+            .vcpus(4)
+            .vcpuType("EPYC-v4")
+            .ovmf(Fixtures.path("svsm_ovmf.fd"))
+            .build();
     igvm = Fixtures.path("igvm/test_bzImage_x64.igvm");
   }
 

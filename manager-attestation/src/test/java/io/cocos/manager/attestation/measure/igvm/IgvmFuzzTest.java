@@ -25,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class IgvmFuzzTest {
   private static final IgvmMeasureOptions[] OPTIONS = {
-      IgvmMeasureOptions.DEFAULT,
-      new IgvmMeasureOptions(true, true, false),
-      new IgvmMeasureOptions(false, true, true),
+    IgvmMeasureOptions.DEFAULT,
+    new IgvmMeasureOptions(true, true, false),
+    new IgvmMeasureOptions(false, true, true),
   };
 
   @TempDir Path tmp;
@@ -41,7 +41,9 @@ class IgvmFuzzTest {
       return;
     }
     parsed++;
-    expectOnlyOwn(what + " measured", () -> IgvmMeasurer.measure(f[0], OPTIONS[Math.floorMod(variant, OPTIONS.length)]));
+    expectOnlyOwn(
+        what + " measured",
+        () -> IgvmMeasurer.measure(f[0], OPTIONS[Math.floorMod(variant, OPTIONS.length)]));
   }
 
   /** Offsets of the variable headers of a file. */
@@ -122,9 +124,50 @@ class IgvmFuzzTest {
     byte[] file = Fixtures.bytes("igvm/t_x86_opt.igvm");
     List<Integer> headers = headerOffsets(file);
     assertThat(headers).hasSizeGreaterThan(300);
-    long[] lengths = {0, 1, 4, 7, 8, 15, 16, 20, 23, 24, 25, 32, 695, 696, 697, 0x7FFF_FFFFL, 0xFFFF_FFFFL, 0x8000_0000L};
-    int[] types = {0, 1, 0x100, 0x101, 0x200, 0x250, 0x301, 0x302, 0x303, 0x304, 0x305, 0x306, 0x307, 0x30B,
-        0x311, 0x313, 0x314, 0x400, 0x401, 0x8000_0302, 0x8000_0250, 0xFFFF_FFFF};
+    long[] lengths = {
+      0,
+      1,
+      4,
+      7,
+      8,
+      15,
+      16,
+      20,
+      23,
+      24,
+      25,
+      32,
+      695,
+      696,
+      697,
+      0x7FFF_FFFFL,
+      0xFFFF_FFFFL,
+      0x8000_0000L
+    };
+    int[] types = {
+      0,
+      1,
+      0x100,
+      0x101,
+      0x200,
+      0x250,
+      0x301,
+      0x302,
+      0x303,
+      0x304,
+      0x305,
+      0x306,
+      0x307,
+      0x30B,
+      0x311,
+      0x313,
+      0x314,
+      0x400,
+      0x401,
+      0x8000_0302,
+      0x8000_0250,
+      0xFFFF_FFFF
+    };
     byte[] m = file.clone();
     int n = 0;
     Random rnd = new Random(7);
@@ -162,8 +205,25 @@ class IgvmFuzzTest {
     List<Integer> headers = headerOffsets(file);
     Random rnd = new Random(1234);
     long size = file.length;
-    long[] interesting = {0, 1, 2, 3, 0x1000, 0x1001, 0x200000, 0x7FFF_FFFFL, 0x8000_0000L, 0xFFFF_FFFFL,
-        0xFFFF_F000L, size, size - 1, size - 4096, size - 4095, 24, 0x30B};
+    long[] interesting = {
+      0,
+      1,
+      2,
+      3,
+      0x1000,
+      0x1001,
+      0x200000,
+      0x7FFF_FFFFL,
+      0x8000_0000L,
+      0xFFFF_FFFFL,
+      0xFFFF_F000L,
+      size,
+      size - 1,
+      size - 4096,
+      size - 4095,
+      24,
+      0x30B
+    };
     byte[] m = file.clone();
     for (int i = 0; i < 3000; i++) {
       int h = headers.get(rnd.nextInt(headers.size()));
@@ -173,8 +233,10 @@ class IgvmFuzzTest {
       }
       int at = h + 8 + 4 * rnd.nextInt(len / 4);
       long orig = Le.u32(m, at);
-      long v = rnd.nextBoolean() ? interesting[rnd.nextInt(interesting.length)]
-          : rnd.nextBoolean() ? orig ^ (1L << rnd.nextInt(32)) : rnd.nextInt() & 0xFFFF_FFFFL;
+      long v =
+          rnd.nextBoolean()
+              ? interesting[rnd.nextInt(interesting.length)]
+              : rnd.nextBoolean() ? orig ^ (1L << rnd.nextInt(32)) : rnd.nextInt() & 0xFFFF_FFFFL;
       Le.put32(m, at, v);
       IgvmBuilder.fixChecksum(m);
       exercise("body@" + at + "=" + Long.toHexString(v), m, i);
@@ -203,12 +265,14 @@ class IgvmFuzzTest {
     Le.put64(f, area + 8, 0x8000_0000_0000_0000L);
     Le.put32(f, area + 8 + 12, f.length - 1);
     IgvmBuilder.fixChecksum(f);
-    assertThat(expectOnlyOwn("huge area", () -> IgvmFile.parse(f))).hasMessageContaining("outside the file data");
+    assertThat(expectOnlyOwn("huge area", () -> IgvmFile.parse(f)))
+        .hasMessageContaining("outside the file data");
 
     Path big = tmp.resolve("big.igvm");
     try (RandomAccessFile r = new RandomAccessFile(big.toFile(), "rw")) {
       r.setLength(IgvmFile.MAX_FILE_SIZE + 1); // sparse
     }
-    assertThat(expectOnlyOwn("big file", () -> IgvmFile.read(big))).hasMessageContaining("is too large");
+    assertThat(expectOnlyOwn("big file", () -> IgvmFile.read(big)))
+        .hasMessageContaining("is too large");
   }
 }

@@ -48,10 +48,12 @@ class IgvmVectorsTest {
   @ParameterizedTest
   @ValueSource(strings = {"t_x86_noopt.igvm", "t_x86_opt.igvm", "test_bzImage_x64.igvm"})
   void everyFixtureAgreesWithItsIdBlock(String file) throws Exception {
-    IgvmMeasurement m = IgvmMeasurer.measure(Fixtures.path("igvm/" + file), IgvmMeasureOptions.DEFAULT);
+    IgvmMeasurement m =
+        IgvmMeasurer.measure(Fixtures.path("igvm/" + file), IgvmMeasureOptions.DEFAULT);
     assertThat(m.idBlockDigest()).isPresent();
     assertThat(m.idBlockMatches()).isTrue();
-    IgvmMeasurement again = IgvmMeasurer.measure(Fixtures.path("igvm/" + file), IgvmMeasureOptions.DEFAULT);
+    IgvmMeasurement again =
+        IgvmMeasurer.measure(Fixtures.path("igvm/" + file), IgvmMeasureOptions.DEFAULT);
     assertThat(again).isEqualTo(m);
   }
 }

@@ -17,7 +17,8 @@ class EfiGuidTest {
 
   @Test
   void rejectsMalformedText() {
-    assertThatThrownBy(() -> EfiGuid.parse("96b582de-1fb2-45f7-baea")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> EfiGuid.parse("96b582de-1fb2-45f7-baea"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> EfiGuid.parse("96b582dz-1fb2-45f7-baea-a366c55a082d"))
         .isInstanceOf(IllegalArgumentException.class);
   }

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FirmwareFuzzTest {
-  /** Measure mutants only while their metadata stays small (huge valid sections are slow, not hung). */
+  /**
+   * Measure mutants only while their metadata stays small (huge valid sections are slow, not hung).
+   */
   private static final long MEASURE_LIMIT = 4L << 20;
 
   @TempDir Path tmp;
@@ -45,7 +47,8 @@ class FirmwareFuzzTest {
   /** Parses, and measures in every mode if the metadata is small enough. */
   private void exercise(String what, byte[] image) {
     // (measuring goes through a file, as the API takes paths)
-    MeasurementException e = expectOnlyOwn(what, () -> OvmfImage.parse("fuzz", image, OvmfImage.FOUR_GIB));
+    MeasurementException e =
+        expectOnlyOwn(what, () -> OvmfImage.parse("fuzz", image, OvmfImage.FOUR_GIB));
     if (e != null) {
       assertThat(e).isInstanceOf(FirmwareFormatException.class);
       return;
@@ -75,14 +78,21 @@ class FirmwareFuzzTest {
     String mode = MODES[combo % MODES.length];
     VmmType vmm = VmmType.values()[(combo / MODES.length) % VmmType.values().length];
     boolean withKernel = combo / (MODES.length * VmmType.values().length) == 1;
-    expectOnlyOwn(what + " " + mode + " " + vmm + " kernel=" + withKernel, () -> {
-      SnpMeasurementRequest.Builder b = SnpMeasurementRequest.builder().mode(mode).ovmf(work)
-          .vcpus(2).vcpuType("EPYC-v4").vmmType(vmm);
-      if (withKernel) {
-        b.kernel(kernel).append("console=ttyS0");
-      }
-      LaunchDigestCalculator.calculate(b.build());
-    });
+    expectOnlyOwn(
+        what + " " + mode + " " + vmm + " kernel=" + withKernel,
+        () -> {
+          SnpMeasurementRequest.Builder b =
+              SnpMeasurementRequest.builder()
+                  .mode(mode)
+                  .ovmf(work)
+                  .vcpus(2)
+                  .vcpuType("EPYC-v4")
+                  .vmmType(vmm);
+          if (withKernel) {
+            b.kernel(kernel).append("console=ttyS0");
+          }
+          LaunchDigestCalculator.calculate(b.build());
+        });
   }
 
   @Test
@@ -109,12 +119,15 @@ class FirmwareFuzzTest {
       for (int len = 0; len <= img.length; len++) {
         byte[] head = Arrays.copyOf(img, len);
         byte[] tail = Arrays.copyOfRange(img, img.length - len, img.length);
-        expectOnlyOwn(fixture + " head " + len, () -> OvmfImage.parse("f", head, OvmfImage.FOUR_GIB));
-        expectOnlyOwn(fixture + " tail " + len, () -> OvmfImage.parse("f", tail, OvmfImage.FOUR_GIB));
+        expectOnlyOwn(
+            fixture + " head " + len, () -> OvmfImage.parse("f", head, OvmfImage.FOUR_GIB));
+        expectOnlyOwn(
+            fixture + " tail " + len, () -> OvmfImage.parse("f", tail, OvmfImage.FOUR_GIB));
       }
       // whole pages of the tail keep the footer table, so these get measured too
       for (int len = 4096; len <= img.length; len += 4096) {
-        exercise(fixture + " page tail " + len, Arrays.copyOfRange(img, img.length - len, img.length));
+        exercise(
+            fixture + " page tail " + len, Arrays.copyOfRange(img, img.length - len, img.length));
       }
     }
     byte[] svsm = Fixtures.bytes("svsm.bin");
@@ -129,12 +142,16 @@ class FirmwareFuzzTest {
     for (String fixture : new String[] {"ovmf_AmdSev_suffix.bin", "ovmf_OvmfX64_suffix.bin"}) {
       byte[] img = Fixtures.bytes(fixture);
       int tableStart = img.length - 32 - Le.u16(img, img.length - 50);
-      int meta = img.length - (int) Le.u32(
-          FooterTable.parse(img).entry(FooterTable.SEV_METADATA_GUID).orElseThrow(), 0);
+      int meta =
+          img.length
+              - (int)
+                  Le.u32(
+                      FooterTable.parse(img).entry(FooterTable.SEV_METADATA_GUID).orElseThrow(), 0);
       int metaEnd = meta + (int) Le.u32(img, meta + 4);
       for (int off = 0; off < img.length; off++) {
         // every bit of the table and of the metadata; one byte in 64 elsewhere
-        boolean parsed = (off >= tableStart && off < img.length - 32) || (off >= meta && off < metaEnd);
+        boolean parsed =
+            (off >= tableStart && off < img.length - 32) || (off >= meta && off < metaEnd);
         if (!parsed && off % 64 != 0) {
           continue;
         }
@@ -171,7 +188,9 @@ class FirmwareFuzzTest {
     }
     // the metadata's offset, size, version, count and every section field
     int meta = img.length - 0x554; // the AmdSev fixture's metadata offset from the end
-    long[] u32Values = {0, 1, 0xFFF, 0x1000, 0x1001, 0x80000000L, 0xFFFFFFFFL, 0xFFFFF000L, 0x10000000L, 7};
+    long[] u32Values = {
+      0, 1, 0xFFF, 0x1000, 0x1001, 0x80000000L, 0xFFFFFFFFL, 0xFFFFF000L, 0x10000000L, 7
+    };
     for (int field = meta - 4; field < meta + 16 + 7 * 12; field += 4) {
       for (long v : u32Values) {
         byte[] m = img.clone();

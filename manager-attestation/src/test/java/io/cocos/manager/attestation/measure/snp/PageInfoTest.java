@@ -22,7 +22,8 @@ class PageInfoTest {
     assertThat(Arrays.copyOfRange(info, 0x30, 0x60)).isEqualTo(contents);
     assertThat(Le.u16(info, 0x60)).isEqualTo(0x70); // LENGTH
     assertThat(info[0x62]).isEqualTo((byte) 6); // PAGE_TYPE
-    assertThat(Arrays.copyOfRange(info, 0x63, 0x68)).containsOnly(0); // IMI, VMPL3..1 perms, reserved
+    assertThat(Arrays.copyOfRange(info, 0x63, 0x68))
+        .containsOnly(0); // IMI, VMPL3..1 perms, reserved
     assertThat(Le.u64(info, 0x68)).isEqualTo(0x0123_4567_89AB_C000L); // GPA
   }
 
@@ -46,8 +47,10 @@ class PageInfoTest {
     byte[] expected = new byte[48];
     for (int i = 0; i < 3; i++) {
       byte[] contents = Hashing.sha384().digest(Arrays.copyOfRange(data, i * 4096, (i + 1) * 4096));
-      expected = Hashing.sha384().digest(
-          PageInfo.encode(expected, contents, PageType.NORMAL, 0xFFC0_0000L + i * 4096L));
+      expected =
+          Hashing.sha384()
+              .digest(
+                  PageInfo.encode(expected, contents, PageType.NORMAL, 0xFFC0_0000L + i * 4096L));
     }
     assertThat(ld.digest()).isEqualTo(expected);
     assertThat(ld.pagesMeasured()).isEqualTo(3);
@@ -74,11 +77,15 @@ class PageInfoTest {
 
   @Test
   void vmsaPagesUseTheFixedGpa() {
-    byte[] vmsa = Vmsa.ovmf(Vmsa.BSP_EIP, 1, 0x800F12, io.cocos.manager.attestation.measure.VmmType.QEMU);
+    byte[] vmsa =
+        Vmsa.ovmf(Vmsa.BSP_EIP, 1, 0x800F12, io.cocos.manager.attestation.measure.VmmType.QEMU);
     SnpLaunchDigest ld = new SnpLaunchDigest();
     ld.updateVmsaPage(vmsa);
-    byte[] e = Hashing.sha384().digest(
-        PageInfo.encode(new byte[48], Hashing.sha384().digest(vmsa), PageType.VMSA, 0xFFFFFFFFF000L));
+    byte[] e =
+        Hashing.sha384()
+            .digest(
+                PageInfo.encode(
+                    new byte[48], Hashing.sha384().digest(vmsa), PageType.VMSA, 0xFFFFFFFFF000L));
     assertThat(ld.digest()).isEqualTo(e);
   }
 
@@ -94,9 +101,12 @@ class PageInfoTest {
   @Test
   void rejectsPartialPagesAndBadSeeds() {
     SnpLaunchDigest ld = new SnpLaunchDigest();
-    assertThatThrownBy(() -> ld.updateNormalPages(0, new byte[100])).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ld.updateZeroPages(0, 4097)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new SnpLaunchDigest(new byte[32])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ld.updateNormalPages(0, new byte[100]))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ld.updateZeroPages(0, 4097))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SnpLaunchDigest(new byte[32]))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static byte[] filled(int n, int v) {

@@ -15,8 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SevHashesTest {
   private static final HexFormat HEX = HexFormat.of();
-  private static final String SHA256_EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-  private static final String SHA256_NUL = "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d";
+  private static final String SHA256_EMPTY =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  private static final String SHA256_NUL =
+      "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d";
 
   @TempDir Path tmp;
 
@@ -27,11 +29,15 @@ class SevHashesTest {
     byte[] t = h.table();
     assertThat(t).hasSize(176);
     assertThat(SevHashes.TABLE_SIZE).isEqualTo(168);
-    assertThat(EfiGuid.fromBytes(t, 0).toString()).isEqualTo("9438d606-4f22-4cc9-b479-a793d411fd21");
+    assertThat(EfiGuid.fromBytes(t, 0).toString())
+        .isEqualTo("9438d606-4f22-4cc9-b479-a793d411fd21");
     assertThat(Le.u16(t, 16)).isEqualTo(168);
     // entries: cmdline, initrd, kernel; each GUID | u16 50 | sha256
-    String[] guids = {"97d02dd8-bd20-4c94-aa78-e7714d36ab2a", "44baf731-3a2f-4bd7-9af1-41e29169781d",
-        "4de79437-abd2-427f-b835-d5b172d2045b"};
+    String[] guids = {
+      "97d02dd8-bd20-4c94-aa78-e7714d36ab2a",
+      "44baf731-3a2f-4bd7-9af1-41e29169781d",
+      "4de79437-abd2-427f-b835-d5b172d2045b"
+    };
     String[] hashes = {SHA256_NUL, SHA256_EMPTY, SHA256_EMPTY};
     for (int i = 0; i < 3; i++) {
       int off = 18 + 50 * i;
@@ -57,7 +63,8 @@ class SevHashesTest {
     assertThat(Arrays.copyOfRange(t, 136, 168))
         .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(new byte[] {1, 2, 3}));
     // an empty command line hashes like no command line
-    assertThat(Arrays.copyOfRange(LaunchDigestCalculator.sevHashes(kernel, null, "").table(), 36, 68))
+    assertThat(
+            Arrays.copyOfRange(LaunchDigestCalculator.sevHashes(kernel, null, "").table(), 36, 68))
         .isEqualTo(HEX.parseHex(SHA256_NUL));
   }
 
