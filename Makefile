@@ -24,7 +24,7 @@ all: manager cli
 $(MANAGER_JAR) $(CLI_JAR) $(TEST_CMS_JAR) &: $(SOURCES) | deps
 	$(MVN) -q -DskipTests -DskipITs -Dcocos.commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) package
 
-# The manager's JVM options, measured in the README ("Start-up and memory of the daemon"); its
+# The manager's JVM options, measured in docs/operations.md ("Start-up and memory of the daemon"); its
 # AppCDS archive is recorded by a training run beside the launcher, again where it is installed.
 MANAGER_JVM_OPTIONS = -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xmx64m
 

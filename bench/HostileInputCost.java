@@ -19,7 +19,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * CPU cost of the costliest requests the manager accepts, and of refusing the largest it can be
  * sent: each case runs 200 times after a warm-up, and the median thread CPU time is printed.
- * Run by bench/hostile-input-cost.sh; the figures are in the README ("Hostile input").
+ * Run by bench/hostile-input-cost.sh; the figures are in bench/README.md ("Results").
  */
 public class HostileInputCost {
   static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();

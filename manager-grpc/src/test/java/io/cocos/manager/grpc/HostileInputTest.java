@@ -64,8 +64,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and both ports (gRPC and HTTP) with clients that never finish, sit idle or send too much. Each
  * case checks the status code, that the message is one short line, and that nothing was left
  * behind: no CVM record, no file in the state directory, no child process, and the manager still
- * answering. Case count and the CPU cost of the costliest accepted request: README, "Hostile
- * input".
+ * answering. Case count: docs/testing.md, "The hostile-input suite"; the CPU cost of the costliest
+ * accepted request: bench/README.md.
  */
 class HostileInputTest {
   static final int MAX_MESSAGE = 512;
@@ -676,8 +676,8 @@ class HostileInputTest {
   }
 
   @Test
-  void everyLimitIsWhatTheReadmesApiTableSays() throws IOException {
-    String readme = Files.readString(Path.of("../README.md"));
+  void everyLimitIsWhatTheApiDocsTableSays() throws IOException {
+    String readme = Files.readString(Path.of("../docs/api.md"));
     assertThat(readme)
         .contains(
             "`WatchEventsReq.cvm_id`) | " + RequestLimits.CVM_ID + " characters (a UUID)",

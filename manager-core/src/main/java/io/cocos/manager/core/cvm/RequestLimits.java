@@ -3,9 +3,9 @@ package io.cocos.manager.core.cvm;
 import io.cocos.manager.core.config.BoundedText;
 
 /**
- * The largest value each request field may hold (README, "API"). A field over its limit is refused
- * with INVALID_ARGUMENT before any other check reads it, so an over-long field costs a length
- * comparison, and the message says the field's length, never its content.
+ * The largest value each request field may hold (docs/api.md, "Limits"). A field over its limit is
+ * refused with INVALID_ARGUMENT before any other check reads it, so an over-long field costs a
+ * length comparison, and the message says the field's length, never its content.
  *
  * <p>The limits are generous for honest clients (a PEM bundle of a dozen certificates, a URL with a
  * long path) and small enough that the costliest accepted request, every field at its limit, is

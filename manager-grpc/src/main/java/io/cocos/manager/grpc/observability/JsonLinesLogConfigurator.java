@@ -17,7 +17,7 @@ import org.slf4j.Logger;
  * upstream's slog output (time, level, msg, logger, plus the cvm/state fields of the MDC on every
  * line about a CVM). Found by logback through META-INF/services; configuring in code rather than
  * from a logback.xml spares start-up the XML parser and logback's Joran machinery (about a fifth of
- * the time to SERVING, measured in the README's "Start-up and memory of the daemon").
+ * the time to SERVING, measured in docs/operations.md, "Start-up and memory of the daemon").
  *
  * <p>It steps aside, and logback's usual search runs, when an operator names a configuration file
  * (-Dlogback.configurationFile) or a logback-test.xml is on the class path (the tests').
