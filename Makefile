@@ -13,7 +13,7 @@ TEST_CMS_JAR = test-cms/target/cocos-test-cms.jar
 SOURCES = $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all manager cli test-cms deps guest test install install_service run stop demo demo-stop dev clean
+.PHONY: all manager cli test-cms deps test-deps guest test install install_service run stop demo demo-stop dev clean
 
 all: manager cli
 
@@ -44,6 +44,11 @@ test-cms: $(TEST_CMS_JAR)
 deps:
 	@scripts/install-deps.sh
 
+# deps, and what only the tests use: openssl, procps, python3, and promtool (taken out of Debian's
+# prometheus package without installing it, so that no Prometheus server is started).
+test-deps:
+	@scripts/install-deps.sh --test
+
 # The test guest: a Debian kernel and a busybox initramfs standing in for the agent; and the same
 # guest as a unified kernel image on a GPT/EFI disk (disk.qcow2) for the disk-boot test.
 guest: deps
@@ -52,7 +57,7 @@ guest: deps
 
 # Unit, integration and end-to-end tests (the end-to-end ones boot the test guest under QEMU).
 # Enough on its own on a fresh machine: installs the packages and builds the guest first.
-test: deps guest
+test: test-deps guest
 	$(MVN) verify
 
 install: manager cli

@@ -12,12 +12,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * monitoring/'s Prometheus configuration and alert rules, checked by Debian's promtool (package
- * prometheus, installed by scripts/install-deps.sh). That every series they use is exported is
- * ObservabilityTest's part.
+ * monitoring/'s Prometheus configuration and alert rules, checked by Debian's promtool (taken out
+ * of the package prometheus by scripts/install-deps.sh --test, without installing the server). That
+ * every series they use is exported is ObservabilityTest's part.
  */
 class MonitoringConfigTest {
   static final Path MONITORING = Path.of("../monitoring");
+
+  /** Put there by scripts/install-deps.sh --test (make test), out of Debian's prometheus .deb. */
+  static final Path PROMTOOL = Path.of("../build/tools/bin/promtool").toAbsolutePath();
 
   @Test
   void promtoolAcceptsTheAlertRules() throws Exception {
@@ -45,14 +48,14 @@ class MonitoringConfigTest {
   record Result(int code, String output) {}
 
   static Result promtool(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("promtool"));
+    List<String> command = new ArrayList<>(List.of(PROMTOOL.toString()));
     command.addAll(List.of(args));
     Process p;
     try {
       p = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
       throw new AssertionError(
-          "promtool is missing: run scripts/install-deps.sh (Debian package prometheus)", e);
+          "promtool is missing at " + PROMTOOL + ": run scripts/install-deps.sh --test", e);
     }
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
