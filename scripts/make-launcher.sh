@@ -5,29 +5,59 @@
 # Usage: make-launcher.sh JAR OUT "JVM OPTIONS" ["COMMANDS" | --archive-beside]
 # COMMANDS, optional: the first run of one of these records an AppCDS archive
 # (JDK 17: -XX:ArchiveClassesAtExit) in the user's cache that later runs map, for a faster start.
-# --archive-beside: the launcher maps OUT.jsa when it exists, an archive recorded by a training run
-# where the launcher is installed (scripts/train-cds.sh): for a daemon, which has no per-user cache
-# and is not started by hand.
+# --archive-beside: the launcher runs on the newest JDK found (unless JAVA_HOME says otherwise) and
+# maps OUT.aot (JDK 25+: an AOT cache) or OUT.jsa (older: AppCDS) when it exists, recorded by a
+# training run where the launcher is installed (scripts/train-cds.sh): for a daemon, which has no
+# per-user cache and is not started by hand.
 set -euo pipefail
 jar=$1 out=$2 jvm_options=$3 cds_commands=${4:-}
 mkdir -p "$(dirname "$out")"
 {
   printf '#!/bin/sh\n'
   printf '# %s: a shell script followed by its jar. JAVA_OPTS adds JVM options.\n' "$(basename "$out")"
-  printf 'java=java; [ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"\n'
   if [ "$cds_commands" = --archive-beside ]; then
     cat <<STUB
-# Class-data sharing: \$0.jsa, recorded by scripts/train-cds.sh for this very file, holds the classes
-# a start loads, mapped instead of loaded (about half the start-up time). The JVM checks that the
-# archive matches this file and the java binary and otherwise ignores it (-Xshare:auto, the
-# default); -Xlog:cds...=off keeps its notice of that off stdout. COCOS_MANAGER_CDS=0 turns it off.
+# The JDK: \$JAVA_HOME when set; otherwise the newest JDK of 17 or later under /usr/lib/jvm (its
+# release file names its version), else java on PATH.
+major_of() { # the feature version of the JDK in \$1, from its release file (no fork)
+  [ -r "\$1/release" ] || return 1
+  while IFS= read -r line; do
+    case \$line in JAVA_VERSION=*) v=\${line#JAVA_VERSION=\"}; echo "\${v%%[!0-9]*}"; return 0;; esac
+  done < "\$1/release"
+  return 1
+}
+java=java major=0
+if [ -n "\${JAVA_HOME:-}" ]; then
+  java=\$JAVA_HOME/bin/java; major=\$(major_of "\$JAVA_HOME") || major=0
+else
+  for home in /usr/lib/jvm/*/; do
+    home=\${home%/}; v=\$(major_of "\$home") || continue
+    if [ "\$v" -ge 17 ] && [ "\$v" -gt "\$major" ] && [ -x "\$home/bin/java" ]; then java=\$home/bin/java major=\$v; fi
+  done
+fi
+# Start-up archive, recorded by scripts/train-cds.sh for this very file and the JDK it runs on:
+# on JDK 25 and later an ahead-of-time cache, \$0.aot (JEPs 483, 514, 515: classes loaded and
+# linked, method profiles), on older ones an AppCDS archive, \$0.jsa (classes mapped instead of
+# loaded, about half the start-up time). The JVM checks that it matches this file and the java
+# binary and otherwise ignores it; -Xlog:...=off keeps its notice of that off stdout.
+# COCOS_MANAGER_CDS=0 turns it off; COCOS_MANAGER_TRAIN=FILE (the training run) records one into
+# FILE.aot or FILE.jsa, whichever this JDK makes.
 opts='$jvm_options -Xlog:cds=off,cds+dynamic=off'
-if [ "\${COCOS_MANAGER_CDS:-1}" != 0 ] && [ -s "\$0.jsa" ]; then
-  exec "\$java" \$opts -XX:SharedArchiveFile="\$0.jsa" \${JAVA_OPTS:-} -jar "\$0" "\$@"
+if [ "\$major" -ge 25 ]; then
+  opts="\$opts -Xlog:aot=off" archive=\$0.aot use=-XX:AOTCache record=-XX:AOTCacheOutput ext=aot
+else
+  archive=\$0.jsa use=-XX:SharedArchiveFile record=-XX:ArchiveClassesAtExit ext=jsa
+fi
+if [ -n "\${COCOS_MANAGER_TRAIN:-}" ]; then
+  exec "\$java" \$opts \$record="\$COCOS_MANAGER_TRAIN.\$ext" \${JAVA_OPTS:-} -jar "\$0" "\$@"
+fi
+if [ "\${COCOS_MANAGER_CDS:-1}" != 0 ] && [ -s "\$archive" ]; then
+  exec "\$java" \$opts \$use="\$archive" \${JAVA_OPTS:-} -jar "\$0" "\$@"
 fi
 exec "\$java" \$opts \${JAVA_OPTS:-} -jar "\$0" "\$@"
 STUB
   elif [ -n "$cds_commands" ]; then
+    printf 'java=java; [ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"\n'
     cat <<STUB
 # Class-data sharing: the first run of a command below records the classes it loaded in a per-user
 # archive (keyed by this file and the java binary, so an upgrade makes a new one); later runs map
@@ -59,6 +89,7 @@ fi
 exec "\$java" \$opts \${JAVA_OPTS:-} -jar "\$0" "\$@"
 STUB
   else
+    printf 'java=java; [ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"\n'
     printf 'exec "$java" %s ${JAVA_OPTS:-} -jar "$0" "$@"\n' "$jvm_options"
   fi
   cat "$jar"
