@@ -73,7 +73,7 @@ class IgvmFuzzTest {
         Le.put32(f, 16, f.length);
         if (i % 3 == 1 && f.length >= 48) {
           // and a valid SNP platform header first
-          Le.put32(f, 24, IgvmFile.VHT_SUPPORTED_PLATFORM);
+          Le.put32(f, 24, IgvmTypes.VHT_SUPPORTED_PLATFORM);
           Le.put32(f, 28, 16);
           Le.put32(f, 32, 1);
           f[36] = 0;

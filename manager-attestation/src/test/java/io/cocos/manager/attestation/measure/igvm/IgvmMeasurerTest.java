@@ -33,9 +33,9 @@ class IgvmMeasurerTest {
     byte[] file =
         new IgvmBuilder()
             .snpPlatform()
-            .platform(2, IgvmFile.PLATFORM_TDX)
+            .platform(2, IgvmTypes.PLATFORM_TDX)
             .parameterArea(8192, 0)
-            .parameter(IgvmFile.VHT_VP_COUNT_PARAMETER, 0, 0)
+            .parameter(IgvmTypes.VHT_VP_COUNT_PARAMETER, 0, 0)
             .pageData(0x5000, 1, data, 0, PageData.TYPE_NORMAL)
             .pageData(0x1000, 1, null, 0, PageData.TYPE_NORMAL)
             .pageData(0x7000, 2, data, 0, PageData.TYPE_NORMAL) // TDX only: skipped
@@ -143,7 +143,7 @@ class IgvmMeasurerTest {
     byte[] other =
         new IgvmBuilder()
             .snpPlatform()
-            .platform(2, IgvmFile.PLATFORM_TDX)
+            .platform(2, IgvmTypes.PLATFORM_TDX)
             .pageData(0x1000, 1, data, 0, 0)
             .idBlock(2, wrong)
             .build();
