@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -92,7 +93,7 @@ public record CorimConfig(
   public static CorimConfig fromEnv(Env env) {
     PolicyFormat format =
         PolicyFormat.valueOf(
-            env.oneOf(FORMAT_VARIABLE, "json", "json", "corim").toUpperCase(java.util.Locale.ROOT));
+            env.oneOf(FORMAT_VARIABLE, "json", "json", "corim").toUpperCase(Locale.ROOT));
     if (format == PolicyFormat.JSON) {
       return json();
     }

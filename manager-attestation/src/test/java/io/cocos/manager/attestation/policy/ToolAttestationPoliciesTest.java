@@ -16,6 +16,7 @@ import io.cocos.manager.core.vm.TeeKind;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -453,7 +454,7 @@ class ToolAttestationPoliciesTest {
                 // The state follows the command name, which is in parentheses and may contain
                 // spaces.
                 return text.substring(text.lastIndexOf(')') + 2).startsWith("Z");
-              } catch (java.nio.file.NoSuchFileException e) {
+              } catch (NoSuchFileException e) {
                 return true;
               }
             });

@@ -8,6 +8,7 @@ import io.cocos.manager.attestation.measure.MeasurementException;
 import io.cocos.manager.attestation.measure.igvm.IgvmHeader.PageData;
 import io.cocos.manager.attestation.measure.snp.SnpLaunchDigest;
 import io.cocos.manager.attestation.measure.util.Le;
+import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -134,7 +135,7 @@ class IgvmMeasurerTest {
             "the IGVM file's SNP ID block expects launch digest "
                 + "00".repeat(48)
                 + " but the calculated launch digest is "
-                + java.util.HexFormat.of().formatHex(e.digest()));
+                + HexFormat.of().formatHex(e.digest()));
     IgvmMeasurement ignored = measure(bad, IgvmMeasureOptions.DEFAULT.withIgnoreIdBlock(true));
     assertThat(ignored.digest().bytes()).isEqualTo(e.digest());
     assertThat(ignored.idBlockMatches()).isFalse();

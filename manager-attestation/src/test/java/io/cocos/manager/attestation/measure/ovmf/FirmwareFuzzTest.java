@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -173,7 +175,7 @@ class FirmwareFuzzTest {
     // the footer's size and each entry's length
     int end = footer;
     int start = footer - (Le.u16(img, footer) - 18);
-    java.util.List<Integer> fields = new java.util.ArrayList<>();
+    List<Integer> fields = new ArrayList<>();
     fields.add(footer);
     while (end - start >= 18) {
       fields.add(end - 18);
