@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.cvm.ManagerException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,7 +146,8 @@ class ExternalToolTest {
     Path tool = tools.hanging("hanging");
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     Thread caller =
-        new Thread(
+        DaemonThreads.start(
+            "caller",
             () -> {
               try {
                 new ExternalTool(Duration.ofSeconds(60), SHORT).run("hanging tool", command(tool));
@@ -153,7 +155,6 @@ class ExternalToolTest {
                 thrown.set(e);
               }
             });
-    caller.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(dir.resolve("hanging.child")));
 
     caller.interrupt();
@@ -161,6 +162,39 @@ class ExternalToolTest {
 
     assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
     assertGone(tools.recordedPid("hanging.pid"));
+  }
+
+  /** A second interrupt, during the grace after SIGTERM, does not keep SIGKILL from coming. */
+  @Test
+  void anInterruptDuringTheGraceDoesNotSpareAToolIgnoringSigterm() throws Exception {
+    Path tool =
+        tools.script(
+            "stubborn",
+            "trap '' TERM\necho $$ > "
+                + StandInTools.quote(dir.resolve("stubborn.pid"))
+                + "\nwhile :; do sleep 0.05; done");
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread caller =
+        DaemonThreads.start(
+            "caller",
+            () -> {
+              try {
+                new ExternalTool(Duration.ofSeconds(60), Duration.ofSeconds(2))
+                    .run("stubborn tool", command(tool));
+              } catch (Exception e) {
+                thrown.set(e);
+              }
+            });
+    await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(dir.resolve("stubborn.pid")));
+
+    caller.interrupt(); // the run stops the tool: SIGTERM, ignored, then a grace of 2 s
+    await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(caller::isAlive);
+    caller.interrupt(); // within the grace
+    caller.join(10_000);
+
+    assertThat(caller.isAlive()).isFalse();
+    assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    assertGone(tools.recordedPid("stubborn.pid"));
   }
 
   @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.BigIntegerNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.CvmState;
@@ -557,7 +558,7 @@ class ToolAttestationPoliciesTest {
             + StandInTools.quote(dir.resolve("policy.json")));
     ToolAttestationPolicies policies = policies();
     CountDownLatch go = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(3);
+    ExecutorService pool = Executors.newFixedThreadPool(3, DaemonThreads.numbered("policy-caller"));
     try {
       List<Future<?>> calls =
           List.of(
