@@ -7,6 +7,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -217,7 +218,7 @@ public final class CborCodec {
         throw new CborException(
             "the CBOR data ends early (at offset " + data.length + ", " + n + " bytes wanted)");
       }
-      byte[] bytes = java.util.Arrays.copyOfRange(data, position, position + n);
+      byte[] bytes = Arrays.copyOfRange(data, position, position + n);
       position += n;
       return bytes;
     }

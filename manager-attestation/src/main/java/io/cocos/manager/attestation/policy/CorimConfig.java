@@ -13,9 +13,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The attestation policy's format and, for CoRIM, what goes into it beyond the CVM's launch values.
@@ -92,7 +94,7 @@ public record CorimConfig(
   public static CorimConfig fromEnv(Env env) {
     PolicyFormat format =
         PolicyFormat.valueOf(
-            env.oneOf(FORMAT_VARIABLE, "json", "json", "corim").toUpperCase(java.util.Locale.ROOT));
+            env.oneOf(FORMAT_VARIABLE, "json", "json", "corim").toUpperCase(Locale.ROOT));
     if (format == PolicyFormat.JSON) {
       return json();
     }
@@ -163,44 +165,41 @@ public record CorimConfig(
   }
 
   private static Optional<byte[]> register(Env env, String name) {
-    return env.raw(name)
-        .filter(v -> !v.isBlank())
-        .map(
-            v ->
-                Env.parse(
-                    name,
-                    v,
-                    ReferenceValues.SHA384_BYTES
-                        + " bytes in hex ("
-                        + 2 * ReferenceValues.SHA384_BYTES
-                        + " hex digits)",
-                    CorimConfig::sha384Hex));
+    return parsedIfSet(
+        env,
+        name,
+        ReferenceValues.SHA384_BYTES
+            + " bytes in hex ("
+            + 2 * ReferenceValues.SHA384_BYTES
+            + " hex digits)",
+        CorimConfig::sha384Hex);
   }
 
   private static Optional<List<byte[]>> rtmrs(Env env, String name) {
-    return env.raw(name)
-        .filter(v -> !v.isBlank())
-        .map(
-            v ->
-                Env.parse(
-                    name,
-                    v,
-                    "1 to "
-                        + ReferenceValues.Tdx.MAX_RTMRS
-                        + " comma-separated RTMRs, each "
-                        + ReferenceValues.SHA384_BYTES
-                        + " bytes in hex",
-                    text -> {
-                      List<byte[]> list =
-                          Arrays.stream(text.split(",", -1))
-                              .map(String::strip)
-                              .map(CorimConfig::sha384Hex)
-                              .toList();
-                      if (list.size() > ReferenceValues.Tdx.MAX_RTMRS) {
-                        throw new IllegalArgumentException("too many");
-                      }
-                      return list;
-                    }));
+    return parsedIfSet(
+        env,
+        name,
+        "1 to "
+            + ReferenceValues.Tdx.MAX_RTMRS
+            + " comma-separated RTMRs, each "
+            + ReferenceValues.SHA384_BYTES
+            + " bytes in hex",
+        CorimConfig::rtmrList);
+  }
+
+  /** A variable's value parsed, when it is set and not blank. */
+  private static <T> Optional<T> parsedIfSet(
+      Env env, String name, String expected, Function<String, T> parser) {
+    return env.raw(name).filter(v -> !v.isBlank()).map(v -> Env.parse(name, v, expected, parser));
+  }
+
+  private static List<byte[]> rtmrList(String text) {
+    List<byte[]> list =
+        Arrays.stream(text.split(",", -1)).map(String::strip).map(CorimConfig::sha384Hex).toList();
+    if (list.size() > ReferenceValues.Tdx.MAX_RTMRS) {
+      throw new IllegalArgumentException("too many");
+    }
+    return list;
   }
 
   private static byte[] sha384Hex(String text) {

@@ -1,5 +1,6 @@
 package io.cocos.manager.attestation.policy;
 
+import io.cocos.manager.core.concurrent.Uninterruptibly;
 import io.cocos.manager.core.config.ControlCharacters;
 import io.cocos.manager.core.cvm.ManagerException;
 import java.io.File;
@@ -129,17 +130,28 @@ final class ExternalTool {
     }
   }
 
-  /** SIGTERM to the process and its descendants; SIGKILL to whatever is left after the grace. */
-  private void stop(Process process) throws InterruptedException {
+  /**
+   * SIGTERM to the process and its descendants; SIGKILL to whatever is left after the grace. An
+   * interrupt does not cut the grace short (it is kept for the caller): a stop left half done would
+   * leave a tool that ignores SIGTERM running.
+   */
+  private void stop(Process process) {
     // Descendants are listed first: once the tool dies, its children are no longer descendants.
     List<ProcessHandle> descendants = process.descendants().toList();
     descendants.forEach(ProcessHandle::destroy);
     process.destroy();
-    if (!process.waitFor(killGrace.toNanos(), TimeUnit.NANOSECONDS)) {
+    if (!exitsWithinGrace(process)) {
       process.destroyForcibly();
     }
     descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-    process.waitFor(killGrace.toNanos(), TimeUnit.NANOSECONDS);
+    exitsWithinGrace(process);
+  }
+
+  /** Waits up to the kill grace, however often interrupted, for the process to exit. */
+  private boolean exitsWithinGrace(Process process) {
+    long deadline = System.nanoTime() + killGrace.toNanos();
+    return Uninterruptibly.await(
+        () -> process.waitFor(deadline - System.nanoTime(), TimeUnit.NANOSECONDS));
   }
 
   private static boolean printedTooMuch(Path stdout, Path stderr) throws IOException {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +34,7 @@ class CorimEncoderTest {
   }
 
   /** UUIDs 00000000-0000-4000-8000-00000000000N, N = 1, 2, ... */
-  static final class FixedIds implements java.util.function.Supplier<UUID> {
+  static final class FixedIds implements Supplier<UUID> {
     private long next = 1;
 
     @Override

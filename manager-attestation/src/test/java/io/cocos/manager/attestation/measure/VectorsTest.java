@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -62,9 +64,7 @@ class VectorsTest {
       LaunchDigest d = LaunchDigestCalculator.calculate(req);
       assertThat(d.hex()).as(name).isEqualTo(expected);
       assertThat(d.format(OutputFormat.BASE64))
-          .isEqualTo(
-              java.util.Base64.getEncoder()
-                  .encodeToString(java.util.HexFormat.of().parseHex(expected)));
+          .isEqualTo(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(expected)));
     } else {
       assertThatThrownBy(() -> LaunchDigestCalculator.calculate(request(row)))
           .as(name)

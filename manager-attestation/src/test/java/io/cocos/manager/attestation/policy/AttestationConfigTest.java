@@ -7,6 +7,7 @@ import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class AttestationConfigTest {
   private static AttestationConfig config(String... nameValue) {
-    Map<String, String> vars = new java.util.HashMap<>();
+    Map<String, String> vars = new HashMap<>();
     for (int i = 0; i < nameValue.length; i += 2) {
       vars.put(nameValue[i], nameValue[i + 1]);
     }

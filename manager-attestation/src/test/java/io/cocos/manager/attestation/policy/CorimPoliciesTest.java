@@ -17,11 +17,13 @@ import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -134,16 +136,14 @@ class CorimPoliciesTest {
   @Test
   void aSigningKeyOthersCanReadIsWarnedAbout() throws Exception {
     Path key = TestKeys.pkcs8(dir.resolve("signing.pem"), TestKeys.ec("secp256r1"));
-    Files.setPosixFilePermissions(
-        key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
     env.put("MANAGER_CORIM_SIGNING_KEY", key.toString());
     assertThat(CorimConfig.fromEnv(new Env(env)).warnings())
         .containsExactly(
             "MANAGER_CORIM_SIGNING_KEY="
                 + key
                 + " can be read by others than its owner (rw-r--r--): a private key should be 0600");
-    Files.setPosixFilePermissions(
-        key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
     CorimConfig config = CorimConfig.fromEnv(new Env(env));
     assertThat(config.warnings()).isEmpty();
     assertThat(config.describe())
@@ -250,7 +250,7 @@ class CorimPoliciesTest {
                             "MANAGER_ATTESTATION_POLICY_FORMAT",
                             "corim",
                             "MANAGER_CORIM_TDX_RTMRS",
-                            String.join(",", java.util.Collections.nCopies(5, "00".repeat(48)))))))
+                            String.join(",", Collections.nCopies(5, "00".repeat(48)))))))
         .hasMessageContaining("MANAGER_CORIM_TDX_RTMRS=")
         .hasMessageEndingWith("expected 1 to 4 comma-separated RTMRs, each 48 bytes in hex");
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.cvm.ManagerException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,29 @@ class ExternalToolTest {
     return List.of(script.toString());
   }
 
+  /** A tool that ignores SIGTERM and runs until killed; its pid is in stubborn.pid. */
+  private Path stubbornTool() {
+    return tools.script(
+        "stubborn",
+        "trap '' TERM\necho $$ > "
+            + StandInTools.quote(dir.resolve("stubborn.pid"))
+            + "\nwhile :; do sleep 0.05; done");
+  }
+
+  /** Runs {@code tool} on a thread of its own; what the run throws goes to {@code thrown}. */
+  private static Thread runInTheBackground(
+      ExternalTool runner, Path tool, AtomicReference<Throwable> thrown) {
+    return DaemonThreads.start(
+        "caller",
+        () -> {
+          try {
+            runner.run(tool.getFileName() + " tool", command(tool));
+          } catch (Exception e) {
+            thrown.set(e);
+          }
+        });
+  }
+
   @Test
   void aSuccessfulRunReturnsStdoutAndStderr() throws Exception {
     Path tool = tools.script("tool", "echo out; echo warning >&2");
@@ -43,12 +67,7 @@ class ExternalToolTest {
 
   @Test
   void aToolIgnoringSigtermIsKilledAfterTheGrace() throws Exception {
-    Path tool =
-        tools.script(
-            "stubborn",
-            "trap '' TERM\necho $$ > "
-                + StandInTools.quote(dir.resolve("stubborn.pid"))
-                + "\nwhile :; do sleep 0.05; done");
+    Path tool = stubbornTool();
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> new ExternalTool(SHORT, SHORT).run("stubborn tool", command(tool)))
@@ -145,15 +164,7 @@ class ExternalToolTest {
     Path tool = tools.hanging("hanging");
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     Thread caller =
-        new Thread(
-            () -> {
-              try {
-                new ExternalTool(Duration.ofSeconds(60), SHORT).run("hanging tool", command(tool));
-              } catch (Exception e) {
-                thrown.set(e);
-              }
-            });
-    caller.start();
+        runInTheBackground(new ExternalTool(Duration.ofSeconds(60), SHORT), tool, thrown);
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(dir.resolve("hanging.child")));
 
     caller.interrupt();
@@ -161,6 +172,26 @@ class ExternalToolTest {
 
     assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
     assertGone(tools.recordedPid("hanging.pid"));
+  }
+
+  /** A second interrupt, during the grace after SIGTERM, does not keep SIGKILL from coming. */
+  @Test
+  void anInterruptDuringTheGraceDoesNotSpareAToolIgnoringSigterm() throws Exception {
+    Path tool = stubbornTool();
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread caller =
+        runInTheBackground(
+            new ExternalTool(Duration.ofSeconds(60), Duration.ofSeconds(2)), tool, thrown);
+    await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(dir.resolve("stubborn.pid")));
+
+    caller.interrupt(); // the run stops the tool: SIGTERM, ignored, then a grace of 2 s
+    await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(caller::isAlive);
+    caller.interrupt(); // within the grace
+    caller.join(10_000);
+
+    assertThat(caller.isAlive()).isFalse();
+    assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    assertGone(tools.recordedPid("stubborn.pid"));
   }
 
   @Test

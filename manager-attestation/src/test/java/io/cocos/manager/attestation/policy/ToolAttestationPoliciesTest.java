@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.BigIntegerNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.CvmState;
@@ -16,6 +17,7 @@ import io.cocos.manager.core.vm.TeeKind;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -453,7 +455,7 @@ class ToolAttestationPoliciesTest {
                 // The state follows the command name, which is in parentheses and may contain
                 // spaces.
                 return text.substring(text.lastIndexOf(')') + 2).startsWith("Z");
-              } catch (java.nio.file.NoSuchFileException e) {
+              } catch (NoSuchFileException e) {
                 return true;
               }
             });
@@ -556,7 +558,7 @@ class ToolAttestationPoliciesTest {
             + StandInTools.quote(dir.resolve("policy.json")));
     ToolAttestationPolicies policies = policies();
     CountDownLatch go = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(3);
+    ExecutorService pool = Executors.newFixedThreadPool(3, DaemonThreads.numbered("policy-caller"));
     try {
       List<Future<?>> calls =
           List.of(

@@ -49,7 +49,7 @@ public final class IgvmMeasurer {
   public static IgvmMeasurement measure(IgvmFile file, IgvmMeasureOptions options)
       throws MeasurementException {
     SupportedPlatform snp =
-        file.platform(IgvmFile.PLATFORM_SEV_SNP)
+        file.platform(IgvmTypes.PLATFORM_SEV_SNP)
             .orElseThrow(
                 () ->
                     new MeasurementException(
@@ -75,7 +75,7 @@ public final class IgvmMeasurer {
         }
         ld.updateUnmeasuredPages(p.gpa(), PAGE);
       } else if (h instanceof VpContext v) {
-        if (v.platformType() != IgvmFile.PLATFORM_SEV_SNP) {
+        if (v.platformType() != IgvmTypes.PLATFORM_SEV_SNP) {
           continue;
         }
         int off = (int) v.fileOffset();

@@ -10,6 +10,7 @@ import io.cocos.manager.attestation.measure.igvm.IgvmMeasurement;
 import io.cocos.manager.attestation.measure.igvm.IgvmMeasurer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.Main;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -100,7 +101,7 @@ public class SvsmBenchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0) {
-      org.openjdk.jmh.Main.main(args);
+      Main.main(args);
     } else {
       new Runner(new OptionsBuilder().include(SvsmBenchmark.class.getName()).build()).run();
     }

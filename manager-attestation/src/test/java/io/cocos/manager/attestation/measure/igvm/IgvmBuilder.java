@@ -17,18 +17,18 @@ final class IgvmBuilder {
     Le.put32(b, 0, mask);
     b[5] = (byte) platformType;
     Le.put16(b, 6, 1);
-    return add(IgvmFile.VHT_SUPPORTED_PLATFORM, b, -1, null);
+    return add(IgvmTypes.VHT_SUPPORTED_PLATFORM, b, -1, null);
   }
 
   IgvmBuilder snpPlatform() {
-    return platform(1, IgvmFile.PLATFORM_SEV_SNP);
+    return platform(1, IgvmTypes.PLATFORM_SEV_SNP);
   }
 
   IgvmBuilder policy(long policy, long mask) {
     byte[] b = new byte[16];
     Le.put64(b, 0, policy);
     Le.put32(b, 8, mask);
-    return add(IgvmFile.VHT_GUEST_POLICY, b, -1, null);
+    return add(IgvmTypes.VHT_GUEST_POLICY, b, -1, null);
   }
 
   /** data null = no file data (file_offset 0). */
@@ -38,14 +38,14 @@ final class IgvmBuilder {
     Le.put32(b, 8, mask);
     Le.put32(b, 16, flags);
     Le.put16(b, 20, dataType);
-    return add(IgvmFile.VHT_PAGE_DATA, b, 12, data);
+    return add(IgvmTypes.VHT_PAGE_DATA, b, 12, data);
   }
 
   IgvmBuilder parameterArea(long bytes, long index) {
     byte[] b = new byte[16];
     Le.put64(b, 0, bytes);
     Le.put32(b, 8, index);
-    return add(IgvmFile.VHT_PARAMETER_AREA, b, -1, null);
+    return add(IgvmTypes.VHT_PARAMETER_AREA, b, -1, null);
   }
 
   IgvmBuilder parameter(int type, long index, long offset) {
@@ -60,21 +60,21 @@ final class IgvmBuilder {
     Le.put64(b, 0, gpa);
     Le.put32(b, 8, mask);
     Le.put32(b, 12, index);
-    return add(IgvmFile.VHT_PARAMETER_INSERT, b, -1, null);
+    return add(IgvmTypes.VHT_PARAMETER_INSERT, b, -1, null);
   }
 
   IgvmBuilder vpContext(long gpa, long mask, byte[] vmsa) {
     byte[] b = new byte[20];
     Le.put64(b, 0, gpa);
     Le.put32(b, 8, mask);
-    return add(IgvmFile.VHT_VP_CONTEXT, b, 12, vmsa);
+    return add(IgvmTypes.VHT_VP_CONTEXT, b, 12, vmsa);
   }
 
   IgvmBuilder idBlock(long mask, byte[] ld) {
     byte[] b = new byte[696];
     Le.put32(b, 0, mask);
     System.arraycopy(ld, 0, b, 8, 48);
-    return add(IgvmFile.VHT_SNP_ID_BLOCK, b, -1, null);
+    return add(IgvmTypes.VHT_SNP_ID_BLOCK, b, -1, null);
   }
 
   IgvmBuilder raw(int type, byte[] body) {

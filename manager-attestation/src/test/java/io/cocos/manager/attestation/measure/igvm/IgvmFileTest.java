@@ -24,7 +24,7 @@ class IgvmFileTest {
         .isInstanceOfSatisfying(
             SupportedPlatform.class,
             p -> {
-              assertThat(p.platformType()).isEqualTo(IgvmFile.PLATFORM_SEV_SNP);
+              assertThat(p.platformType()).isEqualTo(IgvmTypes.PLATFORM_SEV_SNP);
               assertThat(p.compatibilityMask()).isEqualTo(1);
             });
     assertThat(f.initializations()).hasSize(1);
@@ -79,7 +79,7 @@ class IgvmFileTest {
         new IgvmBuilder().snpPlatform().raw(0x306, new byte[8]).build(),
         "unsupported IGVM variable header type 0x306 at offset 48");
     assertError(
-        new IgvmBuilder().snpPlatform().raw(IgvmFile.VHT_PAGE_DATA, new byte[16]).build(),
+        new IgvmBuilder().snpPlatform().raw(IgvmTypes.VHT_PAGE_DATA, new byte[16]).build(),
         "IGVM PAGE_DATA header at offset 48: length is 16, expected 24");
     assertError(
         new IgvmBuilder().platform(3, 2).build(),
@@ -120,7 +120,7 @@ class IgvmFileTest {
             .snpPlatform()
             .parameterArea(4096, 0)
             .parameterInsert(0x1000, 1, 0)
-            .parameter(IgvmFile.VHT_MEMORY_MAP, 0, 0)
+            .parameter(IgvmTypes.VHT_MEMORY_MAP, 0, 0)
             .build(),
         "parameter area index 0 was already inserted");
     assertError(
@@ -179,14 +179,14 @@ class IgvmFileTest {
         IgvmFile.parse(
             new IgvmBuilder()
                 .snpPlatform()
-                .raw(0x8000_0000 | IgvmFile.VHT_PAGE_DATA, pageDataBody(0x1000, 1))
+                .raw(0x8000_0000 | IgvmTypes.VHT_PAGE_DATA, pageDataBody(0x1000, 1))
                 .build());
     assertThat(g.directives()).singleElement().isInstanceOf(PageData.class);
   }
 
   @Test
   void unsnpFileMeasuresWithAClearError() throws Exception {
-    IgvmFile f = IgvmFile.parse(new IgvmBuilder().platform(1, IgvmFile.PLATFORM_TDX).build());
+    IgvmFile f = IgvmFile.parse(new IgvmBuilder().platform(1, IgvmTypes.PLATFORM_TDX).build());
     assertThatThrownBy(() -> IgvmMeasurer.measure(f, IgvmMeasureOptions.DEFAULT))
         .hasMessage(
             "IGVM file is not compatible with SEV-SNP: it has no SEV-SNP SUPPORTED_PLATFORM header");

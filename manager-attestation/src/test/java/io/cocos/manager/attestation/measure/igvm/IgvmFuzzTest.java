@@ -31,19 +31,42 @@ class IgvmFuzzTest {
   };
 
   @TempDir Path tmp;
+  private int inputs;
+  private int rejected;
   private int parsed;
+  private int measured;
 
+  /**
+   * Parses {@code file} and measures it if it parses: each step succeeds or throws the library's
+   * own exception with a one-line message (the parse an {@link IgvmFormatException}); counted.
+   */
   private void exercise(String what, byte[] file, int variant) {
+    inputs++;
     IgvmFile[] f = new IgvmFile[1];
     MeasurementException e = expectOnlyOwn(what, () -> f[0] = IgvmFile.parse(file));
     if (e != null) {
       assertThat(e).as(what).isInstanceOf(IgvmFormatException.class);
+      rejected++;
       return;
     }
     parsed++;
-    expectOnlyOwn(
-        what + " measured",
-        () -> IgvmMeasurer.measure(f[0], OPTIONS[Math.floorMod(variant, OPTIONS.length)]));
+    if (expectOnlyOwn(
+            what + " measured",
+            () -> IgvmMeasurer.measure(f[0], OPTIONS[Math.floorMod(variant, OPTIONS.length)]))
+        == null) {
+      measured++;
+    }
+  }
+
+  /**
+   * What a fuzz test proves beyond each input's check in {@link #exercise}: every input was parsed
+   * or rejected, and its mutants reach both outcomes (some are rejected, some get through the
+   * parser and are measured), so neither the checks nor the measurement went unexercised.
+   */
+  private void assertOutcomes() {
+    assertThat(rejected + parsed).as("inputs parsed or rejected").isEqualTo(inputs);
+    assertThat(rejected).as("inputs rejected with an IgvmFormatException").isPositive();
+    assertThat(measured).as("inputs parsed and measured").isPositive();
   }
 
   /** Offsets of the variable headers of a file. */
@@ -73,7 +96,7 @@ class IgvmFuzzTest {
         Le.put32(f, 16, f.length);
         if (i % 3 == 1 && f.length >= 48) {
           // and a valid SNP platform header first
-          Le.put32(f, 24, IgvmFile.VHT_SUPPORTED_PLATFORM);
+          Le.put32(f, 24, IgvmTypes.VHT_SUPPORTED_PLATFORM);
           Le.put32(f, 28, 16);
           Le.put32(f, 32, 1);
           f[36] = 0;
@@ -84,6 +107,7 @@ class IgvmFuzzTest {
       }
       exercise("random #" + i, f, i);
     }
+    assertOutcomes();
   }
 
   @Test
@@ -117,6 +141,7 @@ class IgvmFuzzTest {
         exercise(name + " headers cut at " + k, g, i);
       }
     }
+    assertOutcomes();
   }
 
   @Test
@@ -197,6 +222,7 @@ class IgvmFuzzTest {
     }
     IgvmBuilder.fixChecksum(m);
     assertThat(m).isEqualTo(file);
+    assertOutcomes();
   }
 
   @Test
@@ -242,6 +268,7 @@ class IgvmFuzzTest {
       exercise("body@" + at + "=" + Long.toHexString(v), m, i);
       Le.put32(m, at, orig);
     }
+    assertOutcomes();
   }
 
   @Test
@@ -255,6 +282,7 @@ class IgvmFuzzTest {
       }
       exercise("fixed header bit " + bit, m, bit);
     }
+    assertOutcomes();
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.cocos.manager.attestation.measure.MeasurementException;
 import io.cocos.manager.attestation.measure.igvm.IgvmHeader.PageData;
 import io.cocos.manager.attestation.measure.snp.SnpLaunchDigest;
 import io.cocos.manager.attestation.measure.util.Le;
+import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +34,9 @@ class IgvmMeasurerTest {
     byte[] file =
         new IgvmBuilder()
             .snpPlatform()
-            .platform(2, IgvmFile.PLATFORM_TDX)
+            .platform(2, IgvmTypes.PLATFORM_TDX)
             .parameterArea(8192, 0)
-            .parameter(IgvmFile.VHT_VP_COUNT_PARAMETER, 0, 0)
+            .parameter(IgvmTypes.VHT_VP_COUNT_PARAMETER, 0, 0)
             .pageData(0x5000, 1, data, 0, PageData.TYPE_NORMAL)
             .pageData(0x1000, 1, null, 0, PageData.TYPE_NORMAL)
             .pageData(0x7000, 2, data, 0, PageData.TYPE_NORMAL) // TDX only: skipped
@@ -134,7 +135,7 @@ class IgvmMeasurerTest {
             "the IGVM file's SNP ID block expects launch digest "
                 + "00".repeat(48)
                 + " but the calculated launch digest is "
-                + java.util.HexFormat.of().formatHex(e.digest()));
+                + HexFormat.of().formatHex(e.digest()));
     IgvmMeasurement ignored = measure(bad, IgvmMeasureOptions.DEFAULT.withIgnoreIdBlock(true));
     assertThat(ignored.digest().bytes()).isEqualTo(e.digest());
     assertThat(ignored.idBlockMatches()).isFalse();
@@ -143,7 +144,7 @@ class IgvmMeasurerTest {
     byte[] other =
         new IgvmBuilder()
             .snpPlatform()
-            .platform(2, IgvmFile.PLATFORM_TDX)
+            .platform(2, IgvmTypes.PLATFORM_TDX)
             .pageData(0x1000, 1, data, 0, 0)
             .idBlock(2, wrong)
             .build();

@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,6 +38,7 @@ class FirmwareFuzzTest {
   @TempDir Path tmp;
   private Path work;
   private Path kernel;
+  private int rejected;
   private int measured;
 
   @BeforeEach
@@ -51,6 +54,7 @@ class FirmwareFuzzTest {
         expectOnlyOwn(what, () -> OvmfImage.parse("fuzz", image, OvmfImage.FOUR_GIB));
     if (e != null) {
       assertThat(e).isInstanceOf(FirmwareFormatException.class);
+      rejected++;
       return;
     }
     long total = 0;
@@ -95,6 +99,26 @@ class FirmwareFuzzTest {
         });
   }
 
+  /** Parses {@code image} only: it parses or is rejected with a FirmwareFormatException. */
+  private void parseOnly(String what, byte[] image) {
+    MeasurementException e =
+        expectOnlyOwn(what, () -> OvmfImage.parse("f", image, OvmfImage.FOUR_GIB));
+    if (e != null) {
+      assertThat(e).as(what).isInstanceOf(FirmwareFormatException.class);
+      rejected++;
+    }
+  }
+
+  /**
+   * What a fuzz test proves beyond each input's check: the images reach both outcomes (some are
+   * rejected with a FirmwareFormatException, some parse and are measured in every mode), so neither
+   * the checks nor the measurement went unexercised.
+   */
+  private void assertOutcomes() {
+    assertThat(rejected).as("images rejected with a FirmwareFormatException").isPositive();
+    assertThat(measured).as("images parsed and measured").isPositive();
+  }
+
   @Test
   void randomBytes() {
     Random rnd = new Random(0x5EED);
@@ -110,6 +134,7 @@ class FirmwareFuzzTest {
       }
       exercise("random #" + i, img);
     }
+    assertOutcomes();
   }
 
   @Test
@@ -119,10 +144,8 @@ class FirmwareFuzzTest {
       for (int len = 0; len <= img.length; len++) {
         byte[] head = Arrays.copyOf(img, len);
         byte[] tail = Arrays.copyOfRange(img, img.length - len, img.length);
-        expectOnlyOwn(
-            fixture + " head " + len, () -> OvmfImage.parse("f", head, OvmfImage.FOUR_GIB));
-        expectOnlyOwn(
-            fixture + " tail " + len, () -> OvmfImage.parse("f", tail, OvmfImage.FOUR_GIB));
+        parseOnly(fixture + " head " + len, head);
+        parseOnly(fixture + " tail " + len, tail);
       }
       // whole pages of the tail keep the footer table, so these get measured too
       for (int len = 4096; len <= img.length; len += 4096) {
@@ -133,8 +156,9 @@ class FirmwareFuzzTest {
     byte[] svsm = Fixtures.bytes("svsm.bin");
     for (int len = 0; len <= 8192; len++) {
       byte[] tail = Arrays.copyOfRange(svsm, svsm.length - len, svsm.length);
-      expectOnlyOwn("svsm tail " + len, () -> OvmfImage.parse("f", tail, OvmfImage.FOUR_GIB));
+      parseOnly("svsm tail " + len, tail);
     }
+    assertOutcomes();
   }
 
   @Test
@@ -163,6 +187,7 @@ class FirmwareFuzzTest {
       }
     }
     assertThat(measured).isGreaterThan(1000);
+    assertOutcomes();
   }
 
   @Test
@@ -173,7 +198,7 @@ class FirmwareFuzzTest {
     // the footer's size and each entry's length
     int end = footer;
     int start = footer - (Le.u16(img, footer) - 18);
-    java.util.List<Integer> fields = new java.util.ArrayList<>();
+    List<Integer> fields = new ArrayList<>();
     fields.add(footer);
     while (end - start >= 18) {
       fields.add(end - 18);
@@ -204,6 +229,7 @@ class FirmwareFuzzTest {
       Le.put32(m, entryData, v);
       exercise("metadata offset=" + v, m);
     }
+    assertOutcomes();
   }
 
   @Test

@@ -2,11 +2,13 @@ package io.cocos.manager.attestation.measure.ovmf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 
 import io.cocos.manager.attestation.measure.FirmwareFormatException;
 import io.cocos.manager.attestation.measure.Fixtures;
 import io.cocos.manager.attestation.measure.util.Le;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -116,8 +118,7 @@ class FooterTableTest {
 
     byte[] hugeTable = img.clone();
     Le.put16(hugeTable, footer, 0xFFFF);
-    byte[] small =
-        java.util.Arrays.copyOfRange(hugeTable, hugeTable.length - 1024, hugeTable.length);
+    byte[] small = Arrays.copyOfRange(hugeTable, hugeTable.length - 1024, hugeTable.length);
     assertThatThrownBy(() -> FooterTable.parse(small))
         .isInstanceOf(FirmwareFormatException.class)
         .hasMessageContaining("exceeds the image");
@@ -162,9 +163,5 @@ class FooterTableTest {
     assertThatThrownBy(() -> OvmfImage.parse("x", new byte[0], OvmfImage.FOUR_GIB))
         .isInstanceOf(FirmwareFormatException.class)
         .hasMessageContaining("empty");
-  }
-
-  private static <T> T assertDoesNotThrow(org.junit.jupiter.api.function.ThrowingSupplier<T> s) {
-    return org.junit.jupiter.api.Assertions.assertDoesNotThrow(s);
   }
 }

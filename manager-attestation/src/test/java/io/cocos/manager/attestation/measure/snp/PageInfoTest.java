@@ -3,6 +3,7 @@ package io.cocos.manager.attestation.measure.snp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cocos.manager.attestation.measure.VmmType;
 import io.cocos.manager.attestation.measure.util.Hashing;
 import io.cocos.manager.attestation.measure.util.Le;
 import java.util.Arrays;
@@ -77,8 +78,7 @@ class PageInfoTest {
 
   @Test
   void vmsaPagesUseTheFixedGpa() {
-    byte[] vmsa =
-        Vmsa.ovmf(Vmsa.BSP_EIP, 1, 0x800F12, io.cocos.manager.attestation.measure.VmmType.QEMU);
+    byte[] vmsa = Vmsa.ovmf(Vmsa.BSP_EIP, 1, 0x800F12, VmmType.QEMU);
     SnpLaunchDigest ld = new SnpLaunchDigest();
     ld.updateVmsaPage(vmsa);
     byte[] e =

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cocos.manager.attestation.measure.LaunchDigestCalculator;
 import io.cocos.manager.attestation.measure.ovmf.EfiGuid;
 import io.cocos.manager.attestation.measure.util.Le;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
@@ -55,13 +57,13 @@ class SevHashesTest {
     Path kernel = Files.write(tmp.resolve("k"), new byte[] {1, 2, 3});
     Path initrd = Files.write(tmp.resolve("i"), new byte[] {4});
     byte[] t = LaunchDigestCalculator.sevHashes(kernel, initrd, "é x").table();
-    byte[] cmd = "é x\0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] cmd = "é x\0".getBytes(StandardCharsets.UTF_8);
     assertThat(Arrays.copyOfRange(t, 36, 68))
-        .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(cmd));
+        .isEqualTo(MessageDigest.getInstance("SHA-256").digest(cmd));
     assertThat(Arrays.copyOfRange(t, 86, 118))
-        .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(new byte[] {4}));
+        .isEqualTo(MessageDigest.getInstance("SHA-256").digest(new byte[] {4}));
     assertThat(Arrays.copyOfRange(t, 136, 168))
-        .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(new byte[] {1, 2, 3}));
+        .isEqualTo(MessageDigest.getInstance("SHA-256").digest(new byte[] {1, 2, 3}));
     // an empty command line hashes like no command line
     assertThat(
             Arrays.copyOfRange(LaunchDigestCalculator.sevHashes(kernel, null, "").table(), 36, 68))
