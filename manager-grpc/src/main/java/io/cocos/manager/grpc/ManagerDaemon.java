@@ -19,6 +19,7 @@ import io.cocos.manager.grpc.cms.ManagerDescription;
 import io.cocos.manager.grpc.observability.BuildInfo;
 import io.cocos.manager.grpc.observability.HttpEndpoint;
 import io.cocos.manager.grpc.observability.LifecycleMetrics;
+import io.cocos.manager.grpc.observability.OtelStepTracer;
 import io.cocos.manager.grpc.observability.RpcMetricsInterceptor;
 import io.cocos.manager.grpc.observability.Telemetry;
 import io.cocos.manager.grpc.server.GrpcServer;
@@ -220,7 +221,7 @@ public final class ManagerDaemon implements AutoCloseable {
             ground.store(),
             new PortAllocator(lifecycleConfig.hostPorts()),
             Clock.systemUTC(),
-            telemetry.tracer("io.cocos.manager.core"));
+            new OtelStepTracer(telemetry.tracer("io.cocos.manager.core")));
     undo.push(lifecycle::close);
     LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
     ManagerService service =

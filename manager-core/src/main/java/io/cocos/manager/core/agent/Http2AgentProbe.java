@@ -1,5 +1,6 @@
 package io.cocos.manager.core.agent;
 
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -71,9 +72,7 @@ public final class Http2AgentProbe implements AgentProbe {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open the agent probe's selector", e);
       }
-      Thread thread = new Thread(this::run, "agent-probe");
-      thread.setDaemon(true);
-      thread.start();
+      DaemonThreads.start("agent-probe", this::run);
     }
     return selector;
   }

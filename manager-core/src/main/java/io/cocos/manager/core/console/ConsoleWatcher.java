@@ -1,5 +1,6 @@
 package io.cocos.manager.core.console;
 
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.cvm.CvmLogContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -95,12 +96,7 @@ public final class ConsoleWatcher implements AutoCloseable {
     this.listener = listener;
     this.maxFileSize = maxFileSize;
     this.poller =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "console-watcher");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("console-watcher"));
     poller.scheduleWithFixedDelay(
         this::pollAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }

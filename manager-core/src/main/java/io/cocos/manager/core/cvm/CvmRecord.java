@@ -27,67 +27,106 @@ public record CvmRecord(
     String failure,
     String launchTcb) {
 
-  public CvmRecord withState(CvmState next) {
+  /** A new CVM's first record: provisioning, no process yet. */
+  static CvmRecord provisioning(
+      String id,
+      TeeKind tee,
+      int hostPort,
+      int guestCid,
+      Instant createdAt,
+      Instant ttlDeadline,
+      String launchTcb) {
     return new CvmRecord(
         id,
-        next,
+        CvmState.PROVISIONING,
         tee,
         hostPort,
         guestCid,
-        pid,
-        processStart,
+        0,
+        null,
         createdAt,
         ttlDeadline,
-        exitCode,
-        failure,
+        null,
+        null,
         launchTcb);
+  }
+
+  public CvmRecord withState(CvmState next) {
+    return new Builder(this).state(next).build();
   }
 
   public CvmRecord withProcess(long newPid, Instant start) {
-    return new CvmRecord(
-        id,
-        state,
-        tee,
-        hostPort,
-        guestCid,
-        newPid,
-        start,
-        createdAt,
-        ttlDeadline,
-        exitCode,
-        failure,
-        launchTcb);
+    return new Builder(this).process(newPid, start).build();
+  }
+
+  /** On another host port, with no process, exit code or failure (before a new spawn). */
+  CvmRecord onNewPort(int port) {
+    Builder b = new Builder(this).process(0, null);
+    b.hostPort = port;
+    b.exitCode = null;
+    b.failure = null;
+    return b.build();
   }
 
   public CvmRecord exited(int code) {
-    return new CvmRecord(
-        id,
-        CvmState.EXITED,
-        tee,
-        hostPort,
-        guestCid,
-        pid,
-        processStart,
-        createdAt,
-        ttlDeadline,
-        code,
-        failure,
-        launchTcb);
+    Builder b = new Builder(this).state(CvmState.EXITED);
+    b.exitCode = code;
+    return b.build();
   }
 
   public CvmRecord failed(String reason) {
-    return new CvmRecord(
-        id,
-        CvmState.FAILED,
-        tee,
-        hostPort,
-        guestCid,
-        pid,
-        processStart,
-        createdAt,
-        ttlDeadline,
-        exitCode,
-        reason,
-        launchTcb);
+    Builder b = new Builder(this).state(CvmState.FAILED);
+    b.failure = reason;
+    return b.build();
+  }
+
+  /**
+   * A copy of a record with some fields changed: the one place besides the JSON that builds one.
+   */
+  private static final class Builder {
+    private final CvmRecord from;
+    private CvmState state;
+    private int hostPort;
+    private long pid;
+    private Instant processStart;
+    private Integer exitCode;
+    private String failure;
+
+    Builder(CvmRecord from) {
+      this.from = from;
+      state = from.state;
+      hostPort = from.hostPort;
+      pid = from.pid;
+      processStart = from.processStart;
+      exitCode = from.exitCode;
+      failure = from.failure;
+    }
+
+    Builder state(CvmState next) {
+      state = next;
+      return this;
+    }
+
+    Builder process(long newPid, Instant start) {
+      pid = newPid;
+      processStart = start;
+      return this;
+    }
+
+    CvmRecord build() {
+      return new CvmRecord(
+          from.id,
+          state,
+          from.tee,
+          hostPort,
+          from.guestCid,
+          pid,
+          processStart,
+          from.createdAt,
+          from.ttlDeadline,
+          exitCode,
+          failure,
+          from.launchTcb);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.cocos.manager.core.cvm;
 
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -42,10 +43,10 @@ public enum CvmState {
 
   /** Lower-case name used on the wire, in logs and in persisted state. */
   public String wireName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 
   public static CvmState fromWireName(String name) {
-    return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+    return valueOf(name.toUpperCase(Locale.ROOT));
   }
 }

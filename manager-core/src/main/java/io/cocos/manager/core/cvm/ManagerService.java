@@ -1,7 +1,9 @@
 package io.cocos.manager.core.cvm;
 
 import io.cocos.manager.core.console.ConsoleSource;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The manager's operations, free of any transport. gRPC (and the CMS link) call it; logging,
@@ -31,7 +33,7 @@ public interface ManagerService {
    * How long after CreateVm the CVM's agent first answered on its forwarded port; empty until it
    * has (or for an unknown CVM).
    */
-  java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId);
+  Optional<Duration> agentReadyAfter(String cvmId);
 
   /** Where a CVM's console can be read and followed. */
   ConsoleSource console(String cvmId) throws ManagerException;

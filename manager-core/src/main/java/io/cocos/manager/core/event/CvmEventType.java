@@ -1,5 +1,7 @@
 package io.cocos.manager.core.event;
 
+import java.util.Locale;
+
 /**
  * The kinds of lifecycle events. The GUEST_ ones are what the guest did, as its hypervisor saw it
  * (QEMU's QMP events); they change no {@link io.cocos.manager.core.cvm.CvmState}.
@@ -29,6 +31,6 @@ public enum CvmEventType {
   AGENT_READY;
 
   public String wireName() {
-    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * One manager per state directory: an exclusive lock on {@code <state dir>/manager.lock}, held for
@@ -51,7 +52,7 @@ public final class StateDirLock implements AutoCloseable {
     FileChannel channel =
         FileChannel.open(
             file,
-            java.util.Set.of(
+            Set.of(
                 StandardOpenOption.CREATE,
                 StandardOpenOption.READ,
                 StandardOpenOption.WRITE,

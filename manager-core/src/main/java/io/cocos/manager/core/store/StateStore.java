@@ -8,6 +8,7 @@ import io.cocos.manager.core.cvm.CvmState;
 import io.cocos.manager.core.vm.TeeKind;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -295,7 +296,7 @@ public final class StateStore {
           private void note(Path p, IOException e) {
             left.add(base.relativize(p).toString());
             reasons.add(
-                e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
+                e instanceof FileSystemException fse && fse.getReason() != null
                     ? fse.getReason()
                     : String.valueOf(e.getMessage()));
           }

@@ -114,14 +114,18 @@ class AgentProvisioningTest {
 
   @Test
   void acceptsWhatUpstreamsClientsSend() throws Exception {
-    AgentProvisioning.validate(
-        withExtras(
-            TOKEN,
-            storage("http://10.0.2.2:9000", "us-east-1"),
-            "protocol=http,type=kbs,url=http://10.0.2.2:8080"));
-    AgentProvisioning.validate(
-        withExtras("", CreateRequest.ObjectStorageAccess.NONE, "type=sample"));
-    AgentProvisioning.validate(withExtras("", storage("https://s3.amazonaws.com", ""), ""));
+    for (CreateRequest accepted :
+        new CreateRequest[] {
+          withExtras(
+              TOKEN,
+              storage("http://10.0.2.2:9000", "us-east-1"),
+              "protocol=http,type=kbs,url=http://10.0.2.2:8080"),
+          withExtras("", CreateRequest.ObjectStorageAccess.NONE, "type=sample"),
+          withExtras("", storage("https://s3.amazonaws.com", ""), "")
+        }) {
+      // valid, unchanged
+      assertThat(AgentProvisioning.validate(accepted).request()).isSameAs(accepted);
+    }
   }
 
   @ParameterizedTest

@@ -7,7 +7,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +31,7 @@ class Http2AgentProbeTest {
                       .write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // the server's SETTINGS
                   return preface;
                 } catch (Exception e) {
-                  throw new java.util.concurrent.CompletionException(e);
+                  throw new CompletionException(e);
                 }
               });
 
@@ -46,7 +49,7 @@ class Http2AgentProbeTest {
             try (Socket s = server.accept()) {
               s.getInputStream().readNBytes(1);
             } catch (Exception e) {
-              throw new java.util.concurrent.CompletionException(e);
+              throw new CompletionException(e);
             }
           });
       assertThat(probe.answers(server.getLocalPort()).get(5, TimeUnit.SECONDS)).isFalse();
@@ -59,7 +62,7 @@ class Http2AgentProbeTest {
     Http2AgentProbe quick = new Http2AgentProbe("127.0.0.1", Duration.ofMillis(300));
     try (ServerSocket server = new ServerSocket(0, 100, InetAddress.getLoopbackAddress())) {
       long probeThreadsBefore = probeThreads();
-      java.util.List<CompletableFuture<Boolean>> probes = new java.util.ArrayList<>();
+      List<CompletableFuture<Boolean>> probes = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         probes.add(quick.answers(server.getLocalPort())); // accepted by the backlog, never answered
       }

@@ -4,12 +4,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -200,7 +202,7 @@ class ConsoleCursorTest {
 
   @Test
   void theWordAtATimeSearchFindsTheFirstMatchAsAByteByByteOneDoes() {
-    java.util.Random random = new java.util.Random(14);
+    Random random = new Random(14);
     // bytes near the newline's value and with the high bit set: where a word-at-a-time test can go
     // wrong
     byte[] alphabet = {
@@ -320,7 +322,7 @@ class ConsoleCursorTest {
     try (ConsoleCursor c = ConsoleCursor.atTail(log, 10)) {
       assertThat(read(c, 1, false)).containsExactly("lost1");
       assertThatThrownBy(() -> log.rotateIfLargerThan(1))
-          .isInstanceOf(java.io.IOException.class)
+          .isInstanceOf(IOException.class)
           .hasMessageContaining("truncated without a rotated copy (12 bytes dropped)");
       assertThat(f).isEmptyFile();
       Files.writeString(f, "after\n", StandardOpenOption.APPEND);

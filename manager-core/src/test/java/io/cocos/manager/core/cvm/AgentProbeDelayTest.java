@@ -8,16 +8,15 @@ import org.junit.jupiter.api.Test;
 class AgentProbeDelayTest {
   @Test
   void fullRateForTheFirstTwoMinutesThenDoublingUpToTheCap() {
-    assertThat(LifecycleManager.agentProbeDelay(1)).isEqualTo(Duration.ofSeconds(1));
-    assertThat(LifecycleManager.agentProbeDelay(LifecycleManager.AGENT_PROBES_AT_FULL_RATE))
+    assertThat(AgentReadiness.agentProbeDelay(1)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(AgentReadiness.agentProbeDelay(AgentReadiness.AGENT_PROBES_AT_FULL_RATE))
         .isEqualTo(Duration.ofSeconds(1));
-    assertThat(LifecycleManager.agentProbeDelay(LifecycleManager.AGENT_PROBES_AT_FULL_RATE + 1))
+    assertThat(AgentReadiness.agentProbeDelay(AgentReadiness.AGENT_PROBES_AT_FULL_RATE + 1))
         .isEqualTo(Duration.ofSeconds(2));
-    assertThat(LifecycleManager.agentProbeDelay(LifecycleManager.AGENT_PROBES_AT_FULL_RATE + 2))
+    assertThat(AgentReadiness.agentProbeDelay(AgentReadiness.AGENT_PROBES_AT_FULL_RATE + 2))
         .isEqualTo(Duration.ofSeconds(4));
-    assertThat(LifecycleManager.agentProbeDelay(LifecycleManager.AGENT_PROBES_AT_FULL_RATE + 5))
+    assertThat(AgentReadiness.agentProbeDelay(AgentReadiness.AGENT_PROBES_AT_FULL_RATE + 5))
         .isEqualTo(Duration.ofSeconds(30));
-    assertThat(LifecycleManager.agentProbeDelay(Integer.MAX_VALUE))
-        .isEqualTo(Duration.ofSeconds(30));
+    assertThat(AgentReadiness.agentProbeDelay(Integer.MAX_VALUE)).isEqualTo(Duration.ofSeconds(30));
   }
 }

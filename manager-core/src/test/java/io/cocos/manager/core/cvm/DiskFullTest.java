@@ -2,19 +2,21 @@ package io.cocos.manager.core.cvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.cocos.manager.core.alloc.PortAllocator;
 import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.config.PortRange;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.testing.FakeHypervisor;
-import io.opentelemetry.api.OpenTelemetry;
+import io.cocos.manager.core.trace.StepTracer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -58,7 +60,7 @@ class DiskFullTest {
             new StateStore(stateDir),
             new PortAllocator(range, p -> true),
             Clock.systemUTC(),
-            OpenTelemetry.noop().getTracer("test"));
+            StepTracer.NONE);
     Path filler = mount.resolve("filler");
     fill(filler);
 
@@ -80,7 +82,7 @@ class DiskFullTest {
     assertThat(manager.listVms()).singleElement().extracting(CvmRecord::id).isEqualTo(created.id());
     manager.removeVm(created.id());
     // The console watcher closes its handle on the removed log right after its last read.
-    org.awaitility.Awaitility.await().until(() -> openDeletedFilesUnder(mount).isEmpty());
+    await().until(() -> openDeletedFilesUnder(mount).isEmpty());
   }
 
   private static void fill(Path file) throws IOException {
@@ -99,7 +101,7 @@ class DiskFullTest {
   /**
    * Files this JVM still holds open though they were deleted: space a full disk never gets back.
    */
-  private static java.util.List<String> openDeletedFilesUnder(Path dir) throws IOException {
+  private static List<String> openDeletedFilesUnder(Path dir) throws IOException {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       return fds.map(
               fd -> {

@@ -11,9 +11,9 @@ import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.testing.FakeHypervisor;
+import io.cocos.manager.core.trace.StepTracer;
 import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.TeeKind;
-import io.opentelemetry.api.OpenTelemetry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,6 +22,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -53,7 +57,7 @@ class LifecycleManagerTest {
       };
 
   /** The host ports on which a CVM's agent answers. */
-  final java.util.Set<Integer> agentPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  final Set<Integer> agentPorts = ConcurrentHashMap.newKeySet();
 
   LifecycleManager manager(int maxVms, PortRange range) throws Exception {
     LifecycleConfig config =
@@ -66,9 +70,8 @@ class LifecycleManagerTest {
             new StateStore(stateDir),
             new PortAllocator(range, p -> true),
             Clock.systemUTC(),
-            OpenTelemetry.noop().getTracer("test"),
-            port ->
-                java.util.concurrent.CompletableFuture.completedFuture(agentPorts.contains(port)));
+            StepTracer.NONE,
+            port -> CompletableFuture.completedFuture(agentPorts.contains(port)));
     m.subscribe(events::add);
     managers.add(m);
     return m;
@@ -76,6 +79,16 @@ class LifecycleManagerTest {
 
   LifecycleManager manager() throws Exception {
     return manager(10, new PortRange(6100, 6199));
+  }
+
+  /**
+   * Waits for an event about the CVM. EXITED is published once the record is saved; ListVms shows
+   * the state a moment before, so a test that reads state.json or restarts waits for the event.
+   */
+  void awaitEvent(CvmEventType type, String cvmId) {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> events.stream().anyMatch(e -> e.type() == type && e.cvmId().equals(cvmId)));
   }
 
   @AfterEach
@@ -245,7 +258,7 @@ class LifecycleManagerTest {
     m.removeVm(holder.id()); // removal gives it back
     CreatedCvm crasher = m.createVm(request(""));
     hypervisor.vmOf(crasher.id()).crash(1); // so does an exit
-    await().until(() -> m.listVms().stream().anyMatch(r -> r.state() == CvmState.EXITED));
+    awaitEvent(CvmEventType.EXITED, crasher.id());
     hypervisor.failures.add("qemu-system-x86_64: vfio 0000:41:00.0: group 12 is not viable");
     assertThatThrownBy(() -> m.createVm(request(""))) // and a failed start
         .extracting(e -> ((ManagerException) e).reason())
@@ -317,9 +330,8 @@ class LifecycleManagerTest {
 
     hypervisor.vmOf(created.id()).powerOff("guest-shutdown");
 
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> m.listVms().get(0).state() == CvmState.EXITED);
+    awaitEvent(CvmEventType.EXITED, created.id());
+    assertThat(m.listVms().get(0).state()).isEqualTo(CvmState.EXITED);
     assertThat(events)
         .extracting(CvmEvent::type)
         .containsSubsequence(CvmEventType.GUEST_SHUTDOWN, CvmEventType.EXITED);
@@ -364,9 +376,8 @@ class LifecycleManagerTest {
 
     hypervisor.vmOf(created.id()).crash(3);
 
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> m.listVms().get(0).state() == CvmState.EXITED);
+    awaitEvent(CvmEventType.EXITED, created.id());
+    assertThat(m.listVms().get(0).state()).isEqualTo(CvmState.EXITED);
     CvmRecord exited = m.listVms().get(0);
     assertThat(exited.exitCode()).isEqualTo(3);
     assertThat(m.ports().unheld()).isEqualTo(100);
@@ -403,7 +414,8 @@ class LifecycleManagerTest {
     CreatedCvm victim = first.createVm(request(""));
     CreatedCvm exited = first.createVm(request(""));
     hypervisor.vmOf(exited.id()).crash(7);
-    await().until(() -> first.listVms().stream().anyMatch(r -> r.state() == CvmState.EXITED));
+    awaitEvent(CvmEventType.EXITED, exited.id());
+    assertThat(first.listVms()).anyMatch(r -> r.state() == CvmState.EXITED);
     first.close();
     hypervisor.vmOf(victim.id()).crash(9); // dies while no manager runs
 
@@ -576,7 +588,7 @@ class LifecycleManagerTest {
     CreatedCvm damaged = first.createVm(request(""));
     first.close();
     Path cvms = stateDir.resolve("cvms");
-    Path copy = Files.createDirectories(cvms.resolve(java.util.UUID.randomUUID().toString()));
+    Path copy = Files.createDirectories(cvms.resolve(UUID.randomUUID().toString()));
     Files.copy(cvms.resolve(kept.id()).resolve("state.json"), copy.resolve("state.json"));
     Files.writeString(
         cvms.resolve(damaged.id()).resolve("state.json"), "{\"id\":\"" + damaged.id());

@@ -14,14 +14,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * An in-memory hypervisor for the domain's unit tests: VMs are futures, not processes. (The QEMU
@@ -30,29 +35,24 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FakeHypervisor implements Hypervisor {
   private final AtomicLong pids = new AtomicLong(1000);
   public final Map<Long, FakeVm> running = new ConcurrentHashMap<>();
-  public final List<VmLaunchSpec> started =
-      java.util.Collections.synchronizedList(new ArrayList<>());
-  public final List<VmLaunchSpec> released =
-      java.util.Collections.synchronizedList(new ArrayList<>());
+  public final List<VmLaunchSpec> started = Collections.synchronizedList(new ArrayList<>());
+  public final List<VmLaunchSpec> released = Collections.synchronizedList(new ArrayList<>());
 
   /** Failures handed out by the next start() calls, in order. */
-  public final java.util.Queue<String> failures =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  public final Queue<String> failures = new ConcurrentLinkedQueue<>();
 
   /**
    * Throwables (Errors or RuntimeExceptions) thrown, once each, by the next awaitReady() calls
    * while the VM keeps running: the manager itself failing (an OutOfMemoryError, a bug) after the
    * spawn.
    */
-  public final java.util.Queue<Throwable> readinessThrows =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  public final Queue<Throwable> readinessThrows = new ConcurrentLinkedQueue<>();
 
   /**
    * Thrown, once, when the lifecycle subscribes to a VM's guest events: a failure in the create's
    * last step.
    */
-  public final java.util.Queue<Throwable> guestEventSubscriptionThrows =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  public final Queue<Throwable> guestEventSubscriptionThrows = new ConcurrentLinkedQueue<>();
 
   /** When set, stop() blocks until it counts down (to prove other CVMs are not blocked). */
   public volatile CountDownLatch stopGate;
@@ -71,13 +71,12 @@ public final class FakeHypervisor implements Hypervisor {
     final Instant start = Instant.now();
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
     public final VmLaunchSpec spec;
-    private volatile java.util.function.Consumer<GuestEvent> guestListener = e -> {};
+    private volatile Consumer<GuestEvent> guestListener = e -> {};
     private volatile String guestStatus = "running";
     private volatile String shutdownReason;
 
     /** How many times it was shut down gracefully (the guest asked first). */
-    public final java.util.concurrent.atomic.AtomicInteger shutDowns =
-        new java.util.concurrent.atomic.AtomicInteger();
+    public final AtomicInteger shutDowns = new AtomicInteger();
 
     FakeVm(VmLaunchSpec spec) {
       this.spec = spec;
@@ -117,19 +116,19 @@ public final class FakeHypervisor implements Hypervisor {
     }
 
     @Override
-    public java.util.Optional<String> guestStatus() {
-      return java.util.Optional.of(guestStatus);
+    public Optional<String> guestStatus() {
+      return Optional.of(guestStatus);
     }
 
     @Override
-    public void onGuestEvent(java.util.function.Consumer<GuestEvent> listener) {
+    public void onGuestEvent(Consumer<GuestEvent> listener) {
       throwUnchecked(guestEventSubscriptionThrows.poll());
       guestListener = listener;
     }
 
     @Override
-    public java.util.Optional<String> shutdownReason() {
-      return java.util.Optional.ofNullable(shutdownReason);
+    public Optional<String> shutdownReason() {
+      return Optional.ofNullable(shutdownReason);
     }
 
     @Override

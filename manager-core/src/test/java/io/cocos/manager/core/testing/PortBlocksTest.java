@@ -8,6 +8,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -43,5 +44,5 @@ class PortBlocksTest {
   }
 
   /** Kept open for the JVM's life, see above. */
-  private static final List<FileChannel> PROBES = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final List<FileChannel> PROBES = new CopyOnWriteArrayList<>();
 }

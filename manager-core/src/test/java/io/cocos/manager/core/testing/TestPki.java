@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
@@ -47,8 +48,7 @@ public final class TestPki {
       Files.writeString(dir.resolve(baseName + ".crt"), certPem);
       Path key = dir.resolve(baseName + ".key");
       Files.writeString(key, keyPem);
-      Files.setPosixFilePermissions(
-          key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
       return dir;
     }
   }
