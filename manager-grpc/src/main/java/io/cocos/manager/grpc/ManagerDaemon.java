@@ -5,6 +5,7 @@ import io.cocos.manager.attestation.policy.AttestationConfig;
 import io.cocos.manager.attestation.policy.CorimConfig;
 import io.cocos.manager.attestation.policy.ToolAttestationPolicies;
 import io.cocos.manager.core.alloc.PortAllocator;
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.config.LifecycleConfig;
@@ -209,7 +210,7 @@ public final class ManagerDaemon implements AutoCloseable {
                                     : link.get().linkState().wireName()))));
     undo.push(() -> httpStart.discard(HttpEndpoint::close));
     ScheduledExecutorService streams =
-        Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams"));
+        Executors.newScheduledThreadPool(2, DaemonThreads.named("grpc-streams"));
     undo.push(streams::shutdownNow);
     QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
     LifecycleManager lifecycle =
@@ -432,14 +433,6 @@ public final class ManagerDaemon implements AutoCloseable {
     var root =
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(level, Level.INFO));
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   private static String rootMessage(Throwable e) {

@@ -12,6 +12,7 @@ import io.cocos.manager.cms.api.Hello;
 import io.cocos.manager.cms.api.LifecycleEvent;
 import io.cocos.manager.cms.api.ManagerMessage;
 import io.cocos.manager.cms.api.Response;
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.config.BoundedText;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEvents;
@@ -111,12 +112,7 @@ public final class CmsLink implements AutoCloseable {
   private final Outbox outbox;
   private final CmsRequests requests;
   private final ScheduledExecutorService linkThread =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cms-link");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cms-link"));
 
   /** Set while a send is scheduled on the link thread, so a burst of events asks for one. */
   private final AtomicBoolean sendScheduled = new AtomicBoolean();
