@@ -31,26 +31,19 @@ class StartupStepTest {
   void whatTheStepThrewIsThrownUnchanged() {
     IOException bindFailed = new IOException("address in use");
     IllegalStateException bug = new IllegalStateException("bug");
-    assertThat(
-            catchThrowable(
-                () ->
-                    StartupStep.<String>begin(
-                            "test-step",
-                            () -> {
-                              throw bindFailed;
-                            })
-                        .await(IOException.class)))
-        .isSameAs(bindFailed);
-    assertThat(
-            catchThrowable(
-                () ->
-                    StartupStep.<String>begin(
-                            "test-step",
-                            () -> {
-                              throw bug;
-                            })
-                        .await(IOException.class)))
-        .isSameAs(bug);
+    assertThat(awaitedFailureOf(bindFailed)).isSameAs(bindFailed);
+    assertThat(awaitedFailureOf(bug)).isSameAs(bug);
+  }
+
+  /** What awaiting a step that throws {@code failure} throws. */
+  private static Throwable awaitedFailureOf(Exception failure) {
+    StartupStep<String> step =
+        StartupStep.begin(
+            "test-step",
+            () -> {
+              throw failure;
+            });
+    return catchThrowable(() -> step.await(IOException.class));
   }
 
   @Test
