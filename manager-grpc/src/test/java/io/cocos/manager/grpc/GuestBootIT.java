@@ -12,18 +12,22 @@ import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,11 +98,11 @@ class GuestBootIT {
             .getPid();
 
     // a client follows the console while the guest boots
-    List<String> followed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> followed = new CopyOnWriteArrayList<>();
     var console =
         manager
             .client()
-            .withDeadlineAfter(BOOT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+            .withDeadlineAfter(BOOT.toSeconds(), TimeUnit.SECONDS)
             .streamLogs(
                 StreamLogsReq.newBuilder()
                     .setCvmId(created.getCvmId())
@@ -110,7 +114,7 @@ class GuestBootIT {
             () -> {
               try {
                 console.forEachRemaining(l -> followed.add(l.getLine()));
-              } catch (io.grpc.StatusRuntimeException e) {
+              } catch (StatusRuntimeException e) {
                 followed.add("stream ended: " + e.getStatus());
               }
             });
@@ -255,10 +259,10 @@ class GuestBootIT {
   /** Gone, or a zombie: /proc/<pid>/stat's state field (after the parenthesised name) is Z or X. */
   static boolean ended(long pid) {
     try {
-      String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       char state = stat.charAt(stat.lastIndexOf(')') + 2);
       return state == 'Z' || state == 'X';
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return true;
     }
   }

@@ -7,10 +7,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,7 +45,7 @@ public final class ManagerProcess implements AutoCloseable {
   /** With JVM options, such as the crash-point test hook's system properties. */
   static ManagerProcess start(Map<String, String> env, List<String> jvmOptions) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new java.util.ArrayList<>(List.of(java));
+    List<String> command = new ArrayList<>(List.of(java));
     command.addAll(jvmOptions);
     command.addAll(List.of("-jar", JAR.toString()));
     ProcessBuilder pb = new ProcessBuilder(command);
@@ -175,7 +177,7 @@ public final class ManagerProcess implements AutoCloseable {
     }
   }
 
-  private static void collect(java.io.InputStream in, List<String> into) {
+  private static void collect(InputStream in, List<String> into) {
     Thread t =
         new Thread(
             () -> {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /** The test CMS's server in the test's JVM, remembering everything managers send it. */
@@ -136,7 +137,7 @@ final class RecordingCms implements AutoCloseable {
     server.close();
   }
 
-  private void await(java.util.function.BooleanSupplier condition, Duration timeout, String what)
+  private void await(BooleanSupplier condition, Duration timeout, String what)
       throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
