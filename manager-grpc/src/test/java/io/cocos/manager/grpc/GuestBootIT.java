@@ -14,11 +14,8 @@ import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -268,28 +265,8 @@ class GuestBootIT {
   }
 
   /** Polls the forwarded port until the guest's stand-in agent answers with its full report. */
-  static String awaitReport(int port) throws InterruptedException {
-    return awaitReport(port, BOOT);
-  }
-
-  static String awaitReport(int port, Duration within) throws InterruptedException {
-    long end = System.nanoTime() + within.toNanos();
-    while (System.nanoTime() < end) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-        s.setSoTimeout(5000);
-        try (InputStream in = s.getInputStream()) {
-          String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-          if (text.startsWith("cocos-test-agent report") && text.strip().endsWith("end")) {
-            return text;
-          }
-        }
-      } catch (IOException e) {
-        // QEMU accepts before the guest listens; try again
-      }
-      Thread.sleep(1000);
-    }
-    throw new AssertionError("the guest did not answer on port " + port + " within " + within);
+  static String awaitReport(int port) {
+    return GuestAgent.awaitReport(port, BOOT);
   }
 
   static boolean bindable(int port) {

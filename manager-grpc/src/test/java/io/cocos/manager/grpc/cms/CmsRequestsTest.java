@@ -159,11 +159,11 @@ class CmsRequestsTest {
     assertThat(creates).hasValue(capacity + 1);
   }
 
-  private void awaitAnswers(int count) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (answers.size() < count && System.nanoTime() < end) {
-      Thread.sleep(10);
-    }
+  private void awaitAnswers(int count) {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> answers.size() >= count);
     assertThat(answers).hasSize(count);
   }
 }
