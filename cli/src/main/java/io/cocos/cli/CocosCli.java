@@ -1,5 +1,6 @@
 package io.cocos.cli;
 
+import io.cocos.cli.commands.CompletionCommand;
 import io.cocos.cli.commands.RootCommand;
 import java.io.PrintWriter;
 import java.util.logging.Level;
@@ -71,7 +72,7 @@ public final class CocosCli {
   }
 
   private static void addExitCodes(CommandLine cl) {
-    if (cl.getCommandSpec().userObject() instanceof io.cocos.cli.commands.CompletionCommand) {
+    if (cl.getCommandSpec().userObject() instanceof CompletionCommand) {
       return;
     }
     cl.getCommandSpec()

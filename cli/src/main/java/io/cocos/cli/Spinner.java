@@ -1,5 +1,6 @@
 package io.cocos.cli;
 
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import java.io.PrintWriter;
 
 /**
@@ -18,7 +19,8 @@ public final class Spinner implements AutoCloseable {
     this.out = out;
     long start = System.nanoTime();
     this.thread =
-        new Thread(
+        DaemonThreads.newThread(
+            "spinner",
             () -> {
               int i = 0;
               while (!stopped) {
@@ -44,9 +46,7 @@ public final class Spinner implements AutoCloseable {
                   return;
                 }
               }
-            },
-            "spinner");
-    thread.setDaemon(true);
+            });
   }
 
   /** Starts a spinner when wanted and stdout is a terminal; otherwise one that does nothing. */

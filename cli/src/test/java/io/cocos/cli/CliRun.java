@@ -7,12 +7,13 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.logging.LogManager;
 
 /** Runs cocos-cli in this JVM with an injected environment, directory and captured output. */
 public final class CliRun {
   static {
     // As CocosCli.main does: grpc-java's java.util.logging warnings are not part of the output.
-    java.util.logging.LogManager.getLogManager().reset();
+    LogManager.getLogManager().reset();
   }
 
   private final Map<String, String> env;

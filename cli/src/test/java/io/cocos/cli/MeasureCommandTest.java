@@ -3,6 +3,7 @@ package io.cocos.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
@@ -48,7 +49,7 @@ class MeasureCommandTest {
     assertThat(hex.outLines()).containsExactly(expected);
     assertThat(hex.err()).isEmpty();
 
-    String[] b64 = java.util.Arrays.copyOf(svsm, svsm.length + 2);
+    String[] b64 = Arrays.copyOf(svsm, svsm.length + 2);
     b64[svsm.length] = "--output-format";
     b64[svsm.length + 1] = "base64";
     assertThat(measure(b64).outLines())

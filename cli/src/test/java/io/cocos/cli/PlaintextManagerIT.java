@@ -1,6 +1,7 @@
 package io.cocos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -114,8 +116,8 @@ class PlaintextManagerIT {
   @Test
   void logsShowTheConsoleAndEventsFollowACvmUntilItIsRemoved() throws Exception {
     String id = create()[0];
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> cli().run("logs", id, "--tail", "10").outLines().size() >= 4);
     CliRun.Result logs = cli().run("logs", id, "--tail", "2");
     assertThat(logs.code()).as(logs.toString()).isZero();
@@ -136,24 +138,22 @@ class PlaintextManagerIT {
     // The watch is subscribed once the manager has logged its check that the CVM exists (the same
     // handler subscribes right after, before any call can be answered); the follower once it has
     // printed a line (the fake QEMU prints one a second).
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(20))
+    await()
+        .atMost(Duration.ofSeconds(20))
         .until(
             () ->
                 manager.output().stream().anyMatch(l -> l.contains("Method CVMInfo for id " + id)));
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> !following.outLines().isEmpty());
+    await().atMost(Duration.ofSeconds(20)).until(() -> !following.outLines().isEmpty());
     assertThat(cli().run("remove-vm", id).code()).isZero();
     created.remove(id);
 
-    CliRun.Result events = watching.result().get(20, java.util.concurrent.TimeUnit.SECONDS);
+    CliRun.Result events = watching.result().get(20, TimeUnit.SECONDS);
     assertThat(events.code()).as(events.toString()).isZero();
     assertThat(events.outLines())
         .extracting(l -> l.split(" {2,}")[2])
         .containsExactly("stopping", "guest-shutdown", "removed");
     assertThat(events.outLines()).allMatch(l -> l.contains(id));
-    CliRun.Result followed = following.result().get(20, java.util.concurrent.TimeUnit.SECONDS);
+    CliRun.Result followed = following.result().get(20, TimeUnit.SECONDS);
     assertThat(followed.code()).as(followed.toString()).isZero();
     assertThat(followed.outLines())
         .last()
@@ -364,7 +364,7 @@ class PlaintextManagerIT {
             "AWS_REGION=us-east-1\n")
         .doesNotContain("the-users-own-aws-secret");
     assertThat(r.out() + r.err()).doesNotContain(secret, "token-from-env");
-    org.awaitility.Awaitility.await()
+    await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->

@@ -2,6 +2,7 @@ package io.cocos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonParser;
 import io.cocos.manager.core.testing.TestPki;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -153,10 +154,7 @@ class TlsManagerIT {
       assertThat(process.code()).as(process.toString()).isZero();
       assertThat(process.err()).isEmpty();
       String id =
-          com.google.gson.JsonParser.parseString(process.out())
-              .getAsJsonObject()
-              .get("cvmId")
-              .getAsString();
+          JsonParser.parseString(process.out()).getAsJsonObject().get("cvmId").getAsString();
       assertThat(CliProcess.run(env, dir, "remove-vm", id).code()).isZero();
 
       // Without a client certificate the manager turns us away.

@@ -2,6 +2,8 @@ package io.cocos.cli.commands;
 
 import io.cocos.cli.CliContext;
 import io.cocos.cli.ExitCode;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
@@ -44,8 +46,8 @@ public final class CompletionCommand implements Callable<Integer> {
 
   static final class Shells implements Iterable<String> {
     @Override
-    public java.util.Iterator<String> iterator() {
-      return java.util.List.of("bash", "zsh").iterator();
+    public Iterator<String> iterator() {
+      return List.of("bash", "zsh").iterator();
     }
   }
 

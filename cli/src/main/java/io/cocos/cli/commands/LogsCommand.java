@@ -10,20 +10,20 @@ import io.cocos.cli.Json;
 import io.cocos.cli.manager.ManagerConnection;
 import io.cocos.manager.api.LogLine;
 import io.cocos.manager.api.ManagerServiceGrpc;
+import io.cocos.manager.api.RawBytesMarshaller;
 import io.cocos.manager.api.StreamLogsReq;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.Iterator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -72,8 +72,7 @@ public final class LogsCommand extends ManagerCommand {
   @Override
   protected void prepare() {
     if (tail < 0 || tail > MAX_TAIL) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--tail must be from 0 to " + MAX_TAIL);
+      throw new ParameterException(spec.commandLine(), "--tail must be from 0 to " + MAX_TAIL);
     }
   }
 
@@ -84,7 +83,9 @@ public final class LogsCommand extends ManagerCommand {
    */
   private static final MethodDescriptor<StreamLogsReq, byte[]> STREAM_LOGS_WIRE =
       ManagerServiceGrpc.getStreamLogsMethod().toBuilder(
-              ProtoUtils.marshaller(StreamLogsReq.getDefaultInstance()), new WireBytes())
+              ProtoUtils.marshaller(StreamLogsReq.getDefaultInstance()),
+              RawBytesMarshaller.describingFailures(
+                  e -> "reading a StreamLogs message: " + e.getMessage()))
           .build();
 
   /** A field's tag on the wire: its number, then three bits of wire type. */
@@ -158,26 +159,6 @@ public final class LogsCommand extends ManagerCommand {
         }
       } else {
         in.skipField(tag);
-      }
-    }
-  }
-
-  /** A message as its bytes. */
-  private static final class WireBytes implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL
-            .withDescription("reading a StreamLogs message: " + e.getMessage())
-            .withCause(e)
-            .asRuntimeException();
       }
     }
   }

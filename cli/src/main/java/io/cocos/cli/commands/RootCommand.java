@@ -1,14 +1,11 @@
 package io.cocos.cli.commands;
 
 import io.cocos.cli.CliContext;
-import io.cocos.cli.ExitCode;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "cocos-cli",
@@ -49,9 +46,7 @@ import picocli.CommandLine.Spec;
       "  cocos-cli remove-vm e71cdcf5-21c0-4e1d-9471-ac6b4389d5f3",
       "  cocos-cli keys -k ecdsa"
     })
-public final class RootCommand implements Callable<Integer> {
-  private final CliContext ctx;
-  @Spec CommandSpec spec;
+public final class RootCommand extends CommandGroup {
 
   @Option(
       names = {"-v", "--verbose"},
@@ -60,15 +55,9 @@ public final class RootCommand implements Callable<Integer> {
           "Say on stderr how the manager is reached; show stack traces of unexpected errors.")
   boolean verbose;
 
-  public RootCommand(CliContext ctx) {
-    this.ctx = ctx;
-  }
-
   /** As upstream, the bare command prints the help. */
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(ctx.out());
-    return ExitCode.OK;
+  public RootCommand(CliContext ctx) {
+    super(ctx);
   }
 
   /** Whether -v was given, on any command. */

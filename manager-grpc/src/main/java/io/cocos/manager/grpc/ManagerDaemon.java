@@ -1,10 +1,10 @@
 package io.cocos.manager.grpc;
 
-import ch.qos.logback.classic.Level;
 import io.cocos.manager.attestation.policy.AttestationConfig;
 import io.cocos.manager.attestation.policy.CorimConfig;
 import io.cocos.manager.attestation.policy.ToolAttestationPolicies;
 import io.cocos.manager.core.alloc.PortAllocator;
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.config.LifecycleConfig;
@@ -28,10 +28,8 @@ import io.cocos.manager.grpc.server.ServerConfig;
 import io.cocos.manager.grpc.service.LoggingManagerService;
 import io.cocos.manager.grpc.service.MetricsManagerService;
 import io.cocos.manager.grpc.service.UpstreamApiMetricsService;
-import io.cocos.manager.qemu.HostTees;
 import io.cocos.manager.qemu.QemuConfig;
 import io.cocos.manager.qemu.QemuHypervisor;
-import io.cocos.manager.qemu.VfioGpus;
 import io.grpc.ServerBuilder;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import java.io.IOException;
@@ -39,11 +37,8 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,15 +167,11 @@ public final class ManagerDaemon implements AutoCloseable {
     LifecycleConfig lifecycleConfig = ground.lifecycleConfig();
     QemuConfig qemuConfig = ground.qemuConfig();
     StateDirLock stateLock = ground.stateLock();
-    undo.push(() -> closeQuietly(stateLock));
+    undo.push(() -> StateDirectory.release(stateLock));
     Telemetry telemetry = pendingTelemetry.await();
-    AtomicBoolean ready = new AtomicBoolean();
-    // The CMS link starts last; until then /health shows it as starting.
-    AtomicReference<CmsLink> link = new AtomicReference<>();
-    BuildInfo build = BuildInfo.current();
+    DaemonHealth health = new DaemonHealth(serverConfig.instanceId(), BuildInfo.current());
     // Up before restore, so liveness answers while a long restore runs; bound and started on its
-    // own
-    // thread while this one builds the lifecycle and the gRPC server, which need nothing of it.
+    // own thread while this one builds the lifecycle and the gRPC server, which need nothing of it.
     StartupStep<HttpEndpoint> httpStart =
         StartupStep.begin(
             "http-setup",
@@ -196,21 +187,10 @@ public final class ManagerDaemon implements AutoCloseable {
                                     cert, serverConfig.httpServerKey().orElseThrow())),
                     serverConfig.httpRequestTimeout(),
                     telemetry,
-                    () ->
-                        new HttpEndpoint.Health(
-                            ready.get(),
-                            serverConfig.instanceId(),
-                            build,
-                            Map.of(
-                                "grpc",
-                                ready.get() ? "serving" : "starting",
-                                "cms_link",
-                                link.get() == null
-                                    ? "starting"
-                                    : link.get().linkState().wireName()))));
+                    health));
     undo.push(() -> httpStart.discard(HttpEndpoint::close));
     ScheduledExecutorService streams =
-        Executors.newScheduledThreadPool(2, daemonThreads("grpc-streams"));
+        Executors.newScheduledThreadPool(2, DaemonThreads.named("grpc-streams"));
     undo.push(streams::shutdownNow);
     QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
     LifecycleManager lifecycle =
@@ -252,30 +232,24 @@ public final class ManagerDaemon implements AutoCloseable {
     try {
       http = httpStart.await(IOException.class);
     } catch (IOException e) {
-      throw new StartupException(
-          "cannot serve on "
-              + serverConfig.httpHost()
-              + ":"
-              + serverConfig.httpPort()
-              + " (MANAGER_HTTP_HOST, MANAGER_HTTP_PORT): "
-              + rootMessage(e),
+      throw cannotServe(
+          serverConfig.httpHost(),
+          serverConfig.httpPort(),
+          "MANAGER_HTTP_HOST, MANAGER_HTTP_PORT",
           e);
     }
     try {
       lifecycle.restore();
       grpc.start();
     } catch (IOException e) {
-      throw new StartupException(
-          "cannot serve on "
-              + serverConfig.grpcHost()
-              + ":"
-              + serverConfig.grpcPort()
-              + " (MANAGER_GRPC_HOST, MANAGER_GRPC_PORT): "
-              + rootMessage(e),
+      throw cannotServe(
+          serverConfig.grpcHost(),
+          serverConfig.grpcPort(),
+          "MANAGER_GRPC_HOST, MANAGER_GRPC_PORT",
           e);
     }
     grpc.markServing();
-    ready.set(true);
+    health.serving();
     log.info(
         "manager service gRPC server listening at {}:{} {}",
         serverConfig.grpcHost(),
@@ -305,7 +279,7 @@ public final class ManagerDaemon implements AutoCloseable {
                 lifecycleConfig.eosVersion()),
             lifecycle,
             grpc.localChannel());
-    link.set(daemon.cmsLink);
+    health.linkStarted(daemon.cmsLink);
     return daemon;
   }
 
@@ -324,51 +298,21 @@ public final class ManagerDaemon implements AutoCloseable {
 
   private static Groundwork readConfigurationAndLockState(Env env, ServerConfig serverConfig)
       throws StartupException {
-    LifecycleConfig lifecycleConfig = LifecycleConfig.fromEnv(env);
-    QemuConfig qemuConfig = QemuConfig.fromEnv(env, HostTees.detect(), VfioGpus.host());
-    AttestationConfig attestationConfig = AttestationConfig.fromEnv(env);
-    CorimConfig corimConfig = CorimConfig.fromEnv(env);
-    CmsLinkConfig cmsLinkConfig = CmsLinkConfig.fromEnv(env);
-    setLogLevel(serverConfig.logLevel());
-    qemuConfig.warnings().forEach(w -> log.warn("{}", w));
-    corimConfig.warnings().forEach(w -> log.warn("{}", w));
-    log.info("attestation policy format: {}", corimConfig.describe());
-    qemuConfig
-        .gpu()
-        .ifPresent(gpu -> log.info("GPU passthrough: {} (one CVM at a time)", gpu.bdf()));
+    DaemonConfiguration config = DaemonConfiguration.read(env, serverConfig);
+    LifecycleConfig lifecycleConfig = config.lifecycleConfig();
     requireQmpSocketsFit(lifecycleConfig.stateDir());
 
     // Before anything else reads or writes the state dir: a second manager on it stops here,
     // having changed nothing.
-    StateDirLock stateLock;
-    StateStore store;
-    try {
-      stateLock = StateDirLock.acquire(lifecycleConfig.stateDir());
-    } catch (StateDirLock.HeldException e) {
-      throw new StartupException(e.getMessage(), e);
-    } catch (IOException e) {
-      throw new ConfigException(
-          "MANAGER_STATE_DIR",
-          lifecycleConfig.stateDir().toString(),
-          "a directory the manager can create and write (" + e.getMessage() + ")");
-    }
-    try {
-      store = new StateStore(lifecycleConfig.stateDir());
-    } catch (IOException e) {
-      closeQuietly(stateLock);
-      throw new ConfigException(
-          "MANAGER_STATE_DIR",
-          lifecycleConfig.stateDir().toString(),
-          "a directory the manager can create and write (" + e.getMessage() + ")");
-    }
+    StateDirectory state = StateDirectory.lock(lifecycleConfig.stateDir());
     return new Groundwork(
         lifecycleConfig,
-        qemuConfig,
-        attestationConfig,
-        corimConfig,
-        cmsLinkConfig,
-        stateLock,
-        store);
+        config.qemuConfig(),
+        config.attestationConfig(),
+        config.corimConfig(),
+        config.cmsLinkConfig(),
+        state.lock(),
+        state.store());
   }
 
   public int grpcPort() {
@@ -409,7 +353,7 @@ public final class ManagerDaemon implements AutoCloseable {
     log.info(
         "manager stopped; {} CVM(s) left for the next manager to adopt",
         lifecycle.listVms().size());
-    closeQuietly(stateLock);
+    StateDirectory.release(stateLock);
   }
 
   /** A gRPC server built but not started, on a failed start. */
@@ -421,26 +365,10 @@ public final class ManagerDaemon implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(StateDirLock lock) {
-    try {
-      lock.close();
-    } catch (IOException e) {
-      log.warn("cannot release the lock on the state directory: {}", e.getMessage());
-    }
-  }
-
-  private static void setLogLevel(String level) {
-    var root =
-        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.toLevel(level, Level.INFO));
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
+  private static StartupException cannotServe(
+      String host, int port, String variables, IOException e) {
+    return new StartupException(
+        "cannot serve on " + host + ":" + port + " (" + variables + "): " + rootMessage(e), e);
   }
 
   private static String rootMessage(Throwable e) {

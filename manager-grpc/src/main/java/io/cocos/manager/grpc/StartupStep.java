@@ -1,7 +1,8 @@
 package io.cocos.manager.grpc;
 
+import io.cocos.manager.core.concurrent.DaemonThreads;
+import io.cocos.manager.core.concurrent.Uninterruptibly;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
 
@@ -20,9 +21,7 @@ final class StartupStep<T> {
   /** Starts {@code work} on a daemon thread named {@code name}; the thread ends with it. */
   static <T> StartupStep<T> begin(String name, Callable<T> work) {
     StartupStep<T> step = new StartupStep<>(work);
-    Thread thread = new Thread(step.task, name);
-    thread.setDaemon(true);
-    thread.start();
+    DaemonThreads.start(name, step.task);
     return step;
   }
 
@@ -30,33 +29,8 @@ final class StartupStep<T> {
    * What the step made; what it threw, unchanged (a checked exception only of type {@code thrown}).
    */
   <X extends Exception> T await(Class<X> thrown) throws X {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return task.get();
-        } catch (InterruptedException e) {
-          // Start-up is not cancelled by an interrupt: the step is awaited and the interrupt kept.
-          interrupted = true;
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (thrown.isInstance(cause)) {
-            throw thrown.cast(cause);
-          }
-          if (cause instanceof RuntimeException runtime) {
-            throw runtime;
-          }
-          if (cause instanceof Error error) {
-            throw error;
-          }
-          throw new IllegalStateException(cause);
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    // Start-up is not cancelled by an interrupt: the step is awaited and the interrupt kept.
+    return Uninterruptibly.get(task, thrown);
   }
 
   /** For a start that failed: waits for the step and closes what it made, if it made anything. */

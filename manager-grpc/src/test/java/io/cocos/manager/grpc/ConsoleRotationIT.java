@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,15 +75,24 @@ class ConsoleRotationIT {
             follower);
     FileStore disk = Files.getFileStore(state);
     Path console = state.resolve("cvms").resolve(id).resolve("console.log");
-    long leastFree = Long.MAX_VALUE;
-    long largestConsole = 0;
+    AtomicLong leastFree = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong largestConsole = new AtomicLong();
     // Twice the disk's size goes through the console (~120 bytes a flood line).
     long target = 2 * TMPFS_BYTES / 120;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (follower.last.get() < target && System.nanoTime() < deadline && follower.error == null) {
-      leastFree = Math.min(leastFree, disk.getUsableSpace());
-      largestConsole = Math.max(largestConsole, Files.size(console));
-      Thread.sleep(20);
+    try {
+      // the disk and the console file are sampled every 20 ms while the flood goes on
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () -> {
+                leastFree.accumulateAndGet(disk.getUsableSpace(), Math::min);
+                largestConsole.accumulateAndGet(Files.size(console), Math::max);
+                return follower.last.get() >= target || follower.error != null;
+              });
+    } catch (ConditionTimeoutException e) {
+      // not there in time: the figures below say how far the flood got, the assertions fail
     }
     System.out.printf(
         "rotation: flood line %d reached (~%d MiB through an %d MiB tmpfs); least free %d KiB; "
@@ -90,8 +100,8 @@ class ConsoleRotationIT {
         follower.last.get(),
         follower.last.get() * 120 >> 20,
         TMPFS_BYTES >> 20,
-        leastFree >> 10,
-        largestConsole >> 10,
+        leastFree.get() >> 10,
+        largestConsole.get() >> 10,
         follower.lines.get(),
         follower.skipped.get(),
         follower.unreportedGaps.get());
@@ -102,7 +112,7 @@ class ConsoleRotationIT {
         .isGreaterThanOrEqualTo(target);
     // console.log grows by what the guest writes between two 200 ms polls (12 MiB seen at ~12 MiB/s
     // on a busy machine), its rotated copy as much: far from the disk's size
-    assertThat(leastFree).as("the disk never filled").isGreaterThan(TMPFS_BYTES / 8);
+    assertThat(leastFree.get()).as("the disk never filled").isGreaterThan(TMPFS_BYTES / 8);
     assertThat(state.resolve("cvms").resolve(id).resolve("console.log.1")).exists();
     assertThat(follower.lines.get())
         .as("the follower got lines all along")

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -272,7 +273,7 @@ class CrashSafetyIT {
     ManagerProcess second = ManagerProcess.start(env);
     managers.add(second);
 
-    assertThat(second.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(second.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(second.process.exitValue()).isEqualTo(1);
     await().atMost(Duration.ofSeconds(5)).until(() -> !second.stderr.isEmpty());
     assertThat(second.stderr)

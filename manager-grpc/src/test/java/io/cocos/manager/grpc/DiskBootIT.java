@@ -99,7 +99,7 @@ class DiskBootIT {
             .asText();
     assertThat(made).contains("from " + SOURCE + " (overlay)");
 
-    String report = GuestBootIT.awaitReport(port, BOOT);
+    String report = GuestAgent.awaitReport(port, BOOT);
     System.out.printf(
         "disk boot: guest answered %.1f s after CreateVm (CreateVm took %d ms; %s)%n",
         (System.nanoTime() - start) / 1e9, createdMillis, made);

@@ -12,18 +12,19 @@ import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,11 +95,11 @@ class GuestBootIT {
             .getPid();
 
     // a client follows the console while the guest boots
-    List<String> followed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> followed = new CopyOnWriteArrayList<>();
     var console =
         manager
             .client()
-            .withDeadlineAfter(BOOT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+            .withDeadlineAfter(BOOT.toSeconds(), TimeUnit.SECONDS)
             .streamLogs(
                 StreamLogsReq.newBuilder()
                     .setCvmId(created.getCvmId())
@@ -110,7 +111,7 @@ class GuestBootIT {
             () -> {
               try {
                 console.forEachRemaining(l -> followed.add(l.getLine()));
-              } catch (io.grpc.StatusRuntimeException e) {
+              } catch (StatusRuntimeException e) {
                 followed.add("stream ended: " + e.getStatus());
               }
             });
@@ -255,37 +256,17 @@ class GuestBootIT {
   /** Gone, or a zombie: /proc/<pid>/stat's state field (after the parenthesised name) is Z or X. */
   static boolean ended(long pid) {
     try {
-      String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       char state = stat.charAt(stat.lastIndexOf(')') + 2);
       return state == 'Z' || state == 'X';
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return true;
     }
   }
 
   /** Polls the forwarded port until the guest's stand-in agent answers with its full report. */
-  static String awaitReport(int port) throws InterruptedException {
-    return awaitReport(port, BOOT);
-  }
-
-  static String awaitReport(int port, Duration within) throws InterruptedException {
-    long end = System.nanoTime() + within.toNanos();
-    while (System.nanoTime() < end) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-        s.setSoTimeout(5000);
-        try (InputStream in = s.getInputStream()) {
-          String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-          if (text.startsWith("cocos-test-agent report") && text.strip().endsWith("end")) {
-            return text;
-          }
-        }
-      } catch (IOException e) {
-        // QEMU accepts before the guest listens; try again
-      }
-      Thread.sleep(1000);
-    }
-    throw new AssertionError("the guest did not answer on port " + port + " within " + within);
+  static String awaitReport(int port) {
+    return GuestAgent.awaitReport(port, BOOT);
   }
 
   static boolean bindable(int port) {

@@ -2,18 +2,23 @@ package io.cocos.manager.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -264,18 +269,18 @@ class HostileConfigTest {
     for (String port : new String[] {"MANAGER_GRPC_PORT", "MANAGER_HTTP_PORT"}) {
       try (ServerSocket s =
           new ServerSocket(
-              Integer.parseInt(env.get(port)), 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+              Integer.parseInt(env.get(port)), 1, InetAddress.getByName("127.0.0.1"))) {
         assertThat(s.getLocalPort()).as(port + " is free").isPositive();
       }
     }
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void anHttpPortInUseStopsStartUpNamingTheSetting() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
       env.put("MANAGER_HTTP_PORT", Integer.toString(taken.getLocalPort()));
-      java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+      Set<Thread> before = Thread.getAllStackTraces().keySet();
       ManagerDaemon.StartupException e =
           catchThrowableOfType(
               ManagerDaemon.StartupException.class,
@@ -289,8 +294,8 @@ class HostileConfigTest {
           .doesNotContain("\n");
       // The endpoint is started beside the lifecycle and the gRPC server: what those made is closed
       // too.
-      org.awaitility.Awaitility.await()
-          .atMost(java.time.Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .untilAsserted(
               () ->
                   assertThat(Thread.getAllStackTraces().keySet())

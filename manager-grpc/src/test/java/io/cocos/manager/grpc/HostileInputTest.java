@@ -10,6 +10,7 @@ import io.cocos.manager.api.CVMInfoReq;
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.ManagerServiceGrpc;
+import io.cocos.manager.api.RawBytesMarshaller;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.api.StreamLogsReq;
 import io.cocos.manager.api.WatchEventsReq;
@@ -19,6 +20,7 @@ import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.core.testing.TestPki;
 import io.cocos.manager.grpc.server.GrpcServer;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -28,11 +30,13 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
-import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,10 +46,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -174,7 +182,7 @@ class HostileInputTest {
 
   static Stream<FieldCase> fieldCases() {
     List<FieldCase> cases = new ArrayList<>();
-    Map<String, Status.Code> ids = new java.util.LinkedHashMap<>();
+    Map<String, Status.Code> ids = new LinkedHashMap<>();
     ids.put("x".repeat(10_000), Status.Code.INVALID_ARGUMENT);
     ids.put("é".repeat(200_000), Status.Code.INVALID_ARGUMENT);
     ids.put(UUID_UNKNOWN + "0", Status.Code.INVALID_ARGUMENT);
@@ -278,9 +286,9 @@ class HostileInputTest {
     TestPki pki = new TestPki("hostile");
     TestPki.Identity id = pki.issue("x");
     byte[] big = new byte[64 * 1024 + 1];
-    java.util.Arrays.fill(big, (byte) 'A');
+    Arrays.fill(big, (byte) 'A');
     byte[] random = new byte[4096];
-    new java.util.Random(11).nextBytes(random);
+    new Random(11).nextBytes(random);
     return Stream.of(
         Arguments.of(
             "server CA too large",
@@ -345,7 +353,7 @@ class HostileInputTest {
           new Rpc("WatchEvents", MethodDescriptor.MethodType.SERVER_STREAMING));
 
   static Stream<Arguments> malformedCases() {
-    Map<String, byte[]> payloads = new java.util.LinkedHashMap<>();
+    Map<String, byte[]> payloads = new LinkedHashMap<>();
     payloads.put("truncated length-delimited field", new byte[] {0x0a, 0x0a, 'a', 'b', 'c'});
     payloads.put("invalid UTF-8 in field 1", new byte[] {0x0a, 0x02, (byte) 0xc3, 0x28});
     payloads.put("11-byte varint", new byte[] {0x08, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0x01});
@@ -371,7 +379,7 @@ class HostileInputTest {
    */
   static byte[] randomInvalid() {
     byte[] bytes = new byte[256];
-    new java.util.Random(42).nextBytes(bytes);
+    new Random(42).nextBytes(bytes);
     bytes[0] = 0x0e;
     return bytes;
   }
@@ -381,8 +389,8 @@ class HostileInputTest {
         .setType(rpc.type())
         .setFullMethodName(
             MethodDescriptor.generateFullMethodName("manager.ManagerService", rpc.name()))
-        .setRequestMarshaller(RawBytes.INSTANCE)
-        .setResponseMarshaller(RawBytes.INSTANCE)
+        .setRequestMarshaller(RawBytesMarshaller.INSTANCE)
+        .setResponseMarshaller(RawBytesMarshaller.INSTANCE)
         .build();
   }
 
@@ -479,17 +487,27 @@ class HostileInputTest {
   /** Reads until the server closes the connection (read returns -1) or WAIT passes (a failure). */
   static String readUntilClosed(Socket s) throws IOException {
     InputStream in = s.getInputStream();
-    java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
     byte[] buf = new byte[8192];
     int n;
     try {
       while ((n = in.read(buf)) >= 0) {
         got.write(buf, 0, n);
       }
-    } catch (java.net.SocketException reset) {
+    } catch (SocketException reset) {
       // a reset is a close too
     }
     return got.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * How long the server took to close the connection (read returned -1 or a reset); a connection
+   * still open after WAIT fails with a SocketTimeoutException.
+   */
+  static Duration closedByTheServer(Socket s) throws IOException {
+    long start = System.nanoTime();
+    readUntilClosed(s);
+    return Duration.ofNanos(System.nanoTime() - start);
   }
 
   @Test
@@ -531,9 +549,9 @@ class HostileInputTest {
           s.getOutputStream().write('G');
           s.getOutputStream().flush();
           closed = s.getInputStream().read() < 0;
-        } catch (java.net.SocketTimeoutException stillOpen) {
+        } catch (SocketTimeoutException stillOpen) {
           // next byte
-        } catch (java.net.SocketException reset) {
+        } catch (SocketException reset) {
           closed = true;
         }
       }
@@ -576,7 +594,7 @@ class HostileInputTest {
       try {
         s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();
-      } catch (java.net.SocketException closedEarly) {
+      } catch (SocketException closedEarly) {
         // the server may refuse before all of it is sent
       }
       String answer = readUntilClosed(s);
@@ -609,7 +627,9 @@ class HostileInputTest {
   @Test
   void grpcAConnectionThatNeverSendsThePrefaceIsClosed() throws Exception {
     try (Socket s = connect(daemon.grpcPort())) {
-      readUntilClosed(s); // returns once the server closed it; a timeout would throw
+      assertThat(closedByTheServer(s))
+          .as("closed by the server's handshake timeout, before the client's own")
+          .isLessThan(WAIT);
     }
   }
 
@@ -618,7 +638,9 @@ class HostileInputTest {
     try (Socket s = connect(daemon.grpcPort())) {
       s.getOutputStream().write("PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
-      readUntilClosed(s);
+      assertThat(closedByTheServer(s))
+          .as("closed by the server's handshake timeout, before the client's own")
+          .isLessThan(WAIT);
     }
   }
 
@@ -649,7 +671,7 @@ class HostileInputTest {
               ("GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "z".repeat(10_000))
                   .getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
-      readUntilClosed(s);
+      assertThat(closedByTheServer(s)).as("closed by the server").isLessThan(WAIT);
     }
   }
 
@@ -657,9 +679,9 @@ class HostileInputTest {
   void grpcACallWhoseRequestNeverComesIsEndedByTheCallTimeout() throws Exception {
     // headers sent, the message never: the unary deadline (MANAGER_GRPC_TIMEOUT) ends the call
     var call = channel.newCall(rawMethod(RPCS.get(0)), CallOptions.DEFAULT);
-    List<Status> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Status> closed = new CopyOnWriteArrayList<>();
     call.start(
-        new io.grpc.ClientCall.Listener<>() {
+        new ClientCall.Listener<>() {
           @Override
           public void onClose(Status status, Metadata trailers) {
             closed.add(status);
@@ -695,24 +717,5 @@ class HostileInputTest {
             "| `aws_region` | " + RequestLimits.REGION + " characters |",
             "| a whole request message | " + (GrpcServer.MAX_MESSAGE_BYTES >> 20) + " MiB");
     assertThat(UUID.fromString(UUID_UNKNOWN).toString()).hasSize(RequestLimits.CVM_ID);
-  }
-
-  /** Request and response bytes as they are. */
-  enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.CreateRes;
+import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.LogLine;
 import io.cocos.manager.api.ManagerServiceGrpc;
 import io.cocos.manager.api.RemoveReq;
@@ -41,12 +42,7 @@ class LogFloodIT {
     env.put("JAVA_TOOL_OPTIONS", "-Xmx64m -XX:+UseSerialGC");
     try (ManagerProcess manager = ManagerProcess.startServing(env)) {
       CreateRes created = manager.client().createVm(CreateReq.getDefaultInstance());
-      long floodPid =
-          manager
-              .client()
-              .listVms(io.cocos.manager.api.ListVmsReq.getDefaultInstance())
-              .getCvms(0)
-              .getPid();
+      long floodPid = manager.client().listVms(ListVmsReq.getDefaultInstance()).getCvms(0).getPid();
       try {
         readSlowly(manager, env, created);
       } finally {

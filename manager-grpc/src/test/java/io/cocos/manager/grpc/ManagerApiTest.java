@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -249,7 +250,7 @@ class ManagerApiTest {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=poweroff-later");
     ManagerDaemon daemon = start(env);
-    List<CvmEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<CvmEvent> events = new CopyOnWriteArrayList<>();
     toClose.add(daemon.lifecycle().subscribe(events::add));
     var stub = client();
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
@@ -285,7 +286,7 @@ class ManagerApiTest {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=panic-later");
     ManagerDaemon daemon = start(env);
-    List<CvmEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<CvmEvent> events = new CopyOnWriteArrayList<>();
     toClose.add(daemon.lifecycle().subscribe(events::add));
     var stub = client();
     stub.createVm(CreateReq.getDefaultInstance());

@@ -1,5 +1,7 @@
 package io.cocos.manager.grpc;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cocos.manager.api.ManagerServiceGrpc;
@@ -7,15 +9,19 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** The real manager (the shaded jar) as a separate process, with its stdout collected. */
 public final class ManagerProcess implements AutoCloseable {
@@ -43,7 +49,7 @@ public final class ManagerProcess implements AutoCloseable {
   /** With JVM options, such as the crash-point test hook's system properties. */
   static ManagerProcess start(Map<String, String> env, List<String> jvmOptions) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new java.util.ArrayList<>(List.of(java));
+    List<String> command = new ArrayList<>(List.of(java));
     command.addAll(jvmOptions);
     command.addAll(List.of("-jar", JAR.toString()));
     ProcessBuilder pb = new ProcessBuilder(command);
@@ -108,38 +114,43 @@ public final class ManagerProcess implements AutoCloseable {
         .toList();
   }
 
-  public JsonNode awaitLog(Predicate<JsonNode> wanted, Duration timeout) throws Exception {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
-      for (JsonNode line : jsonLines()) {
-        if (wanted.test(line)) {
-          return line;
-        }
-      }
-      if (!process.isAlive()) {
-        throw new AssertionError(
-            "manager exited with "
-                + process.exitValue()
-                + "; stderr: "
-                + stderr
-                + "; stdout: "
-                + stdout);
-      }
-      Thread.sleep(100);
+  public JsonNode awaitLog(Predicate<JsonNode> wanted, Duration timeout) {
+    try {
+      return await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> firstLogLine(wanted), Optional::isPresent)
+          .orElseThrow();
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("no such log line within " + timeout + "; stdout: " + stdout, e);
     }
-    throw new AssertionError("no such log line within " + timeout + "; stdout: " + stdout);
+  }
+
+  /** The first line {@code wanted}; fails at once if the manager has exited without it. */
+  private Optional<JsonNode> firstLogLine(Predicate<JsonNode> wanted) {
+    Optional<JsonNode> line = jsonLines().stream().filter(wanted).findFirst();
+    if (line.isEmpty() && !process.isAlive()) {
+      throw new AssertionError(
+          "manager exited with "
+              + process.exitValue()
+              + "; stderr: "
+              + stderr
+              + "; stdout: "
+              + stdout);
+    }
+    return line;
   }
 
   /** A line a process that has exited printed: its output may still be in flight to the reader. */
-  void awaitLogOfEndedProcess(Predicate<JsonNode> wanted) throws Exception {
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (System.nanoTime() < end) {
-      if (jsonLines().stream().anyMatch(wanted)) {
-        return;
-      }
-      Thread.sleep(50);
+  void awaitLogOfEndedProcess(Predicate<JsonNode> wanted) {
+    try {
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> jsonLines().stream().anyMatch(wanted));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("no such log line; stderr: " + stderr + "; stdout: " + stdout, e);
     }
-    throw new AssertionError("no such log line; stderr: " + stderr + "; stdout: " + stdout);
   }
 
   /** kill -9: the manager gets no chance to clean up. */
@@ -175,7 +186,7 @@ public final class ManagerProcess implements AutoCloseable {
     }
   }
 
-  private static void collect(java.io.InputStream in, List<String> into) {
+  private static void collect(InputStream in, List<String> into) {
     Thread t =
         new Thread(
             () -> {

@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.CreateRes;
 import io.cocos.manager.api.CvmSummary;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.core.testing.ManagerEnvironments;
+import io.cocos.manager.core.testing.TestPki;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,15 +147,9 @@ class ManagerProcessIT {
             .createVm(
                 CreateReq.newBuilder()
                     .setAgentCvmClientKey(
-                        com.google.protobuf.ByteString.copyFromUtf8(
-                            new io.cocos.manager.core.testing.TestPki("ca")
-                                .issue("agent")
-                                .keyPem()))
+                        ByteString.copyFromUtf8(new TestPki("ca").issue("agent").keyPem()))
                     .setAgentCvmClientCert(
-                        com.google.protobuf.ByteString.copyFromUtf8(
-                            new io.cocos.manager.core.testing.TestPki("ca")
-                                .issue("agent")
-                                .certPem()))
+                        ByteString.copyFromUtf8(new TestPki("ca").issue("agent").certPem()))
                     .build());
     m.awaitLog(
         j -> j.path("msg").asText().equals("fake-qemu: console line 1"), Duration.ofSeconds(10));
@@ -203,7 +202,7 @@ class ManagerProcessIT {
   @Test
   void aKeyThatIsNotTheCertificatesStopsStartUpWithExitCode2AndNoStackTrace() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
-    io.cocos.manager.core.testing.TestPki pki = new io.cocos.manager.core.testing.TestPki("it-ca");
+    TestPki pki = new TestPki("it-ca");
     pki.issue("manager").writeTo(tmp, "server");
     pki.issue("other").writeTo(tmp, "other");
     env.put("MANAGER_GRPC_SERVER_CERT", tmp.resolve("server.crt").toString());
@@ -229,7 +228,7 @@ class ManagerProcessIT {
     String reference =
         new String(
             getClass().getResourceAsStream("/logback-json-lines.xml").readAllBytes(),
-            java.nio.charset.StandardCharsets.UTF_8);
+            StandardCharsets.UTF_8);
     String operators =
         reference.replace(
             "</fieldNames>",
@@ -250,7 +249,7 @@ class ManagerProcessIT {
 
   @Test
   void aPortInUseStopsStartUpNamingTheSetting() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
       env.put("MANAGER_GRPC_PORT", Integer.toString(taken.getLocalPort()));
       ManagerProcess bad = ManagerProcess.start(env);
@@ -271,7 +270,7 @@ class ManagerProcessIT {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return -1;
     }
   }
@@ -280,7 +279,7 @@ class ManagerProcessIT {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     }
   }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * monitoring/'s Prometheus configuration and alert rules, checked by Debian's promtool (taken out
@@ -37,7 +38,7 @@ class MonitoringConfigTest {
   }
 
   @Test
-  void promtoolWouldRefuseABrokenRule(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+  void promtoolWouldRefuseABrokenRule(@TempDir Path tmp) throws Exception {
     Path broken = tmp.resolve("broken.yml");
     Files.writeString(
         broken,

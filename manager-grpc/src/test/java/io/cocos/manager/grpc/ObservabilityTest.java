@@ -2,13 +2,16 @@ package io.cocos.manager.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnknownFieldSet;
 import com.google.protobuf.WireFormat;
 import com.sun.net.httpserver.HttpServer;
+import io.cocos.manager.api.AttestationPolicyReq;
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.CreateRes;
 import io.cocos.manager.api.LifecycleEvent;
@@ -38,10 +41,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -108,8 +114,7 @@ class ObservabilityTest {
     assertThat(rest).last().asString().isEqualTo("fake-qemu: shutting down (guest-shutdown)");
 
     StatusRuntimeException gone =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            StatusRuntimeException.class, () -> lines(created.getCvmId(), 1, false));
+        assertThrows(StatusRuntimeException.class, () -> lines(created.getCvmId(), 1, false));
     assertThat(gone.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
   }
 
@@ -122,9 +127,7 @@ class ObservabilityTest {
       Iterator<LifecycleEvent> watch =
           stub.withDeadlineAfter(10, TimeUnit.SECONDS)
               .watchEvents(WatchEventsReq.newBuilder().setCvmId(id).build());
-      StatusRuntimeException e =
-          org.junit.jupiter.api.Assertions.assertThrows(
-              StatusRuntimeException.class, watch::hasNext);
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, watch::hasNext);
       assertThat(e.getStatus().getCode()).as(id).isEqualTo(Status.Code.NOT_FOUND);
     }
   }
@@ -218,14 +221,12 @@ class ObservabilityTest {
             "# TYPE manager_api_request_latency_microseconds summary");
 
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
-    org.junit.jupiter.api.Assertions.assertThrows(
+    assertThrows(
         StatusRuntimeException.class,
         () -> stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build()));
-    org.junit.jupiter.api.Assertions.assertThrows(
+    assertThrows(
         StatusRuntimeException.class,
-        () ->
-            stub.attestationPolicy(
-                io.cocos.manager.api.AttestationPolicyReq.newBuilder().setId("x").build()));
+        () -> stub.attestationPolicy(AttestationPolicyReq.newBuilder().setId("x").build()));
     String after = scrape();
     assertThat(value(after, "manager_cvms", "state=\"running\"")).isZero();
     assertThat(value(after, "manager_host_ports_free", "")).isEqualTo(20);
@@ -252,7 +253,7 @@ class ObservabilityTest {
     HttpResponse<String> health = http("/health");
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.headers().firstValue("Content-Type")).contains("application/health+json");
-    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(health.body());
+    var json = new ObjectMapper().readTree(health.body());
     // upstream's fields (its health package), then ours
     assertThat(json.path("status").asText()).isEqualTo("pass");
     assertThat(json.path("version").asText()).isEqualTo("0.1.0-SNAPSHOT");
@@ -277,21 +278,19 @@ class ObservabilityTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> scrape().contains("manager_qemu_exits_total{"));
-    org.junit.jupiter.api.Assertions.assertThrows(
+    assertThrows(
         StatusRuntimeException.class,
         () ->
             stub.attestationPolicy(
-                io.cocos.manager.api.AttestationPolicyReq.newBuilder()
-                    .setId(created.getCvmId())
-                    .build()));
+                AttestationPolicyReq.newBuilder().setId(created.getCvmId()).build()));
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     String exposition = scrape();
 
-    java.util.Set<String> used = new java.util.TreeSet<>();
+    Set<String> used = new TreeSet<>();
     for (String file : List.of("alert_rules.yml", "grafana-dashboard.json")) {
       Matcher m =
           Pattern.compile("manager_[a-z_]+")
-              .matcher(java.nio.file.Files.readString(Path.of("../monitoring", file)));
+              .matcher(Files.readString(Path.of("../monitoring", file)));
       while (m.find()) {
         used.add(m.group());
       }
@@ -340,7 +339,7 @@ class ObservabilityTest {
                     .setAwsAccessKeyId("AKIA1")
                     .setAwsSecretAccessKey(secret)
                     .build());
-    org.junit.jupiter.api.Assertions.assertThrows(
+    assertThrows(
         StatusRuntimeException.class,
         () ->
             stub.createVm(
@@ -391,7 +390,7 @@ class ObservabilityTest {
     assertThat(exports)
         .allSatisfy(
             export ->
-                assertThat(new String(export, java.nio.charset.StandardCharsets.ISO_8859_1))
+                assertThat(new String(export, StandardCharsets.ISO_8859_1))
                     .doesNotContain(secret)
                     .doesNotContain(token));
   }
@@ -556,7 +555,7 @@ class ObservabilityTest {
       for (var resourceSpans :
           UnknownFieldSet.parseFrom(export).getField(1).getLengthDelimitedList()) {
         UnknownFieldSet rs = UnknownFieldSet.parseFrom(resourceSpans);
-        Map<String, String> resource = new java.util.HashMap<>();
+        Map<String, String> resource = new HashMap<>();
         for (var resourceBytes : rs.getField(1).getLengthDelimitedList()) {
           for (var kv :
               UnknownFieldSet.parseFrom(resourceBytes).getField(1).getLengthDelimitedList()) {

@@ -2,6 +2,7 @@ package io.cocos.manager.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.cocos.manager.api.LifecycleEvent;
 import io.cocos.manager.api.WatchEventsReq;
@@ -97,7 +98,7 @@ class UpstreamClientIT {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(environment)))
         .isEqualTo("rw-------");
     // The fake QEMU prints its arguments on one console line.
-    org.awaitility.Awaitility.await()
+    await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->

@@ -1,39 +1,29 @@
 package io.cocos.manager.grpc.cms;
 
-import com.google.protobuf.Timestamp;
-import io.cocos.manager.api.ListVmsReq;
-import io.cocos.manager.api.ListVmsRes;
-import io.cocos.manager.api.ManagerServiceGrpc;
-import io.cocos.manager.cms.api.CmsMessage;
 import io.cocos.manager.cms.api.ComputationManagementServiceGrpc;
 import io.cocos.manager.cms.api.ConsoleLines;
-import io.cocos.manager.cms.api.GuestInfo;
 import io.cocos.manager.cms.api.Hello;
 import io.cocos.manager.cms.api.LifecycleEvent;
 import io.cocos.manager.cms.api.ManagerMessage;
+import io.cocos.manager.cms.api.Request;
 import io.cocos.manager.cms.api.Response;
-import io.cocos.manager.core.config.BoundedText;
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEvents;
 import io.grpc.Channel;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import io.netty.channel.ChannelOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,21 +34,21 @@ import org.slf4j.LoggerFactory;
  * hello first, then runs the CMS's requests and pushes its CVMs' lifecycle events and console
  * lines. When the stream breaks or cannot be opened it tries again, forever, 1 s after the failure
  * and then with delays doubling up to 60 s ({@link ReconnectBackoff}); a stream that stayed up for
- * {@link #HEALTHY_SESSION} starts the delays over. Each new delay level is logged once, not every
- * attempt (and the reason again whenever it changes). The gRPC API does not depend on any of this:
- * the link can be down for days and cocos-cli still works.
+ * {@link Reconnects#HEALTHY_SESSION} starts the delays over. Each new delay level is logged once,
+ * not every attempt (and the reason again whenever it changes: {@link Reconnects}). The gRPC API
+ * does not depend on any of this: the link can be down for days and cocos-cli still works.
  *
  * <h2>Concurrency</h2>
  *
  * <ul>
  *   <li>One thread, "cms-link", owns the connection: it dials, sends every message, ends streams
- *       and schedules the next attempt. The current {@link Session}, the backoff and the logging
- *       memory are touched only there, so they need no lock, and gRPC's stream (which is not
- *       thread-safe) is only ever written from there.
+ *       and schedules the next attempt. The current {@link CmsStream} and the {@link Reconnects}
+ *       (backoff and logging memory) are touched only there, so they need no lock, and gRPC's
+ *       stream (which is not thread-safe) is only ever written from there.
  *   <li>gRPC calls back on its own threads (stream ready, a message from the CMS, the end of the
  *       stream). Those callbacks do nothing but hand work to the link thread, or a request to
- *       {@link CmsRequests}'s pool, whose answer is queued on the session it came from (a
- *       concurrent queue) for the link thread to send.
+ *       {@link CmsRequests}'s pool, whose answer is queued on the stream it came from (a concurrent
+ *       queue) for the link thread to send.
  *   <li>Lifecycle events (published under a CVM's lock) and console lines (from the console
  *       watcher) are appended to the {@link Outbox}, a leaf lock held for microseconds, and a send
  *       is scheduled on the link thread. Nothing that produces them ever waits for the network:
@@ -76,23 +66,11 @@ import org.slf4j.LoggerFactory;
  * <p>Requests from the CMS are calls to the API, in-process ({@link CmsRequests}): bound by
  * MANAGER_GRPC_TIMEOUT, counted and traced like any other call.
  *
- * <p>Every attempt gets a channel of its own, closed with its stream: a reused channel would apply
- * its own reconnect backoff (up to two minutes) on top of ours.
+ * <p>Every attempt gets a channel of its own ({@link CmsChannels}), closed with its stream.
  */
 public final class CmsLink implements AutoCloseable {
   static final int EVENT_CAPACITY = 10_000;
   static final int CONSOLE_LINE_CAPACITY = 10_000;
-
-  /** A stream that lasted this long was healthy: the next outage starts the delays over at 1 s. */
-  static final Duration HEALTHY_SESSION = Duration.ofSeconds(10);
-
-  /** HTTP/2 pings on a quiet connection, so a CMS that vanished is noticed within ~15 s. */
-  static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
-
-  static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
-
-  /** TCP connect, then TLS and HTTP/2 set-up, must each finish within this. */
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   static final Duration ESTABLISH_TIMEOUT = Duration.ofSeconds(20);
 
@@ -101,7 +79,6 @@ public final class CmsLink implements AutoCloseable {
 
   static final int MAX_BATCH_LINES = 500;
   static final int MAX_BATCH_BYTES = 1 << 20;
-  static final Duration HELLO_LIST_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Logger log = LoggerFactory.getLogger(CmsLink.class);
 
@@ -110,13 +87,9 @@ public final class CmsLink implements AutoCloseable {
   private final Channel api;
   private final Outbox outbox;
   private final CmsRequests requests;
+  private final CmsStream.Owner streamEvents = new StreamEvents();
   private final ScheduledExecutorService linkThread =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cms-link");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cms-link"));
 
   /** Set while a send is scheduled on the link thread, so a burst of events asks for one. */
   private final AtomicBoolean sendScheduled = new AtomicBoolean();
@@ -124,18 +97,14 @@ public final class CmsLink implements AutoCloseable {
   private final AtomicBoolean closing = new AtomicBoolean();
 
   /** The event and console subscriptions, closed by close(). */
-  private final java.util.List<AutoCloseable> subscriptions =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> subscriptions = new CopyOnWriteArrayList<>();
 
   private volatile LinkState state;
 
   // Touched by the link thread only.
-  private final ReconnectBackoff backoff =
-      new ReconnectBackoff(() -> ThreadLocalRandom.current().nextDouble());
-  private Session session;
+  private final Reconnects reconnects = new Reconnects();
+  private CmsStream session;
   private ScheduledFuture<?> nextAttempt;
-  private Duration lastLoggedLevel;
-  private String lastLoggedReason;
   private boolean closed;
 
   CmsLink(
@@ -245,15 +214,7 @@ public final class CmsLink implements AutoCloseable {
       return;
     }
     state = LinkState.CONNECTING;
-    NettyChannelBuilder channel =
-        NettyChannelBuilder.forTarget(target())
-            .keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
-            .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-            .keepAliveWithoutCalls(true)
-            .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT.toMillis())
-            .userAgent("cocos-manager/" + self.version());
-    config.tls().ifPresentOrElse(channel::sslContext, channel::usePlaintext);
-    Session attempt = new Session(channel.build());
+    CmsStream attempt = new CmsStream(CmsChannels.open(config, self), streamEvents);
     session = attempt;
     ComputationManagementServiceGrpc.newStub(attempt.channel).connect(attempt);
     linkThread.schedule(
@@ -267,7 +228,7 @@ public final class CmsLink implements AutoCloseable {
   }
 
   /** The stream can take messages: the first time, it is established and the hello goes out. */
-  private void writable(Session s) {
+  private void writable(CmsStream s) {
     if (s != session) {
       return;
     }
@@ -275,16 +236,15 @@ public final class CmsLink implements AutoCloseable {
       Outbox.Dropped dropped = outbox.droppedSoFar();
       Hello hello;
       try {
-        hello = hello(dropped);
+        hello = CmsHello.of(self, api, dropped);
       } catch (StatusRuntimeException e) {
-        end(s, "listing the CVMs for the hello failed: " + describe(e));
+        end(s, "listing the CVMs for the hello failed: " + StatusText.describe(e));
         return;
       }
       s.establishedAt = Instant.now();
       s.toCms.onNext(ManagerMessage.newBuilder().setHello(hello).build());
       state = LinkState.CONNECTED;
-      lastLoggedLevel = null;
-      lastLoggedReason = null;
+      reconnects.connected();
       log.info(
           "CMS link up: connected to {} {}; hello sent with {} CVM(s), {} event(s) and {} console line(s) "
               + "dropped so far",
@@ -300,7 +260,7 @@ public final class CmsLink implements AutoCloseable {
   /** Sends what is waiting, answers first, as long as the stream can take it. */
   private void send() {
     sendScheduled.set(false); // first: whatever arrives from now on schedules another send
-    Session s = session;
+    CmsStream s = session;
     if (s == null || s.establishedAt == null) {
       return;
     }
@@ -313,7 +273,7 @@ public final class CmsLink implements AutoCloseable {
     }
   }
 
-  private ManagerMessage nextMessage(Session s) {
+  private ManagerMessage nextMessage(CmsStream s) {
     Response response = s.answers.poll();
     if (response != null) {
       return ManagerMessage.newBuilder().setResponse(response).build();
@@ -326,35 +286,8 @@ public final class CmsLink implements AutoCloseable {
     return lines == null ? null : ManagerMessage.newBuilder().setConsoleLines(lines).build();
   }
 
-  private Hello hello(Outbox.Dropped dropped) {
-    // answered from memory, in-process: this holds the link thread for well under a millisecond
-    ListVmsRes cvms =
-        ManagerServiceGrpc.newBlockingStub(api)
-            .withDeadlineAfter(HELLO_LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-            .listVms(ListVmsReq.getDefaultInstance());
-    return Hello.newBuilder()
-        .setInstanceId(self.instanceId())
-        .setManagerVersion(self.version())
-        .setManagerStartedAt(
-            Timestamp.newBuilder()
-                .setSeconds(self.startedAt().getEpochSecond())
-                .setNanos(self.startedAt().getNano()))
-        .setTee(self.tee().wireName())
-        .setGuest(
-            GuestInfo.newBuilder()
-                .setOvmfVersion(self.guest().ovmfVersion())
-                .setCpuNum(self.guest().cpuCount())
-                .setCpuType(self.guest().cpuType())
-                .setKernelCmd(self.guest().kernelCommandLine())
-                .setEosVersion(self.eosVersion()))
-        .addAllCvms(cvms.getCvmsList())
-        .setEventsDropped(dropped.events())
-        .setConsoleLinesDropped(dropped.consoleLines())
-        .build();
-  }
-
   /** A stream ended (or never began): close it and schedule the next attempt. */
-  private void end(Session s, String reason) {
+  private void end(CmsStream s, String reason) {
     if (s != session) {
       return; // news from a stream already given up
     }
@@ -365,52 +298,12 @@ public final class CmsLink implements AutoCloseable {
       return;
     }
     state = LinkState.DISCONNECTED;
-    boolean wasUp = s.establishedAt != null;
-    if (wasUp && Duration.between(s.establishedAt, Instant.now()).compareTo(HEALTHY_SESSION) >= 0) {
-      backoff.reset();
-    }
-    ReconnectBackoff.Delay delay = backoff.next();
-    if (wasUp || !delay.level().equals(lastLoggedLevel) || !reason.equals(lastLoggedReason)) {
-      log.warn(
-          "CMS link down: {}; retrying, attempts now ~{}s apart",
-          reason,
-          delay.level().toSeconds());
-      lastLoggedLevel = delay.level();
-      lastLoggedReason = reason;
-    } else {
-      log.debug("CMS link still down: {}; next attempt in {} ms", reason, delay.pause().toMillis());
-    }
-    nextAttempt =
-        linkThread.schedule(this::connect, delay.pause().toMillis(), TimeUnit.MILLISECONDS);
+    Duration pause = reconnects.ended(s.establishedAt, reason);
+    nextAttempt = linkThread.schedule(this::connect, pause.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private String target() {
     return config.cmsUrl().orElseThrow();
-  }
-
-  /**
-   * One line from gRPC's words and the root cause's, such as "UNAVAILABLE: io exception (unable to
-   * find valid certification path to requested target)". gRPC's description may go on with Netty's
-   * pipeline on further lines: only its first line is kept.
-   */
-  static String describe(Throwable t) {
-    Status status = Status.fromThrowable(t);
-    String description =
-        status.getDescription() == null
-            ? null
-            : status.getDescription().lines().findFirst().orElse("");
-    StringBuilder text = new StringBuilder(status.getCode().toString());
-    if (description != null) {
-      text.append(": ").append(description);
-    }
-    Throwable root = t;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    if (root != t && root.getMessage() != null && !root.getMessage().equals(description)) {
-      text.append(" (").append(root.getMessage().lines().findFirst().orElse("")).append(')');
-    }
-    return text.toString();
   }
 
   /**
@@ -438,7 +331,7 @@ public final class CmsLink implements AutoCloseable {
               if (nextAttempt != null) {
                 nextAttempt.cancel(false);
               }
-              Session s = session;
+              CmsStream s = session;
               session = null;
               if (s != null) {
                 if (s.establishedAt != null) {
@@ -449,7 +342,7 @@ public final class CmsLink implements AutoCloseable {
               return s;
             });
     try {
-      Session last = ended.get(5, TimeUnit.SECONDS);
+      CmsStream last = ended.get(5, TimeUnit.SECONDS);
       if (last != null && !last.channel.awaitTermination(1, TimeUnit.SECONDS)) {
         last.channel.shutdownNow();
       }
@@ -458,63 +351,33 @@ public final class CmsLink implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       log.warn("CMS link did not close cleanly: {}", e.toString());
     }
     linkThread.shutdownNow();
     requests.close();
   }
 
-  /** One attempt: its channel and stream, and the answers waiting to go out on it. */
-  private final class Session implements ClientResponseObserver<ManagerMessage, CmsMessage> {
-    final ManagedChannel channel;
-    final Queue<Response> answers = new ConcurrentLinkedQueue<>();
-
-    /** Written in beforeStart, which runs inside connect() on the link thread; used there only. */
-    ClientCallStreamObserver<ManagerMessage> toCms;
-
-    /** Link thread only: when the stream first became writable; null before. */
-    Instant establishedAt;
-
-    Session(ManagedChannel channel) {
-      this.channel = channel;
+  /** A stream's news, handed to the link thread (and requests to CmsRequests' pool). */
+  private final class StreamEvents implements CmsStream.Owner {
+    @Override
+    public void writable(CmsStream stream) {
+      onLinkThread(() -> CmsLink.this.writable(stream));
     }
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<ManagerMessage> stream) {
-      toCms = stream;
-      stream.setOnReadyHandler(() -> onLinkThread(() -> writable(this)));
+    public void request(CmsStream stream, Request request) {
+      requests.handle(
+          request,
+          response -> {
+            stream.answers.add(response);
+            scheduleSend(Duration.ZERO);
+          });
     }
 
     @Override
-    public void onNext(CmsMessage message) {
-      switch (message.getMessageCase()) {
-        case REQUEST -> requests.handle(message.getRequest(), this::answer);
-        case TERMINATE ->
-            onLinkThread(
-                () ->
-                    end(
-                        this,
-                        "the CMS asked the manager to disconnect: "
-                            + BoundedText.of(message.getTerminate().getReason())));
-        case MESSAGE_NOT_SET ->
-            log.warn("CMS link: ignoring a message of a kind this manager does not know");
-      }
-    }
-
-    private void answer(Response response) {
-      answers.add(response);
-      scheduleSend(Duration.ZERO);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      onLinkThread(() -> end(this, describe(t)));
-    }
-
-    @Override
-    public void onCompleted() {
-      onLinkThread(() -> end(this, "the CMS ended the stream"));
+    public void ended(CmsStream stream, String reason) {
+      onLinkThread(() -> end(stream, reason));
     }
   }
 }

@@ -5,6 +5,7 @@ import io.cocos.manager.cms.api.ErrorStatus;
 import io.cocos.manager.cms.api.Request;
 import io.cocos.manager.cms.api.Response;
 import io.cocos.manager.cms.api.StatusCode;
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.cocos.manager.core.config.BoundedText;
 import io.cocos.manager.core.cvm.RequestLimits;
 import io.grpc.Channel;
@@ -17,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -52,7 +52,6 @@ final class CmsRequests implements AutoCloseable {
   CmsRequests(Channel api, RequestLedger ledger) {
     this.service = ManagerServiceGrpc.newStub(api);
     this.ledger = ledger;
-    AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
             THREADS,
@@ -60,11 +59,7 @@ final class CmsRequests implements AutoCloseable {
             60,
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(QUEUE),
-            r -> {
-              Thread t = new Thread(r, "cms-request-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.numbered("cms-request"));
     pool.allowCoreThreadTimeOut(true);
     this.workers = pool;
   }

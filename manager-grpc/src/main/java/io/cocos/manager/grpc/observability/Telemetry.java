@@ -19,6 +19,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The manager's OpenTelemetry: traces to COCOS_JAEGER_URL over OTLP/HTTP, sampled at
@@ -32,8 +33,7 @@ public final class Telemetry implements AutoCloseable {
    * OpenTelemetry logs every failed export through java.util.logging; {@link
    * OutageLoggingSpanExporter} says it once instead.
    */
-  private static final java.util.logging.Logger OTEL_LOGS =
-      java.util.logging.Logger.getLogger("io.opentelemetry");
+  private static final Logger OTEL_LOGS = Logger.getLogger("io.opentelemetry");
 
   private final OpenTelemetrySdk sdk;
   private final PrometheusMetricReader metrics;

@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc.server;
 
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import io.grpc.BindableService;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
@@ -58,12 +59,7 @@ public final class GrpcServer implements AutoCloseable {
   private final ManagedChannel localChannel;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ScheduledExecutorService deadlines =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "grpc-deadlines");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("grpc-deadlines"));
 
   /**
    * @param builder where it serves: {@link #tcp} for MANAGER_GRPC_HOST:PORT, or an in-process

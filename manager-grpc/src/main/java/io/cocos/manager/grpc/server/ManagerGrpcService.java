@@ -32,7 +32,9 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -198,15 +200,14 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
         id -> {
           try {
             service.cvmInfo(id);
-            return java.util.Optional.empty();
+            return Optional.empty();
           } catch (ManagerException e) {
-            return java.util.Optional.of(StatusMapping.toStatus(e));
+            return Optional.of(StatusMapping.toStatus(e));
           }
         });
   }
 
-  static CvmSummary summary(
-      CvmRecord r, String guestStatus, java.util.Optional<java.time.Duration> agentReadyAfter) {
+  static CvmSummary summary(CvmRecord r, String guestStatus, Optional<Duration> agentReadyAfter) {
     CvmSummary.Builder b =
         CvmSummary.newBuilder()
             .setId(r.id())

@@ -1,8 +1,11 @@
 package io.cocos.manager.grpc.server;
 
+import io.cocos.manager.api.RawBytesMarshaller;
 import io.cocos.manager.core.config.BoundedText;
+import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.SecurityLevel;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
@@ -10,8 +13,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +26,12 @@ import java.util.List;
  * call as usual, its closing status included.
  */
 public final class RequestParsing {
+  /**
+   * Takes a request's bytes as they are; the size is bounded by the server's maximum message size.
+   */
+  private static final RawBytesMarshaller REQUEST_BYTES =
+      RawBytesMarshaller.describingFailures(e -> "reading the request failed");
+
   private RequestParsing() {}
 
   public static ServerServiceDefinition strict(ServerServiceDefinition service) {
@@ -46,7 +53,7 @@ public final class RequestParsing {
       ServerMethodDefinition<Q, R> method) {
     MethodDescriptor<Q, R> typed = method.getMethodDescriptor();
     MethodDescriptor<byte[], R> raw =
-        typed.toBuilder(Bytes.INSTANCE, typed.getResponseMarshaller()).build();
+        typed.toBuilder(REQUEST_BYTES, typed.getResponseMarshaller()).build();
     return ServerMethodDefinition.create(
         raw, (call, headers) -> parsing(typed, method.getServerCallHandler(), call, headers));
   }
@@ -176,7 +183,7 @@ public final class RequestParsing {
     }
 
     @Override
-    public io.grpc.Attributes getAttributes() {
+    public Attributes getAttributes() {
       return call.getAttributes();
     }
 
@@ -186,37 +193,13 @@ public final class RequestParsing {
     }
 
     @Override
-    public io.grpc.SecurityLevel getSecurityLevel() {
+    public SecurityLevel getSecurityLevel() {
       return call.getSecurityLevel();
     }
 
     @Override
     public MethodDescriptor<Q, R> getMethodDescriptor() {
       return method;
-    }
-  }
-
-  /**
-   * Takes a request's bytes as they are; the size is bounded by the server's maximum message size.
-   */
-  private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL
-            .withDescription("reading the request failed")
-            .withCause(e)
-            .asRuntimeException();
-      }
     }
   }
 }

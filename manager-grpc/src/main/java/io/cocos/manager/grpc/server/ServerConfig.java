@@ -3,6 +3,7 @@ package io.cocos.manager.grpc.server;
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.grpc.tls.TlsFiles;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -94,7 +95,7 @@ public record ServerConfig(
         env.string(name, defaultValue),
         "an http(s) URL such as http://localhost:4318",
         text -> {
-          java.net.URI uri = java.net.URI.create(text);
+          URI uri = URI.create(text);
           if (uri.getHost() == null
               || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
             throw new IllegalArgumentException("not http");

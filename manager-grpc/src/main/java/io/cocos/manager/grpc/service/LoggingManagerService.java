@@ -18,19 +18,18 @@ import org.slf4j.LoggerFactory;
  * Logs every call with its duration, in the words upstream's manager uses ("Method CreateVM for id
  * … on port … took … to complete"), with the CVM id as a structured field.
  */
-public final class LoggingManagerService implements ManagerService {
+public final class LoggingManagerService extends ForwardingManagerService {
   private static final Logger log = LoggerFactory.getLogger("io.cocos.manager.api");
-  private final ManagerService next;
 
   public LoggingManagerService(ManagerService next) {
-    this.next = next;
+    super(next);
   }
 
   @Override
   public CreatedCvm createVm(CreateRequest request) throws ManagerException, InterruptedException {
     long start = System.nanoTime();
     try {
-      CreatedCvm created = next.createVm(request);
+      CreatedCvm created = next().createVm(request);
       try (var c = CvmLogContext.of(created.id())) {
         log.info(
             "Method CreateVM for id {} on port {} took {} to complete",
@@ -49,7 +48,7 @@ public final class LoggingManagerService implements ManagerService {
   public void removeVm(String cvmId) throws ManagerException, InterruptedException {
     long start = System.nanoTime();
     try {
-      next.removeVm(cvmId);
+      next().removeVm(cvmId);
       done("RemoveVM", cvmId, start);
     } catch (ManagerException | InterruptedException | RuntimeException e) {
       failed("RemoveVM", cvmId, start, e);
@@ -61,7 +60,7 @@ public final class LoggingManagerService implements ManagerService {
   public CvmInfo cvmInfo(String cvmId) throws ManagerException {
     long start = System.nanoTime();
     try {
-      CvmInfo info = next.cvmInfo(cvmId);
+      CvmInfo info = next().cvmInfo(cvmId);
       done("CVMInfo", cvmId, start);
       return info;
     } catch (ManagerException | RuntimeException e) {
@@ -74,7 +73,7 @@ public final class LoggingManagerService implements ManagerService {
   public byte[] attestationPolicy(String cvmId) throws ManagerException, InterruptedException {
     long start = System.nanoTime();
     try {
-      byte[] policy = next.attestationPolicy(cvmId);
+      byte[] policy = next().attestationPolicy(cvmId);
       done("AttestationPolicy", cvmId, start);
       return policy;
     } catch (ManagerException | InterruptedException | RuntimeException e) {
@@ -86,25 +85,15 @@ public final class LoggingManagerService implements ManagerService {
   @Override
   public List<CvmRecord> listVms() {
     long start = System.nanoTime();
-    List<CvmRecord> all = next.listVms();
+    List<CvmRecord> all = next().listVms();
     log.debug(
         "Method ListVms returned {} CVM(s) and took {} to complete", all.size(), since(start));
     return all;
   }
 
   @Override
-  public String guestStatus(String cvmId) {
-    return next.guestStatus(cvmId);
-  }
-
-  @Override
-  public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
-    return next.agentReadyAfter(cvmId);
-  }
-
-  @Override
   public ConsoleSource console(String cvmId) throws ManagerException {
-    ConsoleSource source = next.console(cvmId);
+    ConsoleSource source = next().console(cvmId);
     try (var c = CvmLogContext.of(cvmId)) {
       log.debug("Method StreamLogs for id {} started", cvmId);
     }

@@ -1,33 +1,28 @@
 package io.cocos.manager.grpc.service;
 
-import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
-import io.cocos.manager.core.cvm.CvmInfo;
-import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
-import java.util.List;
 import java.util.Locale;
 
 /**
  * Counts outcomes an operator alerts on (as upstream's api/metrics.go counts calls): CVM creations
  * and removals by result and failure reason, attestation policies by result.
  */
-public final class MetricsManagerService implements ManagerService {
+public final class MetricsManagerService extends ForwardingManagerService {
   private static final AttributeKey<String> OPERATION = AttributeKey.stringKey("operation");
   private static final AttributeKey<String> RESULT = AttributeKey.stringKey("result");
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
-  private final ManagerService next;
   private final LongCounter operations;
   private final LongCounter policies;
 
   public MetricsManagerService(ManagerService next, Meter meter) {
-    this.next = next;
+    super(next);
     operations =
         meter
             .counterBuilder("manager.cvm.operations")
@@ -43,7 +38,7 @@ public final class MetricsManagerService implements ManagerService {
   @Override
   public CreatedCvm createVm(CreateRequest request) throws ManagerException, InterruptedException {
     try {
-      CreatedCvm created = next.createVm(request);
+      CreatedCvm created = next().createVm(request);
       operations.add(1, outcome("create", null));
       return created;
     } catch (ManagerException e) {
@@ -55,7 +50,7 @@ public final class MetricsManagerService implements ManagerService {
   @Override
   public void removeVm(String cvmId) throws ManagerException, InterruptedException {
     try {
-      next.removeVm(cvmId);
+      next().removeVm(cvmId);
       operations.add(1, outcome("remove", null));
     } catch (ManagerException e) {
       operations.add(1, outcome("remove", e));
@@ -66,38 +61,13 @@ public final class MetricsManagerService implements ManagerService {
   @Override
   public byte[] attestationPolicy(String cvmId) throws ManagerException, InterruptedException {
     try {
-      byte[] policy = next.attestationPolicy(cvmId);
+      byte[] policy = next().attestationPolicy(cvmId);
       policies.add(1, Attributes.of(RESULT, "success"));
       return policy;
     } catch (ManagerException e) {
       policies.add(1, Attributes.of(RESULT, "failure", REASON, reason(e)));
       throw e;
     }
-  }
-
-  @Override
-  public CvmInfo cvmInfo(String cvmId) throws ManagerException {
-    return next.cvmInfo(cvmId);
-  }
-
-  @Override
-  public List<CvmRecord> listVms() {
-    return next.listVms();
-  }
-
-  @Override
-  public String guestStatus(String cvmId) {
-    return next.guestStatus(cvmId);
-  }
-
-  @Override
-  public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
-    return next.agentReadyAfter(cvmId);
-  }
-
-  @Override
-  public ConsoleSource console(String cvmId) throws ManagerException {
-    return next.console(cvmId);
   }
 
   private static Attributes outcome(String operation, ManagerException failure) {

@@ -1,6 +1,7 @@
 package io.cocos.manager.grpc.cms;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.RemoveReq;
@@ -68,7 +69,7 @@ class CmsCreateFieldsIT {
             "AWS_SECRET_ACCESS_KEY=" + SECRET + "\n",
             "AWS_ENDPOINT_URL=https://minio.example:9000\n",
             "AWS_REGION=eu-central-1\n");
-    org.awaitility.Awaitility.await()
+    await()
         .atMost(WAIT)
         .untilAsserted(
             () ->

@@ -1,6 +1,7 @@
 package io.cocos.manager.grpc.cms;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,25 +9,25 @@ import io.cocos.manager.api.CvmSummary;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.core.testing.ManagerEnvironments;
+import io.cocos.manager.grpc.GuestAgent;
 import io.cocos.manager.grpc.ManagerProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,7 +105,7 @@ class CmsGuestBootIT {
     System.out.printf(
         "the guest's agent listened %.1f s after the CVM was running%n",
         (System.nanoTime() - start) / 1e9);
-    assertThat(report(port))
+    assertThat(GuestAgent.awaitReport(port, WAIT))
         .contains(
             "env AGENT_CVM_ID=" + cvmId,
             "env AGENT_CVM_GRPC_URL=10.0.2.2:7001",
@@ -184,48 +185,21 @@ class CmsGuestBootIT {
     commands.flush();
   }
 
-  private JsonNode awaitPrinted(Predicate<JsonNode> wanted, Duration timeout)
-      throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
-      for (JsonNode j : printed) {
-        if (wanted.test(j)) {
-          return j;
-        }
-      }
-      Thread.sleep(100);
+  private JsonNode awaitPrinted(Predicate<JsonNode> wanted, Duration timeout) {
+    try {
+      return await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> printed.stream().filter(wanted).findFirst(), Optional::isPresent)
+          .orElseThrow();
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "the test CMS printed no such line within " + timeout + "; it printed: " + printed, e);
     }
-    throw new AssertionError(
-        "the test CMS printed no such line within " + timeout + "; it printed: " + printed);
   }
 
   private static Stream<JsonNode> lines(JsonNode printedLine) {
     return StreamSupport.stream(
         printedLine.at("/message/console_lines/lines").spliterator(), false);
-  }
-
-  /**
-   * The guest's stand-in agent answers on the forwarded port with a report of what it was given
-   * (asked again for a few seconds: its console line may come a moment before its port answers).
-   */
-  private static String report(int port) throws InterruptedException {
-    long end = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-        s.setSoTimeout(5000);
-        try (InputStream in = s.getInputStream()) {
-          String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-          if (text.strip().endsWith("end") || System.nanoTime() > end) {
-            return text;
-          }
-        }
-      } catch (IOException e) {
-        if (System.nanoTime() > end) {
-          throw new AssertionError("the guest does not answer on port " + port, e);
-        }
-      }
-      Thread.sleep(500);
-    }
   }
 }

@@ -14,10 +14,15 @@ import io.cocos.manager.cms.api.StatusCode;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.grpc.ManagerDaemon;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -66,22 +71,19 @@ class CmsHostileInputTest {
    * The live processes whose command line names {@code stateDir} (each QEMU's -pidfile does). QEMU
    * is not the manager's child, so it is looked for in /proc; a zombie has ended.
    */
-  private static java.util.List<Long> runningQemusOf(Path stateDir) throws Exception {
-    java.util.List<Long> running = new java.util.ArrayList<>();
+  private static List<Long> runningQemusOf(Path stateDir) throws Exception {
+    List<Long> running = new ArrayList<>();
     try (Stream<Path> pids = Files.list(Path.of("/proc"))) {
       for (Path proc :
           (Iterable<Path>) pids.filter(p -> p.getFileName().toString().matches("\\d+"))::iterator) {
         try {
-          String cmdline =
-              Files.readString(
-                  proc.resolve("cmdline"), java.nio.charset.StandardCharsets.ISO_8859_1);
-          String stat =
-              Files.readString(proc.resolve("stat"), java.nio.charset.StandardCharsets.ISO_8859_1);
+          String cmdline = Files.readString(proc.resolve("cmdline"), StandardCharsets.ISO_8859_1);
+          String stat = Files.readString(proc.resolve("stat"), StandardCharsets.ISO_8859_1);
           char state = stat.charAt(stat.lastIndexOf(')') + 2);
           if (cmdline.contains(stateDir.toString()) && state != 'Z' && state != 'X') {
             running.add(Long.parseLong(proc.getFileName().toString()));
           }
-        } catch (java.io.IOException gone) {
+        } catch (IOException gone) {
           // ended meanwhile
         }
       }
@@ -151,7 +153,7 @@ class CmsHostileInputTest {
   }
 
   static Request.Builder withId(Request.Builder request) {
-    return request.setRequestId("hostile-" + java.util.UUID.randomUUID());
+    return request.setRequestId("hostile-" + UUID.randomUUID());
   }
 
   @ParameterizedTest(name = "CMS {0}")
@@ -166,7 +168,7 @@ class CmsHostileInputTest {
     // the link is still up and answers
     Request list =
         Request.newBuilder()
-            .setRequestId("after-" + java.util.UUID.randomUUID())
+            .setRequestId("after-" + UUID.randomUUID())
             .setList(ListVmsReq.getDefaultInstance())
             .build();
     cms.send(list);

@@ -19,6 +19,10 @@ import io.cocos.manager.cms.api.StatusCode;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.grpc.ManagerProcess;
 import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -116,12 +120,12 @@ class CmsLinkIT {
         WAIT);
     // the link's state shows in /health
     String health =
-        java.net.http.HttpClient.newHttpClient()
+        HttpClient.newHttpClient()
             .send(
-                java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + manager.httpPort() + "/health"))
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + manager.httpPort() + "/health"))
                     .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString())
+                HttpResponse.BodyHandlers.ofString())
             .body();
     assertThat(health).contains("\"cms_link\":\"connected\"");
     assertThat(linkLog(manager))

@@ -16,6 +16,8 @@ import io.cocos.manager.core.testing.PortBlocks;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.grpc.ManagerDaemon;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +39,7 @@ class CmsLinkOutageBufferTest {
   @TempDir Path tmp;
   ManagerDaemon daemon;
   CmsLink link;
-  io.grpc.ManagedChannel api;
+  ManagedChannel api;
   RecordingCms cms;
 
   @AfterEach
@@ -75,7 +77,7 @@ class CmsLinkOutageBufferTest {
                 new GuestDescription("edk2", 2, "EPYC", "console=ttyS0"),
                 "eos"),
             api =
-                io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort())
+                NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort())
                     .usePlaintext()
                     .build(),
             EVENT_BOUND,

@@ -11,10 +11,18 @@ import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.cms.api.Request;
 import io.cocos.manager.cms.api.Response;
 import io.cocos.manager.cms.api.StatusCode;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -57,22 +65,21 @@ class CmsRequestsTest {
         }
       };
 
-  final String name = "cms-requests-test-" + java.util.UUID.randomUUID();
-  final io.grpc.Server api =
+  final String name = "cms-requests-test-" + UUID.randomUUID();
+  final Server api =
       start(
-          io.grpc.inprocess.InProcessServerBuilder.forName(name)
+          InProcessServerBuilder.forName(name)
               .addService(ManagerServiceGrpc.bindService(service))
               .build());
-  final io.grpc.ManagedChannel channel =
-      io.grpc.inprocess.InProcessChannelBuilder.forName(name).build();
+  final ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
   final CmsRequests requests =
       new CmsRequests(channel, new RequestLedger(100, RequestLedger.RETENTION, Clock.systemUTC()));
 
-  static io.grpc.Server start(io.grpc.Server server) {
+  static Server start(Server server) {
     try {
       return server.start();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -136,9 +143,7 @@ class CmsRequestsTest {
     for (int i = 0; i < capacity; i++) {
       requests.handle(create("fill-" + i), answers::add);
     }
-    await()
-        .atMost(java.time.Duration.ofSeconds(5))
-        .until(() -> creates.get() == CmsRequests.THREADS);
+    await().atMost(Duration.ofSeconds(5)).until(() -> creates.get() == CmsRequests.THREADS);
     requests.handle(create("one-too-many"), answers::add);
     awaitAnswers(1);
     assertThat(answers.get(0).getRequestId()).isEqualTo("one-too-many");
@@ -154,11 +159,11 @@ class CmsRequestsTest {
     assertThat(creates).hasValue(capacity + 1);
   }
 
-  private void awaitAnswers(int count) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (answers.size() < count && System.nanoTime() < end) {
-      Thread.sleep(10);
-    }
+  private void awaitAnswers(int count) {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> answers.size() >= count);
     assertThat(answers).hasSize(count);
   }
 }

@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** The test CMS's server in the test's JVM, remembering everything managers send it. */
 final class RecordingCms implements AutoCloseable {
@@ -136,22 +139,23 @@ final class RecordingCms implements AutoCloseable {
     server.close();
   }
 
-  private void await(java.util.function.BooleanSupplier condition, Duration timeout, String what)
-      throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError(
-            "no "
-                + what
-                + " within "
-                + timeout
-                + "; received: "
-                + received
-                + "; disconnects: "
-                + disconnects);
-      }
-      Thread.sleep(50);
+  private void await(BooleanSupplier condition, Duration timeout, String what) {
+    try {
+      Awaitility.await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(50))
+          .until(condition::getAsBoolean);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "no "
+              + what
+              + " within "
+              + timeout
+              + "; received: "
+              + received
+              + "; disconnects: "
+              + disconnects,
+          e);
     }
   }
 }

@@ -37,8 +37,7 @@ class JsonLinesLogConfiguratorTest {
     joran.doConfigure(getClass().getResource("/logback-json-lines.xml"));
 
     for (LoggerContext context : List.of(inCode, fromXml)) {
-      assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel())
-          .isEqualTo(Level.INFO);
+      assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getLevel()).isEqualTo(Level.INFO);
       assertThat(context.getLogger("io.netty").getLevel()).isEqualTo(Level.WARN);
       assertThat(context.getLogger("io.grpc.netty").getLevel()).isEqualTo(Level.WARN);
     }
@@ -73,7 +72,7 @@ class JsonLinesLogConfiguratorTest {
    * root's appender.
    */
   private static List<String> encodeSamples(LoggerContext context) {
-    Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     @SuppressWarnings("unchecked")
     Encoder<ILoggingEvent> encoder =
         ((OutputStreamAppender<ILoggingEvent>) root.getAppender("STDOUT")).getEncoder();

@@ -7,12 +7,14 @@ import static org.awaitility.Awaitility.await;
 import io.cocos.manager.api.AttestationPolicyReq;
 import io.cocos.manager.api.ManagerServiceGrpc;
 import io.cocos.manager.core.console.ConsoleSource;
+import io.cocos.manager.core.console.ConsoleWatcher;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.CvmInfo;
 import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
+import io.cocos.manager.core.event.CvmEventListener;
 import io.cocos.manager.core.event.CvmEvents;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -22,6 +24,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -81,8 +84,8 @@ class CallCancellationTest {
         }
 
         @Override
-        public java.util.Optional<java.time.Duration> agentReadyAfter(String cvmId) {
-          return java.util.Optional.empty();
+        public Optional<Duration> agentReadyAfter(String cvmId) {
+          return Optional.empty();
         }
 
         @Override
@@ -94,13 +97,12 @@ class CallCancellationTest {
   static final CvmEvents NO_EVENTS =
       new CvmEvents() {
         @Override
-        public AutoCloseable subscribe(io.cocos.manager.core.event.CvmEventListener listener) {
+        public AutoCloseable subscribe(CvmEventListener listener) {
           return () -> {};
         }
 
         @Override
-        public AutoCloseable subscribeConsole(
-            io.cocos.manager.core.console.ConsoleWatcher.LineListener listener) {
+        public AutoCloseable subscribeConsole(ConsoleWatcher.LineListener listener) {
           return () -> {};
         }
       };
