@@ -20,10 +20,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -252,7 +254,7 @@ class QemuHypervisorTest {
     assertThat(threads.values())
         .noneMatch(
             stack ->
-                java.util.Arrays.stream(stack)
+                Arrays.stream(stack)
                     .anyMatch(frame -> frame.getMethodName().equals("waitForProcessExit")));
   }
 
@@ -282,7 +284,7 @@ class QemuHypervisorTest {
         .satisfies(
             e ->
                 assertThat(e.getMessage())
-                    .hasSizeLessThan(QemuHypervisor.START_ERROR_OUTPUT_BYTES + 200));
+                    .hasSizeLessThan(QemuReadiness.START_ERROR_OUTPUT_BYTES + 200));
   }
 
   @Test
@@ -421,7 +423,7 @@ class QemuHypervisorTest {
   @Test
   void guestEventsArriveInOrderAndTheStatusFollowsThem() throws Exception {
     VmProcess vm = start(new QemuHypervisor(config("quiet")), spec());
-    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<GuestEvent> events = new CopyOnWriteArrayList<>();
     vm.onGuestEvent(events::add);
     var qmp = ((QemuProcess) vm).guestMonitor().client().orElseThrow();
 
@@ -440,7 +442,7 @@ class QemuHypervisorTest {
   @Test
   void aPanickedGuestIsAnEventAndAStatus() throws Exception {
     VmProcess vm = start(new QemuHypervisor(config("fake.mode=panic-later")), spec());
-    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<GuestEvent> events = new CopyOnWriteArrayList<>();
     vm.onGuestEvent(events::add);
 
     await().atMost(10, SECONDS).until(() -> !events.isEmpty());
@@ -454,7 +456,7 @@ class QemuHypervisorTest {
   @Test
   void aGuestThatPowersItselfOffEndsQemuWithItsReason() throws Exception {
     VmProcess vm = start(new QemuHypervisor(config("fake.mode=poweroff-later")), spec());
-    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<GuestEvent> events = new CopyOnWriteArrayList<>();
     vm.onGuestEvent(events::add);
 
     assertThat(vm.exit().get(10, SECONDS)).isZero();

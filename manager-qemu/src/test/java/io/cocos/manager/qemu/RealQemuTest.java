@@ -3,6 +3,8 @@ package io.cocos.manager.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cocos.manager.core.testing.ManagerEnvironments;
+import io.cocos.manager.core.testing.PortBlocks;
 import io.cocos.manager.core.vm.VmLaunchSpec;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmStartException;
@@ -67,7 +69,7 @@ class RealQemuTest {
   @Test
   void aRealQemuIsReadyWhenItAnswersQmpAndRemovalAsksTheGuestThenQemu(@TempDir Path dir)
       throws Exception {
-    Path guest = io.cocos.manager.core.testing.ManagerEnvironments.GUEST;
+    Path guest = ManagerEnvironments.GUEST;
     assertThat(guest.resolve("bzImage")).as("the test guest (make guest)").exists();
     QemuConfig config =
         TestEnv.config(
@@ -98,7 +100,7 @@ class RealQemuTest {
     VmLaunchSpec spec =
         new VmLaunchSpec(
             UUID.randomUUID().toString(),
-            io.cocos.manager.core.testing.PortBlocks.reserve().first(),
+            PortBlocks.reserve().first(),
             3,
             dir.resolve("vm"),
             dir.resolve("certs"),
