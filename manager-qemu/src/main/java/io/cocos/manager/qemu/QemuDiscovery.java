@@ -105,7 +105,8 @@ final class QemuDiscovery {
             0,
             exitPoller,
             guest,
-            launch.powerdownTimeout());
+            launch.powerdownTimeout(),
+            QemuWrapper.parentOf(pid, spec.workDir()));
     process.watchExit();
     return Optional.of(process);
   }
@@ -141,9 +142,9 @@ final class QemuDiscovery {
 
   /**
    * Scans /proc for processes whose command line has {@code -pidfile} in a work directory under
-   * {@code cvmsDir} and is QEMU's. With a wrapper (sudo) both the wrapper and its QEMU match; only
-   * the QEMU, the innermost, is reported: signalling it reaches QEMU whatever the wrapper does with
-   * signals.
+   * {@code cvmsDir} and is QEMU's; a {@link QemuWrapper}, whose command line names the same, is not
+   * one. With a wrapper (sudo) both the wrapper and its QEMU match; only the QEMU, the innermost,
+   * is reported: signalling it reaches QEMU whatever the wrapper does with signals.
    */
   List<FoundVm> findVms(Path cvmsDir) {
     Path root = cvmsDir.toAbsolutePath().normalize();
@@ -194,13 +195,15 @@ final class QemuDiscovery {
             0,
             exitPoller,
             new GuestMonitor(workDir.getParent().getFileName().toString()),
-            launch.powerdownTimeout()));
+            launch.powerdownTimeout(),
+            QemuWrapper.parentOf(pid, workDir)));
   }
 
   /** The work directory a QEMU command line's pid file is in, when it is under {@code root}. */
   private Optional<Path> workDirOf(List<String> cmdline, Path root) {
     String binary = fileName(launch.binPath());
-    if (cmdline.stream().noneMatch(arg -> fileName(arg).equals(binary))) {
+    if (QemuWrapper.isWrapper(cmdline)
+        || cmdline.stream().noneMatch(arg -> fileName(arg).equals(binary))) {
       return Optional.empty();
     }
     int i = cmdline.indexOf("-pidfile");

@@ -1,6 +1,7 @@
 package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.concurrent.DaemonThreads;
+import io.cocos.manager.core.vm.ExitStatus;
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.Hypervisor;
@@ -21,7 +22,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * <ul>
  *   <li>{@link QemuWorkDir} makes the CVM's work directory ready (vars copy, boot disk);
  *   <li>{@link QemuLauncher} starts QEMU detached from the manager, in a session of its own, its
- *       output appended to the console log; spawn() returns as soon as the process exists, so that
+ *       output appended to the console log, its parent a {@link QemuWrapper} shell that leaves its
+ *       exit status in the work directory; spawn() returns as soon as the process exists, so that
  *       its pid reaches disk before any wait;
  *   <li>{@link QemuReadiness} then waits until QEMU answers QMP, or fails with QEMU's own words;
  *   <li>{@link QemuDiscovery} finds and adopts the QEMUs an earlier manager left running.
@@ -120,6 +122,12 @@ public final class QemuHypervisor implements Hypervisor {
   @Override
   public List<FoundVm> findVms(Path cvmsDir) {
     return discovery.findVms(cvmsDir);
+  }
+
+  /** The status the QEMU's {@link QemuWrapper} left in the work directory, if it left one. */
+  @Override
+  public Optional<ExitStatus> endedStatus(VmLaunchSpec spec) {
+    return QemuWrapper.read(QemuWrapper.statusFileIn(spec.workDir()));
   }
 
   /**

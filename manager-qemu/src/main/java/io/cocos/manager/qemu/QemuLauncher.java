@@ -27,16 +27,16 @@ import org.slf4j.LoggerFactory;
  *       /dev/null.
  *   <li>It runs in a session of its own (util-linux {@code setsid}), so a Ctrl-C or SIGHUP meant
  *       for the manager's process group does not reach it.
- *   <li>The manager is not its parent. A short-lived {@code /bin/sh} (the JVM's only child, reaped
- *       at once) starts {@code setsid qemu ...} in the background, prints its pid ({@code $!}) and
- *       exits. setsid forks only when the caller leads a process group, which that background job
- *       of a non-interactive shell never does, so setsid execs in place and the printed pid is
- *       QEMU's. Why: the JDK keeps one "process reaper" thread blocked in waitpid per live child,
- *       which made a thread per CVM. QEMU, orphaned as the shell exits, is reaped by the nearest
- *       subreaper — systemd for the installed service (PID 1, or the user manager), a container's
- *       init otherwise — and its exit is watched through QMP and /proc ({@link WatchedQemuProcess})
- *       exactly as for a QEMU adopted after a restart; a zombie left unreaped counts as exited. The
- *       price is the exit code, which only a parent learns: see {@link WatchedQemuProcess}.
+ *   <li>The manager is not its parent: its parent is a small {@link QemuWrapper} shell, in a
+ *       session of its own too, that waits for QEMU and leaves its exit status in the work
+ *       directory. A short-lived {@code /bin/sh} (the JVM's only child, reaped at once) starts that
+ *       wrapper in the background, passes on the pids it prints (QEMU's and its own) and exits. Why
+ *       not the JVM: the JDK keeps one "process reaper" thread blocked in waitpid per live child,
+ *       which made a thread per CVM. The wrapper, orphaned as the launching shell exits, is reaped
+ *       by the nearest subreaper — systemd for the installed service (PID 1, or the user manager),
+ *       a container's init otherwise. QEMU's exit is watched through QMP and /proc ({@link
+ *       WatchedQemuProcess}) exactly as for a QEMU adopted after a restart, and its status read
+ *       from the wrapper's file.
  *   <li>With MANAGER_QEMU_USE_SUDO the command is {@code sudo -n qemu ...}; the pid is then sudo's,
  *       which relays SIGTERM to QEMU and is QEMU's parent. A root QEMU cannot be SIGKILLed by an
  *       unprivileged manager anyway; giving the manager's user access to /dev/kvm and /dev/sev is
@@ -51,11 +51,16 @@ final class QemuLauncher {
   private static final File DEV_NULL = new File("/dev/null");
 
   /**
-   * Starts QEMU in the background in a session of its own, stdin /dev/null, stdout and stderr
-   * appended to the console log ($1), prints its pid and exits. The command follows as "$@".
+   * Starts the wrapper script ($1) in the background in a session of its own, with the console log,
+   * the status file and the command as its arguments, and prints what the wrapper printed (the
+   * pids). It waits for that through a command substitution, which ends when the wrapper lets go of
+   * its stdout: the JDK stops reading a child's output once the child has exited, so the shell must
+   * not exit before the pids have come.
    */
   private static final String LAUNCH_SCRIPT =
-      "console=$1; shift; setsid \"$@\" </dev/null >>\"$console\" 2>&1 & echo $!";
+      "wrapper=$1; shift; pids=$(setsid /bin/sh -c \"$wrapper\" "
+          + QemuWrapper.NAME
+          + " \"$@\" </dev/null &); echo \"$pids\"";
 
   private final ScheduledExecutorService exitPoller;
   private final Duration powerdownTimeout;
@@ -74,7 +79,15 @@ final class QemuLauncher {
       throws VmStartException {
     Path console = spec.consoleLog().toAbsolutePath();
     List<String> command =
-        new ArrayList<>(List.of("/bin/sh", "-c", LAUNCH_SCRIPT, "sh", console.toString()));
+        new ArrayList<>(
+            List.of(
+                "/bin/sh",
+                "-c",
+                LAUNCH_SCRIPT,
+                "sh",
+                QemuWrapper.SCRIPT,
+                console.toString(),
+                QemuWrapper.statusFileIn(spec.workDir().toAbsolutePath()).toString()));
     command.addAll(commandLine.command());
     String printed;
     long consoleStart;
@@ -90,12 +103,12 @@ final class QemuLauncher {
               .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
               .redirectErrorStream(true)
               .start();
-      // QEMU does not hold this pipe (its output goes to the console), so it ends as the shell
-      // does.
+      // QEMU does not hold this pipe (its output goes to the console), and the wrapper lets go of
+      // it once it has printed the pids, so it ends then.
       printed = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       // The shell only forks and prints: an interrupt must not leave it unreaped.
       int status = Uninterruptibly.await(shell::waitFor);
-      if (status != 0 || !printed.matches("[0-9]{1,10}")) {
+      if (status != 0 || !printed.matches("[0-9]{1,10} [0-9]{1,10}")) {
         throw new VmStartException(
             "cannot start QEMU for CVM "
                 + spec.cvmId()
@@ -108,7 +121,9 @@ final class QemuLauncher {
       throw new VmStartException(
           "cannot start QEMU for CVM " + spec.cvmId() + ": " + e.getMessage(), e);
     }
-    long pid = Long.parseLong(printed);
+    String[] pids = printed.split(" ");
+    long pid = Long.parseLong(pids[0]);
+    long wrapperPid = Long.parseLong(pids[1]);
     // A QEMU that died at once may be gone already: then it is never alive, and awaitReady says so.
     Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
     Optional<ProcessHandle> handle = stat.isPresent() ? ProcessHandle.of(pid) : Optional.empty();
@@ -121,7 +136,11 @@ final class QemuLauncher {
         consoleStart,
         exitPoller,
         new GuestMonitor(spec.cvmId()),
-        powerdownTimeout);
+        powerdownTimeout,
+        new QemuWrapper(
+            QemuWrapper.statusFileIn(spec.workDir()),
+            wrapperPid,
+            ProcFs.stat(wrapperPid).map(ProcFs.Stat::startTicks).orElse(-1L)));
   }
 
   private static String bounded(String text) {

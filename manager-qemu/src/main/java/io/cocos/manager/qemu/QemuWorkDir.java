@@ -33,6 +33,7 @@ final class QemuWorkDir {
     boolean done = false;
     try {
       createWorkDir(spec);
+      deleteQuietly(QemuWrapper.statusFileIn(spec.workDir())); // an earlier QEMU's, if any
       Optional<Path> varsCopy = commandLine.ovmfVarsCopy();
       if (varsCopy.isPresent()) {
         copyVarsTemplate(varsCopy.get());

@@ -19,6 +19,7 @@ import io.cocos.manager.core.store.CvmPaths;
 import io.cocos.manager.core.store.DiskFull;
 import io.cocos.manager.core.store.SecureFiles;
 import io.cocos.manager.core.store.StateStore;
+import io.cocos.manager.core.vm.ExitStatus;
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.GuestEvent;
@@ -448,7 +449,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private void watch(Cvm cvm, VmProcess process, long consoleOffset) {
     process.onGuestEvent(event -> onGuestEvent(cvm, process, event));
     console.follow(cvm.id, cvm.paths.consoleLog(), consoleOffset);
-    process.exit().thenAcceptAsync(code -> onProcessExit(cvm, process, code), workers);
+    process.exit().thenAcceptAsync(status -> onProcessExit(cvm, process, status), workers);
     armTtl(cvm);
     probeAgent(cvm, process);
   }
@@ -624,7 +625,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
     publish(cvm, type, event.detail());
   }
 
-  private void onProcessExit(Cvm cvm, VmProcess process, int exitCode) {
+  private void onProcessExit(Cvm cvm, VmProcess process, ExitStatus status) {
     // Outside the lock: the hypervisor may take a moment to deliver its last words after the exit.
     Optional<String> reason = process.shutdownReason();
     cvm.lastGuestStatus = process.guestStatus().orElse("");
@@ -636,12 +637,12 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       console.stop(cvm.id);
       retire(cvm);
       deleteShares(cvm);
-      cvm.record = moved(cvm.record, CvmState.EXITED).exited(exitCode);
+      cvm.record = moved(cvm.record, CvmState.EXITED).exited(status.exitCode());
       save(cvm);
       publish(
           cvm,
           CvmEventType.EXITED,
-          "exit code " + exitCode + reason.map(r -> ", shutdown reason " + r).orElse(""));
+          status.describe() + reason.map(r -> ", shutdown reason " + r).orElse(""));
     } finally {
       cvm.lock.unlock();
     }
@@ -1043,6 +1044,27 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       return false;
     }
     VmLaunchSpec spec = specOf(r, paths);
+    Optional<ExitStatus> ended =
+        process.isEmpty() && r.state() == CvmState.RUNNING
+            ? hypervisor.endedStatus(spec)
+            : Optional.empty();
+    if (ended.isPresent()) {
+      // It ended while no manager ran and left its status: exited, as if it had been watched.
+      Cvm cvm = new Cvm(r.id(), paths, r, resources.nothing());
+      cvm.spec = spec;
+      cvm.lock.lock();
+      try {
+        deleteShares(cvm);
+        cvm.record = moved(r, CvmState.EXITED).exited(ended.get().exitCode());
+        save(cvm);
+        cvms.put(r.id(), cvm);
+        armTtl(cvm);
+        publish(cvm, CvmEventType.EXITED, ended.get().describe() + " (ended while no manager ran)");
+      } finally {
+        cvm.lock.unlock();
+      }
+      return false;
+    }
     if (process.isEmpty()) {
       log.warn(
           "QEMU of CVM {} (pid {}) is not running; cleaning up (was {})",

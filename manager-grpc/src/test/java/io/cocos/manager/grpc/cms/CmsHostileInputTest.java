@@ -78,7 +78,11 @@ class CmsHostileInputTest {
           String stat =
               Files.readString(proc.resolve("stat"), java.nio.charset.StandardCharsets.ISO_8859_1);
           char state = stat.charAt(stat.lastIndexOf(')') + 2);
-          if (cmdline.contains(stateDir.toString()) && state != 'Z' && state != 'X') {
+          // not the wrapper shell, QEMU's parent, whose command line names QEMU's
+          if (cmdline.contains(stateDir.toString())
+              && !cmdline.contains("\0cocos-qemu-wrapper\0")
+              && state != 'Z'
+              && state != 'X') {
             running.add(Long.parseLong(proc.getFileName().toString()));
           }
         } catch (java.io.IOException gone) {
