@@ -5,7 +5,6 @@ import io.cocos.manager.attestation.policy.CorimConfig;
 import io.cocos.manager.attestation.policy.ToolAttestationPolicies;
 import io.cocos.manager.core.alloc.PortAllocator;
 import io.cocos.manager.core.concurrent.DaemonThreads;
-import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.cvm.LifecycleManager;
@@ -92,29 +91,6 @@ public final class ManagerDaemon implements AutoCloseable {
     this.lifecycle = lifecycle;
     this.grpc = grpc;
     this.observability = observability;
-  }
-
-  /**
-   * Each CVM's QMP socket is <state dir>/cvms/<uuid>/vm/qmp.sock, and a Unix socket's path has at
-   * most 107 bytes: a longer state dir would fail every CreateVm, so it stops start-up instead.
-   */
-  static void requireQmpSocketsFit(java.nio.file.Path stateDir) {
-    String id = java.util.UUID.randomUUID().toString();
-    java.nio.file.Path workDir =
-        stateDir.toAbsolutePath().normalize().resolve("cvms").resolve(id).resolve("vm");
-    java.nio.file.Path socket = io.cocos.manager.qemu.QemuCommandLine.qmpSocketIn(workDir);
-    int length = socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    if (length > io.cocos.manager.qemu.args.QmpSocket.MAX_PATH_BYTES) {
-      throw new ConfigException(
-          "MANAGER_STATE_DIR",
-          stateDir.toString(),
-          "a shorter path: each CVM's QMP socket"
-              + " under it (cvms/<id>/vm/qmp.sock) would be "
-              + length
-              + " bytes, more than the "
-              + io.cocos.manager.qemu.args.QmpSocket.MAX_PATH_BYTES
-              + " a Unix socket allows");
-    }
   }
 
   /** Where the gRPC server serves, made from its configuration. */
@@ -300,7 +276,7 @@ public final class ManagerDaemon implements AutoCloseable {
       throws StartupException {
     DaemonConfiguration config = DaemonConfiguration.read(env, serverConfig);
     LifecycleConfig lifecycleConfig = config.lifecycleConfig();
-    requireQmpSocketsFit(lifecycleConfig.stateDir());
+    QemuConfig.requireQmpSocketsFit(lifecycleConfig.stateDir());
 
     // Before anything else reads or writes the state dir: a second manager on it stops here,
     // having changed nothing.

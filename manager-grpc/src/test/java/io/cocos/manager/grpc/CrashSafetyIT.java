@@ -85,7 +85,10 @@ class CrashSafetyIT {
           .filter(
               pid -> {
                 String cmdline = cmdline(pid);
-                return cmdline.contains("-pidfile\0" + dir) && !ManagerProcessIT.isZombie(pid);
+                // not the wrapper shell, QEMU's parent, whose command line names QEMU's
+                return cmdline.contains("-pidfile\0" + dir)
+                    && !cmdline.contains("\0cocos-qemu-wrapper\0")
+                    && !ManagerProcessIT.isZombie(pid);
               })
           .collect(Collectors.toSet());
     }

@@ -16,6 +16,7 @@ import io.cocos.manager.api.ManagerServiceGrpc;
 import io.cocos.manager.api.RemoveReq;
 import io.cocos.manager.core.config.ConfigException;
 import io.cocos.manager.core.config.Env;
+import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.testing.ManagerEnvironments;
@@ -223,10 +224,12 @@ class ManagerApiTest {
   }
 
   @Test
-  void aQemuThatExitsOnItsOwnIsSeenAsExitedItsCodeUnknownWithoutAShutdownEvent() throws Exception {
+  void aQemuThatExitsOnItsOwnIsSeenAsExitedWithItsOwnCode() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_KERNEL_CMDLINE", "fake.mode=exit-later");
     ManagerDaemon daemon = start(env);
+    List<CvmEvent> events = new CopyOnWriteArrayList<>();
+    toClose.add(daemon.lifecycle().subscribe(events::add));
     var stub = client();
     CreateRes created = stub.createVm(CreateReq.getDefaultInstance());
     await()
@@ -238,11 +241,43 @@ class ManagerApiTest {
                     .getState()
                     .equals("exited"));
     CvmSummary exited = stub.listVms(ListVmsReq.getDefaultInstance()).getCvms(0);
-    // it crashed (exit 3, no SHUTDOWN event); only QEMU's parent, which the manager is not, learns
-    // the code
-    assertThat(exited.getExitCode()).isEqualTo(-1);
+    // it crashed (exit 3, no SHUTDOWN event); its wrapper shell, QEMU's parent, kept the code
+    assertThat(exited.getExitCode()).isEqualTo(3);
+    assertThat(events)
+        .filteredOn(e -> e.type() == CvmEventType.EXITED)
+        .singleElement()
+        .extracting(CvmEvent::detail)
+        .isEqualTo("exit code 3");
     assertThat(daemon.lifecycle().ports().unheld()).isEqualTo(20);
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
+  }
+
+  @Test
+  void aQemuThatEndsWhileNoManagerRunsIsListedExitedWithItsStatusAfterTheRestart()
+      throws Exception {
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    ManagerDaemon first =
+        ManagerDaemon.start(new Env(env), config -> InProcessServerBuilder.forName(serverName));
+    CreateRes created;
+    CvmRecord record;
+    try {
+      created = client().createVm(CreateReq.getDefaultInstance());
+      record = first.lifecycle().listVms().get(0);
+    } finally {
+      first.close(); // QEMU runs on, unwatched
+    }
+    Path dir = tmp.resolve("state/cvms").resolve(created.getCvmId());
+    ProcessHandle.of(record.pid()).orElseThrow().destroyForcibly();
+    await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(dir.resolve("vm/qemu.status")));
+
+    start(env);
+
+    CvmSummary exited = client().listVms(ListVmsReq.getDefaultInstance()).getCvms(0);
+    assertThat(exited.getId()).isEqualTo(created.getCvmId());
+    assertThat(exited.getState()).isEqualTo("exited");
+    assertThat(exited.getExitCode()).isEqualTo(128 + 9);
+    assertThat(dir.resolve("console.log")).content().contains("fake-qemu: console line 1");
+    assertThat(dir.resolve("certs")).doesNotExist();
   }
 
   @Test

@@ -163,8 +163,8 @@ class ObservabilityTest {
     LifecycleEvent exited = watchOne.next();
     assertThat(exited.getType()).isEqualTo("exited");
     assertThat(exited.getExitCode())
-        .as("a crash: its code unknown to a manager that is not QEMU's parent")
-        .isEqualTo(-1);
+        .as("a crash: QEMU's own code, as its wrapper shell saw it")
+        .isEqualTo(3);
     assertThat(exited.getState()).isEqualTo("exited");
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     List<String> oneRest = new ArrayList<>();

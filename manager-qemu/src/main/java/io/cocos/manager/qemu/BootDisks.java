@@ -3,6 +3,7 @@ package io.cocos.manager.qemu;
 import io.cocos.manager.core.vm.VmStartException;
 import io.cocos.manager.qemu.QemuConfig.DiskClone;
 import io.cocos.manager.qemu.QemuConfig.DiskImage;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -104,7 +105,7 @@ final class BootDisks {
     Process process =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .start();
     String output;
     try (InputStream in = process.getInputStream()) {

@@ -63,6 +63,15 @@ final class GuestMonitor implements QmpClient.EventListener {
     return c == null ? new CompletableFuture<>() : c.closed();
   }
 
+  /**
+   * Whether QMP has nothing more to say: its connection ended (after QEMU's last event was
+   * delivered) or there never was one.
+   */
+  boolean qmpEnded() {
+    QmpClient c = client;
+    return c == null || !c.isOpen();
+  }
+
   Optional<String> status() {
     return Optional.ofNullable(status);
   }

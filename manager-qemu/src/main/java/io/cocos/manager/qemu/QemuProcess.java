@@ -1,6 +1,7 @@
 package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.config.GoDuration;
+import io.cocos.manager.core.vm.ExitStatus;
 import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.VmProcess;
 import io.cocos.manager.core.vm.VmUnstoppableException;
@@ -19,12 +20,12 @@ import org.slf4j.LoggerFactory;
  * A QEMU process as the domain sees it: stopping and graceful shutdown; {@link WatchedQemuProcess}
  * learns of the exit and sends the signals.
  *
- * <p>Concurrency: the only mutable state here is {@link #exitCode}, completed exactly once by
- * whoever observes the exit (the hypervisor's poller thread); CompletableFuture makes that safe.
- * {@link #stop} takes no lock: concurrent calls each send SIGTERM and, after their grace, SIGKILL —
- * both harmless twice — and all return the same exit code. Sending a signal to a pid that has
- * meanwhile been reaped and reused is prevented by the JDK, which checks that the pid still has the
- * start time it had (ProcessHandleImpl.destroy0).
+ * <p>Concurrency: the only mutable state here is {@link #exit}, completed exactly once by whoever
+ * observes the exit (the hypervisor's poller thread); CompletableFuture makes that safe. {@link
+ * #stop} takes no lock: concurrent calls each send SIGTERM and, after their grace, SIGKILL — both
+ * harmless twice — and all return the same exit code. Sending a signal to a pid that has meanwhile
+ * been reaped and reused is prevented by the JDK, which checks that the pid still has the start
+ * time it had (ProcessHandleImpl.destroy0).
  *
  * <p>{@link #shutDown} goes from the gentlest to the hardest: QMP system_powerdown (the guest's
  * ACPI power button) for up to MANAGER_QEMU_POWERDOWN_TIMEOUT, then QMP quit for up to the grace,
@@ -38,8 +39,8 @@ abstract class QemuProcess implements VmProcess {
   private final long pid;
   private final Instant startedAt;
 
-  /** Completed once the process is gone (and, for a child, reaped). */
-  protected final CompletableFuture<Integer> exitCode;
+  /** Completed once the process is gone and how it ended is decided. */
+  protected final CompletableFuture<ExitStatus> exit;
 
   /** The guest as QMP shows it; without a connection, it knows nothing. */
   protected final GuestMonitor guest;
@@ -49,12 +50,12 @@ abstract class QemuProcess implements VmProcess {
   QemuProcess(
       long pid,
       Instant startedAt,
-      CompletableFuture<Integer> exitCode,
+      CompletableFuture<ExitStatus> exit,
       GuestMonitor guest,
       Duration powerdownTimeout) {
     this.pid = pid;
     this.startedAt = startedAt;
-    this.exitCode = exitCode;
+    this.exit = exit;
     this.guest = guest;
     this.powerdownTimeout = powerdownTimeout;
   }
@@ -81,13 +82,13 @@ abstract class QemuProcess implements VmProcess {
 
   /** A copy, so that a caller completing it cannot fake an exit for everybody else. */
   @Override
-  public CompletableFuture<Integer> exit() {
-    return exitCode.copy();
+  public CompletableFuture<ExitStatus> exit() {
+    return exit.copy();
   }
 
   @Override
   public int stop(Duration grace) throws InterruptedException {
-    if (!exitCode.isDone()) {
+    if (!exit.isDone()) {
       terminate();
       try {
         if (!awaitExit(grace)) {
@@ -132,7 +133,7 @@ abstract class QemuProcess implements VmProcess {
   public int shutDown(Duration grace) throws InterruptedException {
     String cvm = guest.cvmId();
     try {
-      if (!exitCode.isDone() && !powerdownTimeout.isZero() && guest.client().isPresent()) {
+      if (!exit.isDone() && !powerdownTimeout.isZero() && guest.client().isPresent()) {
         log.info(
             "asking the guest of CVM {} to power off (QMP system_powerdown); waiting up to {}",
             cvm,
@@ -147,7 +148,7 @@ abstract class QemuProcess implements VmProcess {
             cvm,
             GoDuration.format(powerdownTimeout));
       }
-      if (!exitCode.isDone() && guest.client().isPresent()) {
+      if (!exit.isDone() && guest.client().isPresent()) {
         log.info(
             "telling QEMU of CVM {} to quit (QMP quit); waiting up to {}",
             cvm,
@@ -201,7 +202,7 @@ abstract class QemuProcess implements VmProcess {
 
   private boolean awaitExit(Duration timeout) throws InterruptedException {
     try {
-      exitCode.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
       return true;
     } catch (TimeoutException e) {
       return false;
@@ -212,7 +213,7 @@ abstract class QemuProcess implements VmProcess {
 
   private int awaitExit() throws InterruptedException {
     try {
-      return exitCode.get();
+      return exit.get().exitCode();
     } catch (ExecutionException e) {
       throw new IllegalStateException("exit watch of pid " + pid + " failed", e.getCause());
     }

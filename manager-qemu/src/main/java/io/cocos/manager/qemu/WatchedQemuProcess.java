@@ -1,17 +1,18 @@
 package io.cocos.manager.qemu;
 
-import io.cocos.manager.core.vm.VmProcess;
+import io.cocos.manager.core.vm.ExitStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A QEMU as this manager knows it, whether it started it or adopted it after a restart: never as
- * its child. The manager is not QEMU's parent (see {@link QemuHypervisor}), so no JDK thread waits
+ * its child. The manager is not QEMU's parent (see {@link QemuLauncher}), so no JDK thread waits
  * for it, and the exit is watched through QMP and /proc instead.
  *
  * <p>How its exit is seen: through its QMP connection, which QEMU closes as it exits; then /proc
@@ -23,17 +24,29 @@ import java.util.concurrent.TimeUnit;
  * polls with a sleep growing up to 5 s and counts a zombie as alive. Gone, a zombie, or a different
  * start time (a reused pid) all mean the QEMU has ended.
  *
- * <p>The exit code: only a parent learns it. QEMU exits 0 after a shutdown it announced with a QMP
- * SHUTDOWN event (guest power-off, QMP quit, SIGTERM — runstate.c's main_loop_should_exit), except
- * after a guest panic, so such an exit reads 0; any other is {@link VmProcess#UNKNOWN_EXIT_CODE}.
+ * <p>How it ended: only a parent learns it, and QEMU's is its {@link QemuWrapper}, which leaves the
+ * status in the work directory. Once /proc shows QEMU gone, the decision waits, each wait bounded
+ * by {@link #DECISION_WAIT}, for the status file (until it is there or the wrapper is gone without
+ * leaving one) and for the end of the QMP stream (so that QEMU's last event, SHUTDOWN, has been
+ * delivered): the same end reads the same every time, whichever of QMP and /proc told first. A QEMU
+ * without a wrapper's status (started by a manager before the wrapper, or its wrapper killed) reads
+ * exit code 0 after a shutdown it announced with a QMP SHUTDOWN event (guest power-off, QMP quit,
+ * SIGTERM — runstate.c's main_loop_should_exit), except after a guest panic, as QEMU then exits 0;
+ * any other end is {@link ExitStatus#UNKNOWN}.
  *
  * <p>Concurrency: {@code watchLock} guards the one chain of checks ({@code nextCheck}, {@code
- * quickRoundsLeft}), which run on the hypervisor's shared poller thread.
+ * quickRoundsLeft}, {@code decisionDeadline}), which run on the hypervisor's shared poller thread.
  */
 final class WatchedQemuProcess extends QemuProcess {
   static final Duration CONFIRM_POLL = Duration.ofMillis(20);
   static final int CONFIRM_ROUNDS = 100;
   static final Duration FALLBACK_POLL = Duration.ofSeconds(1);
+
+  /** How long the decision of how QEMU ended may wait for its status file and QMP's end. */
+  static final Duration DECISION_WAIT = Duration.ofSeconds(2);
+
+  /** How often the decision looks again while it waits. */
+  static final Duration DECISION_POLL = Duration.ofMillis(2);
 
   /** Empty when the process was gone before we could look at it. */
   private final Optional<ProcessHandle> handle;
@@ -44,6 +57,9 @@ final class WatchedQemuProcess extends QemuProcess {
   private final Object watchLock = new Object();
   private ScheduledFuture<?> nextCheck;
   private int quickRoundsLeft;
+  private long decisionDeadline;
+  private boolean deciding;
+  private final QemuWrapper wrapper;
   private volatile boolean detached;
 
   /**
@@ -59,8 +75,10 @@ final class WatchedQemuProcess extends QemuProcess {
       long consoleStart,
       ScheduledExecutorService poller,
       GuestMonitor guest,
-      Duration powerdownTimeout) {
+      Duration powerdownTimeout,
+      QemuWrapper wrapper) {
     super(pid, startedAt, new CompletableFuture<>(), guest, powerdownTimeout);
+    this.wrapper = wrapper;
     this.handle = handle;
     this.startTicks = startTicks;
     this.consoleStart = consoleStart;
@@ -100,7 +118,7 @@ final class WatchedQemuProcess extends QemuProcess {
     }
     try {
       nextCheck = poller.schedule(this::check, delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       nextCheck = null; // the hypervisor is closing
     }
   }
@@ -109,17 +127,16 @@ final class WatchedQemuProcess extends QemuProcess {
    * Completes the exit if the process is gone; otherwise checks again when there is a reason to.
    */
   private void check() {
-    if (exitCode.isDone() || detached) {
+    if (exit.isDone() || detached) {
       return;
     }
     try {
       if (!isAlive()) {
-        exitCode.complete(exitCodeAfterExit());
+        decide();
         return;
       }
     } catch (RuntimeException e) {
-      exitCode.completeExceptionally(
-          e); // fail the watch visibly rather than stop watching silently
+      exit.completeExceptionally(e); // fail the watch visibly rather than stop watching silently
       return;
     }
     synchronized (watchLock) {
@@ -134,13 +151,40 @@ final class WatchedQemuProcess extends QemuProcess {
     }
   }
 
-  private int exitCodeAfterExit() {
+  /**
+   * QEMU is gone: completes the exit once the wrapper's status is there (or will not come) and QMP
+   * has said its last, or once {@link #DECISION_WAIT} has passed; until then, looks again every
+   * {@link #DECISION_POLL}.
+   */
+  private void decide() {
+    Optional<ExitStatus> left = wrapper.status();
+    // Read before the wrapper's liveness: a wrapper gone has written what it will write, which
+    // the final read below then sees.
+    boolean settled = (left.isPresent() || !wrapper.mayStillWrite()) && guest.qmpEnded();
+    synchronized (watchLock) {
+      long now = System.nanoTime();
+      if (!deciding) {
+        deciding = true;
+        decisionDeadline = now + DECISION_WAIT.toNanos();
+      }
+      if (!settled && now - decisionDeadline < 0) {
+        scheduleCheck(DECISION_POLL);
+        return;
+      }
+    }
+    exit.complete(left.or(wrapper::status).orElseGet(this::statusWithoutWrapper));
+  }
+
+  /**
+   * Without the wrapper's status: 0 after a shutdown QEMU announced (but a panic), else unknown.
+   */
+  private ExitStatus statusWithoutWrapper() {
     return guest
             .announcedShutdownReason()
             .filter(reason -> !reason.equals("guest-panic"))
             .isPresent()
-        ? 0
-        : UNKNOWN_EXIT_CODE;
+        ? ExitStatus.exited(0)
+        : ExitStatus.UNKNOWN;
   }
 
   @Override

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.cocos.manager.core.testing.ManagerEnvironments;
+import io.cocos.manager.core.vm.ExitStatus;
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.GuestEvent;
@@ -17,13 +18,16 @@ import io.cocos.manager.core.vm.VmStartException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -97,11 +101,15 @@ class QemuHypervisorTest {
   }
 
   private VmLaunchSpec spec(String cvmId) {
+    return spec(cvmId, dir.resolve("vm"));
+  }
+
+  private VmLaunchSpec spec(String cvmId, Path workDir) {
     return new VmLaunchSpec(
         cvmId,
         6100,
         3,
-        dir.resolve("vm"),
+        workDir,
         dir.resolve("certs"),
         dir.resolve("env"),
         dir.resolve("console.log"));
@@ -221,6 +229,9 @@ class QemuHypervisorTest {
     assertThat(stat.parentPid()).isNotEqualTo(jvm);
     assertThat(ProcessHandle.current().children()).noneMatch(child -> child.pid() == vm.pid());
     assertThat(ProcFs.cmdline(vm.pid())).contains(fakeQemu.toString()).doesNotContain("setsid");
+    assertThat(QemuWrapper.isWrapper(ProcFs.cmdline(stat.parentPid())))
+        .as("its parent is the wrapper that keeps its status")
+        .isTrue();
     assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/0")))
         .isEqualTo(Path.of("/dev/null"));
     assertThat(Files.readSymbolicLink(proc(vm.pid()).resolve("fd/1"))).isEqualTo(spec.consoleLog());
@@ -252,7 +263,7 @@ class QemuHypervisorTest {
     assertThat(threads.values())
         .noneMatch(
             stack ->
-                java.util.Arrays.stream(stack)
+                Arrays.stream(stack)
                     .anyMatch(frame -> frame.getMethodName().equals("waitForProcessExit")));
   }
 
@@ -282,7 +293,7 @@ class QemuHypervisorTest {
         .satisfies(
             e ->
                 assertThat(e.getMessage())
-                    .hasSizeLessThan(QemuHypervisor.START_ERROR_OUTPUT_BYTES + 200));
+                    .hasSizeLessThan(QemuReadiness.START_ERROR_OUTPUT_BYTES + 200));
   }
 
   @Test
@@ -421,7 +432,7 @@ class QemuHypervisorTest {
   @Test
   void guestEventsArriveInOrderAndTheStatusFollowsThem() throws Exception {
     VmProcess vm = start(new QemuHypervisor(config("quiet")), spec());
-    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<GuestEvent> events = new CopyOnWriteArrayList<>();
     vm.onGuestEvent(events::add);
     var qmp = ((QemuProcess) vm).guestMonitor().client().orElseThrow();
 
@@ -440,7 +451,7 @@ class QemuHypervisorTest {
   @Test
   void aPanickedGuestIsAnEventAndAStatus() throws Exception {
     VmProcess vm = start(new QemuHypervisor(config("fake.mode=panic-later")), spec());
-    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<GuestEvent> events = new CopyOnWriteArrayList<>();
     vm.onGuestEvent(events::add);
 
     await().atMost(10, SECONDS).until(() -> !events.isEmpty());
@@ -454,10 +465,10 @@ class QemuHypervisorTest {
   @Test
   void aGuestThatPowersItselfOffEndsQemuWithItsReason() throws Exception {
     VmProcess vm = start(new QemuHypervisor(config("fake.mode=poweroff-later")), spec());
-    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<GuestEvent> events = new CopyOnWriteArrayList<>();
     vm.onGuestEvent(events::add);
 
-    assertThat(vm.exit().get(10, SECONDS)).isZero();
+    assertThat(vm.exit().get(10, SECONDS)).isEqualTo(ExitStatus.exited(0));
 
     assertThat(vm.shutdownReason()).contains("guest-shutdown");
     assertThat(events)
@@ -504,7 +515,8 @@ class QemuHypervisorTest {
     VmProcess vm =
         start(new QemuHypervisor(config("fake.ignore-term", "POWERDOWN_TIMEOUT", "200ms")), spec);
 
-    assertThat(vm.shutDown(Duration.ofMillis(300))).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+    assertThat(vm.shutDown(Duration.ofMillis(300))).isEqualTo(128 + 9);
+    assertThat(vm.exit()).isCompletedWithValue(ExitStatus.killedBy(9));
 
     assertThat(vm.shutdownReason()).isEmpty();
     assertThat(console(spec)).contains("fake-qemu: ignoring SIGTERM");
@@ -530,13 +542,14 @@ class QemuHypervisorTest {
   // ------------------------------------------------------------------ exit and stop
 
   @Test
-  void exitCompletesWhenQemuEndsByItselfWithoutAnEventItsCodeUnknown() throws Exception {
-    VmProcess vm = start(new QemuHypervisor(config("fake.exit-after=0.6:7")), spec());
+  void exitCompletesWithQemusOwnCodeWhenItEndsByItselfWithoutAnEvent() throws Exception {
+    VmProcess vm = start(new QemuHypervisor(config("fake.exit-after=0.3:3")), spec());
 
-    assertThat(vm.exit().get(5, SECONDS)).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+    assertThat(vm.exit().get(5, SECONDS)).isEqualTo(ExitStatus.exited(3));
+    assertThat(vm.exit().get().describe()).isEqualTo("exit code 3");
     assertThat(vm.isAlive()).isFalse();
     assertThat(gone(vm.pid())).isTrue();
-    assertThat(vm.stop(Duration.ofSeconds(5))).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+    assertThat(vm.stop(Duration.ofSeconds(5))).isEqualTo(3);
   }
 
   @Test
@@ -551,7 +564,7 @@ class QemuHypervisorTest {
     assertThat(code)
         .as("QEMU announced the shutdown (host-signal), after which it exits 0")
         .isZero();
-    assertThat(vm.exit()).isCompletedWithValue(0);
+    assertThat(vm.exit()).isCompletedWithValue(ExitStatus.exited(0));
     assertThat(vm.shutdownReason()).contains("host-signal");
     assertThat(console(spec)).contains("fake-qemu: SIGTERM, exiting");
     assertThat(gone(vm.pid())).isTrue();
@@ -566,7 +579,8 @@ class QemuHypervisorTest {
 
     assertThat(Duration.ofNanos(System.nanoTime() - before))
         .isGreaterThanOrEqualTo(Duration.ofMillis(500));
-    assertThat(code).as("killed: only a parent learns how").isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+    assertThat(code).as("killed by SIGKILL, as its wrapper saw").isEqualTo(128 + 9);
+    assertThat(vm.exit().get().describe()).isEqualTo("killed by signal 9 (SIGKILL)");
     assertThat(vm.isAlive()).isFalse();
     assertThat(gone(vm.pid())).isTrue();
   }
@@ -581,9 +595,9 @@ class QemuHypervisorTest {
         stops.add(threads.submit(() -> vm.stop(Duration.ofMillis(300))));
       }
       for (Future<Integer> stop : stops) {
-        assertThat(stop.get(10, SECONDS)).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+        assertThat(stop.get(10, SECONDS)).isEqualTo(128 + 9);
       }
-      assertThat(vm.stop(Duration.ofSeconds(5))).isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+      assertThat(vm.stop(Duration.ofSeconds(5))).isEqualTo(128 + 9);
     } finally {
       threads.shutdownNow();
     }
@@ -593,10 +607,70 @@ class QemuHypervisorTest {
   void aCallerCannotCompleteTheExitForOthers() throws Exception {
     VmProcess vm = start(new QemuHypervisor(config("quiet")), spec());
 
-    vm.exit().complete(42);
+    vm.exit().complete(ExitStatus.exited(42));
 
     assertThat(vm.exit()).isNotDone();
     assertThat(vm.isAlive()).isTrue();
+  }
+
+  @Test
+  void qemuAndItsFilesArePrivateWhateverTheManagersUmask() throws Exception {
+    VmLaunchSpec spec = spec();
+    VmProcess vm = start(new QemuHypervisor(config("quiet")), spec);
+
+    assertThat(procUmask(vm.pid())).isEqualTo("0077");
+    assertThat(Files.getPosixFilePermissions(spec.workDir().resolve("qmp.sock")))
+        .allMatch(p -> p.name().startsWith("OWNER"));
+    assertThat(Files.getPosixFilePermissions(spec.consoleLog()))
+        .as("made by the wrapper's redirection")
+        .allMatch(p -> p.name().startsWith("OWNER"));
+    vm.stop(Duration.ofSeconds(5));
+    assertThat(Files.getPosixFilePermissions(QemuWrapper.statusFileIn(spec.workDir())))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+  }
+
+  private static String procUmask(long pid) throws IOException {
+    return Files.readAllLines(proc(pid).resolve("status")).stream()
+        .filter(l -> l.startsWith("Umask:"))
+        .map(l -> l.substring("Umask:".length()).strip())
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void aQemuThatEndsWhileNoManagerWatchesLeavesItsStatusForTheNextOne() throws Exception {
+    QemuConfig config = config("quiet");
+    VmLaunchSpec spec = spec();
+    VmProcess vm = start(new QemuHypervisor(config), spec);
+    Instant startedAt = vm.startedAt();
+    vm.detach(); // the manager goes away; QEMU and its wrapper live on
+    started.remove(vm);
+
+    ProcessHandle.of(vm.pid()).orElseThrow().destroyForcibly();
+    await().atMost(5, SECONDS).until(() -> Files.exists(QemuWrapper.statusFileIn(spec.workDir())));
+
+    QemuHypervisor next = new QemuHypervisor(config);
+    assertThat(next.adopt(spec, vm.pid(), startedAt)).isEmpty();
+    assertThat(next.endedStatus(spec))
+        .hasValueSatisfying(
+            status -> assertThat(status.describe()).isEqualTo("killed by signal 9 (SIGKILL)"));
+    VmLaunchSpec other = spec(UUID.randomUUID().toString(), dir.resolve("other-vm"));
+    assertThat(next.endedStatus(other)).as("a work directory without a status").isEmpty();
+  }
+
+  @Test
+  void findVmsReportsTheQemuNotItsWrapper() throws Exception {
+    Path cvms = dir.resolve("state").resolve("cvms");
+    String id = UUID.randomUUID().toString();
+    VmLaunchSpec spec = spec(id, cvms.resolve(id).resolve("vm"));
+    QemuHypervisor hypervisor = new QemuHypervisor(config("quiet"));
+    VmProcess vm = start(hypervisor, spec);
+
+    assertThat(hypervisor.findVms(cvms))
+        .singleElement()
+        .satisfies(found -> assertThat(found.process().pid()).isEqualTo(vm.pid()));
+    long wrapper = ProcFs.stat(vm.pid()).orElseThrow().parentPid();
+    assertThat(ProcFs.cmdline(wrapper)).contains(fakeQemu.toString(), "-pidfile");
   }
 
   // ------------------------------------------------------------------ adopt
@@ -655,8 +729,8 @@ class QemuHypervisorTest {
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
     assertThat(vm.exit().get(1500, MILLISECONDS))
-        .as("killed without a word")
-        .isEqualTo(VmProcess.UNKNOWN_EXIT_CODE);
+        .as("killed without a word, and no wrapper to tell how")
+        .isEqualTo(ExitStatus.UNKNOWN);
     assertThat(ProcFs.stat(pid))
         .as("still a zombie: the JDK would call it alive")
         .hasValueSatisfying(s -> assertThat(s.isZombie()).isTrue());
@@ -723,15 +797,7 @@ class QemuHypervisorTest {
     Path cvms = dir.resolve("state").resolve("cvms");
     String id = UUID.randomUUID().toString();
     Path cvmDir = cvms.resolve(id);
-    VmLaunchSpec mine =
-        new VmLaunchSpec(
-            id,
-            6100,
-            3,
-            cvmDir.resolve("vm"),
-            dir.resolve("certs"),
-            dir.resolve("env"),
-            dir.resolve("console.log"));
+    VmLaunchSpec mine = spec(id, cvmDir.resolve("vm"));
     long pid = launchElsewhere(config, mine, "wait");
     QemuHypervisor hypervisor = new QemuHypervisor(config);
     // Another state dir's QEMU, and one this manager started itself.
@@ -767,9 +833,9 @@ class QemuHypervisorTest {
     VmLaunchSpec spec = spec();
     long pid = launchElsewhere(config, spec, "wait");
     VmProcess vm = new QemuHypervisor(config).adopt(spec, pid, startOf(pid)).orElseThrow();
-    CompletableFuture<Integer> mine = vm.exit();
+    CompletableFuture<ExitStatus> mine = vm.exit();
 
-    mine.complete(42);
+    mine.complete(ExitStatus.exited(42));
 
     assertThat(vm.exit()).isNotDone();
     assertThat(vm.stop(Duration.ofSeconds(5)))

@@ -1,5 +1,6 @@
 package io.cocos.manager.qemu;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cocos.manager.core.vm.VmUnstoppableException;
@@ -50,6 +51,6 @@ class UnstoppableQemuProcessTest {
                 + " under MANAGER_QEMU_USE_SUDO?) or it is stuck in the kernel; stop it by hand");
     assertThatThrownBy(() -> deaf.shutDown(Duration.ZERO))
         .isInstanceOf(VmUnstoppableException.class);
-    org.assertj.core.api.Assertions.assertThat(kills).hasValue(2);
+    assertThat(kills).hasValue(2);
   }
 }

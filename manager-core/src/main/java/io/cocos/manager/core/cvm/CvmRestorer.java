@@ -6,6 +6,7 @@ import io.cocos.manager.core.concurrent.Uninterruptibly;
 import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.store.CvmPaths;
 import io.cocos.manager.core.store.StateStore;
+import io.cocos.manager.core.vm.ExitStatus;
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.VmLaunchSpec;
@@ -51,7 +52,10 @@ import org.slf4j.LoggerFactory;
  *   is recorded
  * create: rollback under way               provisioning (or partial) either   stopped if found, files deleted
  * create: CREATE_RUNNING                   running                   running  adopted
- * exit:   QEMU ended, EXITED not recorded  running                   gone     adopt fails: files deleted
+ * exit:   QEMU ended, EXITED not recorded  running                   gone     listed exited with the status
+ *   (or it ended while no manager ran)                                        its wrapper left (shares
+ *                                                                             deleted, console kept); with
+ *                                                                             no status: files deleted
  * remove/TTL: TTL_EXPIRED sent, stopping   running                   running  adopted; the TTL, re-armed
  *   not yet recorded                                                          with a past deadline, fires
  * remove/TTL: REMOVE_STOPPING_PERSISTED    stopping                  running  adopted, removal finished
@@ -241,7 +245,13 @@ final class CvmRestorer {
     }
     VmLaunchSpec spec = specOf(r, paths);
     if (process.isEmpty()) {
-      qemuGone(r, gone);
+      Optional<ExitStatus> ended =
+          r.state() == CvmState.RUNNING ? hypervisor.endedStatus(spec) : Optional.empty();
+      if (ended.isPresent()) {
+        endedWhileDown(r, paths, spec, ended.get());
+      } else {
+        qemuGone(r, gone);
+      }
       return false;
     }
     CvmLease lease = resources.claim(r.hostPort(), r.guestCid());
@@ -283,6 +293,30 @@ final class CvmRestorer {
           });
     }
     return true;
+  }
+
+  /**
+   * A running CVM whose QEMU ended while no manager ran, leaving its status: exited, as if it had
+   * been watched (its console kept, its shares deleted). Only a running one: a provisioning CVM
+   * cannot become exited, and a stopping one was being removed.
+   */
+  private void endedWhileDown(CvmRecord r, CvmPaths paths, VmLaunchSpec spec, ExitStatus status) {
+    Cvm cvm = new Cvm(r.id(), paths, r, resources.nothing());
+    cvm.spec = spec;
+    cvm.lock.lock();
+    try {
+      supervisor.retire(cvm);
+      supervisor.deleteShares(cvm);
+      registry.add(cvm);
+      registry.transition(
+          cvm,
+          r.exited(status.exitCode()),
+          CvmEventType.EXITED,
+          status.describe() + " (ended while no manager ran)");
+      supervisor.armTtl(cvm);
+    } finally {
+      cvm.lock.unlock();
+    }
   }
 
   /** The QEMU of a recorded, not exited CVM is not running (any more): it is cleaned up later. */

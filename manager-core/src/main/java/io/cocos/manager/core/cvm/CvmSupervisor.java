@@ -6,6 +6,7 @@ import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.store.SecureFiles;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.trace.StepTracer;
+import io.cocos.manager.core.vm.ExitStatus;
 import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.Hypervisor;
 import io.cocos.manager.core.vm.VmProcess;
@@ -72,7 +73,7 @@ final class CvmSupervisor {
   void watch(Cvm cvm, VmProcess process, long consoleOffset) {
     process.onGuestEvent(event -> onGuestEvent(cvm, process, event));
     consoles.follow(cvm, consoleOffset);
-    process.exit().thenAcceptAsync(code -> onProcessExit(cvm, process, code), workers);
+    process.exit().thenAcceptAsync(status -> onProcessExit(cvm, process, status), workers);
     armTtl(cvm);
     agent.probe(cvm, process);
   }
@@ -99,7 +100,7 @@ final class CvmSupervisor {
   }
 
   /** The VM of a running CVM ended by itself: the CVM stays listed as exited, holding nothing. */
-  void onProcessExit(Cvm cvm, VmProcess process, int exitCode) {
+  void onProcessExit(Cvm cvm, VmProcess process, ExitStatus status) {
     // Outside the lock: the hypervisor may take a moment to deliver its last words after the exit.
     Optional<String> reason = process.shutdownReason();
     cvm.lastGuestStatus = process.guestStatus().orElse("");
@@ -113,9 +114,9 @@ final class CvmSupervisor {
       deleteShares(cvm);
       registry.transition(
           cvm,
-          cvm.record.exited(exitCode),
+          cvm.record.exited(status.exitCode()),
           CvmEventType.EXITED,
-          "exit code " + exitCode + reason.map(r -> ", shutdown reason " + r).orElse(""));
+          status.describe() + reason.map(r -> ", shutdown reason " + r).orElse(""));
     } finally {
       cvm.lock.unlock();
     }
@@ -252,7 +253,7 @@ final class CvmSupervisor {
   }
 
   /** An exited CVM keeps its record and console log; what it was given goes at once. */
-  private void deleteShares(Cvm cvm) {
+  void deleteShares(Cvm cvm) {
     try {
       SecureFiles.deleteTree(cvm.paths.certsDir());
       SecureFiles.deleteTree(cvm.paths.envDir());

@@ -63,6 +63,15 @@ public interface Hypervisor {
     return true;
   }
 
+  /**
+   * How the VM of {@code spec} ended, when it ended while no manager watched it and left its status
+   * behind (in its work directory, for QEMU); empty when it left none. Call only once {@link
+   * #adopt} found no running VM.
+   */
+  default Optional<ExitStatus> endedStatus(VmLaunchSpec spec) {
+    return Optional.empty();
+  }
+
   /** Removes whatever per-CVM files the hypervisor created outside {@code spec.workDir()}. */
   default void release(VmLaunchSpec spec) {}
 }

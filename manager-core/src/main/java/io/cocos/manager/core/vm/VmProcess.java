@@ -8,10 +8,7 @@ import java.util.function.Consumer;
 
 /** A running VM as the domain sees it: a process it can watch and stop. */
 public interface VmProcess {
-  /**
-   * Exit code reported when the process was not started by this manager and its status is
-   * unknowable.
-   */
+  /** The exit code of an {@link ExitStatus#UNKNOWN} status: nobody who saw the end left it. */
   int UNKNOWN_EXIT_CODE = -1;
 
   long pid();
@@ -20,16 +17,17 @@ public interface VmProcess {
   Instant startedAt();
 
   /**
-   * Completes when the process has ended and been reaped, with its exit code (or {@link
-   * #UNKNOWN_EXIT_CODE} for a process adopted from an earlier manager).
+   * Completes when the process has ended and been reaped, with how it ended ({@link
+   * ExitStatus#UNKNOWN} when that cannot be known).
    */
-  CompletableFuture<Integer> exit();
+  CompletableFuture<ExitStatus> exit();
 
   boolean isAlive();
 
   /**
    * Asks the VM to stop (SIGTERM), waits up to {@code grace}, then kills it (SIGKILL). Returns once
-   * the process is gone and reaped, with its exit code. Safe to call more than once.
+   * the process is gone and reaped, with its {@link ExitStatus#exitCode()}. Safe to call more than
+   * once.
    *
    * @throws VmUnstoppableException when the process is still alive a bounded time after SIGKILL
    */

@@ -12,6 +12,7 @@ import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.testing.FakeHypervisor;
 import io.cocos.manager.core.trace.StepTracer;
+import io.cocos.manager.core.vm.ExitStatus;
 import io.cocos.manager.core.vm.GuestEvent;
 import io.cocos.manager.core.vm.TeeKind;
 import java.nio.file.Files;
@@ -444,6 +445,38 @@ class LifecycleManagerTest {
             () ->
                 second.listVms().stream()
                     .anyMatch(r -> r.id().equals(next.id()) && r.state() == CvmState.EXITED));
+  }
+
+  @Test
+  void aVmThatEndedWhileNoManagerRanAndLeftItsStatusIsExitedAfterTheRestart() throws Exception {
+    LifecycleManager first = manager();
+    CreatedCvm created = first.createVm(request(""));
+    Path dir = stateDir.resolve("cvms").resolve(created.id());
+    first.close();
+    hypervisor.vmOf(created.id()).crash(128 + 9); // killed while no manager runs
+    hypervisor.endedWhileDown.put(created.id(), ExitStatus.killedBy(9));
+
+    LifecycleManager second = manager();
+    second.restore();
+
+    assertThat(second.listVms())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.state()).isEqualTo(CvmState.EXITED);
+              assertThat(r.exitCode()).isEqualTo(137);
+            });
+    assertThat(events)
+        .filteredOn(e -> e.type() == CvmEventType.EXITED)
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.detail())
+                    .isEqualTo("killed by signal 9 (SIGKILL) (ended while no manager ran)"));
+    assertThat(dir.resolve("state.json")).content().contains("\"exit_code\":137");
+    assertThat(dir.resolve("console.log")).exists();
+    assertThat(dir.resolve("certs")).doesNotExist();
+    assertThat(second.ports().unheld()).isEqualTo(100);
   }
 
   @Test

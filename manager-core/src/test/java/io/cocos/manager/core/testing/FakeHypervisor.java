@@ -1,5 +1,6 @@
 package io.cocos.manager.core.testing;
 
+import io.cocos.manager.core.vm.ExitStatus;
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.GuestDescription;
 import io.cocos.manager.core.vm.GuestEvent;
@@ -60,6 +61,12 @@ public final class FakeHypervisor implements Hypervisor {
   /** The exclusive device (a GPU) every VM gets, when set before the lifecycle is built. */
   public volatile String exclusiveDevice;
 
+  /**
+   * What VMs that ended while no manager ran left behind, by CVM id: what {@link #endedStatus}
+   * reads.
+   */
+  public final Map<String, ExitStatus> endedWhileDown = new ConcurrentHashMap<>();
+
   /** When set, stop() fails as for a root QEMU an unprivileged manager cannot signal. */
   public volatile boolean unstoppable;
 
@@ -69,7 +76,7 @@ public final class FakeHypervisor implements Hypervisor {
   public final class FakeVm implements VmProcess {
     final long pid = pids.incrementAndGet();
     final Instant start = Instant.now();
-    final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     public final VmLaunchSpec spec;
     private volatile Consumer<GuestEvent> guestListener = e -> {};
     private volatile String guestStatus = "running";
@@ -93,7 +100,7 @@ public final class FakeHypervisor implements Hypervisor {
     }
 
     @Override
-    public CompletableFuture<Integer> exit() {
+    public CompletableFuture<ExitStatus> exit() {
       return exit;
     }
 
@@ -137,10 +144,10 @@ public final class FakeHypervisor implements Hypervisor {
       return stop(grace);
     }
 
-    /** The VM dies on its own. */
+    /** The VM dies on its own, with this code (128+N: killed by signal N). */
     public void crash(int code) {
       running.remove(pid);
-      exit.complete(code);
+      exit.complete(new ExitStatus(code));
     }
 
     @Override
@@ -153,8 +160,8 @@ public final class FakeHypervisor implements Hypervisor {
         throw new VmUnstoppableException("fake VM pid " + pid + " is still alive after SIGKILL");
       }
       running.remove(pid);
-      exit.complete(143);
-      return exit.join();
+      exit.complete(ExitStatus.killedBy(15));
+      return exit.join().exitCode();
     }
   }
 
@@ -205,6 +212,11 @@ public final class FakeHypervisor implements Hypervisor {
       return Optional.empty();
     }
     return Optional.of(vm);
+  }
+
+  @Override
+  public Optional<ExitStatus> endedStatus(VmLaunchSpec spec) {
+    return Optional.ofNullable(endedWhileDown.get(spec.cvmId()));
   }
 
   @Override

@@ -80,7 +80,11 @@ class CmsHostileInputTest {
           String cmdline = Files.readString(proc.resolve("cmdline"), StandardCharsets.ISO_8859_1);
           String stat = Files.readString(proc.resolve("stat"), StandardCharsets.ISO_8859_1);
           char state = stat.charAt(stat.lastIndexOf(')') + 2);
-          if (cmdline.contains(stateDir.toString()) && state != 'Z' && state != 'X') {
+          // not the wrapper shell, QEMU's parent, whose command line names QEMU's
+          if (cmdline.contains(stateDir.toString())
+              && !cmdline.contains("\0cocos-qemu-wrapper\0")
+              && state != 'Z'
+              && state != 'X') {
             running.add(Long.parseLong(proc.getFileName().toString()));
           }
         } catch (IOException gone) {

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * ended}, then drain) guarantees no command waits forever.
  *
  * <p>Memory: between messages a connection holds no buffer. The selector thread reads into its one
- * shared buffer; only the start of a message not yet complete is copied into {@link #partial},
- * which grows as needed up to {@link #MAX_MESSAGE_BYTES} and is dropped once its line ends.
+ * shared buffer; {@link QmpLines} keeps only the start of a message not yet complete, up to {@link
+ * #MAX_MESSAGE_BYTES}.
  */
 public final class QmpClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(QmpClient.class);
@@ -88,13 +87,8 @@ public final class QmpClient implements AutoCloseable {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean ended;
 
-  /**
-   * The start of a message whose line end has not come yet; null between messages. Selector thread
-   * only.
-   */
-  private byte[] partial;
-
-  private int partialLength;
+  /** Splits what is read into messages. Selector thread only. */
+  private final QmpLines lines = new QmpLines(this::parseLine);
 
   private record Pending(String command, CompletableFuture<JsonNode> reply) {}
 
@@ -272,11 +266,11 @@ public final class QmpClient implements AutoCloseable {
       int n = channel.read(buffer);
       if (n < 0) {
         end(
-            partialLength == 0
+            lines.partialLength() == 0
                 ? null
                 : new IOException(
                     "the connection ended in the middle of a message ("
-                        + partialLength
+                        + lines.partialLength()
                         + " bytes)"));
         return;
       }
@@ -288,47 +282,16 @@ public final class QmpClient implements AutoCloseable {
   }
 
   private void consume(byte[] bytes, int length) throws IOException {
-    int lineStart = 0;
-    for (int i = 0; i < length && !ended; i++) {
-      if (bytes[i] != '\n') {
-        continue;
-      }
-      if (partial == null) {
-        parseLine(bytes, lineStart, i - lineStart);
-      } else {
-        keepPartial(bytes, lineStart, i - lineStart);
-        byte[] line = partial;
-        int lineLength = partialLength;
-        partial = null;
-        partialLength = 0;
-        parseLine(line, 0, lineLength);
-      }
-      lineStart = i + 1;
-    }
-    if (lineStart < length && !ended) {
-      keepPartial(bytes, lineStart, length - lineStart);
-    }
-  }
-
-  /** Appends to the message under way, growing its buffer only as far as needed and allowed. */
-  private void keepPartial(byte[] bytes, int offset, int length) throws IOException {
-    int needed = partialLength + length;
-    if (needed > MAX_MESSAGE_BYTES) {
+    try {
+      lines.consume(bytes, length, () -> !ended);
+    } catch (QmpLines.MessageTooLongException e) {
       log.warn(
           "QMP connection {} of {}: a message exceeds {} bytes without a line end; closing the connection",
           socket,
           name,
           MAX_MESSAGE_BYTES);
-      throw new IOException(
-          "a QMP message exceeds " + MAX_MESSAGE_BYTES + " bytes (QmpClient.MAX_MESSAGE_BYTES)");
+      throw e;
     }
-    if (partial == null || partial.length < needed) {
-      int capacity =
-          Math.min(MAX_MESSAGE_BYTES, Math.max(needed, partial == null ? 512 : partial.length * 2));
-      partial = partial == null ? new byte[capacity] : Arrays.copyOf(partial, capacity);
-    }
-    System.arraycopy(bytes, offset, partial, partialLength, length);
-    partialLength = needed;
   }
 
   /** A line that is not JSON throws, which ends the connection: the peer is not speaking QMP. */

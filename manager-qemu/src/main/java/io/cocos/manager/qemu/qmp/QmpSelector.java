@@ -1,5 +1,6 @@
 package io.cocos.manager.qemu.qmp;
 
+import io.cocos.manager.core.concurrent.DaemonThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -42,9 +43,7 @@ final class QmpSelector implements Runnable {
 
   private QmpSelector() throws IOException {
     selector = Selector.open();
-    thread = new Thread(this, "qmp-selector");
-    thread.setDaemon(true);
-    thread.start();
+    thread = DaemonThreads.start("qmp-selector", this);
   }
 
   /** The JVM's selector, started on first use; it runs as long as the JVM. */

@@ -18,8 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -247,9 +249,9 @@ class QmpClientTest {
   @Test
   void manyConnectionsAreServedByOneThread() throws Exception {
     int connections = 50;
-    List<QmpClient> clients = new java.util.ArrayList<>();
-    List<SocketChannel> peers = new java.util.ArrayList<>();
-    List<BufferedReader> readers = new java.util.ArrayList<>();
+    List<QmpClient> clients = new ArrayList<>();
+    List<SocketChannel> peers = new ArrayList<>();
+    List<BufferedReader> readers = new ArrayList<>();
     try {
       for (int i = 0; i < connections; i++) {
         connected();
@@ -313,7 +315,7 @@ class QmpClientTest {
           try {
             return QmpClient.connect(socket, "test", events::add, Duration.ofSeconds(10));
           } catch (Exception e) {
-            throw new java.util.concurrent.CompletionException(e);
+            throw new CompletionException(e);
           }
         });
   }
