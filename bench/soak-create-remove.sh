@@ -31,7 +31,10 @@ measure() {
   fds=$(ls /proc/$manager/fd | wc -l)
   threads=$(awk '/^Threads:/ {print $2}' /proc/$manager/status)
   files=$(find "$work/state/cvms" -mindepth 1 | wc -l)
-  qemus=$(pgrep -f -- "-pidfile $work/state" | wc -l || true)
+  # QEMUs only: each one's wrapper shell (cocos-qemu-wrapper) names the same -pidfile
+  qemus=$( (pgrep -f -- "-pidfile $work/state" || true) | while read -r p; do
+    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q cocos-qemu-wrapper || echo "$p"
+  done | wc -l)
   printf '%-7s fds %4s  threads %3s  heap after GC %8s  files left in cvms/ %3s  fake QEMUs left %s\n' \
     "$1" "$fds" "$threads" "$heap" "$files" "$qemus"
 }
