@@ -63,7 +63,8 @@ class ManagerProcessIT {
   }
 
   @Test
-  void killMinus9LosesNothingAndAPidThatDiedMeanwhileIsCleanedUp() throws Exception {
+  void killMinus9LosesNothingAndAQemuThatDiedMeanwhileIsListedExitedWithItsStatus()
+      throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     ManagerProcess first = manager(env);
     // The TTL must outlive a restart on a loaded machine (two JVM start-ups can take 20 s there).
@@ -79,9 +80,22 @@ class ManagerProcessIT {
     await().until(() -> gone(pids.get(victim.getCvmId())) || isZombie(pids.get(victim.getCvmId())));
 
     ManagerProcess second = manager(env);
-    List<CvmSummary> restored = list(second);
-    assertThat(restored)
-        .singleElement()
+    Map<String, CvmSummary> restored =
+        list(second).stream().collect(Collectors.toMap(CvmSummary::getId, c -> c));
+    assertThat(restored).containsOnlyKeys(survivor.getCvmId(), victim.getCvmId());
+    // the QEMU killed while no manager ran left its status with its wrapper: exited, as if watched
+    assertThat(restored.get(victim.getCvmId()))
+        .satisfies(
+            c -> {
+              assertThat(c.getState()).isEqualTo("exited");
+              assertThat(c.getExitCode()).as("128 + SIGKILL").isEqualTo(137);
+              assertThat(c.getPid()).isEqualTo(pids.get(victim.getCvmId()));
+            });
+    Path victimDir = tmp.resolve("state/cvms").resolve(victim.getCvmId());
+    assertThat(victimDir.resolve("console.log")).as("its console is kept").exists();
+    assertThat(victimDir.resolve("certs")).as("its shares are deleted").doesNotExist();
+    assertThat(victimDir.resolve("env")).doesNotExist();
+    assertThat(restored.get(survivor.getCvmId()))
         .satisfies(
             c -> {
               assertThat(c.getId()).isEqualTo(survivor.getCvmId());
@@ -92,7 +106,6 @@ class ManagerProcessIT {
                   .as("QMP reached again after kill -9")
                   .isEqualTo("running");
             });
-    assertThat(tmp.resolve("state/cvms").resolve(victim.getCvmId())).doesNotExist();
     // the adopted CVM's console is followed again, with its id and state on each line
     second.awaitLog(
         j ->
@@ -101,8 +114,11 @@ class ManagerProcessIT {
                 && j.path("state").asText().equals("running"),
         Duration.ofSeconds(10));
     // and its TTL, persisted, still ends it
-    await().atMost(Duration.ofSeconds(60)).until(() -> list(second).isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> list(second).stream().noneMatch(c -> c.getId().equals(survivor.getCvmId())));
     await().until(() -> gone(pids.get(survivor.getCvmId())));
+    second.client().removeVm(RemoveReq.newBuilder().setCvmId(victim.getCvmId()).build());
     assertThat(tmp.resolve("state/cvms")).isEmptyDirectory();
   }
 
