@@ -29,6 +29,9 @@ import picocli.CommandLine.Spec;
       MeasureCommand.class,
       PolicyCommand.class,
       KeysCommand.class,
+      AlgoCommand.class,
+      DataCommand.class,
+      ResultCommand.class,
       CompletionCommand.class,
       HelpCommand.class
     },
