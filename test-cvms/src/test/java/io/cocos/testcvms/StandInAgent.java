@@ -188,7 +188,7 @@ final class StandInAgent implements AutoCloseable {
             .build());
   }
 
-  private void log(String message, String computationId) {
+  void log(String message, String computationId) {
     send(
         ClientStreamMessage.newBuilder()
             .setAgentLog(
