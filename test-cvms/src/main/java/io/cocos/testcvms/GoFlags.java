@@ -17,6 +17,8 @@ final class GoFlags {
     }
   }
 
+  static final String HELP = "flag: help requested";
+
   private final Map<String, String> usage = new TreeMap<>();
   private final Map<String, String> values = new LinkedHashMap<>();
 
@@ -45,7 +47,7 @@ final class GoFlags {
         name = name.substring(0, eq);
       }
       if (name.equals("h") || name.equals("help")) {
-        throw new ParseException("flag: help requested");
+        throw new ParseException(HELP);
       }
       if (!usage.containsKey(name)) {
         throw new ParseException("flag provided but not defined: -" + name);

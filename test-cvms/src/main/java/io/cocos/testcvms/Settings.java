@@ -78,9 +78,11 @@ record Settings(
     try {
       f.parse(args);
     } catch (GoFlags.ParseException e) {
+      // as Go's flag package: the problem (not for -h), the usage, then main's log.Fatalf line
+      String problem = e.getMessage().equals(GoFlags.HELP) ? "" : e.getMessage() + "\n";
       throw new UsageException(
-          e.getMessage()
-              + "\nUsage of tests/cvms/main.go:\n"
+          problem
+              + "Usage of tests/cvms/main.go:\n"
               + f.defaults()
               + "Error parsing flags: "
               + e.getMessage());

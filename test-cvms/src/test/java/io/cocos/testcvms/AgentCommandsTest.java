@@ -146,7 +146,10 @@ class AgentCommandsTest {
             keys.resolve("private.pem").toString());
     assertThat(r.code()).isEqualTo(ExitCode.UNREACHABLE);
     assertThat(r.err())
-        .startsWith("❌ Failed to connect to agent: cannot reach the agent at 127.0.0.1:" + unused)
+        .startsWith(
+            "❌ Failed to connect to agent: agent unreachable at 127.0.0.1:"
+                + unused
+                + ": connection refused")
         .endsWith(": agent service is unavailable\n");
     Walkthrough.Run bad =
         Walkthrough.cliIn(

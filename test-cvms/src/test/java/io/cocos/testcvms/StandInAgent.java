@@ -34,6 +34,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.SslContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -95,17 +96,31 @@ final class StandInAgent implements AutoCloseable {
   private Metadata algoHeaders;
   private int datasetsReceived;
 
-  private StandInAgent(ManagedChannel cvmsChannel, Path workDir) {
+  private final SslContext apiTls;
+
+  private StandInAgent(ManagedChannel cvmsChannel, Path workDir, SslContext apiTls) {
     this.cvmsChannel = cvmsChannel;
     this.workDir = workDir;
+    this.apiTls = apiTls;
   }
 
   /** Dials the CVMS at host:port (plain, or as configured), as the agent does at boot. */
   static StandInAgent dial(
       String cvmsTarget, UnaryOperator<NettyChannelBuilder> transport, Path workDir) {
+    return dial(cvmsTarget, transport, workDir, null);
+  }
+
+  /**
+   * @param apiTls how the agent API is served (TLS or mTLS, as agent_config would ask); null: plain
+   */
+  static StandInAgent dial(
+      String cvmsTarget,
+      UnaryOperator<NettyChannelBuilder> transport,
+      Path workDir,
+      SslContext apiTls) {
     StandInAgent agent =
         new StandInAgent(
-            transport.apply(NettyChannelBuilder.forTarget(cvmsTarget)).build(), workDir);
+            transport.apply(NettyChannelBuilder.forTarget(cvmsTarget)).build(), workDir, apiTls);
     agent.toCvms =
         ServiceGrpc.newStub(agent.cvmsChannel)
             .process(
@@ -158,13 +173,15 @@ final class StandInAgent implements AutoCloseable {
       }
       HealthStatusManager health = new HealthStatusManager();
       health.setStatus("agent", HealthCheckResponse.ServingStatus.SERVING);
-      server =
+      NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
               .maxInboundMessageSize(8 << 20)
               .addService(health.getHealthService())
-              .addService(ServerInterceptors.intercept(new Api(req), new HeadersInterceptor()))
-              .build()
-              .start();
+              .addService(ServerInterceptors.intercept(new Api(req), new HeadersInterceptor()));
+      if (apiTls != null) {
+        builder.sslContext(apiTls);
+      }
+      server = builder.build().start();
       event("receive manifest", req.getId(), "ready");
       manifest.complete(req);
     } catch (IOException e) {

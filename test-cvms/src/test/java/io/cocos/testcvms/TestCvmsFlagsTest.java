@@ -74,6 +74,9 @@ class TestCvmsFlagsTest {
         .hasMessageEndingWith("Error parsing flags: flag provided but not defined: -nope");
     assertThatThrownBy(() -> Settings.parse("-algo-path"))
         .hasMessageEndingWith("Error parsing flags: flag needs an argument: -algo-path");
+    assertThatThrownBy(() -> Settings.parse("-h"))
+        .hasMessageStartingWith("Usage of tests/cvms/main.go:\n  -algo-args string\n")
+        .hasMessageEndingWith("Error parsing flags: flag: help requested");
   }
 
   @Test

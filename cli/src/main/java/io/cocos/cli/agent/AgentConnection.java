@@ -127,7 +127,7 @@ public final class AgentConnection implements AutoCloseable {
       throw new CliException(
           AgentErrors.exitCode(e),
           "Failed to connect to agent: "
-              + AgentErrors.describe(e, url())
+              + AgentErrors.describe(e, connection.config())
               + ": agent service is unavailable");
     }
     if (status != HealthCheckResponse.ServingStatus.SERVING) {
@@ -137,8 +137,9 @@ public final class AgentConnection implements AutoCloseable {
     }
   }
 
-  public String url() {
-    return connection.config().url();
+  /** The agent's address and TLS files, under the manager connection's names. */
+  public ManagerClientConfig config() {
+    return connection.config();
   }
 
   /** "without TLS", "with TLS" or "with mTLS". */

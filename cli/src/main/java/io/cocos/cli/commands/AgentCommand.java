@@ -116,7 +116,7 @@ abstract class AgentCommand implements Callable<Integer> {
         run(agent, metadata);
       } catch (StatusRuntimeException e) {
         throw new CliException(
-            AgentErrors.exitCode(e), failure() + AgentErrors.describe(e, agent.url()));
+            AgentErrors.exitCode(e), failure() + AgentErrors.describe(e, agent.config()));
       } catch (IOException e) {
         throw new CliException(ExitCode.LOCAL, failure() + Files2.reason(e));
       }
