@@ -39,6 +39,8 @@ public final class CvmsServer implements AutoCloseable {
   /** Agent messages are logs, events and attestation reports: kilobytes. */
   public static final int MAX_MESSAGE_BYTES = 4 << 20;
 
+  static final int MAX_STREAMS_PER_CONNECTION = 8;
+
   private static final Context.Key<String> PEER = Context.key("peer");
 
   /**
@@ -61,6 +63,8 @@ public final class CvmsServer implements AutoCloseable {
             .addService(ServerInterceptors.intercept(new ProcessService(), new PeerInterceptor()))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .maxInboundMetadataSize(16 << 10)
+            // an agent has one Process stream; a client opening many is not one
+            .maxConcurrentCallsPerConnection(MAX_STREAMS_PER_CONNECTION)
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true);
     if (tls.isPresent()) {

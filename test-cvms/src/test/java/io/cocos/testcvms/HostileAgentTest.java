@@ -60,6 +60,8 @@ class HostileAgentTest {
           .setResponseMarshaller(RAW)
           .build();
 
+  private static final int FLOOD = 5_000;
+
   @TempDir Path dir;
 
   @Test
@@ -97,27 +99,71 @@ class HostileAgentTest {
     }
   }
 
+  @Test
+  void aFloodOfMessagesIsLoggedInTurnWhileOtherAgentsAreServed() throws Exception {
+    Path keys = Walkthrough.keys(dir, "ed25519");
+    Path algo = Files.writeString(dir.resolve("algo"), "x");
+    try (Walkthrough w =
+        new Walkthrough(dir, Walkthrough.flags(algo, keys.resolve("public.pem")))) {
+      ManagedChannel raw =
+          NettyChannelBuilder.forTarget("127.0.0.1:" + w.cvms.port()).usePlaintext().build();
+      try {
+        byte[] log =
+            io.cocos.agent.cvms.ClientStreamMessage.newBuilder()
+                .setAgentLog(
+                    io.cocos.agent.cvms.AgentLog.newBuilder().setMessage("flood").setLevel("INFO"))
+                .build()
+                .toByteArray();
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        io.grpc.stub.ClientCallStreamObserver<byte[]> flood =
+            (io.grpc.stub.ClientCallStreamObserver<byte[]>)
+                ClientCalls.asyncBidiStreamingCall(
+                    raw.newCall(PROCESS, CallOptions.DEFAULT), ending(end));
+        int sent = 0;
+        while (sent < FLOOD) {
+          flood.onNext(log);
+          sent++;
+        }
+        flood.onCompleted();
+        // while the server works through the flood, another agent is served
+        try (StandInAgent second =
+            StandInAgent.dialPlain(
+                "127.0.0.1:" + w.cvms.port(), Files.createDirectories(dir.resolve("a2")))) {
+          assertThat(second.manifest().get(10, TimeUnit.SECONDS).getId()).isEqualTo("1");
+        }
+        assertThat(end.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+        assertThat(w.cvmsLog().split("\"message\":\\{\"agent_log\":\\{\"message\":\"flood\"", -1))
+            .hasSize(FLOOD + 1);
+      } finally {
+        raw.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static StreamObserver<byte[]> ending(CompletableFuture<Status> end) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(byte[] value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        end.complete(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        end.complete(Status.OK);
+      }
+    };
+  }
+
   /** Sends one raw message on a new Process stream; the status it ends with. */
   private static Status sendAndAwaitEnd(ManagedChannel channel, byte[] message)
       throws InterruptedException, java.util.concurrent.TimeoutException {
     CompletableFuture<Status> end = new CompletableFuture<>();
     StreamObserver<byte[]> out =
         ClientCalls.asyncBidiStreamingCall(
-            channel.newCall(PROCESS, CallOptions.DEFAULT),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(byte[] value) {}
-
-              @Override
-              public void onError(Throwable t) {
-                end.complete(Status.fromThrowable(t));
-              }
-
-              @Override
-              public void onCompleted() {
-                end.complete(Status.OK);
-              }
-            });
+            channel.newCall(PROCESS, CallOptions.DEFAULT), ending(end));
     out.onNext(message);
     try {
       return end.get(10, TimeUnit.SECONDS);
