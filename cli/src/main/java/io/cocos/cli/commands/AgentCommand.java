@@ -31,6 +31,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(sortOptions = false)
 abstract class AgentCommand implements Callable<Integer> {
+  /** The variables every agent command reads, for the commands' help. */
+  static final String ENV_URL =
+      "  AGENT_GRPC_URL                agent, host:port (default localhost:7001)";
+
+  static final String ENV_TLS =
+      "  AGENT_GRPC_SERVER_CA_CERTS    CA the agent's certificate must chain to: TLS";
+  static final String ENV_MTLS =
+      "  AGENT_GRPC_CLIENT_CERT, _KEY  client certificate and key (PEM): mTLS";
+  static final String ENV_TIMEOUT =
+      "  AGENT_GRPC_TIMEOUT            deadline of the health check (default 60s)";
+  static final String ENV_ATTESTED =
+      "  AGENT_GRPC_ATTESTED_TLS       true: refused, as --attested-tls";
   static final Metadata.Key<String> USER_ID =
       Metadata.Key.of("user-id", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> SIGNATURE =

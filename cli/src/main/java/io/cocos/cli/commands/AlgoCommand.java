@@ -30,7 +30,14 @@ import picocli.CommandLine.Parameters;
     footer = {
       "  export AGENT_GRPC_URL=localhost:6100",
       "  cocos-cli algo ./build/addition private.pem",
-      "  cocos-cli algo addition.py private.pem -a python -r requirements.txt --args=--verbose"
+      "  cocos-cli algo lin_reg.py private.pem -a python -r requirements.txt",
+      "",
+      "Environment:",
+      AgentCommand.ENV_URL,
+      AgentCommand.ENV_TLS,
+      AgentCommand.ENV_MTLS,
+      AgentCommand.ENV_TIMEOUT,
+      AgentCommand.ENV_ATTESTED
     })
 public final class AlgoCommand extends AgentCommand {
   static final Metadata.Key<String> ALGO_TYPE =

@@ -30,7 +30,14 @@ import picocli.CommandLine.Parameters;
     footer = {
       "  export AGENT_GRPC_URL=localhost:6100",
       "  cocos-cli data datasets/iris.csv private.pem",
-      "  cocos-cli data datasets.zip private.pem --decompress"
+      "  cocos-cli data datasets.zip private.pem --decompress",
+      "",
+      "Environment:",
+      AgentCommand.ENV_URL,
+      AgentCommand.ENV_TLS,
+      AgentCommand.ENV_MTLS,
+      AgentCommand.ENV_TIMEOUT,
+      AgentCommand.ENV_ATTESTED
     })
 public final class DataCommand extends AgentCommand {
   static final Metadata.Key<String> DECOMPRESS =

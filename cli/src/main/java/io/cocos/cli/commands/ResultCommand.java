@@ -33,7 +33,14 @@ import picocli.CommandLine.Parameters;
     footer = {
       "  export AGENT_GRPC_URL=localhost:6100",
       "  cocos-cli result private.pem",
-      "  cocos-cli result private.pem --filename my_results.zip --output-dir /path/to/directory"
+      "  cocos-cli result private.pem --filename my_results.zip --output-dir results/",
+      "",
+      "Environment:",
+      AgentCommand.ENV_URL,
+      AgentCommand.ENV_TLS,
+      AgentCommand.ENV_MTLS,
+      AgentCommand.ENV_TIMEOUT,
+      AgentCommand.ENV_ATTESTED
     })
 public final class ResultCommand extends AgentCommand {
   @Parameters(
