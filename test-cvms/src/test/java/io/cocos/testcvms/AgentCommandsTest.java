@@ -105,10 +105,7 @@ class AgentCommandsTest {
   @Test
   void attestedTlsIsRefusedInOneLineAndNothingIsDialled() throws Exception {
     Path keys = Walkthrough.keys(dir, "ed25519");
-    int unused;
-    try (ServerSocket s = new ServerSocket(0)) {
-      unused = s.getLocalPort();
-    }
+    int unused = unusedPort();
     Map<String, String> env = Map.of("AGENT_GRPC_URL", "127.0.0.1:" + unused);
     String key = keys.resolve("private.pem").toString();
     for (Walkthrough.Run run :
@@ -134,10 +131,7 @@ class AgentCommandsTest {
   @Test
   void anAgentThatIsNotThereIsSaidInWordsWithItsOwnExitCode() throws Exception {
     Path keys = Walkthrough.keys(dir, "ed25519");
-    int unused;
-    try (ServerSocket s = new ServerSocket(0)) {
-      unused = s.getLocalPort();
-    }
+    int unused = unusedPort();
     Walkthrough.Run r =
         Walkthrough.cliIn(
             dir,
@@ -171,5 +165,12 @@ class AgentCommandsTest {
         Walkthrough.cliIn(dir, Map.of(), "algo", "nope.bin", notKey.toString());
     assertThat(missing.err())
         .isEqualTo("❌ Error reading algorithm file: open nope.bin: no such file or directory\n");
+  }
+
+  /** A port nothing listens on (it was free a moment ago, and nothing here takes it). */
+  private static int unusedPort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 }

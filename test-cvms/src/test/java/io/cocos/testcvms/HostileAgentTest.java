@@ -66,12 +66,8 @@ class HostileAgentTest {
 
   @Test
   void garbageOrAHugeMessageEndsOnlyThatAgentsStream() throws Exception {
-    Path keys = Walkthrough.keys(dir, "ed25519");
-    Path algo = Files.writeString(dir.resolve("algo"), "x");
-    try (Walkthrough w =
-        new Walkthrough(dir, Walkthrough.flags(algo, keys.resolve("public.pem")))) {
-      ManagedChannel raw =
-          NettyChannelBuilder.forTarget("127.0.0.1:" + w.cvms.port()).usePlaintext().build();
+    try (Walkthrough w = walkthrough()) {
+      ManagedChannel raw = rawChannel(w);
       try {
         // field 1 with wire type 7, which does not exist: not a ClientStreamMessage
         assertThat(sendAndAwaitEnd(raw, new byte[] {0x0f, 1, 2, 3}).getCode())
@@ -101,12 +97,8 @@ class HostileAgentTest {
 
   @Test
   void aFloodOfMessagesIsLoggedInTurnWhileOtherAgentsAreServed() throws Exception {
-    Path keys = Walkthrough.keys(dir, "ed25519");
-    Path algo = Files.writeString(dir.resolve("algo"), "x");
-    try (Walkthrough w =
-        new Walkthrough(dir, Walkthrough.flags(algo, keys.resolve("public.pem")))) {
-      ManagedChannel raw =
-          NettyChannelBuilder.forTarget("127.0.0.1:" + w.cvms.port()).usePlaintext().build();
+    try (Walkthrough w = walkthrough()) {
+      ManagedChannel raw = rawChannel(w);
       try {
         byte[] log =
             io.cocos.agent.cvms.ClientStreamMessage.newBuilder()
@@ -155,6 +147,17 @@ class HostileAgentTest {
         end.complete(Status.OK);
       }
     };
+  }
+
+  /** The test CVMS server with one well-behaved agent connected. */
+  private Walkthrough walkthrough() throws Exception {
+    Path keys = Walkthrough.keys(dir, "ed25519");
+    Path algo = Files.writeString(dir.resolve("algo"), "x");
+    return new Walkthrough(dir, Walkthrough.flags(algo, keys.resolve("public.pem")));
+  }
+
+  private static ManagedChannel rawChannel(Walkthrough w) {
+    return NettyChannelBuilder.forTarget("127.0.0.1:" + w.cvms.port()).usePlaintext().build();
   }
 
   /** Sends one raw message on a new Process stream; the status it ends with. */

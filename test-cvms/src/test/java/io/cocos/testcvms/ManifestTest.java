@@ -25,6 +25,24 @@ class ManifestTest {
           + "\n-----END PUBLIC KEY-----\n";
 
   @TempDir Path dir;
+
+  /** Flags for a remote algorithm, plus these. */
+  private Settings remote(Path key, String... more) throws Settings.UsageException {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "-public-key-path",
+                key.toString(),
+                "-attested-tls-bool",
+                "false",
+                "-algo-source-url",
+                "s3://b/algo",
+                "-algo-kbs-path",
+                "default/key/algo"));
+    args.addAll(List.of(more));
+    return Settings.parse(args.toArray(String[]::new));
+  }
+
   private final List<String> info = new ArrayList<>();
 
   @Test
@@ -89,15 +107,8 @@ class ManifestTest {
     Path key = Files.writeString(dir.resolve("public.pem"), PUBLIC_PEM);
     String hash = "11".repeat(32);
     Settings s =
-        Settings.parse(
-            "-public-key-path",
-            key.toString(),
-            "-attested-tls-bool",
-            "false",
-            "-algo-source-url",
-            "s3://b/algo",
-            "-algo-kbs-path",
-            "default/key/algo",
+        remote(
+            key,
             "-algo-kbs-url",
             "http://kbs:8080",
             "-algo-hash",
@@ -121,18 +132,7 @@ class ManifestTest {
     assertThat(req.getDatasets(1).getKbs().getUrl()).isEqualTo("http://kbs2");
     assertThat(req.getDatasets(1).getHash()).isEqualTo(ByteString.copyFrom(new byte[32]));
 
-    Settings shortHash =
-        Settings.parse(
-            "-public-key-path",
-            key.toString(),
-            "-attested-tls-bool",
-            "false",
-            "-algo-source-url",
-            "s3://b/algo",
-            "-algo-kbs-path",
-            "p",
-            "-algo-hash",
-            "abcd");
+    Settings shortHash = remote(key, "-algo-hash", "abcd");
     assertThatThrownBy(() -> Manifest.build(shortHash, (m, a) -> {}))
         .hasMessage("algo hash must be 32 bytes (SHA256), got 2");
   }

@@ -31,9 +31,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(sortOptions = false)
 abstract class AgentCommand implements Callable<Integer> {
-  /** The variables every agent command reads, for the commands' help. */
-  static final String ENV_URL =
-      "  AGENT_GRPC_URL                agent, host:port (default localhost:7001)";
+  /** The variables every agent command reads: the last line of each command's help footer. */
+  static final String ENVIRONMENT =
+      "%nEnvironment:%n"
+          + "  AGENT_GRPC_URL                agent, host:port (default localhost:7001)%n"
+          + "  AGENT_GRPC_SERVER_CA_CERTS    CA the agent's certificate must chain to: TLS%n"
+          + "  AGENT_GRPC_CLIENT_CERT, _KEY  client certificate and key (PEM): mTLS%n"
+          + "  AGENT_GRPC_TIMEOUT            deadline of the health check (default 60s)%n"
+          + "  AGENT_GRPC_ATTESTED_TLS       true: refused, as --attested-tls";
+
+  static final String KEY_LABEL = "<private_key_file_path>";
+  static final String KEY_DESCRIPTION =
+      "Your private key (PEM: RSA, ECDSA or Ed25519, as cocos-cli keys writes it).";
 
   static final String ENV_TLS =
       "  AGENT_GRPC_SERVER_CA_CERTS    CA the agent's certificate must chain to: TLS";
@@ -43,14 +52,15 @@ abstract class AgentCommand implements Callable<Integer> {
       "  AGENT_GRPC_TIMEOUT            deadline of the health check (default 60s)";
   static final String ENV_ATTESTED =
       "  AGENT_GRPC_ATTESTED_TLS       true: refused, as --attested-tls";
-  static final Metadata.Key<String> USER_ID =
-      Metadata.Key.of("user-id", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> SIGNATURE =
-      Metadata.Key.of("signature", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> USER_ID = metadataKey("user-id");
+  static final Metadata.Key<String> SIGNATURE = metadataKey("signature");
 
   protected final CliContext ctx;
   @Mixin HelpOption help;
   @Spec protected CommandSpec spec;
+
+  /** The caller's key, read by {@link #prepare()} with {@link #privateKey(CliContext, String)}. */
+  protected PrivateKey key;
 
   @Option(
       names = "--attested-tls",
@@ -78,7 +88,7 @@ abstract class AgentCommand implements Callable<Integer> {
       throws IOException, InterruptedException;
 
   /** The private key named by a positional argument, decoded as upstream decodes it. */
-  protected PrivateKey privateKey(String path) {
+  protected static PrivateKey privateKey(CliContext ctx, String path) {
     byte[] pem;
     try {
       pem = Files.readAllBytes(ctx.resolve(path));
@@ -110,7 +120,9 @@ abstract class AgentCommand implements Callable<Integer> {
   /** What to say when the call fails, before the agent's reason. */
   protected abstract String failure();
 
-  protected abstract PrivateKey key();
+  static Metadata.Key<String> metadataKey(String name) {
+    return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+  }
 
   @Override
   public final Integer call() throws InterruptedException {
@@ -118,7 +130,7 @@ abstract class AgentCommand implements Callable<Integer> {
     Metadata metadata = new Metadata();
     metadata.put(USER_ID, role());
     try {
-      metadata.put(SIGNATURE, UserKeys.signRole(key(), role()));
+      metadata.put(SIGNATURE, UserKeys.signRole(key, role()));
     } catch (GeneralSecurityException e) {
       throw new CliException(ExitCode.LOCAL, failure() + e.getMessage());
     }

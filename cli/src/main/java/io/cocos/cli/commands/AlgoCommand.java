@@ -9,7 +9,6 @@ import io.cocos.cli.agent.Uploads;
 import io.grpc.Metadata;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -31,29 +30,20 @@ import picocli.CommandLine.Parameters;
       "  export AGENT_GRPC_URL=localhost:6100",
       "  cocos-cli algo ./build/addition private.pem",
       "  cocos-cli algo lin_reg.py private.pem -a python -r requirements.txt",
-      "",
-      "Environment:",
-      AgentCommand.ENV_URL,
-      AgentCommand.ENV_TLS,
-      AgentCommand.ENV_MTLS,
-      AgentCommand.ENV_TIMEOUT,
-      AgentCommand.ENV_ATTESTED
+      AgentCommand.ENVIRONMENT
     })
 public final class AlgoCommand extends AgentCommand {
-  static final Metadata.Key<String> ALGO_TYPE =
-      Metadata.Key.of("algo_type", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> ALGO_ARGS =
-      Metadata.Key.of("algo_args", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> PYTHON_RUNTIME =
-      Metadata.Key.of("python_runtime", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> ALGO_TYPE = metadataKey("algo_type");
+  static final Metadata.Key<String> ALGO_ARGS = metadataKey("algo_args");
+  static final Metadata.Key<String> PYTHON_RUNTIME = metadataKey("python_runtime");
 
   @Parameters(index = "0", paramLabel = "<algo_file>", description = "The algorithm.")
   String algorithmFile;
 
   @Parameters(
       index = "1",
-      paramLabel = "<private_key_file_path>",
-      description = "Your private key (PEM: RSA, ECDSA or Ed25519, as cocos-cli keys writes it).")
+      paramLabel = AgentCommand.KEY_LABEL,
+      description = AgentCommand.KEY_DESCRIPTION)
   String keyFile;
 
   @Option(
@@ -82,7 +72,6 @@ public final class AlgoCommand extends AgentCommand {
 
   private Path algorithm;
   private Path requirements;
-  private PrivateKey key;
 
   public AlgoCommand(CliContext ctx) {
     super(ctx);
@@ -99,18 +88,13 @@ public final class AlgoCommand extends AgentCommand {
   }
 
   @Override
-  protected PrivateKey key() {
-    return key;
-  }
-
-  @Override
   protected void prepare() {
     out().println("Uploading algorithm file: " + algorithmFile);
     algorithm = readableFile("Error reading algorithm file", algorithmFile);
     if (requirementsFile != null && !requirementsFile.isEmpty()) {
       requirements = readableFile("Error reading requirments file", requirementsFile);
     }
-    key = privateKey(keyFile);
+    key = privateKey(ctx, keyFile);
   }
 
   @Override

@@ -12,7 +12,6 @@ import io.grpc.Metadata;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,25 +30,18 @@ import picocli.CommandLine.Parameters;
       "  export AGENT_GRPC_URL=localhost:6100",
       "  cocos-cli data datasets/iris.csv private.pem",
       "  cocos-cli data datasets.zip private.pem --decompress",
-      "",
-      "Environment:",
-      AgentCommand.ENV_URL,
-      AgentCommand.ENV_TLS,
-      AgentCommand.ENV_MTLS,
-      AgentCommand.ENV_TIMEOUT,
-      AgentCommand.ENV_ATTESTED
+      AgentCommand.ENVIRONMENT
     })
 public final class DataCommand extends AgentCommand {
-  static final Metadata.Key<String> DECOMPRESS =
-      Metadata.Key.of("decompress", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> DECOMPRESS = metadataKey("decompress");
 
   @Parameters(index = "0", paramLabel = "<dataset_path>", description = "The dataset file.")
   String datasetPath;
 
   @Parameters(
       index = "1",
-      paramLabel = "<private_key_file_path>",
-      description = "Your private key (PEM: RSA, ECDSA or Ed25519, as cocos-cli keys writes it).")
+      paramLabel = AgentCommand.KEY_LABEL,
+      description = AgentCommand.KEY_DESCRIPTION)
   String keyFile;
 
   @Option(
@@ -58,7 +50,6 @@ public final class DataCommand extends AgentCommand {
   boolean decompress;
 
   private Path dataset;
-  private PrivateKey key;
 
   public DataCommand(CliContext ctx) {
     super(ctx);
@@ -75,11 +66,6 @@ public final class DataCommand extends AgentCommand {
   }
 
   @Override
-  protected PrivateKey key() {
-    return key;
-  }
-
-  @Override
   protected void prepare() {
     out().println("Uploading dataset: " + datasetPath);
     dataset = readableFile("Error reading dataset file", datasetPath);
@@ -92,7 +78,7 @@ public final class DataCommand extends AgentCommand {
               + " is a directory: zip it, put the zip's hash in the manifest and upload the zip"
               + " with --decompress");
     }
-    key = privateKey(keyFile);
+    key = privateKey(ctx, keyFile);
   }
 
   @Override

@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.PrivateKey;
 import java.util.Iterator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,19 +33,13 @@ import picocli.CommandLine.Parameters;
       "  export AGENT_GRPC_URL=localhost:6100",
       "  cocos-cli result private.pem",
       "  cocos-cli result private.pem --filename my_results.zip --output-dir results/",
-      "",
-      "Environment:",
-      AgentCommand.ENV_URL,
-      AgentCommand.ENV_TLS,
-      AgentCommand.ENV_MTLS,
-      AgentCommand.ENV_TIMEOUT,
-      AgentCommand.ENV_ATTESTED
+      AgentCommand.ENVIRONMENT
     })
 public final class ResultCommand extends AgentCommand {
   @Parameters(
       index = "0",
-      paramLabel = "<private_key_file_path>",
-      description = "Your private key (PEM: RSA, ECDSA or Ed25519, as cocos-cli keys writes it).")
+      paramLabel = AgentCommand.KEY_LABEL,
+      description = AgentCommand.KEY_DESCRIPTION)
   String keyFile;
 
   @Option(
@@ -62,7 +55,6 @@ public final class ResultCommand extends AgentCommand {
   String filename;
 
   private Path target;
-  private PrivateKey key;
 
   public ResultCommand(CliContext ctx) {
     super(ctx);
@@ -79,14 +71,9 @@ public final class ResultCommand extends AgentCommand {
   }
 
   @Override
-  protected PrivateKey key() {
-    return key;
-  }
-
-  @Override
   protected void prepare() {
     out().println("⏳ Retrieving computation result file");
-    key = privateKey(keyFile);
+    key = privateKey(ctx, keyFile);
     Path dir = outputDir == null || outputDir.isEmpty() ? ctx.workDir() : ctx.resolve(outputDir);
     try {
       Files.createDirectories(dir);
