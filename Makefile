@@ -35,7 +35,7 @@ manager: $(MANAGER_JAR)
 
 cli: $(CLI_JAR)
 	scripts/make-launcher.sh $(CLI_JAR) $(BUILD_DIR)/cocos-cli "-XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
-	  "create-vm remove-vm list-vms cvm-info attestation-policy measure logs events algo data result"
+	  "create-vm remove-vm list-vms cvm-info attestation-policy measure logs events algo data result attestation"
 
 # A stand-in Computation Management service to try the manager's link (MANAGER_CMS_URL) with.
 test-cms: $(TEST_CMS_JAR)

@@ -2,6 +2,7 @@ package io.cocos.testcvms;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.cocos.cli.ExitCode;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -22,19 +23,23 @@ class AgentCommandsTest {
 
   @TempDir Path dir;
 
+  /**
+   * Each kind cocos-cli keys makes; RSA also as upstream's keys command writes it, PKCS#1 bytes
+   * under "PRIVATE KEY" (one 4096-bit key for both: generating it is the slow part).
+   */
   @ParameterizedTest
   @ValueSource(strings = {"rsa", "ecdsa", "ed25519"})
-  void keysOfEveryKindCocosCliKeysMakesSignForAllThreeCommands(String type) throws Exception {
+  void keysOfEveryKindSignForAllThreeCommands(String type) throws Exception {
     Path keys = Walkthrough.keys(dir, type);
     walkthroughWith(keys.resolve("public.pem"), keys.resolve("private.pem"));
+    if (type.equals("rsa")) {
+      walkthroughWith(keys.resolve("public.pem"), upstreamRsaKey(keys.resolve("private.pem")));
+    }
   }
 
-  /** Upstream's keys command writes RSA keys as PKCS#1 bytes under "PRIVATE KEY". */
-  @Test
-  void upstreamsRsaKeyPkcs1UnderPrivateKeyWorks() throws Exception {
-    Path keys = Walkthrough.keys(dir, "rsa");
+  private Path upstreamRsaKey(Path pkcs8Pem) throws Exception {
     byte[] pkcs8;
-    try (PemReader r = new PemReader(Files.newBufferedReader(keys.resolve("private.pem")))) {
+    try (PemReader r = new PemReader(Files.newBufferedReader(pkcs8Pem))) {
       pkcs8 = r.readPemObject().getContent();
     }
     byte[] pkcs1 =
@@ -43,7 +48,7 @@ class AgentCommandsTest {
     try (PemWriter w = new PemWriter(Files.newBufferedWriter(upstream))) {
       w.writeObject(new PemObject("PRIVATE KEY", pkcs1));
     }
-    walkthroughWith(keys.resolve("public.pem"), upstream);
+    return upstream;
   }
 
   private void walkthroughWith(Path publicKey, Path privateKey) throws Exception {
@@ -165,6 +170,42 @@ class AgentCommandsTest {
         Walkthrough.cliIn(dir, Map.of(), "algo", "nope.bin", notKey.toString());
     assertThat(missing.err())
         .isEqualTo("❌ Error reading algorithm file: open nope.bin: no such file or directory\n");
+  }
+
+  @Test
+  void attestationGetSavesTheRawReportWithTheNoncesPadded() throws Exception {
+    Path keys = Walkthrough.keys(dir, "ed25519");
+    Path algo = Files.writeString(dir.resolve("algo.sh"), ECHO_BIN);
+    try (Walkthrough w =
+        new Walkthrough(dir, Walkthrough.flags(algo, keys.resolve("public.pem")))) {
+      Walkthrough.Run get =
+          w.cli("attestation", "get", "snp-vtpm", "--tee", "AB", "--vtpm", "cd01");
+      assertThat(get.code()).as(get.err()).isZero();
+      assertThat(get.out())
+          .contains("Fetching SEV-SNP and vTPM report")
+          .contains("Attestation retrieved and saved successfully!");
+      assertThat(Files.readString(dir.resolve("attestation.bin")))
+          .isEqualTo(
+              StandInAgent.fakeReport(
+                  2,
+                  ByteString.copyFrom(java.util.HexFormat.of().parseHex("ab" + "00".repeat(63))),
+                  ByteString.copyFrom(
+                      java.util.HexFormat.of().parseHex("cd01" + "00".repeat(30)))));
+
+      Walkthrough.Run noNonce = w.cli("attestation", "get", "vtpm");
+      assertThat(noNonce.code()).isEqualTo(ExitCode.USAGE);
+      assertThat(noNonce.err()).isEqualTo("❌ vTPM nonce must be defined for vTPM attestation\n");
+      Walkthrough.Run tooLong = w.cli("attestation", "get", "tdx", "--tee", "00".repeat(65));
+      assertThat(tooLong.err())
+          .isEqualTo("❌ nonce must be a hex encoded string of length lesser or equal 64 bytes\n");
+      Walkthrough.Run token = w.cli("attestation", "get", "azure-token", "--token", "01");
+      assertThat(token.code()).isEqualTo(ExitCode.REJECTED);
+      assertThat(token.err())
+          .isEqualTo(
+              "❌ Failed to get attestation token due to error: failed to fetch attestation token :"
+                  + " failed to get azure token\n");
+      assertThat(dir.resolve("azure_attest_token.jwt")).doesNotExist();
+    }
   }
 
   /** A port nothing listens on (it was free a moment ago, and nothing here takes it). */

@@ -5,6 +5,10 @@ import com.google.protobuf.Timestamp;
 import io.cocos.agent.api.AgentServiceGrpc;
 import io.cocos.agent.api.AlgoRequest;
 import io.cocos.agent.api.AlgoResponse;
+import io.cocos.agent.api.AttestationRequest;
+import io.cocos.agent.api.AttestationResponse;
+import io.cocos.agent.api.AttestationTokenRequest;
+import io.cocos.agent.api.AttestationTokenResponse;
 import io.cocos.agent.api.DataRequest;
 import io.cocos.agent.api.DataResponse;
 import io.cocos.agent.api.ResultRequest;
@@ -48,6 +52,7 @@ import java.security.Signature;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -410,6 +415,38 @@ final class StandInAgent implements AutoCloseable {
       response.onCompleted();
       event("results consumed", req.getId(), "completed");
     }
+
+    @Override
+    public void attestation(AttestationRequest request, StreamObserver<AttestationResponse> out) {
+      byte[] report =
+          fakeReport(request.getType(), request.getTeeNonce(), request.getVtpmNonce())
+              .getBytes(StandardCharsets.UTF_8);
+      out.onNext(AttestationResponse.newBuilder().setFile(ByteString.copyFrom(report)).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void azureAttestationToken(
+        AttestationTokenRequest request, StreamObserver<AttestationTokenResponse> out) {
+      out.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("failed to get azure token")
+              .asRuntimeException());
+    }
+  }
+
+  /**
+   * What the stand-in answers for an attestation: no TEE here, so a text naming the request
+   * (upstream's agent sends the TEE's binary report).
+   */
+  static String fakeReport(int type, ByteString teeNonce, ByteString vtpmNonce) {
+    HexFormat hex = HexFormat.of();
+    return "stand-in report type="
+        + type
+        + " tee="
+        + hex.formatHex(teeNonce.toByteArray())
+        + " vtpm="
+        + hex.formatHex(vtpmNonce.toByteArray());
   }
 
   /** Reads an upload to its end, then checks it; bad input ends the call with its status. */

@@ -77,7 +77,7 @@ abstract class AgentCommand implements Callable<Integer> {
     return ctx.out();
   }
 
-  /** The role whose signature the agent checks for this command. */
+  /** The role whose signature the agent checks for this command; null: none is sent. */
   protected abstract String role();
 
   /** Reads and checks local files before anything is dialled. */
@@ -128,11 +128,13 @@ abstract class AgentCommand implements Callable<Integer> {
   public final Integer call() throws InterruptedException {
     prepare();
     Metadata metadata = new Metadata();
-    metadata.put(USER_ID, role());
-    try {
-      metadata.put(SIGNATURE, UserKeys.signRole(key, role()));
-    } catch (GeneralSecurityException e) {
-      throw new CliException(ExitCode.LOCAL, failure() + e.getMessage());
+    if (role() != null) { // attestation needs no user
+      metadata.put(USER_ID, role());
+      try {
+        metadata.put(SIGNATURE, UserKeys.signRole(key, role()));
+      } catch (GeneralSecurityException e) {
+        throw new CliException(ExitCode.LOCAL, failure() + e.getMessage());
+      }
     }
     try (AgentConnection agent = AgentConnection.open(ctx, attestedTls)) {
       out().println("🔗 Connected to agent " + agent.mode());

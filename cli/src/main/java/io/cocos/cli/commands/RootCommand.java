@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       AlgoCommand.class,
       DataCommand.class,
       ResultCommand.class,
+      AttestationCommand.class,
       CompletionCommand.class,
       HelpCommand.class
     },
