@@ -55,11 +55,29 @@ class AgentCommandsTest {
     Path algo = Files.writeString(dir.resolve("algo.sh"), ECHO_BIN);
     Path data = Files.writeString(dir.resolve("data.csv"), "1,2\n");
     try (Walkthrough w = new Walkthrough(dir, Walkthrough.flags(algo, publicKey, data))) {
+      Path requirements = Files.writeString(dir.resolve("requirements.txt"), "numpy==2.0\n");
       Walkthrough.Run a =
-          w.cli("algo", algo.toString(), privateKey.toString(), "--args", "x", "--args", "y z");
+          w.cli(
+              "algo",
+              algo.toString(),
+              privateKey.toString(),
+              "--args",
+              "x",
+              "--args",
+              "y z",
+              "-r",
+              requirements.toString());
       assertThat(a.code()).as(a.err()).isZero();
-      Walkthrough.Run d = w.cli("data", data.toString(), privateKey.toString());
+      assertThat(w.agent.requirements()).isEqualTo(Files.readAllBytes(requirements));
+      Walkthrough.Run d = w.cli("data", data.toString(), privateKey.toString(), "--decompress");
       assertThat(d.code()).as(d.err()).isZero();
+      assertThat(
+              w.agent
+                  .lastDataHeaders()
+                  .get(
+                      io.grpc.Metadata.Key.of(
+                          "decompress", io.grpc.Metadata.ASCII_STRING_MARSHALLER)))
+          .isEqualTo("true");
       Walkthrough.Run r = w.cli("result", privateKey.toString());
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(WalkthroughEndToEndTest.entry(dir.resolve("results.zip"), "args.txt"))

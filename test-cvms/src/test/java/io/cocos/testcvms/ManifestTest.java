@@ -164,6 +164,10 @@ class ManifestTest {
     assertThat(chunks.get(1).getRunReqChunks().getData()).isEmpty();
     assertThat(chunks.get(1).getRunReqChunks().getIsLast()).isTrue();
     assertThat(chunks.get(1).getRunReqChunks().getId()).isEqualTo("1");
+    // on the wire as upstream's: runReqChunks = field 1 of ServerStreamMessage; in it id = 2,
+    // is_last = 3, and the empty data (1) not written
+    assertThat(chunks.get(1).toByteArray())
+        .containsExactly(0x0a, 0x05, 0x12, 0x01, '1', 0x18, 0x01);
 
     ComputationRunReq big =
         ComputationRunReq.newBuilder()

@@ -100,6 +100,7 @@ final class StandInAgent implements AutoCloseable {
   private byte[] requirements;
   private Metadata algoHeaders;
   private int datasetsReceived;
+  private volatile Metadata lastDataHeaders;
 
   private final SslContext apiTls;
 
@@ -163,6 +164,16 @@ final class StandInAgent implements AutoCloseable {
 
   CompletableFuture<ComputationRunReq> manifest() {
     return manifest;
+  }
+
+  /** The requirements file that came with the algorithm (empty if none). */
+  synchronized byte[] requirements() {
+    return requirements == null ? new byte[0] : requirements.clone();
+  }
+
+  /** The metadata of the last dataset upload. */
+  Metadata lastDataHeaders() {
+    return lastDataHeaders;
   }
 
   /** The agent API's port, once the manifest has come. */
@@ -347,6 +358,7 @@ final class StandInAgent implements AutoCloseable {
     @Override
     public StreamObserver<DataRequest> data(StreamObserver<DataResponse> response) {
       List<ByteString> keys = req.getDatasetsList().stream().map(Dataset::getUserKey).toList();
+      lastDataHeaders = HEADERS.get();
       if (!verifies(HEADERS.get(), "data-provider", keys)) {
         response.onError(unauthenticated());
         return new Discard<>();
