@@ -10,10 +10,11 @@ GUEST_DIR ?= $(BUILD_DIR)/guest
 MANAGER_JAR = manager-grpc/target/cocos-manager.jar
 CLI_JAR = cli/target/cocos-cli.jar
 TEST_CMS_JAR = test-cms/target/cocos-test-cms.jar
+TEST_CVMS_JAR = test-cvms/target/cocos-test-cvms.jar
 SOURCES = $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all manager cli test-cms deps test-deps guest test install install_service run stop demo demo-stop dev clean
+.PHONY: all manager cli test-cms test-cvms deps test-deps guest test install install_service run stop demo demo-stop dev clean
 
 all: manager cli
 
@@ -21,7 +22,7 @@ all: manager cli
 # -DskipTests for surefire, -DskipITs for failsafe (3.6 reads only that one on the command line).
 # The tests are still compiled: manager-core's test-jar is part of the reactor's artifacts.
 # Order-only on deps: Maven and the JDK come from there, and an installed package rebuilds nothing.
-$(MANAGER_JAR) $(CLI_JAR) $(TEST_CMS_JAR) &: $(SOURCES) | deps
+$(MANAGER_JAR) $(CLI_JAR) $(TEST_CMS_JAR) $(TEST_CVMS_JAR) &: $(SOURCES) | deps
 	$(MVN) -q -DskipTests -DskipITs -Dcocos.commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) package
 
 # The manager's JVM options, measured in docs/operations.md ("Start-up and memory of the daemon"); its
@@ -34,11 +35,15 @@ manager: $(MANAGER_JAR)
 
 cli: $(CLI_JAR)
 	scripts/make-launcher.sh $(CLI_JAR) $(BUILD_DIR)/cocos-cli "-XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
-	  "create-vm remove-vm list-vms cvm-info attestation-policy measure logs events"
+	  "create-vm remove-vm list-vms cvm-info attestation-policy measure logs events algo data result attestation"
 
 # A stand-in Computation Management service to try the manager's link (MANAGER_CMS_URL) with.
 test-cms: $(TEST_CMS_JAR)
 	scripts/make-launcher.sh $(TEST_CMS_JAR) $(BUILD_DIR)/cocos-test-cms "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+
+# Upstream's test CVMS server (test/cvms): sends an agent its computation manifest (docs/walkthrough.md).
+test-cvms: $(TEST_CVMS_JAR)
+	scripts/make-launcher.sh $(TEST_CVMS_JAR) $(BUILD_DIR)/cocos-test-cvms "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 
 # Debian packages: QEMU, OVMF, the test guest's kernel and busybox, the JDK and Maven.
 deps:

@@ -26,6 +26,10 @@ import picocli.CommandLine.ScopeType;
       MeasureCommand.class,
       PolicyCommand.class,
       KeysCommand.class,
+      AlgoCommand.class,
+      DataCommand.class,
+      ResultCommand.class,
+      AttestationCommand.class,
       CompletionCommand.class,
       HelpCommand.class
     },
