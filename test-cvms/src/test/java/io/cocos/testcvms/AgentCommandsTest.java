@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.cocos.cli.ExitCode;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.Map;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.util.io.pem.PemObject;
@@ -206,9 +208,8 @@ class AgentCommandsTest {
           .isEqualTo(
               StandInAgent.fakeReport(
                   2,
-                  ByteString.copyFrom(java.util.HexFormat.of().parseHex("ab" + "00".repeat(63))),
-                  ByteString.copyFrom(
-                      java.util.HexFormat.of().parseHex("cd01" + "00".repeat(30)))));
+                  ByteString.copyFrom(HexFormat.of().parseHex("ab" + "00".repeat(63))),
+                  ByteString.copyFrom(HexFormat.of().parseHex("cd01" + "00".repeat(30)))));
 
       Walkthrough.Run noNonce = w.cli("attestation", "get", "vtpm");
       assertThat(noNonce.code()).isEqualTo(ExitCode.USAGE);
@@ -227,7 +228,7 @@ class AgentCommandsTest {
   }
 
   /** A port nothing listens on (it was free a moment ago, and nothing here takes it). */
-  private static int unusedPort() throws java.io.IOException {
+  private static int unusedPort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

@@ -16,6 +16,7 @@ import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +49,7 @@ class HostileAgentTest {
         public byte[] parse(InputStream stream) {
           try {
             return stream.readAllBytes();
-          } catch (java.io.IOException e) {
+          } catch (IOException e) {
             throw new IllegalStateException(e);
           }
         }
@@ -162,7 +164,7 @@ class HostileAgentTest {
 
   /** Sends one raw message on a new Process stream; the status it ends with. */
   private static Status sendAndAwaitEnd(ManagedChannel channel, byte[] message)
-      throws InterruptedException, java.util.concurrent.TimeoutException {
+      throws InterruptedException, TimeoutException {
     CompletableFuture<Status> end = new CompletableFuture<>();
     StreamObserver<byte[]> out =
         ClientCalls.asyncBidiStreamingCall(

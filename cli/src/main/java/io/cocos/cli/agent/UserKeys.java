@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
 import java.util.Base64;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -104,11 +107,11 @@ public final class UserKeys {
   }
 
   /** The JCA algorithm matching upstream's signData for the key's kind. */
-  public static String algorithm(java.security.Key key) throws GeneralSecurityException {
-    if (key instanceof RSAPrivateKey || key instanceof java.security.interfaces.RSAPublicKey) {
+  public static String algorithm(Key key) throws GeneralSecurityException {
+    if (key instanceof RSAPrivateKey || key instanceof RSAPublicKey) {
       return "SHA256withRSA";
     }
-    if (key instanceof ECPrivateKey || key instanceof java.security.interfaces.ECPublicKey) {
+    if (key instanceof ECPrivateKey || key instanceof ECPublicKey) {
       return "SHA256withECDSA";
     }
     String name = key.getAlgorithm();

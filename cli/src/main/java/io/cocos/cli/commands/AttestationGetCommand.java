@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Locale;
@@ -209,7 +210,7 @@ public final class AttestationGetCommand extends AgentCommand {
           }
         }
       }
-      Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(partial);
     }
