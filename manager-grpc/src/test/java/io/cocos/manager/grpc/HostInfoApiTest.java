@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc;
 
+import static io.cocos.manager.grpc.ObservabilityTest.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cocos.manager.api.CreateReq;
@@ -16,6 +17,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * HostInfo and CreateVm's memory admission over a real gRPC socket, against a manager with the fake
- * QEMU on this host's real /proc/meminfo.
+ * HostInfo, its metrics and CreateVm's memory admission over a real gRPC socket, against a manager
+ * with the fake QEMU on this host's real /proc/meminfo.
  */
 class HostInfoApiTest {
   static final long MIB = 1L << 20;
@@ -103,6 +108,51 @@ class HostInfoApiTest {
     stub.removeVm(RemoveReq.newBuilder().setCvmId(created.getCvmId()).build());
     assertThat(stub.hostInfo(HostInfoReq.getDefaultInstance()).getGuestMemoryCommittedBytes())
         .isZero();
+  }
+
+  @Test
+  void theSameFiguresAreMetrics() throws Exception {
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    env.put("MANAGER_QEMU_MEMORY_SIZE", "512M");
+    env.put("MANAGER_QEMU_SMP_COUNT", "2");
+    env.put("MANAGER_MAX_VMS", "3");
+    start(env);
+    stub.createVm(CreateReq.getDefaultInstance());
+    HostInfoRes info = stub.hostInfo(HostInfoReq.getDefaultInstance());
+    String m = scrape();
+    assertThat(value(m, "manager_host_memory_capacity_bytes", ""))
+        .isEqualTo((double) info.getMemoryTotalBytes());
+    assertThat(value(m, "manager_host_memory_available_bytes", "")).isPositive();
+    assertThat(value(m, "manager_guest_memory_limit_bytes", ""))
+        .isEqualTo((double) info.getGuestMemoryLimitBytes());
+    assertThat(value(m, "manager_guest_memory_committed_bytes", "")).isEqualTo(512.0 * MIB);
+    assertThat(value(m, "manager_host_cpus", "")).isEqualTo(info.getCpusOnline());
+    assertThat(value(m, "manager_vcpus_committed", "")).isEqualTo(2);
+    assertThat(value(m, "manager_cvm_slots_capacity", "")).isEqualTo(3);
+    assertThat(value(m, "manager_cvm_slots_used", "")).isEqualTo(1);
+    assertThat(value(m, "manager_guest_cids_free", "")).isEqualTo(info.getGuestCidsFree());
+    assertThat(value(m, "manager_gpus_capacity", "")).isZero();
+    assertThat(value(m, "manager_gpus_free", "")).isZero();
+    assertThat(value(m, "manager_cvms_available", "")).isEqualTo(2);
+    assertThat(
+            value(
+                m,
+                "manager_host_versions",
+                "tee=\"none\"",
+                "qemu_version=\"QEMU emulator version 7.2.0 (fake-qemu)\""))
+        .isEqualTo(1);
+  }
+
+  String scrape() throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + daemon.httpPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return r.body();
   }
 
   @Test
