@@ -2,6 +2,7 @@ package io.cocos.manager.core.cvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.cocos.manager.core.alloc.PortAllocator;
 import io.cocos.manager.core.config.HostMemoryPolicy;
@@ -130,6 +131,35 @@ class AdmissionTest {
     m.removeVm(first.id());
     assertThat(m.hostInfo().guestMemoryCommitted()).isZero();
     m.createVm(LifecycleManagerTest.request(""));
+  }
+
+  @Test
+  void anExitedCvmGivesItsMemoryBackAndARestartCountsAdoptedCvmsEvenPastTheLimit()
+      throws Exception {
+    hypervisor.guestMemory = 1024 * MIB;
+    LifecycleManager first = manager(5120, 10, 1.0);
+    CreatedCvm a = first.createVm(LifecycleManagerTest.request(""));
+    first.createVm(LifecycleManagerTest.request(""));
+    CreatedCvm exiting = first.createVm(LifecycleManagerTest.request(""));
+    hypervisor.vmOf(exiting.id()).crash(3);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> first.hostInfo().guestMemoryCommitted() == 2048 * MIB);
+    first.close();
+
+    // The host shrank (or the reserve grew): 1024 MiB for guests, two adopted CVMs of 1024 MiB.
+    LifecycleManager second = manager(2048, 10, 1.0);
+    second.restore();
+    HostInfo info = second.hostInfo();
+    assertThat(info.guestMemoryCommitted()).isEqualTo(2048 * MIB);
+    assertThat(info.guestMemoryLimit()).isEqualTo(1024 * MIB);
+    assertThat(info.cvmsAvailable()).isZero();
+    assertThatThrownBy(() -> second.createVm(LifecycleManagerTest.request("")))
+        .hasMessageStartingWith("not enough memory: 1024 MiB asked, 0 MiB free of 1024 MiB");
+    second.removeVm(a.id());
+    assertThat(second.hostInfo().guestMemoryCommitted()).isEqualTo(1024 * MIB);
+    assertThatThrownBy(() -> second.createVm(LifecycleManagerTest.request("")))
+        .hasMessageStartingWith("not enough memory");
   }
 
   @Test
