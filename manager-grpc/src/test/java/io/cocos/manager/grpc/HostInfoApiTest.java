@@ -1,5 +1,6 @@
 package io.cocos.manager.grpc;
 
+import static io.cocos.manager.grpc.ObservabilityTest.scrape;
 import static io.cocos.manager.grpc.ObservabilityTest.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,10 +18,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,13 +61,18 @@ class HostInfoApiTest {
     stub = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  @Test
-  void hostInfoReportsCapacityUseVersionsAndFeatures() throws Exception {
+  /** A manager allowing three CVMs of 512 MiB and 2 vCPUs each. */
+  void startWithThreeSlotsOf512M() throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     env.put("MANAGER_QEMU_MEMORY_SIZE", "512M");
     env.put("MANAGER_QEMU_SMP_COUNT", "2");
     env.put("MANAGER_MAX_VMS", "3");
     start(env);
+  }
+
+  @Test
+  void hostInfoReportsCapacityUseVersionsAndFeatures() throws Exception {
+    startWithThreeSlotsOf512M();
     long memTotal = ProcHostResources.system().memoryTotal();
 
     HostInfoRes idle = stub.hostInfo(HostInfoReq.getDefaultInstance());
@@ -112,14 +114,10 @@ class HostInfoApiTest {
 
   @Test
   void theSameFiguresAreMetrics() throws Exception {
-    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
-    env.put("MANAGER_QEMU_MEMORY_SIZE", "512M");
-    env.put("MANAGER_QEMU_SMP_COUNT", "2");
-    env.put("MANAGER_MAX_VMS", "3");
-    start(env);
+    startWithThreeSlotsOf512M();
     stub.createVm(CreateReq.getDefaultInstance());
     HostInfoRes info = stub.hostInfo(HostInfoReq.getDefaultInstance());
-    String m = scrape();
+    String m = scrape(daemon.httpPort());
     assertThat(value(m, "manager_host_memory_capacity_bytes", ""))
         .isEqualTo((double) info.getMemoryTotalBytes());
     assertThat(value(m, "manager_host_memory_available_bytes", "")).isPositive();
@@ -141,18 +139,6 @@ class HostInfoApiTest {
                 "tee=\"none\"",
                 "qemu_version=\"QEMU emulator version 7.2.0 (fake-qemu)\""))
         .isEqualTo(1);
-  }
-
-  String scrape() throws Exception {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + daemon.httpPort() + "/metrics"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).isEqualTo(200);
-    return r.body();
   }
 
   @Test

@@ -520,7 +520,17 @@ class ObservabilityTest {
   }
 
   String scrape() throws IOException, InterruptedException {
-    HttpResponse<String> r = http("/metrics");
+    return scrape(daemon.httpPort());
+  }
+
+  /** The /metrics exposition of the manager whose HTTP endpoint is on {@code httpPort}. */
+  static String scrape(int httpPort) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return r.body();
   }
