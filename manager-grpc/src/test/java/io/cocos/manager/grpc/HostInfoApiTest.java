@@ -42,14 +42,7 @@ class HostInfoApiTest {
 
   @AfterEach
   void closeAll() throws Exception {
-    if (daemon != null) {
-      for (var r : daemon.lifecycle().listVms()) {
-        daemon.lifecycle().removeVm(r.id());
-      }
-    }
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
+    ObservabilityTest.removeCvmsThenClose(daemon, toClose);
   }
 
   void start(Map<String, String> env) throws Exception {

@@ -67,6 +67,15 @@ class ObservabilityTest {
 
   @AfterEach
   void closeAll() throws Exception {
+    removeCvmsThenClose(daemon, toClose);
+  }
+
+  /**
+   * Removes the CVMs a test left on {@code daemon} (if it started), so no fake QEMU outlives it,
+   * then closes {@code toClose}, newest first.
+   */
+  static void removeCvmsThenClose(ManagerDaemon daemon, List<AutoCloseable> toClose)
+      throws Exception {
     if (daemon != null) {
       for (var r : daemon.lifecycle().listVms()) {
         daemon.lifecycle().removeVm(r.id());
