@@ -31,7 +31,7 @@ public final class ExitCode {
    */
   public static final int REJECTED = 6;
 
-  /** The manager is out of ports, CIDs or CVM slots (RESOURCE_EXHAUSTED). */
+  /** The manager is out of ports, CIDs, CVM slots or memory (RESOURCE_EXHAUSTED). */
   public static final int EXHAUSTED = 7;
 
   /** The manager failed (INTERNAL, UNKNOWN, UNIMPLEMENTED, ...). */
@@ -57,7 +57,7 @@ public final class ExitCode {
     m.put(" 4", "manager did not answer within MANAGER_GRPC_TIMEOUT");
     m.put(" 5", "no CVM with that id");
     m.put(" 6", "request refused by the manager (invalid argument, failed precondition)");
-    m.put(" 7", "manager out of resources (ports, CIDs, MANAGER_MAX_VMS)");
+    m.put(" 7", "manager out of resources (ports, CIDs, MANAGER_MAX_VMS, memory)");
     m.put(" 8", "manager internal error");
     m.put(" 9", "local file or setting unusable (PEM file, MANAGER_GRPC_* value, output file)");
     m.put("130", "interrupted (Ctrl-C)");

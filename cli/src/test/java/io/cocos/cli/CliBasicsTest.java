@@ -37,6 +37,7 @@ class CliBasicsTest {
             "remove-vm",
             "list-vms",
             "cvm-info",
+            "host-info",
             "attestation-policy",
             "keys",
             "completion",
@@ -53,6 +54,7 @@ class CliBasicsTest {
         "remove-vm",
         "list-vms",
         "cvm-info",
+        "host-info",
         "attestation-policy",
         "keys",
         "completion"
@@ -69,7 +71,7 @@ class CliBasicsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"list-vms", "cvm-info", "create-vm", "attestation-policy"})
+  @ValueSource(strings = {"list-vms", "cvm-info", "host-info", "create-vm", "attestation-policy"})
   void everyCommandPrintingDataHasJson(String command) {
     assertThat(cli().run(command, "--help").out()).contains("--json");
   }

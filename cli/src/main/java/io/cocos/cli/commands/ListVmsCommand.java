@@ -93,13 +93,7 @@ public final class ListVmsCommand extends ManagerCommand {
   }
 
   private void printTable(List<List<String>> rows, Style style) {
-    int[] width = new int[HEADER.size()];
-    for (int i = 0; i < width.length; i++) {
-      width[i] = HEADER.get(i).length();
-      for (List<String> r : rows) {
-        width[i] = Math.max(width[i], r.get(i).length());
-      }
-    }
+    int[] width = widths(HEADER, rows);
     out().println(style.bold(line(HEADER, width)));
     for (List<String> r : rows) {
       String text = line(r, width);
@@ -122,7 +116,20 @@ public final class ListVmsCommand extends ManagerCommand {
     }
   }
 
-  private static String line(List<String> cells, int[] width) {
+  /** Each column's width: its widest cell, header included. */
+  static int[] widths(List<String> header, List<List<String>> rows) {
+    int[] width = new int[header.size()];
+    for (int i = 0; i < width.length; i++) {
+      width[i] = header.get(i).length();
+      for (List<String> r : rows) {
+        width[i] = Math.max(width[i], r.get(i).length());
+      }
+    }
+    return width;
+  }
+
+  /** One row, its cells padded to the widths and two spaces apart, the last one unpadded. */
+  static String line(List<String> cells, int[] width) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < cells.size(); i++) {
       if (i == cells.size() - 1) {
@@ -134,7 +141,7 @@ public final class ListVmsCommand extends ManagerCommand {
     return b.toString().stripTrailing();
   }
 
-  private static String dash(String s) {
+  static String dash(String s) {
     return s == null || s.isEmpty() ? "-" : s;
   }
 

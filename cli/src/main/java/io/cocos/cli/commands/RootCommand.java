@@ -20,6 +20,7 @@ import picocli.CommandLine.ScopeType;
       RemoveVmCommand.class,
       ListVmsCommand.class,
       CvmInfoCommand.class,
+      HostInfoCommand.class,
       AttestationPolicyCommand.class,
       LogsCommand.class,
       EventsCommand.class,

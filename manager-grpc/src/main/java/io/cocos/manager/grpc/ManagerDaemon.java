@@ -16,6 +16,7 @@ import io.cocos.manager.grpc.cms.CmsLinkConfig;
 import io.cocos.manager.grpc.cms.LinkState;
 import io.cocos.manager.grpc.cms.ManagerDescription;
 import io.cocos.manager.grpc.observability.BuildInfo;
+import io.cocos.manager.grpc.observability.HostMetrics;
 import io.cocos.manager.grpc.observability.HttpEndpoint;
 import io.cocos.manager.grpc.observability.LifecycleMetrics;
 import io.cocos.manager.grpc.observability.OtelStepTracer;
@@ -180,6 +181,7 @@ public final class ManagerDaemon implements AutoCloseable {
             new OtelStepTracer(telemetry.tracer("io.cocos.manager.core")));
     undo.push(lifecycle::close);
     LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
+    HostMetrics.register(telemetry.meter(), lifecycle);
     ManagerService service =
         new UpstreamApiMetricsService(
             new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()),

@@ -67,6 +67,15 @@ class ObservabilityTest {
 
   @AfterEach
   void closeAll() throws Exception {
+    removeCvmsThenClose(daemon, toClose);
+  }
+
+  /**
+   * Removes the CVMs a test left on {@code daemon} (if it started), so no fake QEMU outlives it,
+   * then closes {@code toClose}, newest first.
+   */
+  static void removeCvmsThenClose(ManagerDaemon daemon, List<AutoCloseable> toClose)
+      throws Exception {
     if (daemon != null) {
       for (var r : daemon.lifecycle().listVms()) {
         daemon.lifecycle().removeVm(r.id());
@@ -520,7 +529,17 @@ class ObservabilityTest {
   }
 
   String scrape() throws IOException, InterruptedException {
-    HttpResponse<String> r = http("/metrics");
+    return scrape(daemon.httpPort());
+  }
+
+  /** The /metrics exposition of the manager whose HTTP endpoint is on {@code httpPort}. */
+  static String scrape(int httpPort) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return r.body();
   }

@@ -45,6 +45,7 @@ public final class QemuHypervisor implements Hypervisor {
   private final QemuLauncher launcher;
   private final QemuReadiness readiness;
   private final QemuDiscovery discovery;
+  private final QemuVersion version;
 
   public QemuHypervisor(QemuConfig config) {
     this.config = config;
@@ -52,6 +53,7 @@ public final class QemuHypervisor implements Hypervisor {
     this.launcher = new QemuLauncher(exitPoller, config.launch().powerdownTimeout());
     this.readiness = new QemuReadiness(config.launch(), workDir);
     this.discovery = new QemuDiscovery(config.launch(), exitPoller);
+    this.version = new QemuVersion(config.launch().binPath());
   }
 
   @Override
@@ -66,6 +68,21 @@ public final class QemuHypervisor implements Hypervisor {
         config.processor().smpCount(),
         config.processor().cpu(),
         config.boot().kernelCommandLine());
+  }
+
+  /** MANAGER_QEMU_MEMORY_SIZE: the -m every CVM is launched with. */
+  @Override
+  public long guestMemory() {
+    return config.memory().size().bytes();
+  }
+
+  /**
+   * The first line of {@code MANAGER_QEMU_BIN_PATH --version}, asked once (see {@link
+   * QemuVersion}).
+   */
+  @Override
+  public String version() {
+    return version.get();
   }
 
   @Override

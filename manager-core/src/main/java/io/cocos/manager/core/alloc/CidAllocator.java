@@ -35,6 +35,11 @@ public final class CidAllocator {
     return true;
   }
 
+  /** CIDs not held. */
+  public synchronized int free() {
+    return capacity - held.cardinality();
+  }
+
   public synchronized void release(int cid) {
     int index = cid - first;
     if (index >= 0 && index < capacity) {

@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param eosVersion reported by CVMInfo
  * @param consoleLogMaxSize bytes a CVM's console.log may grow to before it is rotated (one rotated
  *     copy is kept)
+ * @param hostMemory how much of the host's memory CreateVm may commit to guests (admission)
  */
 public record LifecycleConfig(
     Path stateDir,
@@ -23,9 +24,30 @@ public record LifecycleConfig(
     int firstGuestCid,
     Duration stopTimeout,
     String eosVersion,
-    long consoleLogMaxSize) {
+    long consoleLogMaxSize,
+    HostMemoryPolicy hostMemory) {
   /** Smaller than this, a rotation would come every few console lines. */
   static final long MIN_CONSOLE_LOG_SIZE = 1L << 20;
+
+  /** With the default memory admission ({@link HostMemoryPolicy#DEFAULT}). */
+  public LifecycleConfig(
+      Path stateDir,
+      int maxVms,
+      PortRange hostPorts,
+      int firstGuestCid,
+      Duration stopTimeout,
+      String eosVersion,
+      long consoleLogMaxSize) {
+    this(
+        stateDir,
+        maxVms,
+        hostPorts,
+        firstGuestCid,
+        stopTimeout,
+        eosVersion,
+        consoleLogMaxSize,
+        HostMemoryPolicy.DEFAULT);
+  }
 
   public static LifecycleConfig fromEnv(Env env) {
     return new LifecycleConfig(
@@ -46,6 +68,7 @@ public record LifecycleConfig(
                 throw new IllegalArgumentException("too small");
               }
               return bytes;
-            }));
+            }),
+        HostMemoryPolicy.fromEnv(env));
   }
 }

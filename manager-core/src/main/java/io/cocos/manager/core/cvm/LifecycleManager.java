@@ -13,6 +13,8 @@ import io.cocos.manager.core.console.ConsoleWatcher;
 import io.cocos.manager.core.event.CvmEventListener;
 import io.cocos.manager.core.event.CvmEvents;
 import io.cocos.manager.core.event.EventBus;
+import io.cocos.manager.core.host.HostResources;
+import io.cocos.manager.core.host.ProcHostResources;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.trace.StepTracer;
 import io.cocos.manager.core.vm.GuestDescription;
@@ -26,6 +28,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CVM lifecycle: create, watch, expire, remove and restore. A facade over its parts, each with
@@ -40,9 +44,13 @@ import java.util.concurrent.ScheduledExecutorService;
  *   <li>{@link CvmRestorer}: what an earlier manager left, at a start; its javadoc has the
  *       crash-point table.
  *   <li>{@link CvmConsoles}: the CVMs' console logs, followed, published and logged.
+ *   <li>{@link HostCapacity}: what the host can hold and what the CVMs hold of it (HostInfo); the
+ *       memory admission itself is part of taking a {@link CvmLease}.
  * </ul>
  */
 public final class LifecycleManager implements ManagerService, CvmEvents, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LifecycleManager.class);
+
   private final LifecycleConfig config;
   private final Hypervisor hypervisor;
   private final AttestationPolicies attestation;
@@ -56,6 +64,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private final CvmSupervisor supervisor;
   private final CvmCreator creator;
   private final CvmRestorer restorer;
+  private final HostCapacity capacity;
 
   public LifecycleManager(
       LifecycleConfig config,
@@ -86,15 +95,43 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       Clock clock,
       StepTracer tracer,
       AgentProbe agentProbe) {
+    this(
+        config,
+        hypervisor,
+        attestation,
+        store,
+        ports,
+        clock,
+        tracer,
+        agentProbe,
+        ProcHostResources.system());
+  }
+
+  /** With the host's memory and CPUs read from {@code host} instead of this host's /proc. */
+  public LifecycleManager(
+      LifecycleConfig config,
+      Hypervisor hypervisor,
+      AttestationPolicies attestation,
+      StateStore store,
+      PortAllocator ports,
+      Clock clock,
+      StepTracer tracer,
+      AgentProbe agentProbe,
+      HostResources host) {
     this.config = config;
     this.hypervisor = hypervisor;
     this.attestation = attestation;
     this.tracer = tracer;
     this.resources =
         new CvmLease.Resources(
-            ports, new CidAllocator(config.firstGuestCid(), 1 << 20), new Slots(config.maxVms()));
+            ports,
+            new CidAllocator(config.firstGuestCid(), 1 << 20),
+            new Slots(config.maxVms()),
+            HostCapacity.admission(config.hostMemory(), host, hypervisor));
     // The device every CVM gets and only one can hold (a passed-through GPU), if there is one.
     Optional<ExclusiveDevice> device = hypervisor.exclusiveDevice().map(ExclusiveDevice::new);
+    this.capacity = new HostCapacity(hypervisor, host, resources, device);
+    log.info("admission: {}", capacity.describe());
     this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.numbered("cvm-ttl"));
     this.workers = Executors.newCachedThreadPool(DaemonThreads.numbered("cvm-lifecycle"));
     this.registry = new CvmRegistry(store, bus, clock);
@@ -206,6 +243,11 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   @Override
   public List<CvmRecord> listVms() {
     return registry.listVms();
+  }
+
+  @Override
+  public HostInfo hostInfo() {
+    return capacity.info();
   }
 
   /**

@@ -35,6 +35,9 @@ public interface ManagerService {
    */
   Optional<Duration> agentReadyAfter(String cvmId);
 
+  /** What the host can hold, what its CVMs hold of it, the versions and the features. */
+  HostInfo hostInfo();
+
   /** Where a CVM's console can be read and followed. */
   ConsoleSource console(String cvmId) throws ManagerException;
 }

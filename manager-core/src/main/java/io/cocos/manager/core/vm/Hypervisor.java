@@ -72,6 +72,19 @@ public interface Hypervisor {
     return Optional.empty();
   }
 
+  /** Bytes of guest memory every VM of this hypervisor is launched with; 0 when not known. */
+  default long guestMemory() {
+    return 0;
+  }
+
+  /**
+   * The hypervisor's own version, as it reports it ("QEMU emulator version 8.2.2"); empty when it
+   * cannot say. May run the hypervisor once (bounded); callers should not call it on a hot path.
+   */
+  default String version() {
+    return "";
+  }
+
   /** Removes whatever per-CVM files the hypervisor created outside {@code spec.workDir()}. */
   default void release(VmLaunchSpec spec) {}
 }

@@ -105,4 +105,48 @@ class EnvTest {
           .hasMessageContaining("at least 1M");
     }
   }
+
+  @Test
+  void hostMemoryAdmissionDefaultsToAOneGibibyteReserveAndNoOvercommit() {
+    HostMemoryPolicy p = LifecycleConfig.fromEnv(new Env(Map.of())).hostMemory();
+    assertThat(p).isEqualTo(new HostMemoryPolicy("1G", 1.0));
+    assertThat(p.guestLimit(32L << 30)).isEqualTo(31L << 30);
+    assertThat(p.guestLimit(512L << 20)).isZero();
+  }
+
+  @Test
+  void theHostMemoryReserveIsASizeOrAShare() {
+    HostMemoryPolicy share =
+        LifecycleConfig.fromEnv(
+                new Env(
+                    Map.of(
+                        "MANAGER_HOST_MEMORY_RESERVE", "10%",
+                        "MANAGER_HOST_MEMORY_OVERCOMMIT", "1.5")))
+            .hostMemory();
+    assertThat(share.reserveBytes(10L << 30)).isEqualTo(1L << 30);
+    assertThat(share.guestLimit(10L << 30)).isEqualTo((long) ((9L << 30) * 1.5));
+    assertThat(
+            LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_HOST_MEMORY_RESERVE", "512M")))
+                .hostMemory()
+                .reserveBytes(1L << 40))
+        .isEqualTo(512L << 20);
+    assertThat(
+            LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_HOST_MEMORY_RESERVE", "0")))
+                .hostMemory()
+                .guestLimit(1L << 30))
+        .isEqualTo(1L << 30);
+    for (String bad : List.of("lots", "-1G", "100%", "150%", "1.5G")) {
+      assertThatThrownBy(
+              () -> LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_HOST_MEMORY_RESERVE", bad))))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("MANAGER_HOST_MEMORY_RESERVE");
+    }
+    for (String bad : List.of("0", "-1", "lots", "101", "NaN", "Infinity")) {
+      assertThatThrownBy(
+              () -> LifecycleConfig.fromEnv(new Env(Map.of("MANAGER_HOST_MEMORY_OVERCOMMIT", bad))))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("MANAGER_HOST_MEMORY_OVERCOMMIT")
+          .hasMessageContaining("greater than 0");
+    }
+  }
 }

@@ -70,6 +70,9 @@ public final class FakeHypervisor implements Hypervisor {
   /** When set, stop() fails as for a root QEMU an unprivileged manager cannot signal. */
   public volatile boolean unstoppable;
 
+  /** Bytes of guest memory every VM is launched with (admission); 0 counts none. */
+  public volatile long guestMemory;
+
   /** False to act as a hypervisor whose guests boot from a disk with their own kernel line. */
   public volatile boolean passesKernelParameters = true;
 
@@ -222,6 +225,16 @@ public final class FakeHypervisor implements Hypervisor {
   @Override
   public boolean passesKernelParameters() {
     return passesKernelParameters;
+  }
+
+  @Override
+  public long guestMemory() {
+    return guestMemory;
+  }
+
+  @Override
+  public String version() {
+    return "fake 1.0";
   }
 
   @Override

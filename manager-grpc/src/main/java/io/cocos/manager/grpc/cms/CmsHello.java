@@ -1,6 +1,7 @@
 package io.cocos.manager.grpc.cms;
 
 import com.google.protobuf.Timestamp;
+import io.cocos.manager.api.HostInfoReq;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.ListVmsRes;
 import io.cocos.manager.api.ManagerServiceGrpc;
@@ -13,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The hello that opens each stream to the CMS: who this manager is, what it launches, every CVM it
- * knows (from the API, so the CMS sees what ListVms says) and what the link's buffers have dropped.
+ * knows (from the API, so the CMS sees what ListVms says), its host's capacity (as HostInfo says)
+ * and what the link's buffers have dropped.
  */
 final class CmsHello {
   static final Duration LIST_TIMEOUT = Duration.ofSeconds(10);
@@ -30,7 +32,16 @@ final class CmsHello {
         ManagerServiceGrpc.newBlockingStub(api)
             .withDeadlineAfter(LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .listVms(ListVmsReq.getDefaultInstance());
-    return Hello.newBuilder()
+    Hello.Builder hello = Hello.newBuilder();
+    try {
+      hello.setHost(
+          ManagerServiceGrpc.newBlockingStub(api)
+              .withDeadlineAfter(LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .hostInfo(HostInfoReq.getDefaultInstance()));
+    } catch (StatusRuntimeException e) {
+      // the hello goes without it: the CMS can ask with a host_info request
+    }
+    return hello
         .setInstanceId(self.instanceId())
         .setManagerVersion(self.version())
         .setManagerStartedAt(

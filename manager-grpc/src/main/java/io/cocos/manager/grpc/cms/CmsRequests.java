@@ -159,6 +159,9 @@ final class CmsRequests implements AutoCloseable {
           call(service::cVMInfo, request.getCvmInfo()).thenApply(r -> answer.setCvmInfo(r).build());
       case LIST ->
           call(service::listVms, request.getList()).thenApply(r -> answer.setList(r).build());
+      case HOST_INFO ->
+          call(service::hostInfo, request.getHostInfo())
+              .thenApply(r -> answer.setHostInfo(r).build());
       case OPERATION_NOT_SET ->
           CompletableFuture.completedFuture(
               failure(

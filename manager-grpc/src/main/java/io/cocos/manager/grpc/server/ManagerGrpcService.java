@@ -10,6 +10,8 @@ import io.cocos.manager.api.CVMInfoRes;
 import io.cocos.manager.api.CreateReq;
 import io.cocos.manager.api.CreateRes;
 import io.cocos.manager.api.CvmSummary;
+import io.cocos.manager.api.HostInfoReq;
+import io.cocos.manager.api.HostInfoRes;
 import io.cocos.manager.api.LifecycleEvent;
 import io.cocos.manager.api.ListVmsReq;
 import io.cocos.manager.api.ListVmsRes;
@@ -149,6 +151,11 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
               .setInfo(ByteString.copyFrom(policy))
               .build();
         });
+  }
+
+  @Override
+  public void hostInfo(HostInfoReq req, StreamObserver<HostInfoRes> out) {
+    answer(out, () -> HostInfoMessages.toProto(service.hostInfo()));
   }
 
   @Override

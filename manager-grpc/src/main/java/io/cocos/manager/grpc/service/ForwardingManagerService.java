@@ -5,6 +5,7 @@ import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.CvmInfo;
 import io.cocos.manager.core.cvm.CvmRecord;
+import io.cocos.manager.core.cvm.HostInfo;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
 import java.time.Duration;
@@ -50,6 +51,11 @@ public abstract class ForwardingManagerService implements ManagerService {
   @Override
   public List<CvmRecord> listVms() {
     return next.listVms();
+  }
+
+  @Override
+  public HostInfo hostInfo() {
+    return next.hostInfo();
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.CvmInfo;
 import io.cocos.manager.core.cvm.CvmLogContext;
 import io.cocos.manager.core.cvm.CvmRecord;
+import io.cocos.manager.core.cvm.HostInfo;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
 import java.time.Duration;
@@ -89,6 +90,17 @@ public final class LoggingManagerService extends ForwardingManagerService {
     log.debug(
         "Method ListVms returned {} CVM(s) and took {} to complete", all.size(), since(start));
     return all;
+  }
+
+  @Override
+  public HostInfo hostInfo() {
+    long start = System.nanoTime();
+    HostInfo info = next().hostInfo();
+    log.debug(
+        "Method HostInfo reported room for {} more CVM(s) and took {} to complete",
+        info.cvmsAvailable(),
+        since(start));
+    return info;
   }
 
   @Override

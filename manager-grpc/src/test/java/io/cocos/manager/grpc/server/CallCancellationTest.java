@@ -12,6 +12,7 @@ import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.CvmInfo;
 import io.cocos.manager.core.cvm.CvmRecord;
+import io.cocos.manager.core.cvm.HostInfo;
 import io.cocos.manager.core.cvm.ManagerException;
 import io.cocos.manager.core.cvm.ManagerService;
 import io.cocos.manager.core.event.CvmEventListener;
@@ -76,6 +77,11 @@ class CallCancellationTest {
         @Override
         public List<CvmRecord> listVms() {
           return List.of();
+        }
+
+        @Override
+        public HostInfo hostInfo() {
+          throw new UnsupportedOperationException("not in this test");
         }
 
         @Override

@@ -6,7 +6,9 @@ import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.cvm.CreatedCvm;
 import io.cocos.manager.core.cvm.CvmInfo;
+import io.cocos.manager.core.cvm.HostInfo;
 import io.cocos.manager.core.cvm.ManagerService;
+import io.cocos.manager.core.vm.TeeKind;
 import io.cocos.manager.grpc.observability.UpstreamApiMetrics;
 import io.opentelemetry.api.OpenTelemetry;
 import java.lang.reflect.Method;
@@ -45,7 +47,30 @@ class ForwardingManagerServiceTest {
           Optional.class,
           Optional.of(Duration.ofSeconds(3)),
           ConsoleSource.class,
-          new ConsoleSource("cvm-1", null, () -> true));
+          new ConsoleSource("cvm-1", null, () -> true),
+          HostInfo.class,
+          new HostInfo(
+              1L << 34,
+              1L << 33,
+              1L << 30,
+              1.0,
+              15L << 30,
+              2L << 30,
+              2L << 30,
+              8,
+              4,
+              4,
+              10,
+              1,
+              101,
+              100,
+              1000,
+              List.of(),
+              TeeKind.NONE,
+              7,
+              "QEMU 8",
+              "17",
+              List.of("tee:none")));
 
   /** Arguments to call with, by parameter type. */
   private static final Map<Class<?>, Object> ARGUMENTS =
