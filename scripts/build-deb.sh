@@ -71,9 +71,10 @@ install -m 644 monitoring/grafana-dashboard.json monitoring/alert_rules.yml moni
 
 top=$(dpkg-parsechangelog -l "$stage/debian/changelog" -S Version)
 if [ "$top" != "$version" ]; then
+  maintainer=$(dpkg-parsechangelog -l packaging/debian/changelog -S Maintainer)
   { printf 'cocos-manager (%s) unstable; urgency=medium\n\n' "$version"
     printf '  * Built from commit %s.\n\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    printf ' -- %s  %s\n\n' "$(dpkg-parsechangelog -l "$stage/debian/changelog" -S Maintainer)" "$(date -R)"
+    printf ' -- %s  %s\n\n' "$maintainer" "$(date -R)"
     cat packaging/debian/changelog; } > "$stage/debian/changelog"
 fi
 
