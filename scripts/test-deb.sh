@@ -109,6 +109,7 @@ guest_answers() { # port
 gone_except() { # list-file keep...
   local list=$1 p left=0; shift
   while IFS= read -r p; do
+    [ "$p" = /. ] && continue
     [ -e "$p" ] || [ -L "$p" ] || continue
     local keep=false k
     for k in "$@"; do [ "$p" = "$k" ] && keep=true; done
@@ -150,7 +151,7 @@ log "apt-get install $deb1"
 apt-get "${apt_opts[@]}" install "$deb1" > "$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "apt-get install"; }
 grep -E 'train-cds|cocos-manager:' "$work/install.log" | sed 's/^/    /' || true
 check "installed: $v1" [ "$(dpkg-query -W -f='${Version} ${Status}' cocos-manager)" = "$v1 install ok installed" ]
-check "/usr/bin/cocos-manager, /usr/bin/cocos-cli executable" [ -x /usr/bin/cocos-manager ] -a -x /usr/bin/cocos-cli
+check "/usr/bin/cocos-manager, /usr/bin/cocos-cli executable" [ -x /usr/bin/cocos-manager -a -x /usr/bin/cocos-cli ]
 check "the env file is a conffile" grep -qx ' /etc/cocos/cocos-manager.env [0-9a-f]*' <(dpkg-query -W -f='${Conffiles}\n' cocos-manager)
 check "the env file is 0600 root:root" [ "$(stat -c '%a %U:%G' /etc/cocos/cocos-manager.env)" = "600 root:root" ]
 check "system user cocos-manager (system uid, no login shell)" \
@@ -205,7 +206,8 @@ echo "$out" | sed 's/^/    /'
 cvm_id=$(sed -n 's/.*created successfully with id \([^ ]*\) and port.*/\1/p' <<< "$out")
 port=$(sed -n 's/.*and port \([0-9]*\).*/\1/p' <<< "$out")
 check "cocos-cli create-vm: CVM $cvm_id on port $port" [ -n "$cvm_id" -a -n "$port" ]
-qemu_pid=$("$cli" cvm-info "$cvm_id" --json | sed -n 's/.*"pid": *"\([0-9]*\)".*/\1/p')
+# The test has one CVM: the one pid in ListVms is its QEMU.
+qemu_pid=$("$cli" list-vms --json | sed -n 's/.*"pid": *"\([0-9]*\)".*/\1/p')
 check "its QEMU (pid $qemu_pid) runs as cocos-manager" [ "$(ps -o user= -p "$qemu_pid")" = cocos-manager ]
 check "the guest's agent answers on the forwarded port" guest_answers "$port"
 
