@@ -14,7 +14,7 @@ TEST_CVMS_JAR = test-cvms/target/cocos-test-cvms.jar
 SOURCES = $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all manager cli test-cms test-cvms deps test-deps guest test install install_service run stop demo demo-stop dev clean
+.PHONY: all manager cli test-cms test-cvms deps test-deps guest test install install_service run stop demo demo-stop dev clean deb deb-test
 
 all: manager cli
 
@@ -77,6 +77,18 @@ install: manager cli
 install_service:
 	$(SUDO) install -m 644 $(SERVICE_FILE) $(SERVICE_DIR)/$(SERVICE_NAME).service
 	$(SUDO) systemctl daemon-reload
+
+# The Debian package build/cocos-manager_VERSION_amd64.deb (packaging/debian/, docs/operations.md
+# "Installing the Debian package"). DEB_VERSION overrides the version taken from the pom.
+deb: manager cli
+	@scripts/install-deps.sh --deb
+	scripts/build-deb.sh
+
+# Builds, lints, installs, runs, upgrades, removes and purges the package on THIS machine, as root:
+# it installs system-wide, so it is not part of `make test`. Boots the test guest (make guest).
+deb-test: manager cli
+	@scripts/install-deps.sh --deb
+	scripts/test-deb.sh
 
 run: install_service
 	$(SUDO) systemctl start $(SERVICE_NAME).service

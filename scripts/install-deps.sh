@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the manager and its test guest need (make deps, for make demo and
-# make manager), and with --test also what only the tests need (make test). Idempotent and silent
-# when everything is already there.
+# make manager), with --test also what only the tests need (make test), with --deb what building
+# and checking the Debian package needs (make deb, make deb-test). Idempotent and silent when
+# everything is already there.
 #
 # Nothing installed here starts or enables a service: promtool, the one test tool that comes in a
 # package with a server (Debian's prometheus, which enables and starts Prometheus on port 9090 and
@@ -25,6 +26,13 @@ packages=(
 )
 test_only=false
 [ "${1:-}" = --test ] && test_only=true
+if [ "${1:-}" = --deb ]; then
+  packages+=(
+    debhelper          # dpkg-buildpackage and dh build the package (scripts/build-deb.sh)
+    help2man           # cocos-cli's man page, from its --help
+    lintian            # checks the package
+  )
+fi
 if $test_only; then
   packages+=(
     openssl            # tests check generated keys with it
