@@ -30,6 +30,14 @@ class MonitoringConfigTest {
     assertThat(r.output()).containsPattern("SUCCESS: \\d+ rules found");
   }
 
+  /** monitoring/alert_rules_test.yml: the capacity alerts fire at their figures, not before. */
+  @Test
+  void theCapacityAlertsFireAtTheirThresholdsAndNotBefore() throws Exception {
+    Result r = promtool("test", "rules", MONITORING.resolve("alert_rules_test.yml").toString());
+    assertThat(r.code()).as(r.output()).isZero();
+    assertThat(r.output()).contains("SUCCESS");
+  }
+
   @Test
   void promtoolAcceptsTheScrapeConfigurationAndTheRulesItLoads() throws Exception {
     Result r = promtool("check", "config", MONITORING.resolve("prometheus.yml").toString());

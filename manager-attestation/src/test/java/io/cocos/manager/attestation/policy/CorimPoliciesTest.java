@@ -87,7 +87,8 @@ class CorimPoliciesTest {
         null,
         null,
         null,
-        launchTcb);
+        launchTcb,
+        0);
   }
 
   @Test

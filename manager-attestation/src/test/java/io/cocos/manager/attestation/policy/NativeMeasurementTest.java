@@ -49,7 +49,8 @@ class NativeMeasurementTest {
           null,
           null,
           null,
-          "1");
+          "1",
+          0);
 
   /** Far enough ahead that every file looks old, so the stat shortcut trusts it at once. */
   private static final Clock AN_HOUR_LATER = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));

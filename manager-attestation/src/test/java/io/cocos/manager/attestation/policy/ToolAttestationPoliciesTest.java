@@ -89,7 +89,8 @@ class ToolAttestationPoliciesTest {
         null,
         null,
         null,
-        launchTcb);
+        launchTcb,
+        0);
   }
 
   private static byte[] bytes(int n, int first) {

@@ -102,7 +102,8 @@ final class CvmCreator {
               lease.cid(),
               now,
               deadline,
-              launchTcb.orElse(null));
+              launchTcb.orElse(null),
+              lease.memory());
       cvm = new Cvm(id, store.paths(id), record, lease);
       cvm.lock.lock();
       try (var context = CvmLogContext.of(id)) {

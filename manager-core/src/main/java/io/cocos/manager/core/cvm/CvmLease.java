@@ -36,6 +36,11 @@ public final class CvmLease {
     return port;
   }
 
+  /** The guest memory (bytes) this lease counts against admission. */
+  public long memory() {
+    return memory;
+  }
+
   public int cid() {
     return cid;
   }
@@ -141,14 +146,16 @@ public final class CvmLease {
 
     /**
      * The lease of a CVM adopted at restore: takes a slot and guest memory even past the limits (it
-     * runs whatever the new limits say; its memory is counted as configured now) and claims what it
-     * can of its port and CID.
+     * runs whatever the new limits say) and claims what it can of its port and CID. Its memory is
+     * what it was created with ({@code guestMemory}), or the size configured now when its record
+     * predates that field (0).
      */
-    public CvmLease claim(int port, int cid) {
+    public CvmLease claim(int port, int cid, long guestMemory) {
+      long counted = guestMemory > 0 ? guestMemory : memory.perCvm();
       slots.take();
-      memory.memory().take(memory.perCvm());
+      memory.memory().take(counted);
       boolean holdsPort = port != 0 && ports.claim(port);
-      return new CvmLease(this, holdsPort ? port : 0, cid, cids.claim(cid), memory.perCvm());
+      return new CvmLease(this, holdsPort ? port : 0, cid, cids.claim(cid), counted);
     }
 
     /**

@@ -12,6 +12,9 @@ import java.time.Instant;
  * @param exitCode set in state EXITED
  * @param failure why it failed, in state FAILED
  * @param launchTcb the SEV-SNP launch TCB taken at creation (unsigned 64-bit, decimal), or null
+ * @param guestMemory the guest memory (bytes) admission counted at creation, so that a restart
+ *     counts an adopted CVM at the size it runs with, not at today's setting; 0 when unknown (a
+ *     record from before this field)
  */
 public record CvmRecord(
     String id,
@@ -25,7 +28,8 @@ public record CvmRecord(
     Instant ttlDeadline,
     Integer exitCode,
     String failure,
-    String launchTcb) {
+    String launchTcb,
+    long guestMemory) {
 
   /** A new CVM's first record: provisioning, no process yet. */
   static CvmRecord provisioning(
@@ -35,7 +39,8 @@ public record CvmRecord(
       int guestCid,
       Instant createdAt,
       Instant ttlDeadline,
-      String launchTcb) {
+      String launchTcb,
+      long guestMemory) {
     return new CvmRecord(
         id,
         CvmState.PROVISIONING,
@@ -48,7 +53,8 @@ public record CvmRecord(
         ttlDeadline,
         null,
         null,
-        launchTcb);
+        launchTcb,
+        guestMemory);
   }
 
   public CvmRecord withState(CvmState next) {
@@ -126,7 +132,8 @@ public record CvmRecord(
           from.ttlDeadline,
           exitCode,
           failure,
-          from.launchTcb);
+          from.launchTcb,
+          from.guestMemory);
     }
   }
 }

@@ -254,7 +254,7 @@ final class CvmRestorer {
       }
       return false;
     }
-    CvmLease lease = resources.claim(r.hostPort(), r.guestCid());
+    CvmLease lease = resources.claim(r.hostPort(), r.guestCid(), r.guestMemory());
     if (lease.port() != r.hostPort()) {
       log.warn(
           "port {} of adopted CVM {} is outside the range or claimed twice", r.hostPort(), r.id());

@@ -334,6 +334,9 @@ public final class StateStore {
     if (r.launchTcb() != null) {
       n.put("launch_tcb", r.launchTcb());
     }
+    if (r.guestMemory() > 0) {
+      n.put("guest_memory", r.guestMemory());
+    }
     return n;
   }
 
@@ -341,8 +344,9 @@ public final class StateStore {
     int port = n.get("host_port").asInt();
     int cid = n.get("guest_cid").asInt();
     long pid = n.get("pid").asLong();
-    if (port < 0 || port > 65535 || cid < 0 || pid < 0) {
-      throw new IllegalArgumentException("port, guest CID or pid out of range");
+    long guestMemory = n.has("guest_memory") ? n.get("guest_memory").asLong() : 0;
+    if (port < 0 || port > 65535 || cid < 0 || pid < 0 || guestMemory < 0) {
+      throw new IllegalArgumentException("port, guest CID, pid or guest memory out of range");
     }
     return new CvmRecord(
         n.get("id").asText(),
@@ -356,7 +360,8 @@ public final class StateStore {
         instant(n, "ttl_deadline"),
         n.has("exit_code") ? n.get("exit_code").asInt() : null,
         n.has("failure") ? n.get("failure").asText() : null,
-        n.has("launch_tcb") ? n.get("launch_tcb").asText() : null);
+        n.has("launch_tcb") ? n.get("launch_tcb").asText() : null,
+        guestMemory);
   }
 
   private static void putInstant(ObjectNode n, String field, Instant value) {

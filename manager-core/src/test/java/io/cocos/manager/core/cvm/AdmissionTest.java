@@ -163,6 +163,29 @@ class AdmissionTest {
   }
 
   @Test
+  void anAdoptedCvmCountsTheMemoryItWasCreatedWithNotTodaysSetting() throws Exception {
+    hypervisor.guestMemory = 1024 * MIB;
+    LifecycleManager first = manager(8192, 10, 1.0);
+    CreatedCvm recorded = first.createVm(LifecycleManagerTest.request(""));
+    CreatedCvm legacy = first.createVm(LifecycleManagerTest.request(""));
+    first.close();
+    // A record written before guest_memory was persisted: counted at the size configured now.
+    Path legacyState = stateDir.resolve("cvms").resolve(legacy.id()).resolve("state.json");
+    String written = Files.readString(legacyState);
+    assertThat(written).contains("\"guest_memory\":1073741824");
+    Files.writeString(legacyState, written.replace(",\"guest_memory\":1073741824", ""));
+
+    hypervisor.guestMemory = 3072 * MIB;
+    LifecycleManager second = manager(8192, 10, 1.0);
+    second.restore();
+    assertThat(second.hostInfo().guestMemoryCommitted()).isEqualTo((1024 + 3072) * MIB);
+    second.removeVm(recorded.id());
+    assertThat(second.hostInfo().guestMemoryCommitted()).isEqualTo(3072 * MIB);
+    second.removeVm(legacy.id());
+    assertThat(second.hostInfo().guestMemoryCommitted()).isZero();
+  }
+
+  @Test
   void overcommitMultipliesWhatIsLeftAfterTheReserve() throws Exception {
     hypervisor.guestMemory = 2048 * MIB;
     LifecycleManager m = manager(3072, 10, 2.0); // (3072 - 1024) * 2 = 4096 MiB

@@ -32,7 +32,8 @@ class CvmRegistryTest {
     bus.subscribe(events::add);
     registry = new CvmRegistry(store, bus, Clock.systemUTC());
     String id = UUID.randomUUID().toString();
-    CvmRecord record = CvmRecord.provisioning(id, TeeKind.NONE, 6100, 3, Instant.EPOCH, null, null);
+    CvmRecord record =
+        CvmRecord.provisioning(id, TeeKind.NONE, 6100, 3, Instant.EPOCH, null, null, 0);
     cvm = new Cvm(id, store.paths(id), record, null);
     registry.add(cvm);
   }
@@ -91,6 +92,6 @@ class CvmRegistryTest {
 
     assertThat(moved)
         .isEqualTo(
-            CvmRecord.provisioning(cvm.id, TeeKind.NONE, 6101, 3, Instant.EPOCH, null, null));
+            CvmRecord.provisioning(cvm.id, TeeKind.NONE, 6101, 3, Instant.EPOCH, null, null, 0));
   }
 }

@@ -31,7 +31,8 @@ class StateStoreTest {
         null,
         null,
         null,
-        null);
+        null,
+        0);
   }
 
   static String json(String id) {
@@ -68,7 +69,8 @@ class StateStoreTest {
             Instant.parse("2026-11-21T11:00:00Z"),
             137,
             null,
-            "15352208179752599555");
+            "15352208179752599555",
+            2L << 30);
     store.save(full);
     String id2 = UUID.randomUUID().toString();
     CvmRecord sparse =
@@ -84,7 +86,8 @@ class StateStoreTest {
             null,
             null,
             null,
-            null);
+            null,
+            0);
     store.save(sparse);
 
     StateStore.Scan scan = store.scan();
