@@ -17,7 +17,7 @@ import java.util.Map;
  * Everything a command takes from the world outside the JVM: environment, working directory, output
  * streams and whether they are terminals, and the clock. Tests build one by hand.
  *
- * @param env the environment (MANAGER_GRPC_*, NO_COLOR, TERM)
+ * @param env the environment (MANAGER_GRPC_*, AGENT_GRPC_*, NO_COLOR, TERM)
  * @param workDir directory that relative paths are resolved against and keys are written to
  * @param out standard output: results, line by line
  * @param outBytes the same standard output for bytes written as they are (console text); flush

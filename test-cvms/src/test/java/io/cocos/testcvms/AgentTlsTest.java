@@ -66,6 +66,34 @@ class AgentTlsTest {
           .contains("AGENT_GRPC_CLIENT_CERT")
           .doesNotContain("MANAGER");
 
+      // A CA that did not sign the agent's certificate, in a directory named for the manager: the
+      // path is shown as given.
+      Path strangerCa =
+          new TestPki("someone-else").writeCa(dir.resolve("etc/cocos-manager/ca.pem"));
+      Walkthrough.Run untrusted =
+          Walkthrough.cliIn(
+              dir,
+              Map.of(
+                  "AGENT_GRPC_URL",
+                  url,
+                  "AGENT_GRPC_SERVER_CA_CERTS",
+                  strangerCa.toString(),
+                  "AGENT_GRPC_CLIENT_CERT",
+                  "user.crt",
+                  "AGENT_GRPC_CLIENT_KEY",
+                  "user.key"),
+              "algo",
+              algo.toString(),
+              key);
+      assertThat(untrusted.code()).isEqualTo(ExitCode.UNREACHABLE);
+      assertThat(untrusted.err())
+          .isEqualTo(
+              "❌ Failed to upload algorithm due to error: agent unreachable at "
+                  + url
+                  + ": TLS handshake failed: the agent's certificate is not trusted by "
+                  + strangerCa
+                  + "\n");
+
       Walkthrough.Run halfIdentity =
           Walkthrough.cliIn(
               dir,

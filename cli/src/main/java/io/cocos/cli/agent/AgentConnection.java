@@ -3,28 +3,22 @@ package io.cocos.cli.agent;
 import io.cocos.cli.CliContext;
 import io.cocos.cli.CliException;
 import io.cocos.cli.ExitCode;
-import io.cocos.cli.manager.ManagerClientConfig;
-import io.cocos.cli.manager.ManagerConnection;
+import io.cocos.cli.grpc.GrpcClientConfig;
+import io.cocos.cli.grpc.GrpcConnection;
+import io.cocos.cli.grpc.GrpcPeer;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A channel to the agent, configured from the AGENT_GRPC_* variables of upstream's cocos-cli
- * (AttestedClientConfig). The TLS and channel set-up is the manager connection's: the agent's
- * variables are handed to it under the names it reads, and its messages are given back the agent's
- * names.
+ * (AttestedClientConfig).
  */
 public final class AgentConnection implements AutoCloseable {
-  public static final String PREFIX = "AGENT_GRPC_";
-  public static final String ATTESTED_TLS = PREFIX + "ATTESTED_TLS";
-  private static final String MANAGER_PREFIX = "MANAGER_GRPC_";
+  public static final String ATTESTED_TLS = GrpcPeer.AGENT.variable("ATTESTED_TLS");
 
   /** What attested TLS would need, said once, in place of any connection. */
   public static final String NO_ATTESTED_TLS =
@@ -33,9 +27,9 @@ public final class AgentConnection implements AutoCloseable {
           + ATTESTED_TLS
           + " (and drop --attested-tls) to connect with TLS, mTLS or in plain text";
 
-  private final ManagerConnection connection;
+  private final GrpcConnection connection;
 
-  private AgentConnection(ManagerConnection connection) {
+  private AgentConnection(GrpcConnection connection) {
     this.connection = connection;
   }
 
@@ -48,13 +42,8 @@ public final class AgentConnection implements AutoCloseable {
     if (attestedTlsFlag || attestedTlsRequested(ctx)) {
       throw new CliException(ExitCode.LOCAL, NO_ATTESTED_TLS);
     }
-    CliContext asManager = renamed(ctx);
-    ManagerConnection connection;
-    try {
-      connection = ManagerConnection.open(asManager, ManagerClientConfig.fromEnv(asManager));
-    } catch (CliException e) {
-      throw new CliException(e.exitCode(), agentNames(e.getMessage()), e);
-    }
+    GrpcConnection connection =
+        GrpcConnection.open(ctx, GrpcClientConfig.fromEnv(ctx, GrpcPeer.AGENT));
     AgentConnection agent = new AgentConnection(connection);
     if (!connection.config().tls()) {
       try {
@@ -81,44 +70,9 @@ public final class AgentConnection implements AutoCloseable {
     };
   }
 
-  /** The same context with each AGENT_GRPC_* variable also under its MANAGER_GRPC_* name. */
-  private static CliContext renamed(CliContext ctx) {
-    Map<String, String> env = new HashMap<>();
-    ctx.env()
-        .forEach(
-            (k, v) -> {
-              if (!k.startsWith(MANAGER_PREFIX)) {
-                env.put(k, v);
-              }
-            });
-    ctx.env()
-        .forEach(
-            (k, v) -> {
-              if (k.startsWith(PREFIX)) {
-                env.put(MANAGER_PREFIX + k.substring(PREFIX.length()), v);
-              }
-            });
-    return new CliContext(
-        env,
-        ctx.workDir(),
-        ctx.out(),
-        ctx.outBytes(),
-        ctx.err(),
-        ctx.outIsTerminal(),
-        ctx.errIsTerminal(),
-        ctx.clock());
-  }
-
-  static String agentNames(String message) {
-    return message.replace(MANAGER_PREFIX, PREFIX);
-  }
-
   private void checkHealth() {
-    ManagerClientConfig config = connection.config();
-    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(connection.channel());
-    if (!config.timeout().isZero()) {
-      health = health.withDeadlineAfter(config.timeout().toNanos(), TimeUnit.NANOSECONDS);
-    }
+    HealthGrpc.HealthBlockingStub health =
+        connection.withTimeout(HealthGrpc.newBlockingStub(connection.channel()));
     HealthCheckResponse.ServingStatus status;
     try {
       status =
@@ -137,8 +91,8 @@ public final class AgentConnection implements AutoCloseable {
     }
   }
 
-  /** The agent's address and TLS files, under the manager connection's names. */
-  public ManagerClientConfig config() {
+  /** The agent's address, timeout and TLS files. */
+  public GrpcClientConfig config() {
     return connection.config();
   }
 

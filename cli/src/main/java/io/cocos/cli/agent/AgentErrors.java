@@ -1,8 +1,8 @@
 package io.cocos.cli.agent;
 
 import io.cocos.cli.ExitCode;
-import io.cocos.cli.manager.ManagerClientConfig;
-import io.cocos.cli.manager.StatusMessages;
+import io.cocos.cli.grpc.GrpcClientConfig;
+import io.cocos.cli.grpc.TransportErrors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Locale;
@@ -15,15 +15,14 @@ public final class AgentErrors {
   private AgentErrors() {}
 
   /**
-   * The agent's own description (e.g. "signature verification failed"); transport failures in the
-   * manager connection's words, said of the agent ("agent unreachable at localhost:6100: connection
-   * refused", TLS reasons naming the AGENT_GRPC_* variables).
+   * The agent's own description (e.g. "signature verification failed"); transport failures said of
+   * the agent ("agent unreachable at localhost:6100: connection refused", TLS reasons naming the
+   * AGENT_GRPC_* variables).
    */
-  public static String describe(StatusRuntimeException e, ManagerClientConfig config) {
+  public static String describe(StatusRuntimeException e, GrpcClientConfig config) {
     Status s = e.getStatus();
     if (s.getCode() == Status.Code.UNAVAILABLE) {
-      return AgentConnection.agentNames(StatusMessages.describe(e, config).getMessage())
-          .replace("manager", "agent");
+      return TransportErrors.unreachable(s, config);
     }
     if (s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
       return "the agent at " + config.url() + " did not answer in time";

@@ -1,7 +1,8 @@
 package io.cocos.cli.commands;
 
 import io.cocos.cli.CliContext;
-import io.cocos.cli.manager.ManagerClientConfig;
+import io.cocos.cli.grpc.GrpcClientConfig;
+import io.cocos.cli.grpc.GrpcPeer;
 import io.cocos.cli.manager.ManagerConnection;
 import io.cocos.cli.manager.StatusMessages;
 import io.grpc.StatusRuntimeException;
@@ -46,7 +47,7 @@ abstract class ManagerCommand implements Callable<Integer> {
   @Override
   public final Integer call() {
     prepare();
-    ManagerClientConfig config = ManagerClientConfig.fromEnv(ctx);
+    GrpcClientConfig config = GrpcClientConfig.fromEnv(ctx, GrpcPeer.MANAGER);
     try (ManagerConnection manager = ManagerConnection.open(ctx, config)) {
       if (announceOnStdout()) {
         out().println("🔗 Connected to manager using " + manager.mode());

@@ -1,149 +1,43 @@
 package io.cocos.cli.manager;
 
 import io.cocos.cli.CliContext;
-import io.cocos.cli.CliException;
-import io.cocos.cli.ExitCode;
-import io.cocos.cli.Files2;
+import io.cocos.cli.grpc.GrpcClientConfig;
+import io.cocos.cli.grpc.GrpcConnection;
 import io.cocos.manager.api.ManagerServiceGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.OpenSsl;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 
-/**
- * A channel to the manager. Like upstream's grpc.NewClient it connects lazily: the first call
- * dials, so "Connected to manager" means "configured", and an unreachable manager shows up as that
- * call's UNAVAILABLE, which {@link StatusMessages} puts in words.
- */
+/** A channel to the manager, with its service's stub. */
 public final class ManagerConnection implements AutoCloseable {
-  private final ManagerClientConfig config;
-  private final EventLoopGroup eventLoop;
-  private final ManagedChannel channel;
+  private final GrpcConnection connection;
 
-  private ManagerConnection(
-      ManagerClientConfig config, EventLoopGroup eventLoop, ManagedChannel channel) {
-    this.config = config;
-    this.eventLoop = eventLoop;
-    this.channel = channel;
+  private ManagerConnection(GrpcConnection connection) {
+    this.connection = connection;
   }
 
-  public static ManagerConnection open(CliContext ctx, ManagerClientConfig config) {
-    SslContext tls = config.tls() ? sslContext(ctx, config) : null;
-    // An event loop of our own, ended in close(). grpc-java's shared one outlives the channel by a
-    // second, its thread parked in epoll_wait, and a JDK 17 VM then spends 300 ms at exit waiting
-    // for that thread "in native" to stop: a third of a short command's run time.
-    EventLoopGroup eventLoop =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("cocos-cli-io", true), NioIoHandler.newFactory());
-    NettyChannelBuilder builder =
-        NettyChannelBuilder.forTarget(config.url())
-            .eventLoopGroup(eventLoop)
-            .channelType(NioSocketChannel.class)
-            .maxInboundMessageSize(64 << 20)
-            .userAgent("cocos-cli");
-    if (tls != null) {
-      builder.sslContext(tls).useTransportSecurity();
-    } else {
-      builder.usePlaintext();
-    }
-    return new ManagerConnection(config, eventLoop, builder.build());
-  }
-
-  private static SslContext sslContext(CliContext ctx, ManagerClientConfig config) {
-    SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
-    SslContextBuilder tls = GrpcSslContexts.configure(SslContextBuilder.forClient(), provider);
-    if (config.serverCa() != null) {
-      Path ca = Files2.readable(ctx, ManagerClientConfig.SERVER_CA, config.serverCa());
-      try {
-        tls.trustManager(ca.toFile());
-      } catch (IllegalArgumentException e) {
-        throw bad(ManagerClientConfig.SERVER_CA, config.serverCa(), e);
-      }
-    }
-    if (config.clientCert() != null) {
-      Path cert = Files2.readable(ctx, ManagerClientConfig.CLIENT_CERT, config.clientCert());
-      Path key = Files2.readable(ctx, ManagerClientConfig.CLIENT_KEY, config.clientKey());
-      try {
-        tls.keyManager(cert.toFile(), key.toFile());
-      } catch (IllegalArgumentException e) {
-        throw bad(
-            ManagerClientConfig.CLIENT_CERT + "/" + ManagerClientConfig.CLIENT_KEY,
-            config.clientCert() + ", " + config.clientKey(),
-            e);
-      }
-    }
-    try {
-      return tls.build();
-    } catch (SSLException | RuntimeException e) {
-      throw new CliException(
-          ExitCode.LOCAL,
-          "cannot set up TLS from "
-              + ManagerClientConfig.SERVER_CA
-              + "/"
-              + ManagerClientConfig.CLIENT_CERT
-              + "/"
-              + ManagerClientConfig.CLIENT_KEY
-              + ": "
-              + innermost(e));
-    }
-  }
-
-  private static CliException bad(String what, String files, Exception e) {
-    return new CliException(
-        ExitCode.LOCAL, "cannot use " + what + " " + files + ": " + innermost(e));
-  }
-
-  private static String innermost(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() != null ? t.getMessage() : t.toString();
-  }
-
-  public ManagerClientConfig config() {
-    return config;
+  /**
+   * @param config from {@code GrpcClientConfig.fromEnv(ctx, GrpcPeer.MANAGER)}
+   */
+  public static ManagerConnection open(CliContext ctx, GrpcClientConfig config) {
+    return new ManagerConnection(GrpcConnection.open(ctx, config));
   }
 
   /** "without TLS", "with TLS" or "with mTLS". */
   public String mode() {
-    return config.mode();
+    return connection.mode();
   }
 
   /** A stub whose next call has MANAGER_GRPC_TIMEOUT as its deadline. */
   public ManagerServiceGrpc.ManagerServiceBlockingStub stub() {
-    ManagerServiceGrpc.ManagerServiceBlockingStub stub =
-        ManagerServiceGrpc.newBlockingStub(channel);
-    if (!config.timeout().isZero()) {
-      stub = stub.withDeadlineAfter(config.timeout().toNanos(), TimeUnit.NANOSECONDS);
-    }
-    return stub;
+    return connection.withTimeout(ManagerServiceGrpc.newBlockingStub(connection.channel()));
   }
 
   /** For streaming calls (logs, events), which set their own deadlines. */
   public ManagedChannel channel() {
-    return channel;
+    return connection.channel();
   }
 
   @Override
   public void close() {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(1, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(1, TimeUnit.SECONDS);
+    connection.close();
   }
 }
