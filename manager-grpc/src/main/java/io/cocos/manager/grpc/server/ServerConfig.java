@@ -83,7 +83,8 @@ public record ServerConfig(
               + " with client certificates: set MANAGER_HTTP_SERVER_CERT, MANAGER_HTTP_SERVER_KEY"
               + " and MANAGER_HTTP_CLIENT_CA_CERTS");
     }
-    int uiMaxStreams = env.integer("MANAGER_HTTP_UI_MAX_STREAMS", 64, 1, 4096);
+    // below the endpoint's 128 connections, so streams never lock probes and scrapes out
+    int uiMaxStreams = env.integer("MANAGER_HTTP_UI_MAX_STREAMS", 64, 1, 100);
     Duration timeout = positiveDuration(env, "MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60));
     return new ServerConfig(
         env.string("MANAGER_INSTANCE_ID", UUID.randomUUID().toString()),
