@@ -314,6 +314,35 @@ class UiApiTest {
   }
 
   @Test
+  void hostSamplesComeFromTheManagersMetrics() throws Exception {
+    ManagerDaemon daemon = start(uiEnv());
+    String id = create(daemon);
+    int port = daemon.httpPort();
+    Files.writeString(console(id), "x".repeat(10_000) + "\n", StandardOpenOption.APPEND);
+    RawHttp.Stream feed = stream(port, "/ui/api/feed");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              RawHttp.Event e;
+              while ((e = feed.events.poll()) != null) {
+                if (e.name().equals("host")) {
+                  return e.data().get("running").asInt() == 1;
+                }
+              }
+              return false;
+            });
+    JsonNode host = RawHttp.get(port, "/ui/api/host").json();
+    assertThat(host.get("samples")).isNotEmpty();
+    JsonNode sample = host.get("samples").get(0);
+    assertThat(sample.get("cvms").asInt()).isEqualTo(1);
+    assertThat(sample.get("create_vm_calls").asInt()).isZero();
+    assertThat(sample.get("create_vm_latency_ms").isNull()).isTrue();
+    assertThat(sample.get("console_bytes_per_s").asDouble()).isNotNegative();
+    assertThat(RawHttp.get(port, "/metrics").text()).contains("manager_console_bytes_total");
+  }
+
+  @Test
   void streamsAreCappedInAllAndPerClient() throws Exception {
     Map<String, String> env = uiEnv();
     env.put("MANAGER_HTTP_UI_MAX_STREAMS", "3");
