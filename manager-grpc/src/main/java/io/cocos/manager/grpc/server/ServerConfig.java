@@ -114,7 +114,7 @@ public record ServerConfig(
    * 127.0.0.0/8, or ::1. Any other name counts as reachable from outside (it is not resolved: what
    * it resolves to may change), and so do the wildcards 0.0.0.0 and ::.
    */
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     String h =
         host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     if (h.equalsIgnoreCase("localhost")) {

@@ -68,6 +68,10 @@ final class UiRoutes {
       UiHttp.error(ctx, HttpResponseStatus.FORBIDDEN, "a client certificate is required");
       return;
     }
+    if (!p.security().hostAllowed(request)) {
+      UiHttp.error(ctx, HttpResponseStatus.FORBIDDEN, "the Host header does not name this console");
+      return;
+    }
     if (path.equals("/ui")) {
       UiHttp.redirect(ctx, "/ui/");
       return;

@@ -138,6 +138,32 @@ class UiApiTest {
       assertThat(RawHttp.get(port, path).status()).as(path).isEqualTo(404);
     }
     assertThat(RawHttp.request(port, "POST", "/ui/ui-server-probe.html").status()).isEqualTo(405);
+  }
+
+  @Test
+  void aLoopbackConsoleAnswersOnlyToLoopbackNames() throws Exception {
+    int port = start(uiEnv()).httpPort();
+    // what a page of another site reaches after DNS rebinding: this socket, under the site's name
+    for (String host : List.of("evil.example:" + port, "evil.example", "10.0.0.1:" + port)) {
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket
+            .getOutputStream()
+            .write(
+                ("GET /ui/api/session HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(RawHttp.readHead(socket.getInputStream()).status()).as(host).isEqualTo(403);
+      }
+    }
+    for (String host : List.of("localhost:" + port, "127.0.0.1", "[::1]:" + port)) {
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket
+            .getOutputStream()
+            .write(
+                ("GET /ui/api/session HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(RawHttp.readHead(socket.getInputStream()).status()).as(host).isEqualTo(200);
+      }
+    }
     assertThat(RawHttp.request(port, "DELETE", "/ui/api/cvms").status()).isEqualTo(405);
   }
 
