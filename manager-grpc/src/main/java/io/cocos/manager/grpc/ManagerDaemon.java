@@ -16,6 +16,7 @@ import io.cocos.manager.grpc.cms.CmsLinkConfig;
 import io.cocos.manager.grpc.cms.LinkState;
 import io.cocos.manager.grpc.cms.ManagerDescription;
 import io.cocos.manager.grpc.observability.BuildInfo;
+import io.cocos.manager.grpc.observability.ConsoleMetrics;
 import io.cocos.manager.grpc.observability.HostMetrics;
 import io.cocos.manager.grpc.observability.HttpEndpoint;
 import io.cocos.manager.grpc.observability.LifecycleMetrics;
@@ -28,6 +29,7 @@ import io.cocos.manager.grpc.server.ServerConfig;
 import io.cocos.manager.grpc.service.LoggingManagerService;
 import io.cocos.manager.grpc.service.MetricsManagerService;
 import io.cocos.manager.grpc.service.UpstreamApiMetricsService;
+import io.cocos.manager.grpc.ui.UiServer;
 import io.cocos.manager.qemu.QemuConfig;
 import io.cocos.manager.qemu.QemuHypervisor;
 import io.grpc.ServerBuilder;
@@ -161,7 +163,9 @@ public final class ManagerDaemon implements AutoCloseable {
                         .map(
                             cert ->
                                 new HttpEndpoint.Tls(
-                                    cert, serverConfig.httpServerKey().orElseThrow())),
+                                    cert,
+                                    serverConfig.httpServerKey().orElseThrow(),
+                                    serverConfig.httpClientCaCerts())),
                     serverConfig.httpRequestTimeout(),
                     telemetry,
                     health));
@@ -182,6 +186,7 @@ public final class ManagerDaemon implements AutoCloseable {
     undo.push(lifecycle::close);
     LifecycleMetrics.register(telemetry.meter(), lifecycle, qemuConfig.launch().binPath());
     HostMetrics.register(telemetry.meter(), lifecycle);
+    ConsoleMetrics.register(telemetry.meter(), lifecycle);
     ManagerService service =
         new UpstreamApiMetricsService(
             new MetricsManagerService(new LoggingManagerService(lifecycle), telemetry.meter()),
@@ -216,6 +221,12 @@ public final class ManagerDaemon implements AutoCloseable {
           "MANAGER_HTTP_HOST, MANAGER_HTTP_PORT",
           e);
     }
+    if (serverConfig.httpUi()) {
+      // before restore, so the console's event history has the adopted CVMs' events
+      http.mountUi(
+          UiServer.start(
+              serverConfig, lifecycle, service, telemetry, BuildInfo.current().version()));
+    }
     try {
       lifecycle.restore();
       grpc.start();
@@ -239,10 +250,15 @@ public final class ManagerDaemon implements AutoCloseable {
         lifecycleConfig.stateDir(),
         qemuConfig.tee().wireName());
     log.info(
-        "metrics and health at {}://{}:{}/metrics and /health",
+        "metrics and health at {}://{}:{}/metrics and /health{}",
         serverConfig.httpScheme(),
         serverConfig.httpHost(),
-        http.port());
+        http.port(),
+        serverConfig.httpUi()
+            ? serverConfig.httpUiActions()
+                ? ", web console at /ui/ (actions on)"
+                : ", web console at /ui/ (read-only)"
+            : "");
     ManagerDaemon daemon =
         new ManagerDaemon(
             serverConfig, lifecycle, grpc, new Observability(telemetry, http, streams), stateLock);
@@ -307,6 +323,11 @@ public final class ManagerDaemon implements AutoCloseable {
 
   public int httpPort() {
     return observability.http().port();
+  }
+
+  /** The web console mounted on the HTTP endpoint, or null when MANAGER_HTTP_UI is off. */
+  public HttpEndpoint.Ui httpUi() {
+    return observability.http().ui();
   }
 
   /**

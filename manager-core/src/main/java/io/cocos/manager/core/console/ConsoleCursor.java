@@ -83,6 +83,20 @@ public final class ConsoleCursor implements AutoCloseable {
     return open(log, cursor -> cursor.position = cursor.currentBase + offset);
   }
 
+  /**
+   * A cursor at an absolute position (as {@link #position} reports it), clamped to what is on disk:
+   * a position rotated away starts at the oldest byte kept, and counts what it missed as skipped; a
+   * position past the end starts at the end.
+   */
+  public static ConsoleCursor atPosition(ConsoleLog log, long position) throws IOException {
+    return open(log, cursor -> cursor.placeAt(position));
+  }
+
+  /** Absolute position of the next byte this cursor reads. */
+  public long position() {
+    return position;
+  }
+
   private interface Placement {
     void place(ConsoleCursor cursor) throws IOException;
   }
@@ -321,6 +335,35 @@ public final class ConsoleCursor implements AutoCloseable {
     } catch (IOException e) {
       skipped += base - position;
       position = base;
+    }
+  }
+
+  /** Places a new cursor at an absolute position; see {@link #atPosition}. */
+  private void placeAt(long target) throws IOException {
+    long end = currentBase + current.size();
+    if (target >= currentBase) {
+      position = Math.min(target, end);
+      return;
+    }
+    long copyLength = currentBase - log.rotatedBase();
+    FileChannel copy = null;
+    if (copyLength > 0) {
+      try {
+        copy = FileChannel.open(log.rotatedFile(), StandardOpenOption.READ);
+      } catch (IOException e) {
+        copy = null; // no rotated copy: console.log is all there is
+      }
+    }
+    long oldest = copy == null ? currentBase : currentBase - Math.min(copy.size(), copyLength);
+    if (target < oldest) {
+      skipped += oldest - target;
+    }
+    position = Math.max(target, oldest);
+    if (copy != null && position < currentBase) {
+      rotated = copy;
+      rotatedBase = oldest;
+    } else if (copy != null) {
+      copy.close();
     }
   }
 

@@ -69,6 +69,19 @@ public final class ConsoleLog {
     return base;
   }
 
+  /**
+   * Absolute position just after the last byte written so far: the console's logical size, which
+   * only grows (rotation moves bytes, it does not take them away from the count).
+   */
+  public long end() throws IOException {
+    lock.readLock().lock();
+    try {
+      return base + Files.size(file);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Absolute position of console.log.1's first byte (its length is {@code base - rotatedBase}). */
   long rotatedBase() {
     return rotatedBase;

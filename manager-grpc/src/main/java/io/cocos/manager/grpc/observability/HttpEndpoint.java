@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -26,6 +27,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -79,8 +81,41 @@ public final class HttpEndpoint implements AutoCloseable {
   public record Health(
       boolean ready, String instanceId, BuildInfo build, Map<String, String> details) {}
 
-  /** TLS for the endpoint: the certificate chain and key files, checked at start-up. */
-  public record Tls(Path certFile, Path keyFile) {}
+  /**
+   * TLS for the endpoint: the certificate chain and key files, checked at start-up; with a client
+   * CA, clients may present a certificate (optional at the handshake, so probes and scrapes work
+   * without one; /ui asks for it).
+   */
+  public record Tls(Path certFile, Path keyFile, Optional<Path> clientCa) {
+    public Tls(Path certFile, Path keyFile) {
+      this(certFile, keyFile, Optional.empty());
+    }
+  }
+
+  /**
+   * What serves /ui and /ui/... when the web console is on (MANAGER_HTTP_UI); absent, those paths
+   * are 404 like any other. An interface here so that no class of the console is loaded when it is
+   * off. Closed with the endpoint.
+   */
+  public interface Ui extends AutoCloseable {
+    /**
+     * Answers one request for /ui or below. {@code keepOpen} cancels the connection's request
+     * deadline, for an answer that streams (it then closes the connection itself when done).
+     */
+    void handle(ChannelHandlerContext ctx, FullHttpRequest request, String path, Runnable keepOpen);
+
+    @Override
+    void close();
+  }
+
+  /**
+   * Writes past this many bytes queued make a connection unwritable; a stream stops writing (or
+   * closes) until it drains, so a slow client holds at most about this much of the manager's
+   * memory.
+   */
+  public static final int WRITE_HIGH_WATER = 256 * 1024;
+
+  private static final int WRITE_LOW_WATER = 64 * 1024;
 
   static final int MAX_CONNECTIONS = 128;
   private static final int MAX_INITIAL_LINE = 4096;
@@ -91,10 +126,27 @@ public final class HttpEndpoint implements AutoCloseable {
   private final EventLoopGroup workers;
   private final Channel listener;
 
-  private HttpEndpoint(EventLoopGroup boss, EventLoopGroup workers, Channel listener) {
+  private final Routes routes;
+
+  private HttpEndpoint(
+      EventLoopGroup boss, EventLoopGroup workers, Channel listener, Routes routes) {
     this.boss = boss;
     this.workers = workers;
     this.listener = listener;
+    this.routes = routes;
+  }
+
+  /**
+   * Serves /ui and /ui/... from now on (404 until then, as when the console is off): mounted once
+   * the lifecycle it shows exists, while the endpoint itself starts earlier.
+   */
+  public void mountUi(Ui ui) {
+    routes.ui = ui;
+  }
+
+  /** What serves /ui, or null when the web console is off. */
+  public Ui ui() {
+    return routes.ui;
   }
 
   public static HttpEndpoint start(
@@ -108,9 +160,13 @@ public final class HttpEndpoint implements AutoCloseable {
     SslContext ssl = null;
     if (tls.isPresent()) {
       try {
-        ssl =
-            SslContextBuilder.forServer(tls.get().certFile().toFile(), tls.get().keyFile().toFile())
-                .build();
+        SslContextBuilder builder =
+            SslContextBuilder.forServer(
+                tls.get().certFile().toFile(), tls.get().keyFile().toFile());
+        if (tls.get().clientCa().isPresent()) {
+          builder.trustManager(tls.get().clientCa().get().toFile()).clientAuth(ClientAuth.OPTIONAL);
+        }
+        ssl = builder.build();
       } catch (SSLException | IllegalArgumentException e) {
         throw new IOException("TLS set-up failed: " + e.getMessage(), e);
       }
@@ -126,6 +182,9 @@ public final class HttpEndpoint implements AutoCloseable {
             .group(boss, workers)
             .channel(NioServerSocketChannel.class)
             .option(ChannelOption.SO_BACKLOG, 64)
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(WRITE_LOW_WATER, WRITE_HIGH_WATER))
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
@@ -145,7 +204,7 @@ public final class HttpEndpoint implements AutoCloseable {
                 });
     try {
       Channel listener = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
-      return new HttpEndpoint(boss, workers, listener);
+      return new HttpEndpoint(boss, workers, listener, routes);
     } catch (Exception e) {
       // Netty rethrows the bind's own exception (address in use), checked or not, from sync()
       shutdown(boss, workers);
@@ -162,6 +221,10 @@ public final class HttpEndpoint implements AutoCloseable {
 
   @Override
   public void close() {
+    Ui ui = routes.ui;
+    if (ui != null) {
+      ui.close();
+    }
     listener.close().syncUninterruptibly();
     shutdown(boss, workers);
   }
@@ -208,7 +271,8 @@ public final class HttpEndpoint implements AutoCloseable {
 
   /**
    * Closes the connection when the timeout has passed since it opened: a whole request must have
-   * arrived and been answered by then (an answer closes the connection itself, well before).
+   * arrived and been answered by then (an answer closes the connection itself, well before). A
+   * stream that has its request cancels it ({@link #cancel}) and keeps the connection open.
    */
   private static final class RequestDeadline extends ChannelInboundHandlerAdapter {
     private final Duration timeout;
@@ -227,10 +291,15 @@ public final class HttpEndpoint implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      cancel();
+      super.channelInactive(ctx);
+    }
+
+    /** On the channel's event loop, as every handler method. */
+    void cancel() {
       if (deadline != null) {
         deadline.cancel(false);
       }
-      super.channelInactive(ctx);
     }
   }
 
@@ -240,6 +309,9 @@ public final class HttpEndpoint implements AutoCloseable {
     private final Telemetry telemetry;
     private final Supplier<Health> health;
     private final PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
+
+    /** Set once, by {@link #mountUi}; volatile as the event loops read it. */
+    private volatile Ui ui;
 
     Routes(Telemetry telemetry, Supplier<Health> health) {
       this.telemetry = telemetry;
@@ -253,13 +325,27 @@ public final class HttpEndpoint implements AutoCloseable {
         respond(ctx, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n");
         return;
       }
+      String uri = request.uri();
+      int query = uri.indexOf('?');
+      String path = query < 0 ? uri : uri.substring(0, query);
+      Ui mounted = ui;
+      if (mounted != null && (path.equals("/ui") || path.startsWith("/ui/"))) {
+        mounted.handle(
+            ctx,
+            request,
+            path,
+            () -> {
+              RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
+              if (deadline != null) {
+                deadline.cancel();
+              }
+            });
+        return;
+      }
       if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
         respond(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "only GET and HEAD\n");
         return;
       }
-      String uri = request.uri();
-      int query = uri.indexOf('?');
-      String path = query < 0 ? uri : uri.substring(0, query);
       switch (path) {
         case "/metrics" -> {
           ByteArrayOutputStream body = new ByteArrayOutputStream();

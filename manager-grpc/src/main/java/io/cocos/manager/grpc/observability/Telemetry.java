@@ -113,7 +113,8 @@ public final class Telemetry implements AutoCloseable {
     return upstreamApi;
   }
 
-  MetricSnapshots scrape() {
+  /** Every series, as a /metrics scrape reads them (the web console samples them too). */
+  public MetricSnapshots scrape() {
     MetricSnapshots.Builder all = MetricSnapshots.builder();
     metrics.collect().forEach(all::metricSnapshot);
     upstreamApi.collect().forEach(all::metricSnapshot);
