@@ -5,13 +5,21 @@
 export function el(tag, opts = {}, ...children) {
   const e = document.createElement(tag);
   if (opts.cls) e.className = opts.cls;
-  if (opts.text != null) e.textContent = String(opts.text);
+  if (opts.text != null) e.textContent = visible(String(opts.text));
   for (const [k, v] of Object.entries(opts.attrs || {})) {
     if (!SAFE_ATTRS.has(k)) throw new Error("unsafe attribute " + k);
     e.setAttribute(k, String(v));
   }
   for (const c of children) e.append(c);
   return e;
+}
+/**
+ * Text with its control and bidirectional-override characters spelled out (\x1b, \u202e): a
+ * guest's escape sequences show as what they are, and no override can make "evil" read "live".
+ */
+export function visible(text) {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => { const h = c.charCodeAt(0).toString(16); return h.length <= 2 ? "\\x" + h.padStart(2, "0") : "\\u" + h; });
 }
 const SAFE_ATTRS = new Set(["type", "value", "title", "colspan", "scope", "role", "aria-live",
   "aria-label", "width", "height", "placeholder", "disabled"]);
@@ -94,9 +102,11 @@ export function connectFeed(handlers) {
   const badge = document.getElementById("feed");
   let lost = false, backoff = 1000, backTimer;
   const show = (cls, text) => { badge.className = "feed " + cls; badge.textContent = text; };
+  let es;
   const open = () => {
-    const es = new EventSource("/ui/api/feed");
-    es.addEventListener("open", () => {
+    const source = new EventSource("/ui/api/feed");
+    es = source;
+    source.addEventListener("open", () => {
       backoff = 1000;
       if (lost) {
         lost = false;
@@ -107,23 +117,33 @@ export function connectFeed(handlers) {
         show("live", "Live");
       }
     });
-    es.addEventListener("error", () => {
+    source.addEventListener("error", () => {
       if (!lost) {
         lost = true;
         clearTimeout(backTimer);
         show("lost", "Live feed lost, reconnecting…");
-        handlers.lost?.();
       }
-      if (es.readyState === EventSource.CLOSED) {
+      if (source.readyState === EventSource.CLOSED) {
         setTimeout(open, backoff);
         backoff = Math.min(backoff * 2, 10000);
       }
     });
     for (const type of ["snapshot", "cvm", "host"]) {
-      if (handlers[type]) es.addEventListener(type, (e) => handlers[type](JSON.parse(e.data)));
+      if (handlers[type]) source.addEventListener(type, (e) => handlers[type](JSON.parse(e.data)));
     }
   };
   open();
+  closeOnLeave(() => es.close(), open);
+}
+
+/**
+ * Closes a stream when the page is left and opens it again if the page comes back from the
+ * back/forward cache: a left page's streams would otherwise hold on to the browser's few
+ * connections to this host, and to the manager's stream places.
+ */
+export function closeOnLeave(close, reopen) {
+  addEventListener("pagehide", close);
+  addEventListener("pageshow", (e) => { if (e.persisted) reopen(); });
 }
 
 /**

@@ -1,7 +1,7 @@
 // One CVM: its row and info, its events (live from the feed), its console: the tail, then the
 // stream from where the tail ended, and older pages on demand. Lines are text nodes only.
 import { el, cvmApi, getJson, fmtTime, stateClass, syncClock, connectFeed, removeButton,
-  footer } from "./common.js";
+  closeOnLeave, footer } from "./common.js";
 
 /** Lines kept in the page; beyond, the oldest (or, after paging back, the newest) are dropped. */
 const MAX_LINES = 5000;
@@ -37,7 +37,7 @@ function details(r, info) {
     items.push(["OVMF", info.ovmf_version], ["CPUs", info.cpu_count], ["CPU type", info.cpu_type],
       ["Kernel command line", info.kernel_command_line], ["EOS", info.eos_version]);
   }
-  dl.replaceChildren(...items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v ?? "–" })]));
+  dl.replaceChildren(...items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v == null || v === "" ? "–" : v })]));
   showRow(r);
 }
 
@@ -93,7 +93,7 @@ function append(start, end, lines) {
   const stick = atBottom();
   const node = chunkNode(lines);
   box.append(node);
-  chunks.push({ start, end, node, lines: lines.length });
+  chunks.push({ start, end, node, lines: lines.length, text: lines });
   lineCount += lines.length;
   let dropped = 0;
   while (lineCount > MAX_LINES && chunks.length > 1) {
@@ -112,9 +112,10 @@ function append(start, end, lines) {
 function trimChunk(c, n) {
   const enc = new TextEncoder();
   for (let i = 0; i < n; i++) {
-    c.start += enc.encode(c.node.firstChild.textContent).length + 1;
+    c.start += enc.encode(c.text[i]).length + 1;
     c.node.firstChild.remove();
   }
+  c.text = c.text.slice(n);
   c.lines -= n;
   lineCount -= n;
   return n;
@@ -132,7 +133,8 @@ async function loadOlder() {
     const before = box.scrollHeight;
     const node = chunkNode(page.lines);
     box.prepend(node);
-    chunks.unshift({ start: page.start, end: page.end, node, lines: page.lines.length });
+    chunks.unshift({ start: page.start, end: page.end, node, lines: page.lines.length,
+      text: page.lines });
     lineCount += page.lines.length;
     box.scrollTop += box.scrollHeight - before;
     if (lineCount > MAX_LINES) {
@@ -212,6 +214,7 @@ function follow(from) {
 }
 
 olderButton.addEventListener("click", loadOlder);
+closeOnLeave(() => { stream?.close(); stream = null; }, loadTail);
 resumeButton.addEventListener("click", loadTail);
 
 // ---- start

@@ -1,7 +1,7 @@
 // The CVM table. The feed's snapshot fills it, its cvm events change one row each; a render (at
 // most one per animation frame) only re-orders the visible page's rows, so 500 CVMs cost no more
 // per event than 50.
-import { el, cvmLink, fmtDuration, fmtTime, stateClass, serverNow, syncClock, connectFeed,
+import { el, visible, cvmLink, fmtDuration, fmtTime, stateClass, serverNow, syncClock, connectFeed,
   removeButton, footer } from "./common.js";
 
 const PAGE = 50;
@@ -58,14 +58,14 @@ function build(id) {
 function fill({ tr, cells }, r) {
   const badge = el("span", { cls: stateClass(r.state), text: r.state });
   cells.state.replaceChildren(badge);
-  cells.guest.textContent = r.guest_status ?? "";
-  cells.tee.textContent = r.tee ?? "";
+  cells.guest.textContent = visible(r.guest_status ?? "");
+  cells.tee.textContent = visible(r.tee ?? "");
   cells.port.textContent = r.host_port ?? "";
   cells.cid.textContent = r.cid ?? "";
   cells.ready.textContent = r.agent_ready_ms == null ? "" : (r.agent_ready_ms / 1000).toFixed(1) + " s";
   cells.exit.textContent = r.exit_code ?? "";
-  cells.reason.textContent = r.reason ?? "";
-  if (r.reason) cells.reason.setAttribute("title", r.reason);
+  cells.reason.textContent = visible(r.reason ?? "");
+  if (r.reason) cells.reason.setAttribute("title", visible(r.reason));
   else cells.reason.removeAttribute("title");
   tr.dataset.state = r.state;
   tick1(cells, r);

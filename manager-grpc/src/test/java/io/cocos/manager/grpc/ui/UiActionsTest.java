@@ -26,9 +26,10 @@ class UiActionsTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try (UiBrowser b = browser;
-        UiManager m = manager) {
-      // both closed, the browser first
+    try {
+      browser.close();
+    } finally {
+      manager.close();
     }
   }
 

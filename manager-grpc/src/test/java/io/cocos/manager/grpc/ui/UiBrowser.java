@@ -83,7 +83,23 @@ final class UiBrowser implements AutoCloseable {
   <T> T await(double seconds, Function<WebDriver, T> condition) {
     return new WebDriverWait(driver, Duration.ofMillis((long) (seconds * 1000)))
         .pollingEvery(Duration.ofMillis(50))
+        .withMessage(this::diagnosis)
         .until(condition);
+  }
+
+  /** What a failed wait reports: the page, its feed badge and the browser's console. */
+  private String diagnosis() {
+    try {
+      return "on "
+          + driver.getCurrentUrl()
+          + " (feed: "
+          + js(
+              "const f = document.getElementById('feed'); return f && f.className + ': ' + f.textContent")
+          + "); console: "
+          + console();
+    } catch (RuntimeException e) {
+      return "no diagnosis: " + e;
+    }
   }
 
   List<WebElement> all(String css) {

@@ -51,9 +51,11 @@ class UiPagesTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try (UiBrowser b = browser;
-        UiManager m = manager) {
+    try {
+      browser.close();
       leak.stop(0);
+    } finally {
+      manager.close();
     }
   }
 
@@ -154,14 +156,16 @@ class UiPagesTest {
             "hostile: <iframe src=\"http://127.0.0.1:"
                 + port
                 + "/frame\"></iframe><style>body{display:none}</style>",
-            "hostile: \u001b[31mred\u001b[0m &lt;b&gt; \u202eevil");
+            // control and bidi-override characters are spelled out
+            "hostile: \\x1b[31mred\\x1b[0m &lt;b&gt; \\u202eevil");
     browser.await(10, d -> consoleLines().containsAll(payloads));
     browser.screenshot("cvm-hostile-console");
 
     // a failure's text (QEMU's last words) reaches the events as text too
+    browser.open(manager.url(""));
+    browser.await(5, d -> browser.text("#feed").equals("Live"));
     manager.failNext();
     assertThatThrownBy(() -> create()).isInstanceOf(StatusRuntimeException.class);
-    browser.open(manager.url(""));
     browser.await(
         5,
         d ->

@@ -61,9 +61,10 @@ class UiScaleTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try (UiBrowser b = browser;
-        UiManager m = manager) {
-      // both closed, the browser first
+    try {
+      browser.close();
+    } finally {
+      manager.close();
     }
   }
 
