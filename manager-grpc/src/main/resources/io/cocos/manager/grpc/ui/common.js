@@ -122,6 +122,7 @@ export function connectFeed(handlers) {
         lost = true;
         clearTimeout(backTimer);
         show("lost", "Live feed lost, reconnecting…");
+        handlers.lost?.();
       }
       if (source.readyState === EventSource.CLOSED) {
         setTimeout(open, backoff);

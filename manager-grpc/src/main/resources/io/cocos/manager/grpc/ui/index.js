@@ -16,7 +16,8 @@ let page = 0;
 let actions = false;
 let scheduled = false;
 
-const tbody = document.querySelector("#cvms tbody");
+const table = document.getElementById("cvms");
+const tbody = table.tBodies[0];
 const stateFilter = document.getElementById("state-filter");
 const idFilter = document.getElementById("id-filter");
 const counts = document.getElementById("counts");
@@ -142,6 +143,7 @@ function snapshot(s) {
     else built.delete(id);
   }
   shown = []; // a removed row may still be in the page
+  table.classList.remove("stale");
   schedule();
 }
 
@@ -171,5 +173,6 @@ setInterval(tick, 1000);
 
 const s = await footer();
 actions = s.actions;
-if (actions) document.querySelector("#cvms thead tr").append(el("th", { text: "", attrs: { scope: "col" } }));
-connectFeed({ snapshot, cvm: cvmEvent });
+if (actions) table.tHead.rows[0].append(el("th", { text: "", attrs: { scope: "col" } }));
+// While the feed is down the table may be out of date: greyed until the next snapshot.
+connectFeed({ snapshot, cvm: cvmEvent, lost: () => table.classList.add("stale") });

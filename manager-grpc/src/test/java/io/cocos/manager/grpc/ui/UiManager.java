@@ -33,7 +33,7 @@ final class UiManager implements AutoCloseable {
               return True
           except FileNotFoundError:
               return False
-      qemu = os.path.join(here, 'fake-qemu')
+      qemu = os.path.join(os.path.dirname(here), 'fake-qemu')
       if sys.argv[1:] == ['--version']:
           os.execv(qemu, [qemu, '--version'])
       for line in [
@@ -74,7 +74,8 @@ final class UiManager implements AutoCloseable {
   static Map<String, String> environment(Path dir, boolean actions, int leakPort)
       throws IOException {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(dir);
-    Path guest = dir.resolve("hostile-qemu");
+    // named as the fake QEMU it runs: a restarted manager adopts a QEMU by its binary's name
+    Path guest = Files.createDirectories(dir.resolve("hostile")).resolve("fake-qemu");
     Files.writeString(guest, GUEST.formatted(leakPort), StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(guest, PosixFilePermissions.fromString("rwxr-xr-x"));
     env.put("MANAGER_QEMU_BIN_PATH", guest.toString());
@@ -90,12 +91,12 @@ final class UiManager implements AutoCloseable {
 
   /** The next CVM started fails at once, its QEMU's last words hostile. */
   void failNext() throws IOException {
-    Files.createFile(dir.resolve("fail-next"));
+    Files.createFile(dir.resolve("hostile/fail-next"));
   }
 
   /** The next CVM started exits by itself 1.5 s later, with code 7. */
   void exitNext() throws IOException {
-    Files.createFile(dir.resolve("exit-next"));
+    Files.createFile(dir.resolve("hostile/exit-next"));
   }
 
   String url(String page) {

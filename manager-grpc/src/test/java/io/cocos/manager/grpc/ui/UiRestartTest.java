@@ -44,12 +44,16 @@ class UiRestartTest {
     manager.stop();
     manager = null;
     browser.await(10, d -> browser.all("#feed.lost").size() == 1);
+    assertThat(browser.all("#cvms.stale")).hasSize(1);
     browser.screenshot("index-feed-lost");
     // the CVMs kept running; the new manager adopts them, and the page, not reloaded, shows them
     browser.js("window.__sameDocument = true");
     manager = UiManager.start(tmp, env);
     browser.await(15, d -> browser.all("#feed.back").size() == 1);
+    // the table is marked stale from the loss until the new manager's snapshot replaced it
+    browser.await(5, d -> browser.all("#cvms.stale").isEmpty());
     browser.await(5, d -> "running".equals(browser.rowState(id)));
+    assertThat(manager.daemon.lifecycle().listVms()).as("adopted").hasSize(1);
     assertThat(browser.js("return window.__sameDocument")).isEqualTo(true);
   }
 }
