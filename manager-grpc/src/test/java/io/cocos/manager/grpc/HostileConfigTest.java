@@ -221,6 +221,52 @@ class HostileConfigTest {
               e.put(cmsCa, f.empty().toString());
             }),
         c(
+            "HTTP client CA without TLS",
+            httpCert,
+            (e, f) -> e.put("MANAGER_HTTP_CLIENT_CA_CERTS", f.ca().toString())),
+        c(
+            "HTTP client CA a directory",
+            "MANAGER_HTTP_CLIENT_CA_CERTS",
+            (e, f) -> {
+              e.put(httpCert, f.cert().toString());
+              e.put(httpKey, f.key().toString());
+              e.put("MANAGER_HTTP_CLIENT_CA_CERTS", f.dir().toString());
+            }),
+        c(
+            "web console actions without the console",
+            "MANAGER_HTTP_UI_ACTIONS",
+            (e, f) -> e.put("MANAGER_HTTP_UI_ACTIONS", "true")),
+        c(
+            "web console on all addresses without TLS",
+            "MANAGER_HTTP_HOST",
+            (e, f) -> {
+              e.put("MANAGER_HTTP_UI", "true");
+              e.put("MANAGER_HTTP_HOST", "0.0.0.0");
+            }),
+        c(
+            "web console on all addresses with TLS but no client CA",
+            "MANAGER_HTTP_HOST",
+            (e, f) -> {
+              e.put("MANAGER_HTTP_UI", "true");
+              e.put("MANAGER_HTTP_HOST", "::");
+              e.put(httpCert, f.cert().toString());
+              e.put(httpKey, f.key().toString());
+            }),
+        c(
+            "web console on a host name that is not localhost",
+            "MANAGER_HTTP_HOST",
+            (e, f) -> {
+              e.put("MANAGER_HTTP_UI", "true");
+              e.put("MANAGER_HTTP_HOST", "localhost.example");
+            }),
+        c(
+            "web console with no streams",
+            "MANAGER_HTTP_UI_MAX_STREAMS",
+            (e, f) -> {
+              e.put("MANAGER_HTTP_UI", "true");
+              e.put("MANAGER_HTTP_UI_MAX_STREAMS", "0");
+            }),
+        c(
             "a megabyte timeout",
             "MANAGER_GRPC_TIMEOUT",
             (e, f) -> e.put("MANAGER_GRPC_TIMEOUT", "9".repeat(1 << 20))),
@@ -273,6 +319,26 @@ class HostileConfigTest {
         assertThat(s.getLocalPort()).as(port + " is free").isPositive();
       }
     }
+  }
+
+  @Test
+  void anExposedWebConsoleWithoutClientCertificatesIsRefusedInOneLineNamingTheVariables()
+      throws Exception {
+    Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
+    env.put("MANAGER_HTTP_UI", "true");
+    env.put("MANAGER_HTTP_HOST", "192.0.2.1");
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class, () -> ManagerDaemon.start(new Env(env)).close());
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage())
+        .doesNotContain("\n")
+        .contains(
+            "MANAGER_HTTP_UI",
+            "MANAGER_HTTP_HOST",
+            "MANAGER_HTTP_SERVER_CERT",
+            "MANAGER_HTTP_SERVER_KEY",
+            "MANAGER_HTTP_CLIENT_CA_CERTS");
   }
 
   @Test

@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -32,7 +31,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -43,7 +41,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
@@ -246,61 +243,6 @@ public final class HttpEndpoint implements AutoCloseable {
   private static void shutdown(EventLoopGroup boss, EventLoopGroup workers) {
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-  }
-
-  /** Closes a connection beyond {@link #MAX_CONNECTIONS}. Shared by all connections. */
-  @ChannelHandler.Sharable
-  private static final class ConnectionLimit extends ChannelInboundHandlerAdapter {
-    private final AtomicInteger open = new AtomicInteger();
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-      if (open.incrementAndGet() > MAX_CONNECTIONS) {
-        ctx.close();
-        return;
-      }
-      super.channelActive(ctx);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-      open.decrementAndGet();
-      super.channelInactive(ctx);
-    }
-  }
-
-  /**
-   * Closes the connection when the timeout has passed since it opened: a whole request must have
-   * arrived and been answered by then (an answer closes the connection itself, well before). A
-   * stream that has its request cancels it ({@link #cancel}) and keeps the connection open.
-   */
-  private static final class RequestDeadline extends ChannelInboundHandlerAdapter {
-    private final Duration timeout;
-    private ScheduledFuture<?> deadline;
-
-    RequestDeadline(Duration timeout) {
-      this.timeout = timeout;
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-      deadline =
-          ctx.executor().schedule(() -> ctx.close(), timeout.toMillis(), TimeUnit.MILLISECONDS);
-      super.channelActive(ctx);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-      cancel();
-      super.channelInactive(ctx);
-    }
-
-    /** On the channel's event loop, as every handler method. */
-    void cancel() {
-      if (deadline != null) {
-        deadline.cancel(false);
-      }
-    }
   }
 
   /** The endpoint's paths; answers one request per connection and closes it. */

@@ -83,7 +83,8 @@ public record ServerConfig(
               + " with client certificates: set MANAGER_HTTP_SERVER_CERT, MANAGER_HTTP_SERVER_KEY"
               + " and MANAGER_HTTP_CLIENT_CA_CERTS");
     }
-    int uiMaxStreams = env.integer("MANAGER_HTTP_UI_MAX_STREAMS", 64, 1, 4096);
+    // below the endpoint's 128 connections, so streams never lock probes and scrapes out
+    int uiMaxStreams = env.integer("MANAGER_HTTP_UI_MAX_STREAMS", 64, 1, 100);
     Duration timeout = positiveDuration(env, "MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60));
     return new ServerConfig(
         env.string("MANAGER_INSTANCE_ID", UUID.randomUUID().toString()),
@@ -113,7 +114,7 @@ public record ServerConfig(
    * 127.0.0.0/8, or ::1. Any other name counts as reachable from outside (it is not resolved: what
    * it resolves to may change), and so do the wildcards 0.0.0.0 and ::.
    */
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     String h =
         host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     if (h.equalsIgnoreCase("localhost")) {

@@ -26,6 +26,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class SseChannel {
   static final long PING_SECONDS = 15;
+
+  /** {@link #PING_SECONDS} in milliseconds; tests of this package shorten it. */
+  static volatile long pingMillis = PING_SECONDS * 1000;
+
   private static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final Channel channel;
@@ -36,7 +40,7 @@ final class SseChannel {
     ScheduledFuture<?> ping =
         channel
             .eventLoop()
-            .scheduleAtFixedRate(this::ping, PING_SECONDS, PING_SECONDS, TimeUnit.SECONDS);
+            .scheduleAtFixedRate(this::ping, pingMillis, pingMillis, TimeUnit.MILLISECONDS);
     channel.closeFuture().addListener(f -> ping.cancel(false));
   }
 

@@ -87,14 +87,16 @@ final class UiHttp {
     ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
-  /** The head of an event stream: chunked, never cached, closed by the server when done. */
+  /**
+   * The head of an event stream: never cached; its body ends when the server closes the connection
+   * (no length, no chunking: the simplest framing every EventSource reads).
+   */
   static HttpResponse eventStreamHead() {
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     securityHeaders(response.headers(), true);
     response
         .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-        .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
         .set("X-Accel-Buffering", "no");
     return response;

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The console's paths (see docs/ui.md): pages, the JSON API, the two event streams and the one
  * action. Runs on the endpoint's event loops, so it only answers what is quick (the manager's
- * in-memory state, one bounded console page); removal runs on its own thread, console reads on the
- * scheduler. Every client string is data: an id is looked up, never echoed into markup.
+ * in-memory state, the jar's files); removal runs on its own thread, console pages and streams are
+ * read on the console's scheduler. Every client string is data: an id is looked up, never echoed
+ * into markup.
  *
  * <p>No state of its own beyond what it is given (each part documents its locking).
  */
@@ -66,6 +67,10 @@ final class UiRoutes {
     }
     if (!p.security().clientAllowed(ctx)) {
       UiHttp.error(ctx, HttpResponseStatus.FORBIDDEN, "a client certificate is required");
+      return;
+    }
+    if (!p.security().hostAllowed(request)) {
+      UiHttp.error(ctx, HttpResponseStatus.FORBIDDEN, "the Host header does not name this console");
       return;
     }
     if (path.equals("/ui")) {
@@ -190,14 +195,26 @@ final class UiRoutes {
     if (source == null) {
       return;
     }
+    // read on the console's threads, as every console read: the event loops only route
+    int pageMax = max;
     try {
-      // at most PAGE_MAX bytes read: quick enough for the event loop
-      UiHttp.json(
-          ctx,
-          HttpResponseStatus.OK,
-          UiJson.bytes(UiJson.page(ConsolePages.read(source.log(), before, max))));
-    } catch (IOException e) {
-      UiHttp.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "the console cannot be read now");
+      p.scheduler()
+          .execute(
+              () -> {
+                try {
+                  UiHttp.json(
+                      ctx,
+                      HttpResponseStatus.OK,
+                      UiJson.bytes(UiJson.page(ConsolePages.read(source.log(), before, pageMax))));
+                } catch (IOException | RuntimeException e) {
+                  UiHttp.error(
+                      ctx,
+                      HttpResponseStatus.SERVICE_UNAVAILABLE,
+                      "the console cannot be read now");
+                }
+              });
+    } catch (RejectedExecutionException e) {
+      UiHttp.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "the manager is stopping");
     }
   }
 

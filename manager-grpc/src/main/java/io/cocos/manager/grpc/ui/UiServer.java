@@ -97,7 +97,9 @@ public final class UiServer implements HttpEndpoint.Ui, AutoCloseable {
                 host,
                 limits,
                 new UiSecurity(
-                    config.httpServerCert().isPresent(), config.httpClientCaCerts().isPresent()),
+                    config.httpServerCert().isPresent(),
+                    config.httpClientCaCerts().isPresent(),
+                    ServerConfig.isLoopback(config.httpHost())),
                 new StaticFiles(UiServer.class.getClassLoader()),
                 scheduler,
                 removals));
