@@ -174,11 +174,14 @@ async function confirmRemove(id, onDone) {
       const { csrf_token } = await session();
       const res = await fetch(cvmApi(id, "/remove"), {
         method: "POST", headers: { "X-Cocos-Csrf": csrf_token } });
-      if (!res.ok && res.status !== 404) throw new Error("HTTP " + res.status);
+      if (!res.ok && res.status !== 404) {
+        const why = await res.json().then((j) => j.error, () => null);
+        throw new Error(why ?? "HTTP " + res.status);
+      }
       dialog.close();
       onDone?.();
     } catch (e) {
-      error.textContent = "Remove failed: " + e.message;
+      error.textContent = visible("Remove failed: " + e.message);
       ok.disabled = false;
     }
   });
