@@ -52,9 +52,11 @@ function addEvent(e) {
   while (eventList.childElementCount > MAX_EVENTS) eventList.firstElementChild.remove();
 }
 
+let info = null; // static for a CVM's life: read with the details, kept for the feed's updates
 async function loadDetails() {
   try {
     const d = await getJson(cvmApi(id));
+    info = d.info;
     details(d.cvm, d.info);
     for (const e of d.events) addEvent(e);
   } catch (e) {
@@ -233,12 +235,8 @@ connectFeed({
   cvm: ({ event, cvm }) => {
     if (event.cvm_id !== id) return;
     addEvent(event);
-    if (cvm) {
-      showRow(cvm);
-      loadDetails(); // the info and the event's exact text
-    } else {
-      gone("CVM removed.");
-    }
+    if (cvm) details(cvm, info);
+    else gone("CVM removed.");
   },
 });
 loadTail();

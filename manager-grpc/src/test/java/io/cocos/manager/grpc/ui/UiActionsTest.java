@@ -27,9 +27,13 @@ class UiActionsTest {
   @AfterAll
   static void stop() throws Exception {
     try {
-      browser.close();
+      if (browser != null) {
+        browser.close();
+      }
     } finally {
-      manager.close();
+      if (manager != null) {
+        manager.close();
+      }
     }
   }
 

@@ -46,6 +46,9 @@ final class UiManager implements AutoCloseable {
           '\\x1b[31mred\\x1b[0m &lt;b&gt; \\u202eevil',
       ]:
           print('hostile: ' + line)
+      if flag('bulk-next'):
+          for n in range(1, 6001):
+              print('bulk ' + str(n).zfill(4) + ' ' + '.' * 30)
       sys.stdout.flush()
       if flag('fail-next'):
           print('<img src=x onerror="window.__pwned=5"> fatal', file=sys.stderr)
@@ -92,6 +95,11 @@ final class UiManager implements AutoCloseable {
   /** The next CVM started fails at once, its QEMU's last words hostile. */
   void failNext() throws IOException {
     Files.createFile(dir.resolve("hostile/fail-next"));
+  }
+
+  /** The next CVM started first prints 6000 numbered lines ("bulk 0001 ...", 40 bytes each). */
+  void bulkNext() throws IOException {
+    Files.createFile(dir.resolve("hostile/bulk-next"));
   }
 
   /** The next CVM started exits by itself 1.5 s later, with code 7. */

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
 
 /**
  * The pages in Chromium against a manager with actions off, whose guests print hostile text: what
@@ -52,10 +53,14 @@ class UiPagesTest {
   @AfterAll
   static void stop() throws Exception {
     try {
-      browser.close();
+      if (browser != null) {
+        browser.close();
+      }
       leak.stop(0);
     } finally {
-      manager.close();
+      if (manager != null) {
+        manager.close();
+      }
     }
   }
 
@@ -139,6 +144,36 @@ class UiPagesTest {
                     .orElse(null));
     // the fake guest prints one a second: the next two come while the page is open
     browser.await(10, d -> consoleLines().contains("fake-qemu: console line " + (first + 2)));
+  }
+
+  @Test
+  void aLongConsolePagesBackAndKeepsAtMost5000Lines() throws Exception {
+    manager.bulkNext();
+    String id = create();
+    browser.open(cvmPage(id));
+    browser.await(10, d -> consoleLines().stream().anyMatch(l -> l.startsWith("fake-qemu")));
+    int tail = consoleLines().size();
+    assertThat(tail).as("the tail, not the whole console").isLessThan(2500);
+    // page back to the console's start: 6000 lines and more, of which the page keeps 5000
+    while (browser.all("#older:not([hidden])").size() == 1) {
+      int before = consoleLines().size();
+      browser.driver.findElement(By.id("older")).click();
+      browser.await(5, d -> consoleLines().size() != before);
+    }
+    List<String> lines = consoleLines();
+    // whole pages (64 KiB, some 1600 lines here) are dropped from the newest end
+    assertThat(lines).hasSizeLessThanOrEqualTo(5000).hasSizeGreaterThan(3000);
+    assertThat(browser.text("#console-note")).contains("Newest lines dropped");
+    assertThat(browser.all("#resume:not([hidden])")).hasSize(1);
+    // offsets join the pages exactly: bulk lines numbered 1, 2, 3... with no gap or repeat
+    List<String> bulk = lines.stream().filter(l -> l.startsWith("bulk ")).toList();
+    assertThat(bulk).hasSizeGreaterThan(3000);
+    for (int i = 0; i < bulk.size(); i++) {
+      assertThat(bulk.get(i)).startsWith(String.format("bulk %04d ", i + 1));
+    }
+    browser.driver.findElement(By.id("resume")).click();
+    browser.await(5, d -> browser.all("#resume[hidden]").size() == 1);
+    browser.await(5, d -> consoleLines().size() < 2500);
   }
 
   @Test

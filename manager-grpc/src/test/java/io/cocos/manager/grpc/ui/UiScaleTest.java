@@ -62,9 +62,13 @@ class UiScaleTest {
   @AfterAll
   static void stop() throws Exception {
     try {
-      browser.close();
+      if (browser != null) {
+        browser.close();
+      }
     } finally {
-      manager.close();
+      if (manager != null) {
+        manager.close();
+      }
     }
   }
 
