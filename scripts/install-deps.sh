@@ -38,6 +38,7 @@ if $test_only; then
     openssl            # tests check generated keys with it
     procps             # ps/pgrep in the integration tests
     python3            # /usr/bin/python3 runs the stand-in QEMU (it speaks QMP) in the tests
+    chromium chromium-driver  # headless Chromium and its chromedriver: the web console's browser tests
   )
 fi
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
