@@ -51,7 +51,8 @@ class UiScaleTest {
               null,
               i % 256,
               null,
-              null));
+              null,
+              0));
     }
     manager = UiManager.start(tmp, env);
     manager.client().createVm(CreateReq.getDefaultInstance());
