@@ -7,7 +7,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The daemon's own settings: where it serves, how it secures the API and the HTTP endpoint, how it
@@ -50,7 +49,7 @@ public record ServerConfig(
         TlsFiles.identity(env, "MANAGER_HTTP_SERVER_CERT", "MANAGER_HTTP_SERVER_KEY");
     Duration timeout = positiveDuration(env, "MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60));
     return new ServerConfig(
-        env.string("MANAGER_INSTANCE_ID", UUID.randomUUID().toString()),
+        env.string("MANAGER_INSTANCE_ID", InstanceIds.random()),
         env.oneOf("MANAGER_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
         env.string("MANAGER_GRPC_HOST", "localhost"),
         env.listenPort("MANAGER_GRPC_PORT", 7001),
