@@ -3,8 +3,9 @@
 # the launcher (default build/cocos-manager, `make manager` first, which records its CDS archive)
 # on an empty temporary state dir, ports 0, no KVM. Start-up: from the exec to the time stamp of
 # the "gRPC server listening" line, logged right after the health status turns SERVING. Idle RSS:
-# 3 s after that. Each set is "NAME|COCOS_MANAGER_CDS|JAVA_OPTS[|JAVA_HOME]" (no JAVA_HOME: the JDK
-# the launcher picks, the newest under /usr/lib/jvm). Sets are interleaved run by run, so that a
+# 3 s after that. Each set is "NAME|COCOS_MANAGER_CDS|JAVA_OPTS[|JAVA_HOME[|LAUNCHER]]" (no
+# JAVA_HOME: the JDK the launcher picks, the newest under /usr/lib/jvm; a LAUNCHER of its own, e.g.
+# an older build's with its archives, to compare builds). Sets are interleaved run by run, so that a
 # change in the machine's load touches them alike.
 # Usage: bench/manager-startup.sh [runs] [set ...]
 set -euo pipefail
@@ -21,13 +22,13 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in "${!sets[@]}"; do : > "$work/starts.$i"; : > "$work/rss.$i"; done
 for _ in $(seq 1 "$runs"); do
   for i in "${!sets[@]}"; do
-    IFS='|' read -r name cds opts home <<< "${sets[$i]}"
+    IFS='|' read -r name cds opts home own_launcher <<< "${sets[$i]}"
     rm -rf "$work/state"
     began=$(date +%s.%N)
     env -i PATH="$PATH" HOME="$work" MANAGER_STATE_DIR="$work/state" MANAGER_GRPC_HOST=127.0.0.1 \
       MANAGER_GRPC_PORT=0 MANAGER_HTTP_HOST=127.0.0.1 MANAGER_HTTP_PORT=0 MANAGER_QEMU_ENABLE_KVM=false \
       COCOS_JAEGER_URL=http://127.0.0.1:9 COCOS_MANAGER_CDS="$cds" JAVA_OPTS="$opts" ${home:+JAVA_HOME="$home"} \
-      "$launcher" > "$work/log" 2>&1 &
+      "${own_launcher:-$launcher}" > "$work/log" 2>&1 &
     pid=$!
     for _ in $(seq 1 600); do grep -q 'gRPC server listening' "$work/log" && break; sleep 0.05; done
     serving=$(python3 -c 'import json,sys,datetime

@@ -12,6 +12,17 @@
 set -euo pipefail
 jar=$1 out=$2 jvm_options=$3 cds_commands=${4:-}
 mkdir -p "$(dirname "$out")"
+# The daemon's launcher names its main class (-cp FILE MAIN) instead of `-jar FILE`: with -jar the
+# JVM opens the jar for its manifest, closes it, and its class loader opens it again, reading the
+# zip directory (23,000 entries) twice, ≈ 15 ms each at start-up. The manifest says nothing else.
+main_class=
+if [ "$cds_commands" = --archive-beside ]; then
+  manifest=$(mktemp -d) jar_path=$(realpath "$jar")
+  (cd "$manifest" && jar xf "$jar_path" META-INF/MANIFEST.MF)
+  main_class=$(sed -n 's/^Main-Class: *\([^[:space:]]*\).*/\1/p' "$manifest/META-INF/MANIFEST.MF")
+  rm -rf "$manifest"
+  [ -n "$main_class" ] || { echo "make-launcher: no Main-Class in $jar" >&2; exit 1; }
+fi
 {
   printf '#!/bin/sh\n'
   printf '# %s: a shell script followed by its jar. JAVA_OPTS adds JVM options.\n' "$(basename "$out")"
@@ -42,19 +53,29 @@ fi
 # binary and otherwise ignores it; -Xlog:...=off keeps its notice of that off stdout.
 # COCOS_MANAGER_CDS=0 turns it off; COCOS_MANAGER_TRAIN=FILE (the training run) records one into
 # FILE.aot or FILE.jsa, whichever this JDK makes.
+# On 25 and later, three start-up costs that JDK 17 does not have, measured in docs/operations.md:
+# - the cache is mapped where it was recorded (ArchiveRelocationMode=0, JDK 17's default) rather
+#   than at a random address with every pointer in it patched (the default since JDK 20): ≈ 20 ms;
+#   JAVA_OPTS=-XX:ArchiveRelocationMode=1 restores the randomisation;
+# - Netty keeps using sun.misc.Unsafe as on 17 (--sun-misc-unsafe-memory-access=allow: without it
+#   Netty turns Unsafe off on 25 and sets up a cleaner through the FFM API instead, ≈ 20 ms);
+# - the cache holds no method profiles (-AOTRecordTraining): with C1 alone nothing reads them,
+#   and replaying them only queued compilations that competed with the start-up for the CPU.
 opts='$jvm_options -Xlog:cds=off,cds+dynamic=off'
 if [ "\$major" -ge 25 ]; then
-  opts="\$opts -Xlog:aot=off" archive=\$0.aot use=-XX:AOTCache record=-XX:AOTCacheOutput ext=aot
+  opts="\$opts -Xlog:aot=off -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"
+  opts="\$opts --sun-misc-unsafe-memory-access=allow"
+  archive=\$0.aot use=-XX:AOTCache record="-XX:-AOTRecordTraining -XX:AOTCacheOutput" ext=aot
 else
   archive=\$0.jsa use=-XX:SharedArchiveFile record=-XX:ArchiveClassesAtExit ext=jsa
 fi
 if [ -n "\${COCOS_MANAGER_TRAIN:-}" ]; then
-  exec "\$java" \$opts \$record="\$COCOS_MANAGER_TRAIN.\$ext" \${JAVA_OPTS:-} -jar "\$0" "\$@"
+  exec "\$java" \$opts \$record="\$COCOS_MANAGER_TRAIN.\$ext" \${JAVA_OPTS:-} -cp "\$0" $main_class "\$@"
 fi
 if [ "\${COCOS_MANAGER_CDS:-1}" != 0 ] && [ -s "\$archive" ]; then
-  exec "\$java" \$opts \$use="\$archive" \${JAVA_OPTS:-} -jar "\$0" "\$@"
+  exec "\$java" \$opts \$use="\$archive" \${JAVA_OPTS:-} -cp "\$0" $main_class "\$@"
 fi
-exec "\$java" \$opts \${JAVA_OPTS:-} -jar "\$0" "\$@"
+exec "\$java" \$opts \${JAVA_OPTS:-} -cp "\$0" $main_class "\$@"
 STUB
   elif [ -n "$cds_commands" ]; then
     printf 'java=java; [ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"\n'

@@ -299,7 +299,8 @@ public record QemuConfig(
    * @throws ConfigException naming MANAGER_STATE_DIR when the sockets under it would not fit
    */
   public static void requireQmpSocketsFit(Path stateDir) {
-    String id = UUID.randomUUID().toString();
+    // Any id has the same length; a random one would set up SecureRandom for nothing.
+    String id = new UUID(0, 0).toString();
     Path workDir = stateDir.toAbsolutePath().normalize().resolve("cvms").resolve(id).resolve("vm");
     Path socket = QemuCommandLine.qmpSocketIn(workDir);
     int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;

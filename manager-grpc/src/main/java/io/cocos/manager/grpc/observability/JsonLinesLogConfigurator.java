@@ -8,8 +8,6 @@ import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
-import net.logstash.logback.encoder.LogstashEncoder;
-import net.logstash.logback.fieldnames.LogstashFieldNames;
 import org.slf4j.Logger;
 
 /**
@@ -27,8 +25,8 @@ public final class JsonLinesLogConfigurator extends ContextAwareBase implements 
   /** Microseconds and the zone offset, as upstream's time field. */
   static final String TIMESTAMP_PATTERN = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX";
 
-  /** Ignored field: LogstashEncoder leaves out a field whose name is this. */
-  private static final String IGNORE = "[ignore]";
+  /** Logger names are shortened to this many characters, as logback abbreviates them. */
+  static final int LOGGER_NAME_LENGTH = 36;
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
@@ -51,17 +49,8 @@ public final class JsonLinesLogConfigurator extends ContextAwareBase implements 
 
   /** Installs the JSON-lines appender on the root logger of {@code context}. */
   static void configureJsonLines(LoggerContext context) {
-    LogstashEncoder encoder = new LogstashEncoder();
+    JsonLinesEncoder encoder = new JsonLinesEncoder();
     encoder.setContext(context);
-    LogstashFieldNames names = encoder.getFieldNames();
-    names.setTimestamp("time");
-    names.setMessage("msg");
-    names.setLogger("logger");
-    names.setVersion(IGNORE);
-    names.setLevelValue(IGNORE);
-    names.setThread(IGNORE);
-    encoder.setTimestampPattern(TIMESTAMP_PATTERN);
-    encoder.setShortenedLoggerNameLength(36);
     encoder.start();
 
     ConsoleAppender<ILoggingEvent> stdout = new ConsoleAppender<>();

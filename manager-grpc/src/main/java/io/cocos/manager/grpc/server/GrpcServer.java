@@ -22,14 +22,15 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The gRPC server: the manager's service behind strict request parsing and the deadline
@@ -54,9 +55,22 @@ public final class GrpcServer implements AutoCloseable {
   public static final int MAX_CALLS_PER_CONNECTION = 100;
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * In-process servers are named JVM-wide: a count keeps each one's name apart (tests start several
+   * managers in one JVM).
+   */
+  private static final AtomicLong LOCAL_NAMES = new AtomicLong();
+
   private final Server server;
   private final Server local;
-  private final ManagedChannel localChannel;
+  private final String localName;
+
+  /**
+   * Made, and {@link #local} started, on first use, after SERVING (only the CMS link uses them):
+   * gRPC's client side and shared timer cost ≈ 15 ms that serving the API does not need.
+   */
+  private ManagedChannel localChannel;
+
   private final HealthStatusManager health = new HealthStatusManager();
   private final ScheduledExecutorService deadlines =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("grpc-deadlines"));
@@ -86,14 +100,12 @@ public final class GrpcServer implements AutoCloseable {
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(legacyReflection())
             .build();
-    String localName = "manager-api-" + UUID.randomUUID();
+    this.localName = "manager-api-" + LOCAL_NAMES.incrementAndGet();
     this.local =
         InProcessServerBuilder.forName(localName)
             .addService(api)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .build();
-    this.localChannel =
-        InProcessChannelBuilder.forName(localName).maxInboundMessageSize(Integer.MAX_VALUE).build();
     health.setStatus("", ServingStatus.NOT_SERVING);
   }
 
@@ -136,12 +148,23 @@ public final class GrpcServer implements AutoCloseable {
   }
 
   public void start() throws IOException {
-    local.start();
     server.start();
   }
 
   /** The manager's API in-process, through the same interceptors as over the network. */
-  public Channel localChannel() {
+  public synchronized Channel localChannel() {
+    if (localChannel == null) {
+      try {
+        local.start();
+      } catch (IOException e) {
+        // Only a name taken twice in this JVM would do it; the names are counted apart.
+        throw new UncheckedIOException("cannot start the in-process server " + localName, e);
+      }
+      localChannel =
+          InProcessChannelBuilder.forName(localName)
+              .maxInboundMessageSize(Integer.MAX_VALUE)
+              .build();
+    }
     return localChannel;
   }
 
@@ -163,7 +186,11 @@ public final class GrpcServer implements AutoCloseable {
     if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
       server.shutdownNow();
     }
-    localChannel.shutdownNow();
+    synchronized (this) {
+      if (localChannel != null) {
+        localChannel.shutdownNow();
+      }
+    }
     local.shutdownNow();
     deadlines.shutdownNow();
   }

@@ -9,7 +9,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The daemon's own settings: where it serves, how it secures the API and the HTTP endpoint, how it
@@ -87,7 +86,7 @@ public record ServerConfig(
     int uiMaxStreams = env.integer("MANAGER_HTTP_UI_MAX_STREAMS", 64, 1, 100);
     Duration timeout = positiveDuration(env, "MANAGER_GRPC_TIMEOUT", Duration.ofSeconds(60));
     return new ServerConfig(
-        env.string("MANAGER_INSTANCE_ID", UUID.randomUUID().toString()),
+        env.string("MANAGER_INSTANCE_ID", InstanceIds.random()),
         env.oneOf("MANAGER_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
         env.string("MANAGER_GRPC_HOST", "localhost"),
         env.listenPort("MANAGER_GRPC_PORT", 7001),

@@ -27,6 +27,16 @@ class JsonLinesLogConfiguratorTest {
   /** One throwable for both encodings: its stack trace is part of the line. */
   private static final IllegalStateException BOOM = new IllegalStateException("boom");
 
+  /** A throwable with a cause and a suppressed one, each printed in its own section. */
+  private static final RuntimeException NESTED = nested();
+
+  private static RuntimeException nested() {
+    RuntimeException e =
+        new RuntimeException("outer", new java.io.IOException("cause\twith a tab"));
+    e.addSuppressed(new IllegalArgumentException("suppressed"));
+    return e;
+  }
+
   @Test
   void codeAndXmlConfigurationsEncodeEveryEventAlike() throws Exception {
     LoggerContext inCode = new LoggerContext();
@@ -43,6 +53,11 @@ class JsonLinesLogConfiguratorTest {
     }
     List<String> codeLines = encodeSamples(inCode);
     assertThat(codeLines).isEqualTo(encodeSamples(fromXml));
+    // A property of the logger context is a field of every line, in both.
+    inCode.putProperty("host", "h1");
+    fromXml.putProperty("host", "h1");
+    assertThat(encodeSamples(inCode)).isEqualTo(encodeSamples(fromXml));
+    assertThat(encodeSamples(inCode).get(0)).contains("\"host\":\"h1\"");
     assertThat(codeLines.get(0))
         .matches(
             "\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}(Z|[+-]\\d\\d:\\d\\d)\","
@@ -96,8 +111,23 @@ class JsonLinesLogConfiguratorTest {
             null);
     failure.setTimeStamp(1_796_000_000_456L);
     failure.setMDCPropertyMap(Map.of());
+    LoggingEvent unusual =
+        new LoggingEvent(
+            Logger.class.getName(),
+            context.getLogger("io.cocos.manager.grpc.observability.HttpEndpoint$Routes"),
+            Level.ERROR,
+            "non-ASCII é ✓ 😀, control \u0001 \u001f, newline\nslash / backslash \\ {} {}",
+            NESTED,
+            new Object[] {null, 42});
+    unusual.setTimeStamp(1_796_000_000_789L);
+    unusual.setMDCPropertyMap(Map.of("cvm", "cvm-\"2\"", "empty", ""));
+    LoggingEvent bare =
+        new LoggingEvent(
+            Logger.class.getName(), context.getLogger("Main"), Level.DEBUG, "", null, null);
+    bare.setTimeStamp(0);
+    bare.setMDCPropertyMap(Map.of());
     List<String> lines = new ArrayList<>();
-    for (LoggingEvent event : List.of(aboutACvm, failure)) {
+    for (LoggingEvent event : List.of(aboutACvm, failure, unusual, bare)) {
       lines.add(new String(encoder.encode(event), StandardCharsets.UTF_8));
     }
     return lines;
