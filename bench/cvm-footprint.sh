@@ -29,7 +29,7 @@ for f in code vars kernel rootfs; do head -c 4096 /dev/zero > "$work/$f"; done
 env MANAGER_GRPC_HOST=127.0.0.1 MANAGER_GRPC_PORT=$port MANAGER_HTTP_PORT=$(free_port) \
   MANAGER_STATE_DIR=$work/state MANAGER_LOG_LEVEL=warn MANAGER_QEMU_ENABLE_KVM=false \
   MANAGER_QEMU_ENABLE_VSOCK=false MANAGER_QEMU_ENABLE_SEV_SNP=false MANAGER_QEMU_ENABLE_TDX=false \
-  MANAGER_MAX_VMS=$((count + 10)) MANAGER_QEMU_HOST_FWD_RANGE=$first-$((first + count + 40)) \
+  MANAGER_MAX_VMS=$((count + 10)) MANAGER_HOST_MEMORY_OVERCOMMIT=100 MANAGER_QEMU_HOST_FWD_RANGE=$first-$((first + count + 40)) \
   MANAGER_QEMU_POWERDOWN_TIMEOUT=0s COCOS_JAEGER_URL=http://127.0.0.1:$(free_port) \
   MANAGER_QEMU_BIN_PATH=$work/fake-qemu MANAGER_QEMU_OVMF_CODE_FILE=$work/code MANAGER_QEMU_OVMF_VARS_FILE=$work/vars \
   MANAGER_QEMU_DISK_IMG_KERNEL_FILE=$work/kernel MANAGER_QEMU_DISK_IMG_ROOTFS_FILE=$work/rootfs \

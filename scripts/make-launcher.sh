@@ -53,19 +53,17 @@ fi
 # binary and otherwise ignores it; -Xlog:...=off keeps its notice of that off stdout.
 # COCOS_MANAGER_CDS=0 turns it off; COCOS_MANAGER_TRAIN=FILE (the training run) records one into
 # FILE.aot or FILE.jsa, whichever this JDK makes.
-# On 25 and later, three start-up costs that JDK 17 does not have, measured in docs/operations.md:
-# - the cache is mapped where it was recorded (ArchiveRelocationMode=0, JDK 17's default) rather
-#   than at a random address with every pointer in it patched (the default since JDK 20): ≈ 20 ms;
-#   JAVA_OPTS=-XX:ArchiveRelocationMode=1 restores the randomisation;
+# On 25 and later, two start-up costs that JDK 17 does not have, measured in docs/operations.md:
 # - Netty keeps using sun.misc.Unsafe as on 17 (--sun-misc-unsafe-memory-access=allow: without it
 #   Netty turns Unsafe off on 25 and sets up a cleaner through the FFM API instead, ≈ 20 ms);
 # - the cache holds no method profiles (-AOTRecordTraining): with C1 alone nothing reads them,
 #   and replaying them only queued compilations that competed with the start-up for the CPU.
+# The cache keeps being relocated to a random address (the default since JDK 20):
+# ArchiveRelocationMode=0 would save ≈ 20 ms but give up that address randomisation.
 opts='$jvm_options -Xlog:cds=off,cds+dynamic=off'
 if [ "\$major" -ge 25 ]; then
-  opts="\$opts -Xlog:aot=off -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"
-  opts="\$opts --sun-misc-unsafe-memory-access=allow"
-  archive=\$0.aot use=-XX:AOTCache record="-XX:-AOTRecordTraining -XX:AOTCacheOutput" ext=aot
+  opts="\$opts -Xlog:aot=off --sun-misc-unsafe-memory-access=allow"
+  archive=\$0.aot use=-XX:AOTCache record="-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -XX:AOTCacheOutput" ext=aot
 else
   archive=\$0.jsa use=-XX:SharedArchiveFile record=-XX:ArchiveClassesAtExit ext=jsa
 fi

@@ -57,11 +57,14 @@ public class PerfClient {
       }));
     }
     List<Double> millis = new ArrayList<>();
-    for (Future<Double> call : calls) {
-      millis.add(call.get());
+    try {
+      for (Future<Double> call : calls) {
+        millis.add(call.get());
+      }
+    } finally {
+      callers.shutdownNow(); // a refused CreateVm ends the run instead of leaving its threads alive
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    callers.shutdown();
     Collections.sort(millis);
     System.out.printf(Locale.ROOT,
         "{\"count\": %d, \"clients\": %d, \"seconds\": %.3f, \"per_second\": %.1f, \"p50_ms\": %.1f, \"p99_ms\": %.1f, \"max_ms\": %.1f}%n",

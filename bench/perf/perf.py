@@ -355,6 +355,8 @@ class Harness:
             "COCOS_JAEGER_URL": "http://127.0.0.1:%d" % self.free_port(),
             "MANAGER_STATE_DIR": os.path.join(self.work, "s"), "MANAGER_LOG_LEVEL": "info",
             "MANAGER_MAX_VMS": str(self.args.cvms + 10),
+            # the stand-ins take no guest memory: admission would stop 2 GiB guests at MemTotal
+            "MANAGER_HOST_MEMORY_OVERCOMMIT": "100",
             "MANAGER_QEMU_BIN_PATH": self.standin, "MANAGER_QEMU_ENABLE_KVM": "false",
             "MANAGER_QEMU_ENABLE_VSOCK": "false", "MANAGER_QEMU_ENABLE_SEV_SNP": "false",
             "MANAGER_QEMU_ENABLE_TDX": "false",
