@@ -22,6 +22,8 @@ if [ -s "$demo/manager.pid" ] && kill -0 "$(cat "$demo/manager.pid")" 2>/dev/nul
   echo "demo: a demo manager is already running (pid $(cat "$demo/manager.pid")); 'make demo-stop' first" >&2
   exit 1
 fi
+# The read-only web console, on loopback only (docs/ui.md), so the demo's CVM can be watched.
+export MANAGER_HTTP_UI=${MANAGER_HTTP_UI:-true}
 setsid "$repo/build/cocos-manager" > "$demo/manager.log" 2>&1 < /dev/null &
 echo $! > "$demo/manager.pid"
 for _ in $(seq 1 60); do
@@ -44,6 +46,9 @@ while (( SECONDS - start < 180 )); do
     echo "$report"
     echo "demo: CVM $id answered on port $port after $((SECONDS - start)) s"
     echo "demo: its console:  grep $id $demo/manager.log"
+    if [ "$MANAGER_HTTP_UI" = true ]; then
+      echo "demo: web console:  http://localhost:${MANAGER_HTTP_PORT:-7003}/ui/ (on this machine)"
+    fi
     echo "demo: stop it all:  make demo-stop"
     exit 0
   fi

@@ -2,6 +2,7 @@ package io.cocos.manager.core.cvm;
 
 import io.cocos.manager.core.agent.AgentProvisioning;
 import io.cocos.manager.core.alloc.ExclusiveDevice;
+import io.cocos.manager.core.config.ControlCharacters;
 import io.cocos.manager.core.event.CvmEventType;
 import io.cocos.manager.core.store.DiskFull;
 import io.cocos.manager.core.store.SecureFiles;
@@ -286,13 +287,14 @@ final class CvmCreator {
   }
 
   /**
-   * Output of a failed start as one line for the caller. The end is kept when it is long: QEMU
-   * prints its error last.
+   * Output of a failed start as one line for the caller, its control and format characters escaped
+   * (a guest's console is in it). The end is kept when it is long: QEMU prints its error last.
    */
   static String oneLine(String text) {
     String joined =
-        String.join(
-            " | ", text.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        ControlCharacters.escape(
+            String.join(
+                " | ", text.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()));
     return joined.length() <= MAX_MESSAGE
         ? joined
         : "…" + joined.substring(joined.length() - MAX_MESSAGE);
