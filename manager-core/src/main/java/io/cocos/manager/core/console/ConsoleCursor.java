@@ -1,10 +1,6 @@
 package io.cocos.manager.core.console;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.Lock;
@@ -26,12 +22,6 @@ import java.util.concurrent.locks.Lock;
 public final class ConsoleCursor implements AutoCloseable {
   /** Longer lines are cut into pieces of this many bytes. */
   public static final int MAX_LINE = 8192;
-
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-  /** Blocks read backwards when looking for the start of a tail. */
-  private static final int TAIL_BLOCK = 64 * 1024;
 
   /** Receives each line read, as bytes (UTF-8 as the guest wrote it, carriage returns removed). */
   @FunctionalInterface
@@ -137,7 +127,7 @@ public final class ConsoleCursor implements AutoCloseable {
     lock.lock();
     try {
       followRotation();
-      long target = currentBase + startOfLastLines(current, current.size(), lines)[0];
+      long target = currentBase + ConsoleBytes.startOfLastLines(current, current.size(), lines)[0];
       if (target > position) {
         skipped += target - position;
         position = target;
@@ -192,7 +182,7 @@ public final class ConsoleCursor implements AutoCloseable {
       int n =
           inRotated && position >= currentBase
               ? 0
-              : fill(
+              : ConsoleBytes.fill(
                   inRotated ? rotated : current,
                   buffer,
                   position - (inRotated ? rotatedBase : currentBase));
@@ -210,19 +200,6 @@ public final class ConsoleCursor implements AutoCloseable {
   }
 
   /**
-   * Reads from {@code offset} until the buffer is full or the file ends; returns the bytes read.
-   */
-  private static int fill(FileChannel channel, byte[] buffer, long offset) throws IOException {
-    ByteBuffer target = ByteBuffer.wrap(buffer);
-    while (target.hasRemaining()) {
-      if (channel.read(target, offset + target.position()) <= 0) {
-        break;
-      }
-    }
-    return target.position();
-  }
-
-  /**
    * Hands over the lines of {@code buffer[0, n)} and moves the position past them; {@code
    * endIsLineEnd}: a trailing partial line is a line too.
    */
@@ -230,16 +207,18 @@ public final class ConsoleCursor implements AutoCloseable {
     int lines = 0;
     int lineStart = 0;
     // carriage returns are rare: no line of a chunk without any is searched for them
-    int nextCr = indexOf(buffer, (byte) '\r', 0, n);
+    int nextCr = ConsoleBytes.indexOf(buffer, (byte) '\r', 0, n);
     while (lines < maxLines && lineStart < n) {
-      int newline = indexOf(buffer, (byte) '\n', lineStart, Math.min(n, lineStart + MAX_LINE + 1));
+      int newline =
+          ConsoleBytes.indexOf(
+              buffer, (byte) '\n', lineStart, Math.min(n, lineStart + MAX_LINE + 1));
       int lineEnd;
       int next;
       if (newline >= 0) {
         lineEnd = newline;
         next = newline + 1;
       } else if (lineStart + MAX_LINE < n) {
-        lineEnd = characterStart(buffer, lineStart + MAX_LINE, lineStart);
+        lineEnd = ConsoleBytes.characterStart(buffer, lineStart + MAX_LINE, lineStart);
         next = lineEnd;
       } else if (endIsLineEnd) {
         lineEnd = n;
@@ -248,8 +227,8 @@ public final class ConsoleCursor implements AutoCloseable {
         break; // a partial line: read again once it is complete
       }
       if (nextCr >= 0 && nextCr < lineEnd) {
-        sink.line(buffer, lineStart, withoutCarriageReturns(buffer, nextCr, lineEnd));
-        nextCr = indexOf(buffer, (byte) '\r', next, n);
+        sink.line(buffer, lineStart, ConsoleBytes.withoutCarriageReturns(buffer, nextCr, lineEnd));
+        nextCr = ConsoleBytes.indexOf(buffer, (byte) '\r', next, n);
       } else {
         sink.line(buffer, lineStart, lineEnd);
       }
@@ -258,55 +237,6 @@ public final class ConsoleCursor implements AutoCloseable {
     }
     position += lineStart;
     return lines;
-  }
-
-  /**
-   * The first {@code b} in {@code buffer[from, to)}, or -1; eight bytes at a time (the lowest byte
-   * flagged by the zero-byte test is always a real match), as the console's text is scanned for
-   * every newline.
-   */
-  static int indexOf(byte[] buffer, byte b, int from, int to) {
-    long pattern = (b & 0xFFL) * 0x0101010101010101L;
-    int i = from;
-    for (; i + Long.BYTES <= to; i += Long.BYTES) {
-      long x = (long) LONGS.get(buffer, i) ^ pattern;
-      long zeros = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
-      if (zeros != 0) {
-        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
-      }
-    }
-    for (; i < to; i++) {
-      if (buffer[i] == b) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /**
-   * {@code cut} moved back to the start of the UTF-8 character it falls in (past at most three
-   * continuation bytes, and never to {@code lineStart}); unchanged for bytes that are not UTF-8.
-   */
-  static int characterStart(byte[] buffer, int cut, int lineStart) {
-    int c = cut;
-    while (c > cut - 3 && c > lineStart + 1 && (buffer[c] & 0xC0) == 0x80) {
-      c--;
-    }
-    return (buffer[c] & 0xC0) == 0x80 ? cut : c;
-  }
-
-  /**
-   * Removes the carriage returns of {@code buffer[firstCr, to)} in place (the line only shrinks);
-   * returns where the line now ends.
-   */
-  private static int withoutCarriageReturns(byte[] buffer, int firstCr, int to) {
-    int end = firstCr;
-    for (int i = firstCr + 1; i < to; i++) {
-      if (buffer[i] != '\r') {
-        buffer[end++] = buffer[i];
-      }
-    }
-    return end;
   }
 
   /** Under the shared lock: takes notice of rotations since the last look. */
@@ -376,7 +306,7 @@ public final class ConsoleCursor implements AutoCloseable {
     // A line takes at least a byte (its newline), so a tail of more lines than both files hold
     // bytes (tail 2^32-1: "all of it") starts at the very beginning: no need to count the lines.
     boolean all = lines > size + copyLength;
-    long[] start = all ? new long[] {0, 0} : startOfLastLines(current, size, lines);
+    long[] start = all ? new long[] {0, 0} : ConsoleBytes.startOfLastLines(current, size, lines);
     position = currentBase + start[0];
     long missing = lines - start[1];
     if (start[0] > 0 || missing <= 0 || copyLength <= 0) {
@@ -391,40 +321,7 @@ public final class ConsoleCursor implements AutoCloseable {
     long length = Math.min(copy.size(), copyLength);
     rotated = copy;
     rotatedBase = currentBase - length;
-    position = rotatedBase + (all ? 0 : startOfLastLines(copy, length, missing)[0]);
-  }
-
-  /**
-   * Where the last {@code lines} lines of the first {@code end} bytes start, scanning backwards in
-   * blocks, and how many lines that is (fewer than asked when the file starts first); a trailing
-   * newline does not count as an empty last line.
-   */
-  static long[] startOfLastLines(FileChannel channel, long end, long lines) throws IOException {
-    if (lines <= 0 || end == 0) {
-      return new long[] {end, 0};
-    }
-    byte[] block = new byte[TAIL_BLOCK];
-    long at = end;
-    long newlines = 0;
-    while (at > 0) {
-      int size = (int) Math.min(TAIL_BLOCK, at);
-      ByteBuffer target = ByteBuffer.wrap(block, 0, size);
-      while (target.hasRemaining() && channel.read(target, at - size + target.position()) > 0) {
-        // a file read returns less only at its end, which `end` is before
-      }
-      for (int i = size - 1; i >= 0; i--) {
-        if (block[i] == '\n') {
-          if (at - size + i == end - 1) {
-            continue;
-          }
-          if (++newlines == lines) {
-            return new long[] {at - size + i + 1, lines};
-          }
-        }
-      }
-      at -= size;
-    }
-    return new long[] {0, newlines + 1};
+    position = rotatedBase + (all ? 0 : ConsoleBytes.startOfLastLines(copy, length, missing)[0]);
   }
 
   private void closeRotated() throws IOException {

@@ -69,7 +69,7 @@ public final class ConsolePages {
     }
     int startIndex = 0;
     if (readFrom < from) {
-      int newline = ConsoleCursor.indexOf(bytes, (byte) '\n', 0, bytes.length);
+      int newline = ConsoleBytes.indexOf(bytes, (byte) '\n', 0, bytes.length);
       startIndex = newline >= 0 && newline + 1 < bytes.length ? newline + 1 : 1;
     }
     int endIndex = bytes.length;
@@ -117,7 +117,7 @@ public final class ConsolePages {
     List<String> lines = new ArrayList<>();
     int lineStart = from;
     while (lineStart < to) {
-      int newline = ConsoleCursor.indexOf(bytes, (byte) '\n', lineStart, to);
+      int newline = ConsoleBytes.indexOf(bytes, (byte) '\n', lineStart, to);
       int lineEnd = newline < 0 ? to : newline;
       int end = lineEnd;
       while (end > lineStart && bytes[end - 1] == '\r') {

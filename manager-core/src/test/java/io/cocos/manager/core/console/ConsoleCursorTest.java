@@ -223,7 +223,7 @@ class ConsoleCursorTest {
         for (int i = from; i < to && expected < 0; i++) {
           expected = bytes[i] == b ? i : -1;
         }
-        assertThat(ConsoleCursor.indexOf(bytes, b, from, to))
+        assertThat(ConsoleBytes.indexOf(bytes, b, from, to))
             .as("%s in %s[%d, %d)", b, Arrays.toString(bytes), from, to)
             .isEqualTo(expected);
       }
