@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class UpstreamApiMetrics {
   static final String COUNT = "manager_api_request_count";
-  static final String LATENCY = "manager_api_request_latency_microseconds";
+  public static final String LATENCY = "manager_api_request_latency_microseconds";
 
   /** Upstream's method label values. */
   public enum Method {
@@ -38,6 +38,11 @@ public final class UpstreamApiMetrics {
 
     Method(String label) {
       this.label = label;
+    }
+
+    /** The method label of manager_api_request_* (upstream's method names). */
+    public String label() {
+      return label;
     }
   }
 

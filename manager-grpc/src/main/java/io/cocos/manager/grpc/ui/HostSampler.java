@@ -6,6 +6,7 @@ import io.cocos.manager.core.cvm.CvmRecord;
 import io.cocos.manager.core.cvm.HostInfo;
 import io.cocos.manager.core.cvm.ManagerService;
 import io.cocos.manager.grpc.observability.Telemetry;
+import io.cocos.manager.grpc.observability.UpstreamApiMetrics;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -31,7 +32,6 @@ final class HostSampler {
   static final int KEPT = 150;
 
   private static final String CVMS = "manager_cvms";
-  private static final String LATENCY = "manager_api_request_latency_microseconds";
   private static final String CONSOLE_BYTES = "manager_console_bytes";
 
   private final Telemetry telemetry;
@@ -84,9 +84,9 @@ final class HostSampler {
             running += (long) p.getValue();
           }
         }
-      } else if (name.equals(LATENCY) && m instanceof SummarySnapshot s) {
+      } else if (name.equals(UpstreamApiMetrics.LATENCY) && m instanceof SummarySnapshot s) {
         for (var p : s.getDataPoints()) {
-          if ("Run".equals(p.getLabels().get("method"))) {
+          if (UpstreamApiMetrics.Method.RUN.label().equals(p.getLabels().get("method"))) {
             calls += p.getCount();
             seconds += p.getSum();
           }

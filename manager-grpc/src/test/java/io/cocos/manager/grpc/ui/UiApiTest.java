@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cocos.manager.api.CreateReq;
+import io.cocos.manager.api.ManagerServiceGrpc;
 import io.cocos.manager.core.config.Env;
 import io.cocos.manager.core.cvm.CreateRequest;
 import io.cocos.manager.core.testing.ManagerEnvironments;
 import io.cocos.manager.grpc.ManagerDaemon;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +42,12 @@ class UiApiTest {
     }
   }
 
+  /** The in-process gRPC server of the last daemon started. */
+  String serverName;
+
   ManagerDaemon start(Map<String, String> env) throws Exception {
     String name = InProcessServerBuilder.generateName();
+    serverName = name;
     ManagerDaemon daemon =
         ManagerDaemon.start(new Env(env), config -> InProcessServerBuilder.forName(name));
     toClose.add(
@@ -366,6 +374,54 @@ class UiApiTest {
     assertThat(sample.get("create_vm_latency_ms").isNull()).isTrue();
     assertThat(sample.get("console_bytes_per_s").asDouble()).isNotNegative();
     assertThat(RawHttp.get(port, "/metrics").text()).contains("manager_console_bytes_total");
+  }
+
+  @Test
+  void hostSamplesCountCreateVmCallsTheirLatencyAndConsoleBytes() throws Exception {
+    ManagerDaemon daemon = start(uiEnv());
+    int port = daemon.httpPort();
+    RawHttp.Stream feed = stream(port, "/ui/api/feed");
+    await().atMost(Duration.ofSeconds(20)).until(() -> nextHost(feed) != null); // the baseline
+    ManagedChannel channel = InProcessChannelBuilder.forName(serverName).build();
+    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    String id =
+        ManagerServiceGrpc.newBlockingStub(channel)
+            .createVm(CreateReq.newBuilder().setAgentCvmServerUrl("10.0.2.2:7001").build())
+            .getCvmId();
+    Files.writeString(console(id), "y".repeat(50_000) + "\n", StandardOpenOption.APPEND);
+    List<JsonNode> samples = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              JsonNode h;
+              while ((h = nextHost(feed)) != null) {
+                samples.add(h);
+              }
+              return samples.stream().mapToInt(x -> x.get("create_vm_calls").asInt()).sum() == 1
+                  && samples.stream().anyMatch(x -> x.get("console_bytes_per_s").asDouble() > 0);
+            });
+    JsonNode withCall =
+        samples.stream().filter(x -> x.get("create_vm_calls").asInt() == 1).findFirst().get();
+    assertThat(withCall.get("create_vm_latency_ms").asDouble()).isPositive();
+    double bytes =
+        samples.stream()
+            .mapToDouble(x -> x.get("console_bytes_per_s").asDouble())
+            .max()
+            .getAsDouble();
+    // 50,001 bytes written plus the fake guest's own lines, spread over 2 s intervals
+    assertThat(bytes * HostSampler.INTERVAL_SECONDS).isGreaterThan(10_000);
+  }
+
+  /** The next host sample the feed has received, or null. */
+  static JsonNode nextHost(RawHttp.Stream feed) {
+    RawHttp.Event e;
+    while ((e = feed.events.poll()) != null) {
+      if (e.name().equals("host")) {
+        return e.data();
+      }
+    }
+    return null;
   }
 
   @Test
