@@ -57,13 +57,15 @@ fi
 # - Netty keeps using sun.misc.Unsafe as on 17 (--sun-misc-unsafe-memory-access=allow: without it
 #   Netty turns Unsafe off on 25 and sets up a cleaner through the FFM API instead, ≈ 20 ms);
 # - the cache holds no method profiles (-AOTRecordTraining): with C1 alone nothing reads them,
-#   and replaying them only queued compilations that competed with the start-up for the CPU.
+#   and replaying them only queued compilations that competed with the start-up for the CPU; nor
+#   does the JVM run its replay thread (-AOTReplayTraining), which otherwise took the compile
+#   queue's lock for every compilation to look for profiles that are not there.
 # The cache keeps being relocated to a random address (the default since JDK 20):
 # ArchiveRelocationMode=0 would save ≈ 20 ms but give up that address randomisation.
 opts='$jvm_options -Xlog:cds=off,cds+dynamic=off'
 if [ "\$major" -ge 25 ]; then
   opts="\$opts -Xlog:aot=off --sun-misc-unsafe-memory-access=allow"
-  archive=\$0.aot use=-XX:AOTCache record="-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -XX:AOTCacheOutput" ext=aot
+  archive=\$0.aot use="-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining -XX:AOTCache" record="-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -XX:AOTCacheOutput" ext=aot
 else
   archive=\$0.jsa use=-XX:SharedArchiveFile record=-XX:ArchiveClassesAtExit ext=jsa
 fi

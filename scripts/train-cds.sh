@@ -3,7 +3,7 @@
 # make-launcher.sh): LAUNCHER.aot on JDK 25 and later (an AOT cache, -XX:AOTCacheOutput), else
 # LAUNCHER.jsa (a dynamic AppCDS archive, -XX:ArchiveClassesAtExit); the launcher maps it at every
 # start. A training run: the launcher starts on a temporary state dir, ports 0, no KVM and no CMS, until it
-# serves; SIGTERM, and the JVM writes the classes it loaded at exit. Run where the launcher will run
+# serves, then stops by itself, and the JVM writes the classes it loaded. Run where the launcher will run
 # from (`make manager` for build/, `make install` for the installed path): the archive records the
 # launcher's path, size and time, and the JVM ignores an archive that does not match (another
 # build, another JDK), silently and safely. An archive of the other kind (the launcher run on the
@@ -31,9 +31,14 @@ if ! grep -q 'gRPC server listening' "$work/log"; then
   tail -5 "$work/log" >&2
   exit 0
 fi
-kill -TERM "$pid"
+# The manager ends a training run itself once it serves (Main, COCOS_MANAGER_TRAIN), so that the
+# archive holds the start-up's classes only; the JVM then writes it (JDK 25 assembles its cache in
+# a child JVM, some seconds).
+(sleep 120; kill -TERM "$pid" 2>/dev/null) &
+watchdog=$!
 wait "$pid" || true
 pid=
+kill "$watchdog" 2>/dev/null || true
 made=
 for ext in aot jsa; do
   if [ -s "$work/archive.$ext" ]; then

