@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.cocos.manager.api.LogLine;
 import io.cocos.manager.core.config.BoundedText;
-import io.cocos.manager.core.console.ConsoleCursor;
+import io.cocos.manager.core.console.ConsoleFollower;
 import io.cocos.manager.core.console.ConsoleSource;
 import io.cocos.manager.core.cvm.CvmLogContext;
 import io.grpc.Status;
@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One StreamLogs call. The console file is the buffer: lines are read from it only while gRPC says
  * the client can take more (flow control), so a slow reader costs the manager one message being
- * sent, never a growing queue, and never slows QEMU, which writes the file regardless. A reader
- * more than {@link #MAX_BEHIND} bytes behind jumps to the recent end; the first line after the jump
- * says how many bytes it skipped (as it does after lines rotated away unread).
+ * sent, never a growing queue, and never slows QEMU, which writes the file regardless. A follower
+ * that fell far behind jumps to the recent end ({@link ConsoleFollower}); the first line after the
+ * jump says how many bytes it skipped (as it does after lines rotated away unread).
  *
  * <p>Two forms: one line per message (the original, for clients that do not ask for {@code batch}),
  * or batches of up to {@link #BATCH_BYTES} of lines per message: as many as are there, so a reader
@@ -32,15 +32,11 @@ import org.slf4j.LoggerFactory;
  * A follower with nothing new holds no buffer.
  *
  * <p>Thread-safety: {@link #pump} runs on the scheduler and is synchronised; it is the only method
- * that touches the cursor or calls the observer's onNext/onCompleted/onError. gRPC's callbacks only
- * schedule it.
+ * that touches the follower or calls the observer's onNext/onCompleted/onError. gRPC's callbacks
+ * only schedule it.
  */
 final class LogStream {
   private static final Logger log = LoggerFactory.getLogger(LogStream.class);
-  static final long MAX_BEHIND = 4L << 20;
-
-  /** Lines kept when a reader that fell behind jumps ahead. */
-  static final int LINES_AFTER_SKIP = 1000;
 
   /** Text per batched message; well under gRPC's default 4 MiB message limit. */
   static final int BATCH_BYTES = 128 * 1024;
@@ -50,11 +46,8 @@ final class LogStream {
 
   private static final int LINE_CHUNK = 64 * 1024;
 
-  /** A follower sees a new line within this (plus the time to send it). */
-  private static final long FOLLOW_POLL_MILLIS = 100;
-
   private final ConsoleSource source;
-  private final ConsoleCursor cursor;
+  private final ConsoleFollower follower;
   private final boolean follow;
   private final boolean batch;
   private final ServerCallStreamObserver<LogLine> out;
@@ -63,20 +56,17 @@ final class LogStream {
   /** Skipped bytes not yet reported (nothing was read after them yet). */
   private long skipped;
 
-  /** Bytes unread when the last read found only a partial line; -1 when it found lines. */
-  private long partialOnly = -1;
-
   private boolean done;
 
   private LogStream(
       ConsoleSource source,
-      ConsoleCursor cursor,
+      ConsoleFollower follower,
       boolean follow,
       boolean batch,
       ServerCallStreamObserver<LogLine> out,
       ScheduledExecutorService scheduler) {
     this.source = source;
-    this.cursor = cursor;
+    this.follower = follower;
     this.follow = follow;
     this.batch = batch;
     this.out = out;
@@ -91,9 +81,9 @@ final class LogStream {
       boolean batch,
       ServerCallStreamObserver<LogLine> out,
       ScheduledExecutorService scheduler) {
-    ConsoleCursor cursor;
+    ConsoleFollower follower;
     try {
-      cursor = ConsoleCursor.atTail(source.log(), tail);
+      follower = ConsoleFollower.atTail(source.log(), tail);
     } catch (IOException e) {
       out.onError(
           Status.FAILED_PRECONDITION
@@ -102,7 +92,7 @@ final class LogStream {
               .asRuntimeException());
       return;
     }
-    LogStream stream = new LogStream(source, cursor, follow, batch, out, scheduler);
+    LogStream stream = new LogStream(source, follower, follow, batch, out, scheduler);
     out.setOnCancelHandler(stream::cancel);
     out.setOnReadyHandler(() -> scheduler.execute(stream::pump));
     scheduler.execute(stream::pump);
@@ -118,8 +108,8 @@ final class LogStream {
     }
     try {
       boolean ended = source.ended().getAsBoolean();
-      if (follow && cursor.behind() > MAX_BEHIND) {
-        cursor.skipToTail(LINES_AFTER_SKIP);
+      if (follow) {
+        follower.catchUp();
       }
       while (out.isReady()) {
         // Everything written so far; once the CVM has ended, its last partial line too.
@@ -129,7 +119,7 @@ final class LogStream {
             out.onCompleted();
             finish();
           } else {
-            scheduler.schedule(this::pump, FOLLOW_POLL_MILLIS, TimeUnit.MILLISECONDS);
+            scheduler.schedule(this::pump, ConsoleFollower.POLL.toMillis(), TimeUnit.MILLISECONDS);
           }
           return;
         }
@@ -162,23 +152,17 @@ final class LogStream {
 
   /** One message of up to {@link #BATCH_BYTES} of lines; returns the number of lines sent. */
   private int sendBatch(boolean flush) throws IOException {
-    long behind = cursor.behind();
-    if (nothingToRead(behind, flush)) {
-      return 0;
-    }
-    // A fresh chunk per message: the lines are views of it (no copy per line), so it is never
-    // reused; it is garbage once the message is sent.
-    byte[] chunk = new byte[BATCH_BYTES];
+    // The follower reads into a fresh chunk: the lines are views of it (no copy per line); it is
+    // garbage once the message is sent.
     LogLine.Builder message = LogLine.newBuilder().setCvmId(source.cvmId());
     int lines =
-        cursor.read(
-            chunk,
+        follower.read(
+            BATCH_BYTES,
             Integer.MAX_VALUE,
             flush,
             (bytes, from, to) ->
                 message.addLines(utf8(UnsafeByteOperations.unsafeWrap(bytes, from, to - from))));
-    partialOnly = lines == 0 ? behind : -1;
-    skipped += cursor.takeSkipped();
+    skipped += follower.takeSkipped();
     if (lines > 0) {
       out.onNext(message.setSkippedBytes(skipped).build());
       skipped = 0;
@@ -188,18 +172,13 @@ final class LogStream {
 
   /** Up to {@link #LINES_PER_READ} messages of one line each; returns the number of lines sent. */
   private int sendLines(boolean flush) throws IOException {
-    long behind = cursor.behind();
-    if (nothingToRead(behind, flush)) {
-      return 0;
-    }
     List<ByteString> lines = new ArrayList<>();
-    cursor.read(
-        new byte[LINE_CHUNK],
+    follower.read(
+        LINE_CHUNK,
         LINES_PER_READ,
         flush,
         (bytes, from, to) -> lines.add(utf8(ByteString.copyFrom(bytes, from, to - from))));
-    partialOnly = lines.isEmpty() ? behind : -1;
-    skipped += cursor.takeSkipped();
+    skipped += follower.takeSkipped();
     for (ByteString line : lines) {
       out.onNext(
           LogLine.newBuilder()
@@ -213,15 +192,6 @@ final class LogStream {
   }
 
   /**
-   * Whether a read would find no line, so a waiting follower allocates no buffer: nothing unread,
-   * or only the partial line (a prompt without its newline, say) that the last read left, with no
-   * byte written since.
-   */
-  private boolean nothingToRead(long behind, boolean flush) {
-    return behind == 0 || (behind == partialOnly && !flush);
-  }
-
-  /**
    * The line as it is when it is valid UTF-8 (a scan, no decoding), as a string field needs and the
    * batch promises; else decoded with its invalid sequences replaced by U+FFFD.
    */
@@ -232,7 +202,7 @@ final class LogStream {
   private void finish() {
     done = true;
     try {
-      cursor.close();
+      follower.close();
     } catch (IOException e) {
       // nothing left to do with it
     }
