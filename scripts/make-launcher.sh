@@ -52,7 +52,7 @@ fi
 # loaded, about half the start-up time). The JVM checks that it matches this file and the java
 # binary and otherwise ignores it; -Xlog:...=off keeps its notice of that off stdout.
 # COCOS_MANAGER_CDS=0 turns it off; COCOS_MANAGER_TRAIN=FILE (the training run) records one into
-# FILE.aot or FILE.jsa, whichever this JDK makes.
+# FILE.aot or FILE.jsa, whichever this JDK makes, from a manager that stops once it serves.
 # On 25 and later, two start-up costs that JDK 17 does not have, measured in docs/operations.md:
 # - Netty keeps using sun.misc.Unsafe as on 17 (--sun-misc-unsafe-memory-access=allow: without it
 #   Netty turns Unsafe off on 25 and sets up a cleaner through the FFM API instead, ≈ 20 ms);
@@ -70,7 +70,7 @@ else
   archive=\$0.jsa use=-XX:SharedArchiveFile record=-XX:ArchiveClassesAtExit ext=jsa
 fi
 if [ -n "\${COCOS_MANAGER_TRAIN:-}" ]; then
-  exec "\$java" \$opts \$record="\$COCOS_MANAGER_TRAIN.\$ext" \${JAVA_OPTS:-} -cp "\$0" $main_class "\$@"
+  exec "\$java" \$opts \$record="\$COCOS_MANAGER_TRAIN.\$ext" -Dcocos.manager.trainingRun=true \${JAVA_OPTS:-} -cp "\$0" $main_class "\$@"
 fi
 if [ "\${COCOS_MANAGER_CDS:-1}" != 0 ] && [ -s "\$archive" ]; then
   exec "\$java" \$opts \$use="\$archive" \${JAVA_OPTS:-} -cp "\$0" $main_class "\$@"

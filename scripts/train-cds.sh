@@ -31,7 +31,7 @@ if ! grep -q 'gRPC server listening' "$work/log"; then
   tail -5 "$work/log" >&2
   exit 0
 fi
-# The manager ends a training run itself once it serves (Main, COCOS_MANAGER_TRAIN), so that the
+# The manager ends a training run itself once it serves (Main, -Dcocos.manager.trainingRun), so that the
 # archive holds the start-up's classes only; the JVM then writes it (JDK 25 assembles its cache in
 # a child JVM, some seconds).
 (sleep 120; kill -TERM "$pid" 2>/dev/null) &

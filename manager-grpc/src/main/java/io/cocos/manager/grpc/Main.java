@@ -15,18 +15,20 @@ public final class Main {
   static final int EXIT_CANNOT_START = 1;
 
   /**
-   * Set by scripts/train-cds.sh for the run that records the start-up archive: the manager stops as
-   * soon as it serves, so that the archive holds the start-up's classes and no others (JDK 25 loads
-   * every class of its AOT cache before main, whether the run needs it or not).
+   * A system property the launcher sets for the run that records the start-up archive
+   * (scripts/train-cds.sh, COCOS_MANAGER_TRAIN): the manager stops as soon as it serves, so that
+   * the archive holds the start-up's classes and no others (JDK 25 loads every class of its AOT
+   * cache before main, whether the run needs it or not). A property, not a variable of the
+   * environment file, so that no configuration turns a daemon into one that stops once started.
    */
-  static final String TRAINING_RUN = "COCOS_MANAGER_TRAIN";
+  static final String TRAINING_RUN = "cocos.manager.trainingRun";
 
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
     ManagerDaemon daemon;
-    Env env = Env.system();
     try {
+      Env env = Env.system();
       // Begun before ManagerDaemon is loaded (its logger sets up logging): the two set-ups overlap.
       PendingTelemetry telemetry = PendingTelemetry.begin(ServerConfig.fromEnv(env));
       daemon = ManagerDaemon.start(env, GrpcServer::tcp, telemetry);
@@ -39,7 +41,9 @@ public final class Main {
       System.exit(EXIT_CANNOT_START);
       return;
     }
-    if (env.raw(TRAINING_RUN).isPresent()) {
+    if (Boolean.getBoolean(TRAINING_RUN)) {
+      System.err.println(
+          "cocos-manager: training run: stopping once serving (" + TRAINING_RUN + ")");
       // halt, not exit: the shutdown's classes stay out of the archive; the state dir is a
       // throw-away one and the JVM writes the archive on its way out.
       Runtime.getRuntime().halt(0);

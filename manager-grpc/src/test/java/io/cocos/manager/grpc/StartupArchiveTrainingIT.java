@@ -14,23 +14,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The training run that records the start-up archive (scripts/train-cds.sh sets
- * COCOS_MANAGER_TRAIN): the manager stops by itself once it serves, without its shutdown, and the
- * JVM still writes the archive, of this JDK's kind, on its way out.
+ * The training run that records the start-up archive (the launcher's, when scripts/train-cds.sh
+ * sets COCOS_MANAGER_TRAIN): the manager stops by itself once it serves, without its shutdown, and
+ * the JVM still writes the archive, of this JDK's kind, on its way out.
  */
-class StartupArchiveTrainingTest {
+class StartupArchiveTrainingIT {
   @Test
   void aTrainingRunStopsAtServingAndTheJvmWritesTheArchive(@TempDir Path tmp) throws Exception {
     Map<String, String> env = ManagerEnvironments.fakeQemuEnv(tmp);
     Path archive = tmp.resolve("archive");
-    env.put(Main.TRAINING_RUN, archive.toString());
     boolean aotCache = Runtime.version().feature() >= 25;
     Path written = Path.of(archive + (aotCache ? ".aot" : ".jsa"));
     String record =
         aotCache ? "-XX:AOTCacheOutput=" + written : "-XX:ArchiveClassesAtExit=" + written;
 
     try (ManagerProcess manager =
-        ManagerProcess.start(env, List.of(record, aotCache ? "-Xlog:aot=off" : "-Xlog:cds=off"))) {
+        ManagerProcess.start(
+            env,
+            List.of(
+                record,
+                "-D" + Main.TRAINING_RUN + "=true",
+                aotCache ? "-Xlog:aot=off" : "-Xlog:cds=off"))) {
       assertThat(manager.process.waitFor(120, TimeUnit.SECONDS)).isTrue();
       assertThat(manager.process.exitValue()).isZero();
       // the JDK's own notices of the recording share stdout with the log's JSON lines
