@@ -26,15 +26,7 @@ class UiActionsTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (manager != null) {
-        manager.close();
-      }
-    }
+    UiBrowser.closeBoth(browser, manager);
   }
 
   WebElement removeButtonOf(String id) {

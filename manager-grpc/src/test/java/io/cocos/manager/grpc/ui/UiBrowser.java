@@ -144,6 +144,19 @@ final class UiBrowser implements AutoCloseable {
     return target;
   }
 
+  /** An @AfterAll's job: closes the browser, then the manager, each only if it was started. */
+  static void closeBoth(UiBrowser browser, UiManager manager) throws Exception {
+    try {
+      if (browser != null) {
+        browser.close();
+      }
+    } finally {
+      if (manager != null) {
+        manager.close();
+      }
+    }
+  }
+
   @Override
   public void close() {
     try {

@@ -53,14 +53,9 @@ class UiPagesTest {
   @AfterAll
   static void stop() throws Exception {
     try {
-      if (browser != null) {
-        browser.close();
-      }
       leak.stop(0);
     } finally {
-      if (manager != null) {
-        manager.close();
-      }
+      UiBrowser.closeBoth(browser, manager);
     }
   }
 

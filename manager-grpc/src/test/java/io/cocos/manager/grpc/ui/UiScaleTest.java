@@ -62,15 +62,7 @@ class UiScaleTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (manager != null) {
-        manager.close();
-      }
-    }
+    UiBrowser.closeBoth(browser, manager);
   }
 
   int rows() {
