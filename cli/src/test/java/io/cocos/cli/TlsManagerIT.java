@@ -75,7 +75,8 @@ class TlsManagerIT {
           .containsExactly(
               "❌ manager unreachable at "
                   + manager.url()
-                  + ": the connection was closed (does the manager use TLS? set MANAGER_GRPC_SERVER_CA_CERTS)");
+                  + ": the connection was closed (the manager stopped, or it uses TLS: then set"
+                  + " MANAGER_GRPC_SERVER_CA_CERTS)");
 
       // A CA that did not sign the manager's certificate.
       Path wrong = stranger.writeCa(dir.resolve("wrong-ca.pem"));

@@ -80,14 +80,15 @@ public final class TransportErrors {
   }
 
   /**
-   * A peer that hangs up on the HTTP/2 preface is most often a TLS server spoken to in plaintext.
+   * A peer that hangs up on the HTTP/2 preface is most often a TLS server spoken to in plaintext;
+   * one that hangs up mid-call has stopped. The client cannot tell the two apart, so both are said.
    */
   private static String closedHint(GrpcClientConfig config) {
     return config.tls()
-        ? "the connection was closed"
-        : "the connection was closed (does the "
+        ? "the connection was closed (the " + config.peer().name() + " stopped?)"
+        : "the connection was closed (the "
             + config.peer().name()
-            + " use TLS? set "
+            + " stopped, or it uses TLS: then set "
             + config.peer().serverCaVariable()
             + ")";
   }

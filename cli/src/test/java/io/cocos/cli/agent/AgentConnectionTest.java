@@ -111,7 +111,7 @@ class AgentConnectionTest {
         .containsExactly(
             "❌ Failed to connect to agent: agent unreachable at "
                 + url
-                + ": the connection was closed (does the agent use TLS? set"
+                + ": the connection was closed (the agent stopped, or it uses TLS: then set"
                 + " AGENT_GRPC_SERVER_CA_CERTS): agent service is unavailable");
   }
 
