@@ -26,7 +26,12 @@ final class ConsoleBytes {
    * Reads from {@code offset} until the buffer is full or the file ends; returns the bytes read.
    */
   static int fill(FileChannel channel, byte[] buffer, long offset) throws IOException {
-    ByteBuffer target = ByteBuffer.wrap(buffer);
+    return fill(channel, buffer, buffer.length, offset);
+  }
+
+  /** As {@link #fill(FileChannel, byte[], long)}, into the first {@code length} bytes. */
+  static int fill(FileChannel channel, byte[] buffer, int length, long offset) throws IOException {
+    ByteBuffer target = ByteBuffer.wrap(buffer, 0, length);
     while (target.hasRemaining()) {
       if (channel.read(target, offset + target.position()) <= 0) {
         break;
@@ -98,10 +103,8 @@ final class ConsoleBytes {
     long newlines = 0;
     while (at > 0) {
       int size = (int) Math.min(TAIL_BLOCK, at);
-      ByteBuffer target = ByteBuffer.wrap(block, 0, size);
-      while (target.hasRemaining() && channel.read(target, at - size + target.position()) > 0) {
-        // a file read returns less only at its end, which `end` is before
-      }
+      // a file read returns less only at its end, which `end` is before
+      fill(channel, block, size, at - size);
       for (int i = size - 1; i >= 0; i--) {
         if (block[i] == '\n') {
           if (at - size + i == end - 1) {
