@@ -34,7 +34,13 @@ fi
 # The manager ends a training run itself once it serves (Main, -Dcocos.manager.trainingRun), so that the
 # archive holds the start-up's classes only; the JVM then writes it (JDK 25 assembles its cache in
 # a child JVM, some seconds).
-(sleep 120; kill -TERM "$pid" 2>/dev/null) &
+# The watchdog's sleep dies with it (no stray process), and it holds none of our output open.
+(
+  trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+  sleep 120 &
+  nap=$!
+  wait "$nap" && kill -TERM "$pid" 2>/dev/null
+) < /dev/null > /dev/null 2>&1 &
 watchdog=$!
 wait "$pid" || true
 pid=
