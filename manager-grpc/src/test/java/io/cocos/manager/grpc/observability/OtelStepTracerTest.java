@@ -6,41 +6,18 @@ import io.cocos.manager.core.trace.StepTracer;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class OtelStepTracerTest {
-  final List<SpanData> ended = new CopyOnWriteArrayList<>();
+  final RecordingSpanExporter exporter = new RecordingSpanExporter();
+  final List<SpanData> ended = exporter.spans;
   final SdkTracerProvider provider =
-      SdkTracerProvider.builder()
-          .addSpanProcessor(
-              SimpleSpanProcessor.create(
-                  new SpanExporter() {
-                    @Override
-                    public CompletableResultCode export(Collection<SpanData> spans) {
-                      ended.addAll(spans);
-                      return CompletableResultCode.ofSuccess();
-                    }
-
-                    @Override
-                    public CompletableResultCode flush() {
-                      return CompletableResultCode.ofSuccess();
-                    }
-
-                    @Override
-                    public CompletableResultCode shutdown() {
-                      return CompletableResultCode.ofSuccess();
-                    }
-                  }))
-          .build();
+      SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build();
   final StepTracer tracer = new OtelStepTracer(provider.get("test"));
 
   @AfterEach
