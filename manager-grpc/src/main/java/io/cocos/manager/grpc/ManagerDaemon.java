@@ -175,7 +175,7 @@ public final class ManagerDaemon implements AutoCloseable {
     undo.push(streams::shutdownNow);
     QemuHypervisor hypervisor = new QemuHypervisor(qemuConfig);
     LifecycleManager lifecycle =
-        new LifecycleManager(
+        LifecycleManager.onThisHost(
             lifecycleConfig,
             hypervisor,
             new ToolAttestationPolicies(ground.attestationConfig(), ground.corimConfig()),

@@ -66,7 +66,11 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
   private final CvmRestorer restorer;
   private final HostCapacity capacity;
 
-  public LifecycleManager(
+  /**
+   * The lifecycle of this host's CVMs: agents probed by an HTTP/2 preface on 127.0.0.1, memory and
+   * CPUs read from this host's /proc.
+   */
+  public static LifecycleManager onThisHost(
       LifecycleConfig config,
       Hypervisor hypervisor,
       AttestationPolicies attestation,
@@ -74,7 +78,7 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
       PortAllocator ports,
       Clock clock,
       StepTracer tracer) {
-    this(
+    return new LifecycleManager(
         config,
         hypervisor,
         attestation,
@@ -82,32 +86,14 @@ public final class LifecycleManager implements ManagerService, CvmEvents, AutoCl
         ports,
         clock,
         tracer,
-        new Http2AgentProbe("127.0.0.1", AgentReadiness.AGENT_PROBE_INTERVAL));
-  }
-
-  /** With the agent probed by {@code agentProbe} instead of an HTTP/2 preface on 127.0.0.1. */
-  public LifecycleManager(
-      LifecycleConfig config,
-      Hypervisor hypervisor,
-      AttestationPolicies attestation,
-      StateStore store,
-      PortAllocator ports,
-      Clock clock,
-      StepTracer tracer,
-      AgentProbe agentProbe) {
-    this(
-        config,
-        hypervisor,
-        attestation,
-        store,
-        ports,
-        clock,
-        tracer,
-        agentProbe,
+        new Http2AgentProbe("127.0.0.1", AgentReadiness.AGENT_PROBE_INTERVAL),
         ProcHostResources.system());
   }
 
-  /** With the host's memory and CPUs read from {@code host} instead of this host's /proc. */
+  /**
+   * With the agents probed by {@code agentProbe} and the host's memory and CPUs read from {@code
+   * host}.
+   */
   public LifecycleManager(
       LifecycleConfig config,
       Hypervisor hypervisor,

@@ -53,7 +53,7 @@ class DiskFullTest {
     Path stateDir = mount.resolve("state");
     PortRange range = new PortRange(6300, 6309);
     manager =
-        new LifecycleManager(
+        LifecycleManager.onThisHost(
             new LifecycleConfig(stateDir, 5, range, 3, Duration.ofSeconds(1), "eos-1", 64L << 20),
             new FakeHypervisor(),
             LifecycleManagerTest.NO_POLICIES,

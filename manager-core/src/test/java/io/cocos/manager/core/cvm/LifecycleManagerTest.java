@@ -9,6 +9,7 @@ import io.cocos.manager.core.config.LifecycleConfig;
 import io.cocos.manager.core.config.PortRange;
 import io.cocos.manager.core.event.CvmEvent;
 import io.cocos.manager.core.event.CvmEventType;
+import io.cocos.manager.core.host.ProcHostResources;
 import io.cocos.manager.core.store.StateStore;
 import io.cocos.manager.core.testing.FakeHypervisor;
 import io.cocos.manager.core.trace.StepTracer;
@@ -72,7 +73,8 @@ class LifecycleManagerTest {
             new PortAllocator(range, p -> true),
             Clock.systemUTC(),
             StepTracer.NONE,
-            port -> CompletableFuture.completedFuture(agentPorts.contains(port)));
+            port -> CompletableFuture.completedFuture(agentPorts.contains(port)),
+            ProcHostResources.system());
     m.subscribe(events::add);
     managers.add(m);
     return m;
