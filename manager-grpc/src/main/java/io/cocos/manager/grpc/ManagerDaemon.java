@@ -272,7 +272,7 @@ public final class ManagerDaemon implements AutoCloseable {
                 hypervisor.guest(),
                 lifecycleConfig.eosVersion()),
             lifecycle,
-            grpc.localChannel());
+            grpc::localChannel);
     health.linkStarted(daemon.cmsLink);
     return daemon;
   }

@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,8 +85,11 @@ public final class CmsLink implements AutoCloseable {
 
   private final CmsLinkConfig config;
   private final ManagerDescription self;
-  private final Channel api;
   private final Outbox outbox;
+
+  /** The manager's API in-process; asked for once connected, never by a standalone link. */
+  private final Supplier<? extends Channel> api;
+
   private final CmsRequests requests;
   private final CmsStream.Owner streamEvents = new StreamEvents();
   private final ScheduledExecutorService linkThread =
@@ -110,7 +114,7 @@ public final class CmsLink implements AutoCloseable {
   CmsLink(
       CmsLinkConfig config,
       ManagerDescription self,
-      Channel api,
+      Supplier<? extends Channel> api,
       int eventCapacity,
       int consoleLineCapacity) {
     this.config = config;
@@ -128,10 +132,14 @@ public final class CmsLink implements AutoCloseable {
    * Starts the link: follows the lifecycle's events and console lines and dials the CMS in the
    * background (returns at once). Standalone (no MANAGER_CMS_URL) it does nothing.
    *
-   * @param api the manager's API, in-process, which runs the CMS's requests
+   * @param api the manager's API, in-process, which runs the CMS's requests: asked for at the CMS's
+   *     first request, never by a standalone manager
    */
   public static CmsLink start(
-      CmsLinkConfig config, ManagerDescription self, CvmEvents lifecycle, Channel api) {
+      CmsLinkConfig config,
+      ManagerDescription self,
+      CvmEvents lifecycle,
+      Supplier<? extends Channel> api) {
     CmsLink link = new CmsLink(config, self, api, EVENT_CAPACITY, CONSOLE_LINE_CAPACITY);
     link.start(lifecycle);
     return link;
@@ -236,7 +244,7 @@ public final class CmsLink implements AutoCloseable {
       Outbox.Dropped dropped = outbox.droppedSoFar();
       Hello hello;
       try {
-        hello = CmsHello.of(self, api, dropped);
+        hello = CmsHello.of(self, api.get(), dropped);
       } catch (StatusRuntimeException e) {
         end(s, "listing the CVMs for the hello failed: " + StatusText.describe(e));
         return;

@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,15 +43,16 @@ final class CmsRequests implements AutoCloseable {
   static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
   private static final Logger log = LoggerFactory.getLogger(CmsRequests.class);
 
-  private final ManagerServiceGrpc.ManagerServiceStub service;
+  private final Supplier<? extends Channel> api;
   private final RequestLedger ledger;
   private final ExecutorService workers;
 
   /**
-   * @param api the manager's API (in-process), whose calls run the requests
+   * @param api the manager's API (in-process), whose calls run the requests; asked for at the first
+   *     request, so that a manager the CMS never asks anything makes no in-process channel
    */
-  CmsRequests(Channel api, RequestLedger ledger) {
-    this.service = ManagerServiceGrpc.newStub(api);
+  CmsRequests(Supplier<? extends Channel> api, RequestLedger ledger) {
+    this.api = api;
     this.ledger = ledger;
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
@@ -147,6 +149,7 @@ final class CmsRequests implements AutoCloseable {
   }
 
   private CompletableFuture<Response> dispatch(Request request, Response.Builder answer) {
+    ManagerServiceGrpc.ManagerServiceStub service = ManagerServiceGrpc.newStub(api.get());
     return switch (request.getOperationCase()) {
       case CREATE ->
           call(service::createVm, request.getCreate()).thenApply(r -> answer.setCreate(r).build());

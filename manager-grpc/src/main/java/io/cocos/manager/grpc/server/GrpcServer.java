@@ -66,8 +66,9 @@ public final class GrpcServer implements AutoCloseable {
   private final String localName;
 
   /**
-   * Made, and {@link #local} started, on first use, after SERVING (only the CMS link uses them):
-   * gRPC's client side and shared timer cost ≈ 15 ms that serving the API does not need.
+   * Made, and {@link #local} started, on first use: when the CMS link connects (only the link uses
+   * them), so never by a standalone manager. gRPC's client side and its shared timer cost ≈ 15 ms,
+   * and the timer a thread, that serving the API does not need. Guarded by this object's monitor.
    */
   private ManagedChannel localChannel;
 

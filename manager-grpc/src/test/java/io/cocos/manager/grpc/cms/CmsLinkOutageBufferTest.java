@@ -66,6 +66,7 @@ class CmsLinkOutageBufferTest {
     LifecycleManager lifecycle = daemon.lifecycle();
     // known before the CMS listens: the link dials it while it is away
     int cmsPort = PortBlocks.reserve().first();
+    api = NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort()).usePlaintext().build();
     link =
         new CmsLink(
             CmsLinkConfig.fromEnv(new Env(Map.of("MANAGER_CMS_URL", "127.0.0.1:" + cmsPort))),
@@ -76,10 +77,7 @@ class CmsLinkOutageBufferTest {
                 TeeKind.NONE,
                 new GuestDescription("edk2", 2, "EPYC", "console=ttyS0"),
                 "eos"),
-            api =
-                NettyChannelBuilder.forAddress("127.0.0.1", daemon.grpcPort())
-                    .usePlaintext()
-                    .build(),
+            () -> api,
             EVENT_BOUND,
             CONSOLE_BOUND);
     link.start(lifecycle);

@@ -73,7 +73,8 @@ class CmsRequestsTest {
               .build());
   final ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
   final CmsRequests requests =
-      new CmsRequests(channel, new RequestLedger(100, RequestLedger.RETENTION, Clock.systemUTC()));
+      new CmsRequests(
+          () -> channel, new RequestLedger(100, RequestLedger.RETENTION, Clock.systemUTC()));
 
   static Server start(Server server) {
     try {
