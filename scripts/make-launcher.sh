@@ -30,20 +30,25 @@ fi
     cat <<STUB
 # The JDK: \$JAVA_HOME when set; otherwise the newest JDK of 17 or later under /usr/lib/jvm (its
 # release file names its version), else java on PATH.
-major_of() { # the feature version of the JDK in \$1, from its release file (no fork)
+major_of() { # sets \$release_major to the feature version of the JDK in \$1, from its release file
+  # (a function that sets a variable, not a \$(...) that prints it: each \$(...) forks the shell)
   [ -r "\$1/release" ] || return 1
   while IFS= read -r line; do
-    case \$line in JAVA_VERSION=*) v=\${line#JAVA_VERSION=\"}; echo "\${v%%[!0-9]*}"; return 0;; esac
+    case \$line in JAVA_VERSION=*) v=\${line#JAVA_VERSION=\"}; release_major=\${v%%[!0-9]*}; [ -n "\$release_major" ]; return;; esac
   done < "\$1/release"
   return 1
 }
 java=java major=0
 if [ -n "\${JAVA_HOME:-}" ]; then
-  java=\$JAVA_HOME/bin/java; major=\$(major_of "\$JAVA_HOME") || major=0
+  java=\$JAVA_HOME/bin/java
+  if major_of "\$JAVA_HOME"; then major=\$release_major; fi
 else
   for home in /usr/lib/jvm/*/; do
-    home=\${home%/}; v=\$(major_of "\$home") || continue
-    if [ "\$v" -ge 17 ] && [ "\$v" -gt "\$major" ] && [ -x "\$home/bin/java" ]; then java=\$home/bin/java major=\$v; fi
+    home=\${home%/}
+    major_of "\$home" || continue
+    if [ "\$release_major" -ge 17 ] && [ "\$release_major" -gt "\$major" ] && [ -x "\$home/bin/java" ]; then
+      java=\$home/bin/java major=\$release_major
+    fi
   done
 fi
 # Start-up archive, recorded by scripts/train-cds.sh for this very file and the JDK it runs on:
