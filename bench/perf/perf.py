@@ -9,7 +9,6 @@ Whatever happens (an error, Ctrl-C, SIGTERM), the finally block kills every mana
 sub-benchmark this run started and deletes its temp directory."""
 import argparse
 import datetime
-import glob
 import json
 import os
 import re
@@ -32,25 +31,6 @@ SERVING_LINE = "gRPC server listening at"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MIB = 1024 * 1024
 
-
-
-def launcher_java():
-    """The java the manager's launcher runs (scripts/make-launcher.sh): $JAVA_HOME's, else the
-    newest JDK of 17 or later under /usr/lib/jvm, else java on PATH; not simply java on PATH."""
-    if os.environ.get("JAVA_HOME"):
-        return os.path.join(os.environ["JAVA_HOME"], "bin", "java")
-    best, best_major = "java", 0
-    for home in sorted(glob.glob("/usr/lib/jvm/*/")):
-        try:
-            with open(os.path.join(home, "release")) as f:
-                version = next(l for l in f if l.startswith("JAVA_VERSION=")).split("=", 1)[1].strip('"\n')
-            major = int(re.match(r"\d+", version).group())
-        except (OSError, StopIteration, AttributeError, ValueError):
-            continue
-        java = os.path.join(home, "bin", "java")
-        if major >= 17 and major > best_major and os.access(java, os.X_OK):
-            best, best_major = java, major
-    return best
 
 class Harness:
     def __init__(self, args):
@@ -319,7 +299,9 @@ class Harness:
                     if line.startswith(key):
                         return line.split(":", 1)[1].strip()
             return "?"
-        java = subprocess.run([launcher_java(), "-version"], capture_output=True, text=True).stderr.splitlines()
+        # The launcher itself says which JDK it runs (it picks one: JAVA_HOME, else the newest).
+        java = subprocess.run([MANAGER], env=dict(os.environ, JAVA_OPTS="-version"),
+                              capture_output=True, text=True).stderr.splitlines()
         qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()
         return {
             "cpu": first("/proc/cpuinfo", "model name"), "cores": os.cpu_count(),

@@ -132,8 +132,8 @@ public final class CmsLink implements AutoCloseable {
    * Starts the link: follows the lifecycle's events and console lines and dials the CMS in the
    * background (returns at once). Standalone (no MANAGER_CMS_URL) it does nothing.
    *
-   * @param api the manager's API, in-process, which runs the CMS's requests: asked for at the CMS's
-   *     first request, never by a standalone manager
+   * @param api the manager's API, in-process, which runs the CMS's requests: asked for once the
+   *     link is connected (its hello lists the CVMs through it), never by a standalone manager
    */
   public static CmsLink start(
       CmsLinkConfig config,

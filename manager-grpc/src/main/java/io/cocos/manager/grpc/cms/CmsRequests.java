@@ -48,8 +48,8 @@ final class CmsRequests implements AutoCloseable {
   private final ExecutorService workers;
 
   /**
-   * @param api the manager's API (in-process), whose calls run the requests; asked for at the first
-   *     request, so that a manager the CMS never asks anything makes no in-process channel
+   * @param api the manager's API (in-process), whose calls run the requests; asked for at each
+   *     request (the link made it when it connected)
    */
   CmsRequests(Supplier<? extends Channel> api, RequestLedger ledger) {
     this.api = api;
