@@ -51,6 +51,7 @@ public final class JsonLinesLogConfigurator extends ContextAwareBase implements 
 
   /** Installs the JSON-lines appender on the root logger of {@code context}. */
   static void configureJsonLines(LoggerContext context) {
+    StatusWarningsToStderr.install(context, System.err);
     JsonLinesEncoder encoder = new JsonLinesEncoder();
     encoder.setContext(context);
     encoder.start();

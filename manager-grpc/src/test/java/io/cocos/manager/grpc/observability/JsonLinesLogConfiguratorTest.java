@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TimeZone;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +39,17 @@ class JsonLinesLogConfiguratorTest {
   }
 
   @Test
-  void codeAndXmlConfigurationsEncodeEveryEventAlike() throws Exception {
+  void codeAndXmlConfigurationsEncodeEveryEventAlikeInUtc() throws Exception {
+    TimeZone jvmZone = TimeZone.getDefault();
+    TimeZone.setDefault(TimeZone.getTimeZone("Asia/Kolkata"));
+    try {
+      encodeEveryEventAlike();
+    } finally {
+      TimeZone.setDefault(jvmZone);
+    }
+  }
+
+  private void encodeEveryEventAlike() throws Exception {
     LoggerContext inCode = new LoggerContext();
     JsonLinesLogConfigurator.configureJsonLines(inCode);
     LoggerContext fromXml = new LoggerContext();
@@ -60,7 +71,8 @@ class JsonLinesLogConfiguratorTest {
     assertThat(encodeSamples(inCode).get(0)).contains("\"host\":\"h1\"");
     assertThat(codeLines.get(0))
         .matches(
-            "\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}(Z|[+-]\\d\\d:\\d\\d)\","
+            // in UTC, not in the JVM's zone (set to another one above)
+            "\\{\"time\":\"2026-11-30T00:53:20\\.123000Z\","
                 + "\"msg\":\"CVM started\",\"logger\":\"i\\.c\\.m\\.core\\.cvm\\.LifecycleManager\",\"level\":\"INFO\","
                 + "\"(cvm\":\"cvm-1\",\"state\":\"running|state\":\"running\",\"cvm\":\"cvm-1)\"\\}\n");
     assertThat(codeLines.get(1))
