@@ -2,6 +2,7 @@ package io.cocos.manager.qemu;
 
 import io.cocos.manager.core.vm.FoundVm;
 import io.cocos.manager.core.vm.VmLaunchSpec;
+import io.cocos.manager.qemu.args.PidFile;
 import io.cocos.manager.qemu.qmp.QmpClient;
 import io.cocos.manager.qemu.qmp.QmpErrorException;
 import java.io.IOException;
@@ -149,15 +150,9 @@ final class QemuDiscovery {
   List<FoundVm> findVms(Path cvmsDir) {
     Path root = cvmsDir.toAbsolutePath().normalize();
     Map<Long, Path> matches = new HashMap<>();
-    try (var pids = Files.list(Path.of("/proc"))) {
-      for (Path entry : (Iterable<Path>) pids::iterator) {
-        String name = entry.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) {
-          continue;
-        }
-        long pid = Long.parseLong(name);
-        List<String> cmdline = ProcFs.cmdline(pid);
-        workDirOf(cmdline, root).ifPresent(dir -> matches.put(pid, dir));
+    try {
+      for (long pid : ProcFs.pidsWithArgument(PidFile.OPTION)) {
+        workDirOf(ProcFs.cmdline(pid), root).ifPresent(dir -> matches.put(pid, dir));
       }
     } catch (IOException e) {
       log.warn("cannot scan /proc for QEMU processes: {}", e.getMessage());
@@ -206,7 +201,7 @@ final class QemuDiscovery {
         || cmdline.stream().noneMatch(arg -> fileName(arg).equals(binary))) {
       return Optional.empty();
     }
-    int i = cmdline.indexOf("-pidfile");
+    int i = cmdline.indexOf(PidFile.OPTION);
     if (i < 0 || i + 1 >= cmdline.size()) {
       return Optional.empty();
     }

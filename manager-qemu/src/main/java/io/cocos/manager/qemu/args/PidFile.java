@@ -9,6 +9,9 @@ import java.util.List;
  * directory, which is how a restarting manager finds a QEMU whose record is missing.
  */
 public record PidFile(Path file) implements QemuOption {
+  /** The option, which a restarting manager looks for in the command lines of /proc. */
+  public static final String OPTION = "-pidfile";
+
   public PidFile {
     if (!file.isAbsolute()) {
       throw new IllegalArgumentException("pid file must be an absolute path: " + file);
@@ -18,6 +21,6 @@ public record PidFile(Path file) implements QemuOption {
 
   @Override
   public List<String> render() {
-    return List.of("-pidfile", file.toString());
+    return List.of(OPTION, file.toString());
   }
 }
