@@ -1,13 +1,13 @@
 package io.cocos.manager.qemu;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * What this host offers for launching CVMs, read the way upstream reads it: a TEE is available when
@@ -58,16 +58,21 @@ public record HostTees(
         true, "/proc/cpuinfo lists " + flag + " and /" + parameter + " reads " + value);
   }
 
-  /** All words of the cpuinfo "flags" lines; words, so that "sev" does not match "sev_snp". */
+  /**
+   * The words of the first CPU's "flags" line; words, so that "sev" does not match "sev_snp". The
+   * TEE flags are the platform's, alike on every CPU, and the kernel formats /proc/cpuinfo as it is
+   * read: on a host of hundreds of CPUs, reading it all cost start-up far more than one block.
+   */
   private static Optional<Set<String>> cpuFlags(Path cpuinfo) {
-    try (var lines = Files.lines(cpuinfo)) {
-      return Optional.of(
-          lines
-              .filter(l -> l.startsWith("flags"))
-              .map(l -> l.substring(l.indexOf(':') + 1).strip())
-              .flatMap(l -> Arrays.stream(l.split("\\s+")))
-              .collect(Collectors.toUnmodifiableSet()));
-    } catch (IOException | UncheckedIOException e) {
+    try (BufferedReader lines = Files.newBufferedReader(cpuinfo, StandardCharsets.ISO_8859_1)) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (line.startsWith("flags")) {
+          String words = line.substring(line.indexOf(':') + 1).strip();
+          return Optional.of(Set.copyOf(Arrays.asList(words.split("\\s+"))));
+        }
+      }
+      return Optional.of(Set.of());
+    } catch (IOException e) {
       return Optional.empty();
     }
   }

@@ -81,6 +81,22 @@ class HostTeesTest {
   }
 
   @Test
+  void theFirstCpusFlagsAreTheHosts() throws IOException {
+    // What follows the first block is not read: its lines would have added sev.
+    write(
+        "proc/cpuinfo",
+        "processor\t: 0\nflags\t\t: fpu sme sev_snp\n\nprocessor\t: 1\nflags\t\t: fpu sev\n"
+            + "\0\uFFFD not cpuinfo at all".repeat(1000));
+    write("sys/module/kvm_amd/parameters/sev", "Y\n");
+    write("sys/module/kvm_amd/parameters/sev_snp", "Y\n");
+
+    HostTees host = HostTees.detect(root);
+
+    assertThat(host.sevSnp().available()).isTrue();
+    assertThat(host.sev()).isEqualTo(new HostTees.Support(false, "/proc/cpuinfo lacks sev"));
+  }
+
+  @Test
   void olderKernelsPrintOneForYes() throws IOException {
     cpuFlags("sev");
     write("sys/module/kvm_amd/parameters/sev", "1\n");
