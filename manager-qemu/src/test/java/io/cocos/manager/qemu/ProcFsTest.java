@@ -20,9 +20,12 @@ class ProcFsTest {
     }
   }
 
-  /** A shell that waits, with {@code arguments} after its $0 (it does not exec, so they stay). */
+  /**
+   * A shell that waits on its stdin (a builtin: no child left behind when it is killed), with
+   * {@code arguments} after its $0.
+   */
   private long shellWith(String... arguments) throws IOException {
-    List<String> argv = new ArrayList<>(List.of("sh", "-c", "sleep 60; :", "sh"));
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "read -r line", "sh"));
     argv.addAll(List.of(arguments));
     Process process = new ProcessBuilder(argv).start();
     started.add(process);
